@@ -1,0 +1,578 @@
+/*
+ * execution.h - libexecution, a daemonless OCI container lifecycle library.
+ *
+ * libexecution runs and supervises containers from an OCI bundle by driving
+ * an OCI runtime binary (runc by default, or any runc-compatible CLI such as
+ * crun), with no daemon: no containerd, no docker, no shim process.
+ *
+ * WHAT EVERY USER MUST KNOW
+ *
+ * Errors. Every fallible function returns an int: EXEC_OK (0) or a negative
+ * EXEC_E* code. Decide failure from the return code; exec_last_error() then
+ * gives a message for the last failure on the calling thread (never NULL,
+ * "" when that thread had no failure yet). No argument, however wrong (NULL,
+ * a garbage or freed handle), crashes the host: it yields an error code.
+ *
+ * Handles. exec_runtime, exec_container and exec_process are opaque handles,
+ * looked up in a registry on every call and never dereferenced as memory. A
+ * freed, stale or garbage handle yields EXEC_ECLOSED. Each *_free() releases
+ * the handle only: it never kills or deletes a container or a process.
+ * Freeing NULL or freeing twice is a no-op. A container handle stays usable
+ * after its runtime handle is freed.
+ *
+ * Memory. Strings and arrays returned through out-parameters are allocated by
+ * the library and owned by the caller: release them with exec_free() and
+ * exec_strings_free(). Functions returning `const char *` borrow memory owned
+ * by the handle, valid until that handle is freed.
+ *
+ * Threads. Every function may be called from any thread, concurrently, on the
+ * same or different handles. Blocking calls (wait) block only their thread.
+ *
+ * Children and reaping. On first use (exec_runtime_new) the library makes the
+ * host process a child subreaper (prctl PR_SET_CHILD_SUBREAPER), so every
+ * container init and exec'd process it starts becomes a child of the host.
+ * It reaps only those pids, each with a per-pid wait (a pidfd where the kernel
+ * has it): it never calls wait(-1), so the host's own children keep their
+ * exit statuses. In return the host must not reap with wait(-1)/waitpid(-1)
+ * either: a status taken that way is lost, and the matching exec_*_wait()
+ * reports EXEC_ESYS saying so. Orphans of the host's own descendants also
+ * reparent to the host; reaping them stays the host's business. Each exit is
+ * recorded in the container's state dir under the runtime root, so
+ * exec_container_load() in a later process still reports it. A container left
+ * running by a process that exited is re-parented to that process's nearest
+ * subreaper ancestor; a later process that is that ancestor (a supervisor
+ * restarting its worker) adopts it and gets its exit status, any other
+ * process can signal, wait for and delete it but cannot learn its exit status.
+ *
+ * fork(). The library's Go runtime cannot run in a child forked from the host
+ * after the library started: in such a child every call fails at once with
+ * EXEC_ESTATE (checked before entering Go) instead of hanging. exec() a new
+ * program in the child and use the library there.
+ *
+ * Files. The library keeps one state dir per container under
+ * `<root>/containers/<id>/` (pids, recorded exits, exec'd processes) and
+ * removes it on delete and on every failure path. The runtime's own state is
+ * under `runtime_root` (default `<root>/runc`).
+ *
+ * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
+ * gives the flags after `make install`. The library is built with Go's
+ * c-shared mode and brings its own runtime threads into the host.
+ *
+ * Versions. EXEC_VERSION is the version of this header, exec_version() the
+ * one of the library loaded. Codes, enum values and EXEC_IO_* constants never
+ * change once released; option structs only ever grow at their end, which
+ * their leading `version` field tells.
+ */
+#ifndef EXECUTION_H
+#define EXECUTION_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Version of this header, as "MAJOR.MINOR.PATCH". */
+#define EXEC_VERSION "0.1.0"
+/** Major version of this header. */
+#define EXEC_VERSION_MAJOR 0
+/** Minor version of this header. */
+#define EXEC_VERSION_MINOR 1
+/** Patch version of this header. */
+#define EXEC_VERSION_PATCH 0
+
+/** Result codes: EXEC_OK or one of the negative EXEC_E* values. */
+typedef enum {
+	/** Success. */
+	EXEC_OK = 0,
+	/** A bad argument: NULL, malformed id, bad JSON, missing bundle. */
+	EXEC_EINVAL = -1,
+	/** No such container or process. */
+	EXEC_ENOTFOUND = -2,
+	/** The id is already in use. */
+	EXEC_EEXIST = -3,
+	/** Not allowed in the current state (or in a forked child). */
+	EXEC_ESTATE = -4,
+	/** The OCI runtime failed; the message carries what it said. */
+	EXEC_ERUNTIME = -5,
+	/** The timeout ran out. */
+	EXEC_ETIMEDOUT = -6,
+	/** The handle is invalid, freed or stale. */
+	EXEC_ECLOSED = -7,
+	/** A system call failed; the message carries the errno text. */
+	EXEC_ESYS = -8,
+	/** A bug in the library (a recovered panic). */
+	EXEC_EINTERNAL = -9
+} exec_error_code;
+
+/** A container's state, as exec_container_state() reports it. */
+typedef enum {
+	/** Created, its process not yet started. */
+	EXEC_STATE_CREATED = 1,
+	/** Its init process runs. */
+	EXEC_STATE_RUNNING = 2,
+	/** Frozen by exec_container_pause(). */
+	EXEC_STATE_PAUSED = 3,
+	/** Its init process has exited. */
+	EXEC_STATE_STOPPED = 4
+} exec_state;
+
+/** Stream value: connect the stream to /dev/null. */
+#define EXEC_IO_NULL (-1)
+/** Stream value: the library makes a pipe; *_stdio() hands over its end. */
+#define EXEC_IO_PIPE (-2)
+
+/** Stream numbers for exec_container_stdio() and exec_process_stdio(). */
+#define EXEC_STDIN 0
+/** Stream number of standard output. */
+#define EXEC_STDOUT 1
+/** Stream number of standard error. */
+#define EXEC_STDERR 2
+
+/** A runtime: one state root and one OCI runtime binary. */
+typedef struct exec_runtime exec_runtime;
+/** A container created or loaded through a runtime. */
+typedef struct exec_container exec_container;
+/** A process exec'd into a container. */
+typedef struct exec_process exec_process;
+
+/** Current version of exec_runtime_options. */
+#define EXEC_RUNTIME_OPTIONS_VERSION 1
+
+/**
+ * Options of exec_runtime_new(). Initialise with EXEC_RUNTIME_OPTIONS_INIT or
+ * exec_runtime_options_init(), then set the fields you need.
+ */
+typedef struct {
+	/** EXEC_RUNTIME_OPTIONS_VERSION. */
+	unsigned version;
+	/** The library's state dir (required); created with mode 0700 if missing. */
+	const char *root;
+	/** The OCI runtime binary; NULL means "runc" from PATH. */
+	const char *runtime_path;
+	/** The runtime's --root; NULL means "<root>/runc". */
+	const char *runtime_root;
+	/** Non-zero passes --systemd-cgroup to the runtime. */
+	int systemd_cgroup;
+	/** Non-zero passes --debug to the runtime. */
+	int debug;
+	/** A file the runtime's log is appended to; NULL keeps no log. */
+	const char *log_path;
+	/** Deadline of each runtime invocation in ms; 0 means 60000. */
+	int timeout_ms;
+} exec_runtime_options;
+
+/** Static initialiser of exec_runtime_options. */
+#define EXEC_RUNTIME_OPTIONS_INIT { EXEC_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, 0 }
+
+/** Current version of exec_io. */
+#define EXEC_IO_VERSION 1
+
+/**
+ * Standard streams of a container or process. Each of stdin_fd, stdout_fd and
+ * stderr_fd is a file descriptor of the caller (the library dups it, the
+ * caller keeps its own), EXEC_IO_NULL or EXEC_IO_PIPE. With `terminal`
+ * non-zero the process gets a pty instead and the three fds are ignored;
+ * *_stdio(handle, EXEC_STDIN) then hands over the pty master.
+ */
+typedef struct {
+	/** EXEC_IO_VERSION. */
+	unsigned version;
+	/** Standard input: an fd, EXEC_IO_NULL or EXEC_IO_PIPE. */
+	int stdin_fd;
+	/** Standard output: an fd, EXEC_IO_NULL or EXEC_IO_PIPE. */
+	int stdout_fd;
+	/** Standard error: an fd, EXEC_IO_NULL or EXEC_IO_PIPE. */
+	int stderr_fd;
+	/** Non-zero gives the process a pty. */
+	int terminal;
+} exec_io;
+
+/** Static initialiser of exec_io: all three streams EXEC_IO_NULL. */
+#define EXEC_IO_INIT { EXEC_IO_VERSION, EXEC_IO_NULL, EXEC_IO_NULL, EXEC_IO_NULL, 0 }
+
+/** How a container's init or an exec'd process ended. */
+typedef struct {
+	/** Exit code for a normal exit, 128 + signal for a signaled one. */
+	int status;
+	/** Exit code, or -1 when killed by a signal. */
+	int code;
+	/** The killing signal, or 0 for a normal exit. */
+	int signal;
+	/** Non-zero when a core was dumped. */
+	int core_dumped;
+} exec_exit;
+
+/* ---- Library -------------------------------------------------------- */
+
+/**
+ * Version of the loaded library, as "MAJOR.MINOR.PATCH".
+ *
+ * @return a static string; never NULL.
+ * Thread-safe.
+ */
+const char *exec_version(void);
+
+/**
+ * Message of the last failure on the calling thread.
+ *
+ * @return a thread-local string, "" if this thread had no failure; never
+ *         NULL. Valid until the next failing call on this thread.
+ * Thread-safe (each thread sees its own message).
+ */
+const char *exec_last_error(void);
+
+/**
+ * Short description of a result code.
+ *
+ * @param code EXEC_OK or an EXEC_E* code.
+ * @return a static string; "unknown error" for an unknown code.
+ * Thread-safe.
+ */
+const char *exec_strerror(int code);
+
+/**
+ * Free memory the library returned (a string from an out-parameter).
+ *
+ * @param ptr memory to free; NULL is a no-op.
+ * Thread-safe.
+ */
+void exec_free(void *ptr);
+
+/**
+ * Free an array of strings the library returned, and its strings.
+ *
+ * @param v the array; NULL is a no-op.
+ * @param count number of strings in v.
+ * Thread-safe.
+ */
+void exec_strings_free(char **v, size_t count);
+
+/**
+ * Initialise runtime options for languages without the INIT macro.
+ *
+ * @param[out] opts options to fill with defaults.
+ * @param version EXEC_RUNTIME_OPTIONS_VERSION.
+ * @return EXEC_OK, EXEC_EINVAL for NULL or an unknown version.
+ * Thread-safe.
+ */
+int exec_runtime_options_init(exec_runtime_options *opts, unsigned version);
+
+/**
+ * Initialise stream options for languages without the INIT macro: all three
+ * streams EXEC_IO_NULL, no terminal.
+ *
+ * @param[out] io options to fill.
+ * @param version EXEC_IO_VERSION.
+ * @return EXEC_OK, EXEC_EINVAL for NULL or an unknown version.
+ * Thread-safe.
+ */
+int exec_io_init(exec_io *io, unsigned version);
+
+/* ---- Bundles -------------------------------------------------------- */
+
+/**
+ * Write `<bundle_dir>/config.json`: a default runtime-spec config, as
+ * `runc spec` makes it, for the rootfs `<bundle_dir>/rootfs`.
+ *
+ * @param bundle_dir an existing directory.
+ * @param argv NULL-terminated process arguments; at least one.
+ * @param terminal non-zero sets process.terminal.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, empty argv, no such dir),
+ *         EXEC_EEXIST (a config.json is there), EXEC_ESYS.
+ * Thread-safe.
+ */
+int exec_bundle_init(const char *bundle_dir, const char *const *argv, int terminal);
+
+/* ---- Runtime -------------------------------------------------------- */
+
+/**
+ * Open a runtime: a state root and an OCI runtime binary.
+ *
+ * @param opts options; opts->root is required.
+ * @param[out] out the new runtime handle.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, no root, unknown version, runtime
+ *         binary not found), EXEC_ESYS (root cannot be created).
+ * The caller owns *out and releases it with exec_runtime_free(). Thread-safe.
+ */
+int exec_runtime_new(const exec_runtime_options *opts, exec_runtime **out);
+
+/**
+ * Release a runtime handle. Containers stay as they are; container handles
+ * opened through it stay usable.
+ *
+ * @param rt the handle; NULL, freed or garbage is a no-op.
+ * Thread-safe.
+ */
+void exec_runtime_free(exec_runtime *rt);
+
+/* ---- Containers ----------------------------------------------------- */
+
+/**
+ * Create a container from a bundle; its process waits for
+ * exec_container_start().
+ *
+ * @param rt the runtime.
+ * @param id container id: letters, digits and `_ + - .`, not "." or "..",
+ *        at most 1024 bytes (and what the file system allows in a name).
+ * @param bundle directory holding config.json and the rootfs.
+ * @param io streams; NULL means all three EXEC_IO_NULL.
+ * @param[out] out the new container handle.
+ * @return EXEC_OK, EXEC_EINVAL (bad id, missing bundle or broken config.json,
+ *         io->terminal not matching process.terminal), EXEC_EEXIST (id in
+ *         use), EXEC_ERUNTIME (the runtime failed; nothing is left behind),
+ *         EXEC_ECLOSED.
+ * The caller owns *out and releases it with exec_container_free(). Thread-safe.
+ */
+int exec_container_create(exec_runtime *rt, const char *id, const char *bundle,
+                          const exec_io *io, exec_container **out);
+
+/**
+ * Create and start a container in one runtime call (`run --detach`).
+ * Parameters, codes and ownership as exec_container_create().
+ */
+int exec_container_run(exec_runtime *rt, const char *id, const char *bundle,
+                       const exec_io *io, exec_container **out);
+
+/**
+ * Start a created container's process.
+ *
+ * @return EXEC_OK, EXEC_ESTATE (not created), EXEC_ERUNTIME, EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_container_start(exec_container *c);
+
+/**
+ * Open a handle to an existing container by id, also one created by another
+ * process (reattach after a restart).
+ *
+ * @param rt the runtime.
+ * @param id the container id.
+ * @param[out] out the container handle.
+ * @return EXEC_OK, EXEC_EINVAL (bad id), EXEC_ENOTFOUND, EXEC_ECLOSED.
+ * The caller owns *out and releases it with exec_container_free(). Thread-safe.
+ */
+int exec_container_load(exec_runtime *rt, const char *id, exec_container **out);
+
+/**
+ * List the ids of the runtime's containers, sorted.
+ *
+ * @param rt the runtime.
+ * @param[out] ids array of ids; NULL when count is 0.
+ * @param[out] count number of ids.
+ * @return EXEC_OK, EXEC_EINVAL, EXEC_ECLOSED, EXEC_ESYS.
+ * The caller owns *ids and releases it with exec_strings_free(). Thread-safe.
+ */
+int exec_container_list(exec_runtime *rt, char ***ids, size_t *count);
+
+/**
+ * Current state of a container.
+ *
+ * @param[out] out EXEC_STATE_CREATED, _RUNNING, _PAUSED or _STOPPED.
+ * @return EXEC_OK, EXEC_ENOTFOUND (deleted), EXEC_ECLOSED, EXEC_ERUNTIME.
+ * Thread-safe.
+ */
+int exec_container_state(exec_container *c, exec_state *out);
+
+/**
+ * Host pid of a container's init process.
+ *
+ * @param[out] pid the pid.
+ * @return EXEC_OK, EXEC_ECLOSED, EXEC_EINVAL.
+ * Thread-safe.
+ */
+int exec_container_pid(exec_container *c, int *pid);
+
+/**
+ * Id of a container.
+ *
+ * @return the id, borrowed from the handle; NULL for an invalid handle.
+ * Thread-safe.
+ */
+const char *exec_container_id(exec_container *c);
+
+/**
+ * Freeze all processes of a running container.
+ *
+ * @return EXEC_OK, EXEC_ESTATE (not running), EXEC_ERUNTIME, EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_container_pause(exec_container *c);
+
+/**
+ * Thaw a paused container.
+ *
+ * @return EXEC_OK, EXEC_ESTATE (not paused), EXEC_ERUNTIME, EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_container_resume(exec_container *c);
+
+/**
+ * Send a signal to a container's init process (through its pidfd, so never
+ * to a process that reused its pid), or with `all` to all its processes.
+ *
+ * @param signal the signal number.
+ * @param all non-zero signals every process of the container.
+ * @return EXEC_OK, EXEC_EINVAL (bad signal), EXEC_ESTATE (stopped),
+ *         EXEC_ERUNTIME, EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_container_kill(exec_container *c, int signal, int all);
+
+/**
+ * Wait for a container's init process to exit. On a created container it
+ * waits until the container is started and exits. Any number of waits, from
+ * any threads, before or after the exit, get the same result.
+ *
+ * @param timeout_ms < 0 waits forever, 0 polls.
+ * @param[out] out how it ended.
+ * @return EXEC_OK, EXEC_ETIMEDOUT, EXEC_ESYS (the exit status was reaped by
+ *         someone else, or cannot be known in this process), EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_container_wait(exec_container *c, int timeout_ms, exec_exit *out);
+
+/**
+ * Hand over the caller's end of a stream made with EXEC_IO_PIPE, or the pty
+ * master (stream EXEC_STDIN) of a terminal container. Each end is handed
+ * over once.
+ *
+ * @param stream EXEC_STDIN, EXEC_STDOUT or EXEC_STDERR.
+ * @param[out] fd the file descriptor (close-on-exec).
+ * @return EXEC_OK, EXEC_EINVAL (the stream is no pipe or terminal),
+ *         EXEC_ESTATE (already handed over), EXEC_ECLOSED.
+ * The caller owns *fd and closes it. Thread-safe.
+ */
+int exec_container_stdio(exec_container *c, int stream, int *fd);
+
+/**
+ * Set the window size of a terminal container's pty.
+ *
+ * @return EXEC_OK, EXEC_EINVAL (no terminal), EXEC_ESYS, EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_container_resize(exec_container *c, unsigned rows, unsigned cols);
+
+/**
+ * Delete a container and its state dir. Without `force` only created and
+ * stopped containers can be deleted; with it a running or paused one is
+ * killed first.
+ *
+ * @return EXEC_OK, EXEC_ESTATE (running or paused without force),
+ *         EXEC_ENOTFOUND (already deleted), EXEC_ERUNTIME, EXEC_ECLOSED.
+ * The handle stays valid (its calls then report EXEC_ENOTFOUND, its wait the
+ * recorded exit) until exec_container_free(). Thread-safe.
+ */
+int exec_container_delete(exec_container *c, int force);
+
+/**
+ * Release a container handle, and the stream ends it did not hand over. The
+ * container itself is left as it is.
+ *
+ * @param c the handle; NULL, freed or garbage is a no-op.
+ * Thread-safe.
+ */
+void exec_container_free(exec_container *c);
+
+/* ---- Processes ------------------------------------------------------ */
+
+/**
+ * Start an extra process in a running container.
+ *
+ * @param process_id id for the process, unique within the container; same
+ *        rule as container ids.
+ * @param process_json an OCI runtime-spec `process` object (args, env, cwd,
+ *        user, terminal); cwd defaults to "/".
+ * @param io streams; NULL means all three EXEC_IO_NULL. A terminal is used
+ *        when io->terminal or process.terminal is set.
+ * @param[out] out the new process handle.
+ * @return EXEC_OK, EXEC_EINVAL (bad id or JSON, no args), EXEC_EEXIST,
+ *         EXEC_ESTATE (container not running), EXEC_ERUNTIME, EXEC_ECLOSED.
+ * The caller owns *out and releases it with exec_process_free(). Thread-safe.
+ */
+int exec_container_exec(exec_container *c, const char *process_id,
+                        const char *process_json, const exec_io *io,
+                        exec_process **out);
+
+/**
+ * Open a handle to a process exec'd earlier, also by another process.
+ *
+ * @param[out] out the process handle.
+ * @return EXEC_OK, EXEC_EINVAL, EXEC_ENOTFOUND, EXEC_ECLOSED.
+ * The caller owns *out and releases it with exec_process_free(). Thread-safe.
+ */
+int exec_process_load(exec_container *c, const char *process_id, exec_process **out);
+
+/**
+ * Id of a process.
+ *
+ * @return the id, borrowed from the handle; NULL for an invalid handle.
+ * Thread-safe.
+ */
+const char *exec_process_id(exec_process *p);
+
+/**
+ * Host pid of an exec'd process.
+ *
+ * @param[out] pid the pid.
+ * @return EXEC_OK, EXEC_EINVAL, EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_process_pid(exec_process *p, int *pid);
+
+/**
+ * Send a signal to an exec'd process through its pidfd.
+ *
+ * @return EXEC_OK, EXEC_EINVAL (bad signal), EXEC_ESTATE (exited),
+ *         EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_process_signal(exec_process *p, int signal);
+
+/**
+ * Wait for an exec'd process to exit; as exec_container_wait().
+ *
+ * @return EXEC_OK, EXEC_ETIMEDOUT, EXEC_ESYS, EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_process_wait(exec_process *p, int timeout_ms, exec_exit *out);
+
+/**
+ * Hand over a stream end of an exec'd process; as exec_container_stdio().
+ *
+ * @return EXEC_OK, EXEC_EINVAL, EXEC_ESTATE, EXEC_ECLOSED.
+ * The caller owns *fd and closes it. Thread-safe.
+ */
+int exec_process_stdio(exec_process *p, int stream, int *fd);
+
+/**
+ * Set the window size of an exec'd process's pty.
+ *
+ * @return EXEC_OK, EXEC_EINVAL (no terminal), EXEC_ESYS, EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_process_resize(exec_process *p, unsigned rows, unsigned cols);
+
+/**
+ * Remove an exited process's state.
+ *
+ * @return EXEC_OK, EXEC_ESTATE (still running), EXEC_ENOTFOUND,
+ *         EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_process_delete(exec_process *p);
+
+/**
+ * Release a process handle, and the stream ends it did not hand over. The
+ * process itself is left as it is.
+ *
+ * @param p the handle; NULL, freed or garbage is a no-op.
+ * Thread-safe.
+ */
+void exec_process_free(exec_process *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EXECUTION_H */

@@ -1,0 +1,241 @@
+package runtime
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	runc "github.com/containerd/go-runc"
+)
+
+// State is a container's lifecycle state.
+type State int
+
+// The states a container goes through.
+const (
+	StateCreated State = 1
+	StateRunning State = 2
+	StatePaused  State = 3
+	StateStopped State = 4
+)
+
+func (s State) String() string {
+	switch s {
+	case StateCreated:
+		return "created"
+	case StateRunning:
+		return "running"
+	case StatePaused:
+		return "paused"
+	case StateStopped:
+		return "stopped"
+	}
+	return "unknown"
+}
+
+// Container is a handle to one container. Handles to the same container in
+// one process share the waiter of its init. It is safe for concurrent use.
+type Container struct {
+	rt      *Runtime
+	id      string
+	dir     string
+	rec     record
+	watch   *exitWatch
+	streams *streams // nil for a loaded container
+	closed  atomic.Bool
+}
+
+// ID is the container's id.
+func (c *Container) ID() string { return c.id }
+
+// Pid is the host pid of the container's init process.
+func (c *Container) Pid() int { return c.rec.Pid }
+
+// check fails for a closed handle or a deleted container.
+func (c *Container) check() error {
+	if c.closed.Load() {
+		return wrapf(ErrClosed, "container handle %q is closed", c.id)
+	}
+	if _, err := os.Stat(c.dir); err != nil {
+		return wrapf(ErrNotFound, "container %q was deleted", c.id)
+	}
+	return nil
+}
+
+// Start starts a created container's process.
+func (c *Container) Start(ctx context.Context) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	if c.watch.exited() {
+		return wrapf(ErrState, "container %q has stopped", c.id)
+	}
+	call := c.rt.newCall(ctx, "start", "")
+	err := call.done(call.client.Start(call.ctx, c.id))
+	return c.classify(ctx, err, StateCreated)
+}
+
+// State reports the container's current state.
+func (c *Container) State(ctx context.Context) (State, error) {
+	if err := c.check(); err != nil {
+		return 0, err
+	}
+	return c.state(ctx)
+}
+
+func (c *Container) state(ctx context.Context) (State, error) {
+	if c.watch.exited() {
+		return StateStopped, nil
+	}
+	if s, ok := c.fastState(); ok {
+		return s, nil
+	}
+	return c.runtimeState(ctx)
+}
+
+// runtimeState asks the runtime binary.
+func (c *Container) runtimeState(ctx context.Context) (State, error) {
+	call := c.rt.newCall(ctx, "state", "")
+	st, err := call.client.State(call.ctx, c.id)
+	if err = call.done(err); err != nil {
+		if strings.Contains(err.Error(), "does not exist") {
+			return 0, wrapf(ErrNotFound, "container %q does not exist in the runtime", c.id)
+		}
+		return 0, err
+	}
+	switch st.Status {
+	case "created":
+		return StateCreated, nil
+	case "running":
+		return StateRunning, nil
+	case "paused", "pausing":
+		return StatePaused, nil
+	case "stopped":
+		return StateStopped, nil
+	}
+	return 0, wrapf(ErrRuntime, "%s state: unknown status %q", c.rt.name, st.Status)
+}
+
+// Pause freezes a running container.
+func (c *Container) Pause(ctx context.Context) error {
+	return c.transition(ctx, "pause", StateRunning, c.rt.client.Pause)
+}
+
+// Resume thaws a paused container.
+func (c *Container) Resume(ctx context.Context) error {
+	return c.transition(ctx, "resume", StatePaused, c.rt.client.Resume)
+}
+
+func (c *Container) transition(ctx context.Context, op string, from State,
+	fn func(context.Context, string) error) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	if s, err := c.state(ctx); err != nil {
+		return err
+	} else if s != from {
+		return wrapf(ErrState, "cannot %s container %q: it is %s", op, c.id, s)
+	}
+	call := c.rt.newCall(ctx, op, "")
+	err := call.done(fn(call.ctx, c.id))
+	return c.classify(ctx, err, from)
+}
+
+// classify turns a runtime failure into ErrState when the container was not
+// in the state the operation needs.
+func (c *Container) classify(ctx context.Context, err error, need State) error {
+	if err == nil {
+		return nil
+	}
+	if s, serr := c.state(ctx); serr == nil && s != need {
+		return wrapf(ErrState, "container %q is %s: %v", c.id, s, err)
+	}
+	return err
+}
+
+// Kill sends sig to the container's init through its pidfd, or with all to
+// every process of the container through the runtime.
+func (c *Container) Kill(ctx context.Context, sig syscall.Signal, all bool) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	if !all {
+		return c.watch.signal(sig)
+	}
+	if c.watch.exited() {
+		return wrapf(ErrState, "container %q has stopped", c.id)
+	}
+	call := c.rt.newCall(ctx, "kill", "")
+	err := call.done(call.client.Kill(call.ctx, c.id, int(sig), &runc.KillOpts{All: true}))
+	if err != nil && c.watch.exited() {
+		return wrapf(ErrState, "container %q has stopped", c.id)
+	}
+	return err
+}
+
+// Wait waits for the container's init to exit. On a created container it
+// waits until it is started and exits. ctx ending first is ErrTimeout.
+func (c *Container) Wait(ctx context.Context) (Exit, error) {
+	if c.closed.Load() {
+		return Exit{}, wrapf(ErrClosed, "container handle %q is closed", c.id)
+	}
+	return c.watch.wait(ctx)
+}
+
+// Stdio hands over the caller's end of a piped stream, or the pty master
+// (stream 0) of a terminal container, once. The caller owns the file.
+func (c *Container) Stdio(stream int) (*os.File, error) {
+	if c.closed.Load() {
+		return nil, wrapf(ErrClosed, "container handle %q is closed", c.id)
+	}
+	return c.streams.take(stream)
+}
+
+// Resize sets the window size of a terminal container's pty.
+func (c *Container) Resize(rows, cols uint16) error {
+	if c.closed.Load() {
+		return wrapf(ErrClosed, "container handle %q is closed", c.id)
+	}
+	return c.streams.resize(rows, cols)
+}
+
+// Delete deletes the container and its state dir. Without force a running or
+// paused container is ErrState; with it the container is killed first.
+func (c *Container) Delete(ctx context.Context, force bool) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	if !force && !c.watch.exited() {
+		s, err := c.state(ctx)
+		if err != nil {
+			return err
+		}
+		if s == StateRunning || s == StatePaused {
+			return wrapf(ErrState, "container %q is %s: stop it first or delete with force", c.id, s)
+		}
+	}
+	call := c.rt.newCall(ctx, "delete", "")
+	err := call.done(call.client.Delete(call.ctx, c.id, &runc.DeleteOpts{Force: force}))
+	if err != nil && !strings.Contains(err.Error(), "does not exist") {
+		return c.classify(ctx, err, StateStopped)
+	}
+	wctx, cancel := context.WithTimeout(ctx, c.rt.callTimeout)
+	c.watch.wait(wctx)
+	cancel()
+	if err := os.RemoveAll(c.dir); err != nil {
+		return sysErr("remove state dir", err)
+	}
+	return nil
+}
+
+// Close releases the handle and the stream ends it did not hand over. The
+// container is left as it is.
+func (c *Container) Close() error {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	c.streams.close()
+	return nil
+}

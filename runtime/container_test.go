@@ -1,0 +1,77 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"os"
+	"syscall"
+	"testing"
+)
+
+var bg = context.Background()
+
+func TestLifecycle(t *testing.T) {
+	rt := newTestRuntime(t, Options{})
+	bundle := newBundle(t, false, "sh", "-c", "echo out; echo err >&2; exit 3")
+	io := IO{Stdin: StreamNull, Stdout: StreamPipe, Stderr: StreamPipe}
+	c, err := rt.Create(bg, testID(t), bundle, io)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	cleanup(t, c)
+	if s, err := c.State(bg); err != nil || s != StateCreated {
+		t.Fatalf("State = %v, %v; want created", s, err)
+	}
+	out, _ := c.Stdio(Stdout)
+	errf, _ := c.Stdio(Stderr)
+	if err := c.Start(bg); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if got := readAll(t, out); got != "out" {
+		t.Errorf("stdout = %q", got)
+	}
+	if got := readAll(t, errf); got != "err" {
+		t.Errorf("stderr = %q", got)
+	}
+	e := mustWait(t, c)
+	if e != (Exit{Status: 3, Code: 3}) {
+		t.Errorf("exit = %+v", e)
+	}
+	if s, err := c.State(bg); err != nil || s != StateStopped {
+		t.Errorf("State = %v, %v; want stopped", s, err)
+	}
+	if err := c.Delete(bg, false); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, err := os.Stat(c.dir); !os.IsNotExist(err) {
+		t.Errorf("state dir left: %v", err)
+	}
+	if _, err := c.State(bg); !errors.Is(err, ErrNotFound) {
+		t.Errorf("State after delete: %v", err)
+	}
+}
+
+func TestRunKillSignaled(t *testing.T) {
+	rt := newTestRuntime(t, Options{})
+	c, err := rt.Run(bg, testID(t), newBundle(t, false, "sleep", "100"), NullIO())
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	cleanup(t, c)
+	if s, _ := c.State(bg); s != StateRunning {
+		t.Fatalf("state %v", s)
+	}
+	if err := c.Delete(bg, false); !errors.Is(err, ErrState) {
+		t.Errorf("Delete running: %v", err)
+	}
+	if err := c.Kill(bg, syscall.SIGKILL, false); err != nil {
+		t.Fatal(err)
+	}
+	e := mustWait(t, c)
+	if e != (Exit{Status: 137, Code: -1, Signal: 9}) {
+		t.Errorf("exit = %+v", e)
+	}
+	if err := c.Kill(bg, syscall.SIGKILL, false); !errors.Is(err, ErrState) {
+		t.Errorf("Kill stopped: %v", err)
+	}
+}

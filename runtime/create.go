@@ -1,0 +1,138 @@
+package runtime
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	runc "github.com/containerd/go-runc"
+)
+
+// Create creates container id from bundle; its process waits for Start.
+func (r *Runtime) Create(ctx context.Context, id, bundle string, io IO) (*Container, error) {
+	return r.create(ctx, id, bundle, io, false)
+}
+
+// Run creates and starts container id in one runtime call (run --detach).
+func (r *Runtime) Run(ctx context.Context, id, bundle string, io IO) (*Container, error) {
+	return r.create(ctx, id, bundle, io, true)
+}
+
+func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bool) (_ *Container, err error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	bundle, spec, err := readBundle(bundle)
+	if err != nil {
+		return nil, err
+	}
+	if io.Terminal != spec.Process.Terminal {
+		return nil, wrapf(ErrInvalid, "io terminal=%v does not match process.terminal=%v in %s/config.json",
+			io.Terminal, spec.Process.Terminal, bundle)
+	}
+	dir := r.containerDir(id)
+	if err := makeStateDir(dir, "container", id); err != nil {
+		return nil, err
+	}
+	var watch *exitWatch
+	defer func() {
+		if err != nil {
+			r.abandon(id, dir, watch)
+		}
+	}()
+	st, err := openStdio(io)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	opts := &runc.CreateOpts{IO: st, PidFile: filepath.Join(dir, pidFileName), Detach: start}
+	var sock *consoleSocket
+	if io.Terminal {
+		if sock, err = newConsoleSocket(); err != nil {
+			return nil, err
+		}
+		defer sock.Close()
+		opts.ConsoleSocket = sock
+	}
+	op := "create"
+	if start {
+		op = "run"
+	}
+	call := r.newCall(ctx, op, filepath.Join(dir, runtimeLogName))
+	if start {
+		_, err = call.client.Run(call.ctx, id, bundle, opts)
+	} else {
+		err = call.client.Create(call.ctx, id, bundle, opts)
+	}
+	st.closeInner()
+	if err = call.done(err); err != nil {
+		return nil, err
+	}
+	pid, err := readPidFile(opts.PidFile)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := newRecord(id, bundle, pid, io.Terminal)
+	if err != nil {
+		return nil, err
+	}
+	if watch, err = watchProcess(pid, exitRecorder(dir)); err != nil {
+		return nil, err
+	}
+	streams := st.handover(io.Terminal)
+	if sock != nil {
+		rctx, cancel := context.WithTimeout(ctx, r.callTimeout)
+		streams.master, err = sock.receive(rctx)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := writeJSON(filepath.Join(dir, containerRecordName), rec); err != nil {
+		streams.close()
+		return nil, err
+	}
+	os.Remove(opts.PidFile)
+	return &Container{rt: r, id: id, dir: dir, rec: rec, watch: watch, streams: streams}, nil
+}
+
+// abandon undoes a failed create: the runtime's container if it has one,
+// its init reaped, the state dir removed.
+func (r *Runtime) abandon(id, dir string, watch *exitWatch) {
+	if watch == nil {
+		if pid, err := readPidFile(filepath.Join(dir, pidFileName)); err == nil {
+			watch, _ = watchProcess(pid, nil)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(r.client.Root, id)); err == nil || watch != nil {
+		call := r.newCall(context.Background(), "delete", "")
+		call.done(call.client.Delete(call.ctx, id, &runc.DeleteOpts{Force: true}))
+	}
+	if watch != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), r.callTimeout)
+		watch.wait(ctx)
+		cancel()
+	}
+	os.RemoveAll(dir)
+}
+
+// Load opens container id, also one created by another process, from its
+// state dir.
+func (r *Runtime) Load(ctx context.Context, id string) (*Container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	dir := r.containerDir(id)
+	var rec record
+	if err := readJSON(filepath.Join(dir, containerRecordName), &rec); err != nil {
+		if isNotExist(err) {
+			return nil, wrapf(ErrNotFound, "no container %q", id)
+		}
+		return nil, sysErr("read container record", err)
+	}
+	watch, err := followRecord(dir, rec)
+	if err != nil {
+		return nil, err
+	}
+	return &Container{rt: r, id: id, dir: dir, rec: rec, watch: watch}, nil
+}

@@ -1,0 +1,52 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error this package returns wraps exactly one of
+// them (errors.Is), or a syscall.Errno for a failed system call.
+var (
+	// ErrInvalid is a bad argument: malformed id, bad JSON, missing bundle.
+	ErrInvalid = errors.New("invalid argument")
+	// ErrNotFound is a missing container or process.
+	ErrNotFound = errors.New("not found")
+	// ErrExists is an id already in use.
+	ErrExists = errors.New("already exists")
+	// ErrState is an operation not allowed in the current state.
+	ErrState = errors.New("invalid state")
+	// ErrRuntime is a failure of the OCI runtime binary.
+	ErrRuntime = errors.New("runtime failed")
+	// ErrTimeout is a deadline that ran out.
+	ErrTimeout = errors.New("timed out")
+	// ErrClosed is a use of a closed handle.
+	ErrClosed = errors.New("closed")
+	// ErrSys is a failed system call (the errno is wrapped too).
+	ErrSys = errors.New("system call failed")
+)
+
+// wrapf returns an error wrapping kind whose text is the formatted message.
+func wrapf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+// sysErr wraps a failed system call's error as ErrSys, keeping the errno.
+func sysErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &kindError{kind: ErrSys, msg: op + ": " + err.Error(), cause: err}
+}
+
+type kindError struct {
+	kind  error
+	msg   string
+	cause error
+}
+
+func (e *kindError) Error() string { return e.msg }
+
+func (e *kindError) Is(target error) bool { return target == e.kind }
+
+func (e *kindError) Unwrap() error { return e.cause }

@@ -1,0 +1,154 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	runc "github.com/containerd/go-runc"
+	"golang.org/x/sys/unix"
+)
+
+// DefaultCallTimeout bounds each invocation of the runtime binary.
+const DefaultCallTimeout = 60 * time.Second
+
+// Options configure a Runtime.
+type Options struct {
+	// Root is the library's state dir, created with mode 0700 if missing.
+	Root string
+	// RuntimePath is the runtime binary; empty means "runc" from PATH.
+	RuntimePath string
+	// RuntimeRoot is the runtime's --root; empty means <Root>/runc.
+	RuntimeRoot string
+	// SystemdCgroup passes --systemd-cgroup to the runtime.
+	SystemdCgroup bool
+	// Debug passes --debug to the runtime.
+	Debug bool
+	// LogPath is a file the runtime's log is appended to; empty keeps none.
+	LogPath string
+	// CallTimeout bounds each runtime invocation; 0 means DefaultCallTimeout.
+	CallTimeout time.Duration
+}
+
+// Runtime creates and loads containers under one state root with one
+// runtime binary. It is safe for concurrent use.
+type Runtime struct {
+	root        string
+	name        string // the binary's base name, for messages
+	client      *runc.Runc
+	callTimeout time.Duration
+	logPath     string
+	logMu       sync.Mutex
+}
+
+var subreaperOnce sync.Once
+var subreaperErr error
+
+// becomeSubreaper makes this process the reaper of its orphaned
+// descendants, so container inits and exec'd processes become its children.
+func becomeSubreaper() error {
+	subreaperOnce.Do(func() {
+		subreaperErr = sysErr("prctl(PR_SET_CHILD_SUBREAPER)", unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+	})
+	return subreaperErr
+}
+
+// New opens a runtime, creating its root if needed, and makes this process
+// a child subreaper.
+func New(opts Options) (*Runtime, error) {
+	if opts.Root == "" {
+		return nil, wrapf(ErrInvalid, "root is required")
+	}
+	root, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, wrapf(ErrInvalid, "root %q: %v", opts.Root, err)
+	}
+	binary := opts.RuntimePath
+	if binary == "" {
+		binary = "runc"
+	}
+	path, err := exec.LookPath(binary)
+	if err != nil {
+		return nil, wrapf(ErrInvalid, "runtime %q: %v", binary, err)
+	}
+	runtimeRoot := opts.RuntimeRoot
+	if runtimeRoot == "" {
+		runtimeRoot = filepath.Join(root, "runc")
+	}
+	timeout := opts.CallTimeout
+	if timeout <= 0 {
+		timeout = DefaultCallTimeout
+	}
+	for _, dir := range []string{root, filepath.Join(root, "containers"), runtimeRoot} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, sysErr("create "+dir, err)
+		}
+	}
+	if err := becomeSubreaper(); err != nil {
+		return nil, err
+	}
+	return &Runtime{
+		root: root,
+		name: filepath.Base(path),
+		client: &runc.Runc{
+			Command:       path,
+			Root:          runtimeRoot,
+			Debug:         opts.Debug,
+			LogFormat:     runc.JSON,
+			SystemdCgroup: opts.SystemdCgroup,
+		},
+		callTimeout: timeout,
+		logPath:     opts.LogPath,
+	}, nil
+}
+
+// Root is the runtime's state dir.
+func (r *Runtime) Root() string { return r.root }
+
+// containerDir is the state dir of container id (already validated).
+func (r *Runtime) containerDir(id string) string {
+	return filepath.Join(r.root, "containers", id)
+}
+
+// List returns the ids of the runtime's containers, sorted.
+func (r *Runtime) List(ctx context.Context) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(r.root, "containers"))
+	if err != nil {
+		return nil, sysErr("list containers", err)
+	}
+	ids := []string{}
+	for _, e := range entries {
+		if ValidateID(e.Name()) != nil {
+			continue
+		}
+		// A dir without its record is a create in progress or a failed one.
+		if _, err := os.Stat(filepath.Join(r.containerDir(e.Name()), containerRecordName)); err == nil {
+			ids = append(ids, e.Name())
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// appendUserLog copies a call's runtime log into the user's log file.
+func (r *Runtime) appendUserLog(data []byte) {
+	if r.logPath == "" || len(data) == 0 {
+		return
+	}
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	f, err := os.OpenFile(r.logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	f.Write(data)
+}
+
+// isNotExist tells whether err means a missing file.
+func isNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }
