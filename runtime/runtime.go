@@ -33,6 +33,15 @@ type Options struct {
 	LogPath string
 	// CallTimeout bounds each runtime invocation; 0 means DefaultCallTimeout.
 	CallTimeout time.Duration
+	// SlowState makes State always ask the runtime binary instead of reading
+	// the cgroup and the runtime's state dir.
+	SlowState bool
+}
+
+// knowsRuncLayout tells whether a runtime binary keeps a created
+// container's exec fifo at <runtime root>/<id>/exec.fifo.
+func knowsRuncLayout(name string) bool {
+	return name == "runc" || name == "crun"
 }
 
 // Runtime creates and loads containers under one state root with one
@@ -44,6 +53,7 @@ type Runtime struct {
 	callTimeout time.Duration
 	logPath     string
 	logMu       sync.Mutex
+	fastState   bool // the binary keeps runc's state layout (exec.fifo)
 }
 
 var subreaperOnce sync.Once
@@ -104,6 +114,7 @@ func New(opts Options) (*Runtime, error) {
 		},
 		callTimeout: timeout,
 		logPath:     opts.LogPath,
+		fastState:   !opts.SlowState && knowsRuncLayout(filepath.Base(path)),
 	}, nil
 }
 

@@ -24,8 +24,8 @@ type stdio struct {
 
 // openStdio makes the files for io. With io.Terminal the runtime gets
 // /dev/null: the container gets a pty through the console socket instead.
-func openStdio(io IO) (s *stdio, err error) {
-	s = &stdio{kinds: [3]Stream{io.Stdin, io.Stdout, io.Stderr}}
+func openStdio(io IO) (_ *stdio, err error) {
+	s := &stdio{kinds: [3]Stream{io.Stdin, io.Stdout, io.Stderr}}
 	defer func() {
 		if err != nil {
 			s.Close()
