@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -133,6 +134,11 @@ func (s *consoleSocket) receive(ctx context.Context) (*os.File, error) {
 	}
 	ch := make(chan result, 1)
 	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				ch <- result{nil, fmt.Errorf("internal error receiving the pty master: %v", r)}
+			}
+		}()
 		con, err := s.ReceiveMaster()
 		if err != nil {
 			ch <- result{nil, err}
