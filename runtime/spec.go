@@ -2,11 +2,15 @@ package runtime
 
 import specs "github.com/opencontainers/runtime-spec/specs-go"
 
+// specVersion is the ociVersion `runc spec` writes; crun refuses newer ones
+// it does not know.
+const specVersion = "1.0.2-dev"
+
 // defaultSpec is the config `runc spec` writes, running args.
 func defaultSpec(args []string, terminal bool) *specs.Spec {
 	caps := []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
 	return &specs.Spec{
-		Version: specs.Version,
+		Version: specVersion,
 		Process: &specs.Process{
 			Terminal: terminal,
 			User:     specs.User{UID: 0, GID: 0},
