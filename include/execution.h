@@ -15,7 +15,9 @@
  *
  * Handles. exec_runtime, exec_container and exec_process are opaque handles,
  * looked up in a registry on every call and never dereferenced as memory. A
- * freed, stale or garbage handle yields EXEC_ECLOSED. Each *_free() releases
+ * NULL handle or out-pointer yields EXEC_EINVAL; a freed, stale or garbage
+ * handle EXEC_ECLOSED; a handle of a deleted container or process
+ * EXEC_ENOTFOUND. The per-function docs below list the other codes. Each *_free() releases
  * the handle only: it never kills or deletes a container or a process.
  * Freeing NULL or freeing twice is a no-op. A container handle stays usable
  * after its runtime handle is freed.

@@ -36,8 +36,10 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 	if len(spec.Args) == 0 {
 		return nil, wrapf(ErrInvalid, "process %q: no args", id)
 	}
-	if c.watch.exited() {
-		return nil, wrapf(ErrState, "cannot exec in container %q: it has stopped", c.id)
+	if s, err := c.state(ctx); err != nil {
+		return nil, err
+	} else if s != StateRunning {
+		return nil, wrapf(ErrState, "cannot exec in container %q: it is %s", c.id, s)
 	}
 	io.Terminal = io.Terminal || spec.Terminal
 	spec.Terminal = io.Terminal
