@@ -17,7 +17,8 @@
  * looked up in a registry on every call and never dereferenced as memory. A
  * NULL handle or out-pointer yields EXEC_EINVAL; a freed, stale or garbage
  * handle EXEC_ECLOSED; a handle of a deleted container or process
- * EXEC_ENOTFOUND. The per-function docs below list the other codes. Each *_free() releases
+ * EXEC_ENOTFOUND. The per-function docs below list the other codes.
+ * Out-parameters are written only on success. Each *_free() releases
  * the handle only: it never kills or deletes a container or a process.
  * Freeing NULL or freeing twice is a no-op. A container handle stays usable
  * after its runtime handle is freed.
@@ -48,8 +49,11 @@
  *
  * fork(). The library's Go runtime cannot run in a child forked from the host
  * after the library started: in such a child every call fails at once with
- * EXEC_ESTATE (checked before entering Go) instead of hanging. exec() a new
- * program in the child and use the library there.
+ * EXEC_ESTATE (checked before entering Go) instead of hanging; the *_free
+ * functions do nothing there and the *_id getters return NULL. The functions
+ * that need no Go keep working: exec_version, exec_last_error,
+ * exec_strerror, exec_free, exec_strings_free and the *_init functions.
+ * exec() a new program in the child and use the library there.
  *
  * Files. The library keeps one state dir per container under
  * `<root>/containers/<id>/` (pids, recorded exits, exec'd processes) and
@@ -275,7 +279,9 @@ int exec_io_init(exec_io *io, unsigned version);
 
 /**
  * Write `<bundle_dir>/config.json`: a default runtime-spec config, as
- * `runc spec` makes it, for the rootfs `<bundle_dir>/rootfs`.
+ * `runc spec` makes it, for the rootfs `<bundle_dir>/rootfs`. When that
+ * rootfs is a symlink, the config names its resolved absolute path, as
+ * runtimes refuse a symlinked rootfs.
  *
  * @param bundle_dir an existing directory.
  * @param argv NULL-terminated process arguments; at least one.

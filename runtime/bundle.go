@@ -47,7 +47,9 @@ func readBundle(bundle string) (string, *specs.Spec, error) {
 }
 
 // BundleInit writes <dir>/config.json: the default config `runc spec` makes,
-// for the rootfs <dir>/rootfs, running args. An existing config is ErrExists.
+// for the rootfs <dir>/rootfs, running args; a symlinked rootfs is written as
+// its resolved absolute path, since runtimes refuse symlinks there. An
+// existing config is ErrExists.
 func BundleInit(dir string, args []string, terminal bool) error {
 	if len(args) == 0 {
 		return wrapf(ErrInvalid, "bundle init: no process args")
@@ -55,7 +57,18 @@ func BundleInit(dir string, args []string, terminal bool) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return wrapf(ErrInvalid, "bundle init: %q is not a directory", dir)
 	}
-	data, err := json.MarshalIndent(defaultSpec(args, terminal), "", "\t")
+	spec := defaultSpec(args, terminal)
+	rootfs := filepath.Join(dir, spec.Root.Path)
+	if fi, err := os.Lstat(rootfs); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		resolved, err := filepath.EvalSymlinks(rootfs)
+		if err != nil {
+			return wrapf(ErrInvalid, "bundle init: rootfs %s: %v", rootfs, err)
+		}
+		if spec.Root.Path, err = filepath.Abs(resolved); err != nil {
+			return wrapf(ErrInvalid, "bundle init: rootfs %s: %v", rootfs, err)
+		}
+	}
+	data, err := json.MarshalIndent(spec, "", "\t")
 	if err != nil {
 		return sysErr("bundle init", err)
 	}

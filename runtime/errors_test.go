@@ -114,3 +114,22 @@ func TestDuplicateIDLeavesFirstAlone(t *testing.T) {
 		t.Errorf("first container: %v %v", s, err)
 	}
 }
+
+func TestBundleInitResolvesSymlinkedRootfs(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink(testRootfs, filepath.Join(dir, "rootfs")); err != nil {
+		t.Fatal(err)
+	}
+	if err := BundleInit(dir, []string{"true"}, false); err != nil {
+		t.Fatal(err)
+	}
+	rt := newTestRuntime(t, Options{})
+	c, err := rt.Run(bg, testID(t), dir, NullIO())
+	if err != nil {
+		t.Fatalf("Run on a symlinked rootfs: %v", err)
+	}
+	cleanup(t, c)
+	if e := mustWait(t, c); e.Status != 0 {
+		t.Errorf("exit %+v", e)
+	}
+}
