@@ -1,0 +1,138 @@
+# libexecution - `make help` lists the targets.
+#
+# Everything is built into build/. The test targets run real containers on
+# runc and need root.
+
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DESTDIR    ?=
+
+GO     ?= go
+CC     ?= cc
+PYTHON ?= python3
+CARGO  ?= cargo
+
+BUILD   := build
+LIB     := $(BUILD)/libexecution.so
+SONAME  := libexecution.so.0
+VERSION := $(shell sed -n 's/^\#define EXEC_VERSION "\(.*\)"$$/\1/p' include/execution.h)
+PC      := $(BUILD)/execution.pc
+BUNDLE  := $(BUILD)/bundle
+ROOTFS  := $(BUNDLE)/rootfs
+C_TEST  := $(BUILD)/tests/c/test_execution
+DEMO    := $(BUILD)/examples/demo
+DEMO_BUNDLE := $(BUILD)/demo-bundle
+
+GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map \
+	$(wildcard capi/*.go capi/*.c capi/*.h) \
+	$(filter-out %_test.go,$(wildcard runtime/*.go))
+C_TEST_SOURCES := $(wildcard tests/c/*.c)
+C_TEST_HEADERS := $(wildcard tests/c/*.h)
+
+# The version script keeps every symbol but the exec_* API local; cgo's
+# #cgo LDFLAGS allowlist rejects it, so it goes to the external linker here.
+GO_LDFLAGS := -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(abspath capi/exports.map)'
+
+CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
+LDLIBS_TEST := -L$(BUILD) -lexecution -lpthread
+
+# The environment every test suite and the demo run in.
+TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
+	EXECUTION_LIBRARY=$(abspath $(LIB)) \
+	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
+	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
+
+.PHONY: all lib pc bundle deps check-exports vet test test-go test-c \
+	test-python test-rust demo install uninstall clean help
+
+all: lib pc ## Build build/libexecution.so and build/execution.pc (default)
+
+lib: $(LIB) ## Build build/libexecution.so (SONAME libexecution.so.0)
+
+$(LIB): $(GO_SOURCES)
+	@mkdir -p $(BUILD)
+	$(GO) build -buildmode=c-shared -trimpath -ldflags "$(GO_LDFLAGS)" -o $@ ./capi
+	@rm -f $(BUILD)/libexecution.h
+	ln -sf libexecution.so $(BUILD)/$(SONAME)
+
+pc: $(PC) ## Build build/execution.pc for PREFIX
+
+# Rewritten when PREFIX or the version changes, untouched otherwise.
+$(PC): scripts/execution.pc.in FORCE
+	@mkdir -p $(BUILD)
+	@$(call pc_from_template,$@.tmp)
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+# pc_from_template writes execution.pc for PREFIX, LIBDIR and INCLUDEDIR to $(1).
+pc_from_template = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	scripts/execution.pc.in > $(1)
+
+FORCE:
+
+deps: ## Install runc, busybox-static and pytest where missing (as root)
+	@scripts/install-deps.sh
+
+bundle: $(ROOTFS)/bin/busybox ## Build the busybox test rootfs in build/bundle/rootfs
+
+$(ROOTFS)/bin/busybox: scripts/make-bundle.sh | deps
+	scripts/make-bundle.sh $(BUNDLE)
+
+# The demo's own bundle: it writes its config.json there on first run.
+$(DEMO_BUNDLE)/rootfs/bin/busybox: scripts/make-bundle.sh | deps
+	scripts/make-bundle.sh $(DEMO_BUNDLE)
+
+check-exports: $(LIB) ## Check that the library exports exactly the header's functions
+	CC="$(CC)" scripts/check-exports.sh $(LIB) include/execution.h
+
+vet: ## Run go vet on every package
+	$(GO) vet ./...
+
+test: deps lib bundle check-exports vet test-go test-c test-python test-rust ## Run every check and test suite
+
+test-go: bundle ## Run the Go tests of runtime/, also with -race
+	$(TEST_ENV) $(GO) test -count=1 ./runtime/...
+	$(TEST_ENV) $(GO) test -count=1 -race ./runtime/...
+
+$(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
+	@test -n "$(C_TEST_SOURCES)" || { echo "no C tests in tests/c" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_TEST) $(C_TEST_SOURCES) $(LDLIBS_TEST) -o $@
+
+test-c: $(C_TEST) bundle ## Build and run the C test suite (tests/c)
+	$(TEST_ENV) $(C_TEST)
+
+test-python: lib bundle deps ## Run the Python binding's tests
+	cd bindings/python && $(TEST_ENV) $(PYTHON) -m pytest -q tests
+
+test-rust: lib bundle ## Run the Rust binding's tests
+	cd bindings/rust && $(TEST_ENV) $(CARGO) test
+
+$(DEMO): examples/c/demo.c include/execution.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_TEST) $< $(LDLIBS_TEST) -o $@
+
+demo: deps $(DEMO) $(DEMO_BUNDLE)/rootfs/bin/busybox ## Build and run the C example (examples/c/demo.c)
+	$(TEST_ENV) $(DEMO) $(DEMO_BUNDLE)
+
+install: $(LIB) ## Install lib, header and execution.pc under DESTDIR/PREFIX
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libexecution.so.$(VERSION)
+	ln -sf libexecution.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libexecution.so
+	install -m 0644 include/execution.h $(DESTDIR)$(INCLUDEDIR)/execution.h
+	$(call pc_from_template,$(DESTDIR)$(LIBDIR)/pkgconfig/execution.pc)
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null && [ -w /etc/ld.so.cache ]; then ldconfig; fi
+
+uninstall: ## Remove what install put under DESTDIR/PREFIX
+	rm -f $(DESTDIR)$(LIBDIR)/libexecution.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+		$(DESTDIR)$(LIBDIR)/libexecution.so $(DESTDIR)$(LIBDIR)/pkgconfig/execution.pc \
+		$(DESTDIR)$(INCLUDEDIR)/execution.h
+
+clean: ## Remove build/
+	rm -rf $(BUILD)
+
+help: ## List the targets
+	@echo "make [target] [PREFIX=/usr/local] [DESTDIR=]"
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)

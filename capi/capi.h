@@ -1,0 +1,23 @@
+/*
+ * capi.h - private declarations shared by the C and Go halves of capi/.
+ *
+ * Not installed: the public contract is include/execution.h alone.
+ */
+#ifndef EXECUTION_CAPI_H
+#define EXECUTION_CAPI_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "execution.h"
+
+/*
+ * Record `msg` as the calling thread's last error and return `code`. The
+ * message is copied. Called from Go on the caller's thread, and from C.
+ */
+int capi_set_error(int code, const char *msg);
+
+/* Non-zero in a child forked from the process that loaded the library. */
+int capi_forked(void);
+
+#endif /* EXECUTION_CAPI_H */
