@@ -1,0 +1,49 @@
+/*
+ * child.c - helper modes of the test binary, run by the load tests in a
+ * second process through /proc/self/exe:
+ *
+ *     --child-run ROOT ID BUNDLE       run the container, exit without deleting
+ *     --child-run-wait ROOT ID BUNDLE  run it, wait for its exit, exit likewise
+ *
+ * Exit 0 on success; otherwise the failure is printed on stdout.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+int child_main(int argc, char **argv)
+{
+	exec_runtime_options opts = EXEC_RUNTIME_OPTIONS_INIT;
+	exec_runtime *rt = NULL;
+	exec_container *c = NULL;
+	exec_exit ex;
+	int wait = 0, rc;
+
+	if (argc != 5) {
+		printf("usage: %s --child-run|--child-run-wait ROOT ID BUNDLE\n", argv[0]);
+		return 2;
+	}
+	if (strcmp(argv[1], "--child-run-wait") == 0)
+		wait = 1;
+	else if (strcmp(argv[1], "--child-run") != 0) {
+		printf("unknown mode %s\n", argv[1]);
+		return 2;
+	}
+	opts.root = argv[2];
+	if ((rc = exec_runtime_new(&opts, &rt)) != EXEC_OK) {
+		printf("exec_runtime_new: %s: %s\n", exec_strerror(rc), exec_last_error());
+		return 1;
+	}
+	if ((rc = exec_container_run(rt, argv[3], argv[4], NULL, &c)) != EXEC_OK) {
+		printf("exec_container_run: %s: %s\n", exec_strerror(rc), exec_last_error());
+		return 1;
+	}
+	if (wait && (rc = exec_container_wait(c, 10000, &ex)) != EXEC_OK) {
+		printf("exec_container_wait: %s: %s\n", exec_strerror(rc), exec_last_error());
+		return 1;
+	}
+	exec_container_free(c);
+	exec_runtime_free(rt);
+	return 0;
+}
