@@ -34,10 +34,10 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	if err := makeStateDir(dir, "container", id); err != nil {
 		return nil, err
 	}
-	var watch *exitWatch
+	l := &launched{}
 	defer func() {
 		if err != nil {
-			r.abandon(id, dir, watch)
+			r.abandon(id, dir, l.watch)
 		}
 	}()
 	st, err := openStdio(io)
@@ -68,32 +68,11 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	if err = call.done(err); err != nil {
 		return nil, err
 	}
-	pid, err := readPidFile(opts.PidFile)
-	if err != nil {
+	l.rec = record{ID: id, Bundle: bundle, Terminal: io.Terminal}
+	if err := adopt(ctx, r.callTimeout, l, dir, containerRecordName, st, sock); err != nil {
 		return nil, err
 	}
-	rec, err := newRecord(id, bundle, pid, io.Terminal)
-	if err != nil {
-		return nil, err
-	}
-	if watch, err = watchProcess(pid, exitRecorder(dir)); err != nil {
-		return nil, err
-	}
-	streams := st.handover(io.Terminal)
-	if sock != nil {
-		rctx, cancel := context.WithTimeout(ctx, r.callTimeout)
-		streams.master, err = sock.receive(rctx)
-		cancel()
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := writeJSON(filepath.Join(dir, containerRecordName), rec); err != nil {
-		streams.close()
-		return nil, err
-	}
-	os.Remove(opts.PidFile)
-	return &Container{rt: r, id: id, dir: dir, rec: rec, watch: watch, streams: streams}, nil
+	return &Container{rt: r, id: id, dir: dir, rec: l.rec, watch: l.watch, streams: l.streams}, nil
 }
 
 // abandon undoes a failed create: the runtime's container if it has one,

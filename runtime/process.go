@@ -58,12 +58,14 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 	if err := makeStateDir(dir, "process", id); err != nil {
 		return nil, err
 	}
-	var watch *exitWatch
+	l := &launched{}
 	defer func() {
 		if err != nil {
-			if watch != nil {
-				watch.signal(syscall.SIGKILL)
-				watch.wait(context.Background())
+			if l.watch != nil {
+				l.watch.signal(syscall.SIGKILL)
+				wctx, cancel := context.WithTimeout(context.Background(), c.rt.callTimeout)
+				l.watch.wait(wctx)
+				cancel()
 			}
 			os.RemoveAll(dir)
 		}
@@ -89,32 +91,11 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 	if err = call.done(err); err != nil {
 		return nil, c.classify(ctx, err, StateRunning)
 	}
-	pid, err := readPidFile(opts.PidFile)
-	if err != nil {
+	l.rec = record{ID: id, Terminal: io.Terminal}
+	if err := adopt(ctx, c.rt.callTimeout, l, dir, processRecordName, st, sock); err != nil {
 		return nil, err
 	}
-	rec, err := newRecord(id, "", pid, io.Terminal)
-	if err != nil {
-		return nil, err
-	}
-	if watch, err = watchProcess(pid, exitRecorder(dir)); err != nil {
-		return nil, err
-	}
-	streams := st.handover(io.Terminal)
-	if sock != nil {
-		rctx, cancel := context.WithTimeout(ctx, c.rt.callTimeout)
-		streams.master, err = sock.receive(rctx)
-		cancel()
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := writeJSON(filepath.Join(dir, processRecordName), rec); err != nil {
-		streams.close()
-		return nil, err
-	}
-	os.Remove(opts.PidFile)
-	return &Process{container: c, id: id, dir: dir, rec: rec, watch: watch, streams: streams}, nil
+	return &Process{container: c, id: id, dir: dir, rec: l.rec, watch: l.watch, streams: l.streams}, nil
 }
 
 // LoadProcess opens process id exec'd earlier, also by another process.
