@@ -1,0 +1,70 @@
+"""Run and supervise OCI containers from Python, with no daemon.
+
+A ctypes binding of libexecution, which drives runc (or a runc-compatible
+runtime) directly::
+
+    import execution
+
+    execution.bundle_init("bundle", ["echo", "hello"])
+    with execution.Runtime("/tmp/state") as rt:
+        with rt.run("hello", "bundle", stdout=execution.PIPE) as c:
+            out, _ = c.communicate()
+            print(out, c.wait().code)
+
+The library is found through the EXECUTION_LIBRARY environment variable,
+then a checkout's build/libexecution.so, then the system's library path.
+"""
+
+from .bundle import bundle_init
+from .container import Container, User
+from .errors import (
+    AlreadyExists,
+    Closed,
+    ErrorCode,
+    ExecutionError,
+    InternalError,
+    InvalidArgument,
+    InvalidState,
+    LibraryNotFoundError,
+    NotFound,
+    RuntimeFailure,
+    SystemCallError,
+    TimedOut,
+)
+from .exit import Exit
+from .handle import Handle
+from .library import library_path, version
+from .process import Process
+from .runtime import Runtime
+from .state import State
+from .streams import DEVNULL, PIPE, STDOUT
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlreadyExists",
+    "Closed",
+    "Container",
+    "DEVNULL",
+    "ErrorCode",
+    "ExecutionError",
+    "Exit",
+    "Handle",
+    "InternalError",
+    "InvalidArgument",
+    "InvalidState",
+    "LibraryNotFoundError",
+    "NotFound",
+    "PIPE",
+    "Process",
+    "Runtime",
+    "RuntimeFailure",
+    "STDOUT",
+    "State",
+    "SystemCallError",
+    "TimedOut",
+    "User",
+    "bundle_init",
+    "library_path",
+    "version",
+]

@@ -1,0 +1,247 @@
+"""Library loading and every ctypes declaration of include/execution.h.
+
+This is the only module that touches ctypes signatures. FUNCTIONS lists
+each function of the header with its result and argument types; the drift
+test compares it with the header. Every function returning a result code
+goes through one error check, check(), which turns a negative code into the
+matching ExecutionError subclass with the message of exec_last_error(),
+read at once on the same thread.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import threading
+from ctypes import POINTER, Structure, c_char_p, c_int, c_size_t, c_uint, c_void_p
+from pathlib import Path
+from typing import Any, Dict, Iterator, Optional, Tuple
+
+from .errors import InternalError, LibraryNotFoundError, error_from_code
+
+EXEC_VERSION = "0.1.0"
+EXEC_VERSION_MAJOR = 0
+EXEC_VERSION_MINOR = 1
+EXEC_VERSION_PATCH = 0
+
+EXEC_OK = 0
+EXEC_EINVAL = -1
+EXEC_ENOTFOUND = -2
+EXEC_EEXIST = -3
+EXEC_ESTATE = -4
+EXEC_ERUNTIME = -5
+EXEC_ETIMEDOUT = -6
+EXEC_ECLOSED = -7
+EXEC_ESYS = -8
+EXEC_EINTERNAL = -9
+
+EXEC_STATE_CREATED = 1
+EXEC_STATE_RUNNING = 2
+EXEC_STATE_PAUSED = 3
+EXEC_STATE_STOPPED = 4
+
+EXEC_IO_NULL = -1
+EXEC_IO_PIPE = -2
+
+EXEC_STDIN = 0
+EXEC_STDOUT = 1
+EXEC_STDERR = 2
+
+EXEC_RUNTIME_OPTIONS_VERSION = 1
+EXEC_IO_VERSION = 1
+
+
+class RuntimePtr(c_void_p):
+    """An `exec_runtime *`."""
+
+
+class ContainerPtr(c_void_p):
+    """An `exec_container *`."""
+
+
+class ProcessPtr(c_void_p):
+    """An `exec_process *`."""
+
+
+class RuntimeOptions(Structure):
+    """`exec_runtime_options`."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("root", c_char_p),
+        ("runtime_path", c_char_p),
+        ("runtime_root", c_char_p),
+        ("systemd_cgroup", c_int),
+        ("debug", c_int),
+        ("log_path", c_char_p),
+        ("timeout_ms", c_int),
+    ]
+
+
+class IO(Structure):
+    """`exec_io`."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("stdin_fd", c_int),
+        ("stdout_fd", c_int),
+        ("stderr_fd", c_int),
+        ("terminal", c_int),
+    ]
+
+
+class ExitStatus(Structure):
+    """`exec_exit`."""
+
+    _fields_ = [
+        ("status", c_int),
+        ("code", c_int),
+        ("signal", c_int),
+        ("core_dumped", c_int),
+    ]
+
+
+_STRINGS = POINTER(c_char_p)
+_LIFECYCLE = (c_int, (ContainerPtr,))
+_CREATE = (c_int, (RuntimePtr, c_char_p, c_char_p, POINTER(IO), POINTER(ContainerPtr)))
+
+# name -> (restype, argtypes); restype c_int means a result code.
+FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
+    "exec_version": (c_char_p, ()),
+    "exec_last_error": (c_char_p, ()),
+    "exec_strerror": (c_char_p, (c_int,)),
+    "exec_free": (None, (c_void_p,)),
+    "exec_strings_free": (None, (_STRINGS, c_size_t)),
+    "exec_runtime_options_init": (c_int, (POINTER(RuntimeOptions), c_uint)),
+    "exec_io_init": (c_int, (POINTER(IO), c_uint)),
+    "exec_bundle_init": (c_int, (c_char_p, _STRINGS, c_int)),
+    "exec_runtime_new": (c_int, (POINTER(RuntimeOptions), POINTER(RuntimePtr))),
+    "exec_runtime_free": (None, (RuntimePtr,)),
+    "exec_container_create": _CREATE,
+    "exec_container_run": _CREATE,
+    "exec_container_start": _LIFECYCLE,
+    "exec_container_load": (c_int, (RuntimePtr, c_char_p, POINTER(ContainerPtr))),
+    "exec_container_list": (c_int, (RuntimePtr, POINTER(_STRINGS), POINTER(c_size_t))),
+    "exec_container_state": (c_int, (ContainerPtr, POINTER(c_int))),
+    "exec_container_pid": (c_int, (ContainerPtr, POINTER(c_int))),
+    "exec_container_id": (c_char_p, (ContainerPtr,)),
+    "exec_container_pause": _LIFECYCLE,
+    "exec_container_resume": _LIFECYCLE,
+    "exec_container_kill": (c_int, (ContainerPtr, c_int, c_int)),
+    "exec_container_wait": (c_int, (ContainerPtr, c_int, POINTER(ExitStatus))),
+    "exec_container_stdio": (c_int, (ContainerPtr, c_int, POINTER(c_int))),
+    "exec_container_resize": (c_int, (ContainerPtr, c_uint, c_uint)),
+    "exec_container_delete": (c_int, (ContainerPtr, c_int)),
+    "exec_container_free": (None, (ContainerPtr,)),
+    "exec_container_exec": (
+        c_int,
+        (ContainerPtr, c_char_p, c_char_p, POINTER(IO), POINTER(ProcessPtr)),
+    ),
+    "exec_process_load": (c_int, (ContainerPtr, c_char_p, POINTER(ProcessPtr))),
+    "exec_process_id": (c_char_p, (ProcessPtr,)),
+    "exec_process_pid": (c_int, (ProcessPtr, POINTER(c_int))),
+    "exec_process_signal": (c_int, (ProcessPtr, c_int)),
+    "exec_process_wait": (c_int, (ProcessPtr, c_int, POINTER(ExitStatus))),
+    "exec_process_stdio": (c_int, (ProcessPtr, c_int, POINTER(c_int))),
+    "exec_process_resize": (c_int, (ProcessPtr, c_uint, c_uint)),
+    "exec_process_delete": (c_int, (ProcessPtr,)),
+    "exec_process_free": (None, (ProcessPtr,)),
+}
+
+_lib: Optional[ctypes.CDLL] = None
+_lib_path: Optional[str] = None
+_lock = threading.Lock()
+
+
+def checkout_library() -> Path:
+    """Where a checkout's `make` puts the library, relative to this file."""
+    return Path(__file__).resolve().parents[3] / "build" / "libexecution.so"
+
+
+def _candidates() -> Iterator[Tuple[str, Optional[str], str]]:
+    """(how, path or None, why not) for each place to look, in order, looked up lazily."""
+    yield "EXECUTION_LIBRARY", os.environ.get("EXECUTION_LIBRARY") or None, "not set"
+    checkout = checkout_library()
+    yield "checkout", str(checkout) if checkout.is_file() else None, f"no {checkout}"
+    yield "system", ctypes.util.find_library("execution"), "find_library('execution') found nothing"
+
+
+def _load() -> ctypes.CDLL:
+    tried = []
+    for how, path, why in _candidates():
+        if path is None:
+            tried.append(f"{how}: {why}")
+            continue
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as e:
+            if how == "EXECUTION_LIBRARY":
+                raise LibraryNotFoundError(f"EXECUTION_LIBRARY={path} cannot be loaded: {e}") from e
+            tried.append(f"{how}: {e}")
+            continue
+        _declare(lib)
+        version = lib.exec_version().decode()
+        if version.split(".")[0] != str(EXEC_VERSION_MAJOR):
+            raise LibraryNotFoundError(
+                f"{path} is libexecution {version}; this binding needs {EXEC_VERSION_MAJOR}.x"
+            )
+        global _lib_path
+        _lib_path = path
+        return lib
+    raise LibraryNotFoundError(
+        "libexecution not found; set EXECUTION_LIBRARY to its path, run `make` in the "
+        "checkout, or install it system-wide (" + "; ".join(tried) + ")"
+    )
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    for name, (restype, argtypes) in FUNCTIONS.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+        if restype is c_int:
+            fn.errcheck = _errcheck
+
+
+def lib() -> ctypes.CDLL:
+    """The loaded library with every function declared; loads it on first use."""
+    global _lib
+    if _lib is None:
+        with _lock:
+            if _lib is None:
+                _lib = _load()
+    return _lib
+
+
+def lib_path() -> Optional[str]:
+    """The path or name the library was loaded from, None before loading."""
+    return _lib_path
+
+
+def last_error() -> str:
+    """exec_last_error() of the calling thread."""
+    msg: bytes = lib().exec_last_error()
+    return msg.decode("utf-8", "replace") if msg else ""
+
+
+def strerror(code: int) -> str:
+    """exec_strerror(code)."""
+    text: bytes = lib().exec_strerror(code)
+    return text.decode("utf-8", "replace")
+
+
+def handle(out: c_void_p) -> int:
+    """The handle an out-parameter received from a successful call."""
+    if out.value is None:
+        raise InternalError("the library returned EXEC_OK with a NULL handle")
+    return out.value
+
+
+def check(code: int) -> int:
+    """Raise the ExecutionError of a negative result code; return code otherwise."""
+    if code < 0:
+        raise error_from_code(code, last_error() or strerror(code))
+    return code
+
+
+def _errcheck(result: int, func: Any, args: Any) -> int:
+    return check(result)

@@ -1,0 +1,188 @@
+"""Containers."""
+
+import json
+import signal as _signal
+from ctypes import byref, c_int
+from types import TracebackType
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
+
+from . import _args, _ffi
+from .errors import NotFound
+from .process import Process
+from .state import State
+from .streams import Plan, StreamArg
+from .supervised import Supervised
+
+"""PATH of an exec'd process when `env` is None."""
+
+User = Union[int, Tuple[int, int]]
+"""A uid, or a (uid, gid) pair."""
+
+
+class Container(Supervised):
+    """A container, created by Runtime.create() or Runtime.run(), or opened by Runtime.load().
+
+    Its streams, wait(), poll(), communicate() and resize() are those of its
+    init process. close() releases the handle only; the container keeps
+    running. Used as a context manager, a container that Runtime.create() or
+    Runtime.run() made is deleted at the end of the block (killed first if it
+    still runs); one from Runtime.load() is only closed.
+    """
+
+    _free = "exec_container_free"
+    _kind = "container"
+    _prefix = "exec_container"
+
+    id: str
+    """The container id (still readable after close)."""
+
+    def __init__(self, ptr: int, owned: bool = False) -> None:
+        super().__init__(ptr)
+        self._owned = owned
+        raw = _ffi.lib().exec_container_id(ptr)
+        self.id = raw.decode("utf-8", "surrogateescape") if raw is not None else ""
+
+    @property
+    def state(self) -> State:
+        """Current state: CREATED, RUNNING, PAUSED or STOPPED."""
+        h = self._handle()
+        out = c_int()
+        _ffi.lib().exec_container_state(h, byref(out))
+        return State(out.value)
+
+    def start(self) -> None:
+        """Start the process of a created container."""
+        _ffi.lib().exec_container_start(self._handle())
+
+    def pause(self) -> None:
+        """Freeze every process of the running container."""
+        _ffi.lib().exec_container_pause(self._handle())
+
+    def resume(self) -> None:
+        """Thaw the paused container."""
+        _ffi.lib().exec_container_resume(self._handle())
+
+    def kill(self, sig: int = _signal.SIGTERM, all: bool = False) -> None:
+        """Send `sig` to the init process, or with `all=True` to every process of the container.
+
+        Note that a container's init (pid 1 of its pid namespace) ignores
+        signals it has no handler for, except SIGKILL and SIGSTOP.
+        """
+        s = _args.integer(sig, "sig", 0)
+        a = _args.flag(all, "all")
+        _ffi.lib().exec_container_kill(self._handle(), s, a)
+
+    def delete(self, force: bool = False) -> None:
+        """Delete the container and its state.
+
+        Without `force` only created and stopped containers can be deleted
+        (InvalidState otherwise); with it a running or paused one is killed
+        first. The handle stays open: wait() still reports the recorded exit.
+        """
+        f = _args.flag(force, "force")
+        _ffi.lib().exec_container_delete(self._handle(), f)
+
+    def exec(
+        self,
+        process_id: str,
+        args: Sequence[str],
+        env: Optional[Mapping[str, str]] = None,
+        cwd: str = "/",
+        user: Optional[User] = None,
+        stdin: StreamArg = None,
+        stdout: StreamArg = None,
+        stderr: StreamArg = None,
+        terminal: bool = False,
+    ) -> Process:
+        """Start an extra process in the running container.
+
+        `process_id` must be unique within the container. `env` replaces the
+        whole environment; None keeps the container's own (its config's). `user` is a uid (gid 0) or a (uid, gid) pair, None is root.
+        Streams are as for Runtime.create().
+        """
+        pid = _args.text(process_id, "process_id")
+        spec = _process_json(args, env, cwd, user, _args.flag(terminal, "terminal"))
+        plan = Plan(stdin, stdout, stderr, terminal)
+        h = self._handle()
+        out = _ffi.ProcessPtr()
+        try:
+            _ffi.lib().exec_container_exec(h, pid, spec, byref(plan.io()), byref(out))
+            p = Process(_ffi.handle(out))
+            try:
+                p._attach(plan)
+            except BaseException:
+                _kill_quietly(p)
+                p.close()
+                raise
+        finally:
+            plan.close()
+        return p
+
+    def load_process(self, process_id: str) -> Process:
+        """Open a process exec'd earlier into this container, also by another program."""
+        pid = _args.text(process_id, "process_id")
+        out = _ffi.ProcessPtr()
+        _ffi.lib().exec_process_load(self._handle(), pid, byref(out))
+        return Process(_ffi.handle(out))
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        try:
+            if self._owned and not self.closed:
+                try:
+                    self.delete(force=True)
+                except NotFound:
+                    pass
+        finally:
+            self.close()
+
+    def _state_repr(self) -> str:
+        return f"id={self.id!r}" + (" closed" if self.closed else "")
+
+
+def _process_json(args: Any, env: Any, cwd: Any, user: Any, terminal: int) -> bytes:
+    argv = _args.strings(args, "args")
+    if not argv:
+        raise ValueError("args must not be empty")
+    envv: Optional[List[str]] = None
+    if env is None:
+        pass
+    elif isinstance(env, Mapping):
+        envv = []
+        for k, v in env.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise TypeError("env keys and values must be str")
+            if "=" in k or not k:
+                raise ValueError(f"invalid environment variable name {k!r}")
+            envv.append(f"{k}={v}")
+    else:
+        raise TypeError(f"env must be a mapping of str to str, not {type(env).__name__}")
+    if not isinstance(cwd, str):
+        raise TypeError(f"cwd must be str, not {type(cwd).__name__}")
+    if user is None:
+        uid, gid = 0, 0
+    elif isinstance(user, tuple) and len(user) == 2:
+        uid = _args.integer(user[0], "uid", 0, 2**32 - 1)
+        gid = _args.integer(user[1], "gid", 0, 2**32 - 1)
+    else:
+        uid, gid = _args.integer(user, "user", 0, 2**32 - 1), 0
+    spec: Dict[str, Any] = {
+        "terminal": bool(terminal),
+        "user": {"uid": uid, "gid": gid},
+        "args": argv,
+        "cwd": cwd,
+    }
+    if envv is not None:
+        spec["env"] = envv
+    return json.dumps(spec).encode()
+
+
+def _kill_quietly(p: Process) -> None:
+    try:
+        p.signal(_signal.SIGKILL)
+    except Exception:
+        pass

@@ -1,0 +1,152 @@
+"""Runtimes: a state root and an OCI runtime binary."""
+
+import os
+from ctypes import POINTER, byref, c_char_p, c_size_t
+from typing import List, Optional
+
+from . import _args, _ffi
+from .bundle import PathArg
+from .container import Container
+from .handle import Handle
+from .streams import Plan, StreamArg
+
+
+class Runtime(Handle):
+    """A state root and an OCI runtime binary, through which containers are made.
+
+    `root` is the library's state dir (created with mode 0700 if missing);
+    `runtime_path` the OCI runtime binary (None: "runc" from PATH);
+    `runtime_root` the runtime's --root (None: "<root>/runc");
+    `systemd_cgroup` and `debug` pass those flags to the runtime; `log_path`
+    is a file the runtime's log is appended to; `timeout` the deadline in
+    seconds of each runtime invocation (None: 60). Closing a runtime leaves
+    its containers, and the Container objects opened through it, as they are.
+    """
+
+    _free = "exec_runtime_free"
+    _kind = "runtime"
+
+    root: str
+    """The state root given."""
+
+    def __init__(
+        self,
+        root: PathArg,
+        runtime_path: Optional[PathArg] = None,
+        *,
+        runtime_root: Optional[PathArg] = None,
+        systemd_cgroup: bool = False,
+        debug: bool = False,
+        log_path: Optional[PathArg] = None,
+        timeout: Optional[float] = None,
+    ) -> None:
+        root_b = _args.path(root, "root")
+        path_b = _args.optional_path(runtime_path, "runtime_path")
+        rroot_b = _args.optional_path(runtime_root, "runtime_root")
+        systemd = _args.flag(systemd_cgroup, "systemd_cgroup")
+        dbg = _args.flag(debug, "debug")
+        log_b = _args.optional_path(log_path, "log_path")
+        ms = 0
+        if timeout is not None:
+            if _args.seconds(timeout, "timeout") <= 0:
+                raise ValueError("timeout must be positive")
+            ms = _args.timeout_ms(timeout)
+        lib = _ffi.lib()
+        opts = _ffi.RuntimeOptions()
+        lib.exec_runtime_options_init(byref(opts), _ffi.EXEC_RUNTIME_OPTIONS_VERSION)
+        opts.root = root_b
+        opts.runtime_path = path_b
+        opts.runtime_root = rroot_b
+        opts.systemd_cgroup = systemd
+        opts.debug = dbg
+        opts.log_path = log_b
+        opts.timeout_ms = ms
+        out = _ffi.RuntimePtr()
+        lib.exec_runtime_new(byref(opts), byref(out))
+        super().__init__(_ffi.handle(out))
+        self.root = os.fsdecode(root_b)
+
+    def create(
+        self,
+        id: str,
+        bundle: PathArg,
+        stdin: StreamArg = None,
+        stdout: StreamArg = None,
+        stderr: StreamArg = None,
+        terminal: bool = False,
+    ) -> Container:
+        """Create a container from a bundle; its process waits for Container.start().
+
+        `id` is letters, digits and `_ + - .` (host-wide: runc's default
+        cgroup is /<id>). Each stream is None or DEVNULL (/dev/null), an fd,
+        an object with fileno() (the library dups it), or PIPE, which makes
+        the container's `stdin`, `stdout` or `stderr` a file object; stderr
+        may be STDOUT. With `terminal=True` the process gets a pty instead,
+        the bundle's process.terminal must be true, and the streams must be
+        None. Used in a `with` block, the container is deleted at its end.
+        """
+        return self._make("exec_container_create", id, bundle, stdin, stdout, stderr, terminal)
+
+    def run(
+        self,
+        id: str,
+        bundle: PathArg,
+        stdin: StreamArg = None,
+        stdout: StreamArg = None,
+        stderr: StreamArg = None,
+        terminal: bool = False,
+    ) -> Container:
+        """Create and start a container in one runtime call; arguments as create()."""
+        return self._make("exec_container_run", id, bundle, stdin, stdout, stderr, terminal)
+
+    def _make(
+        self,
+        fn: str,
+        id: str,
+        bundle: PathArg,
+        stdin: StreamArg,
+        stdout: StreamArg,
+        stderr: StreamArg,
+        terminal: bool,
+    ) -> Container:
+        id_b = _args.text(id, "id")
+        bundle_b = _args.path(bundle, "bundle")
+        plan = Plan(stdin, stdout, stderr, _args.flag(terminal, "terminal") == 1)
+        h = self._handle()
+        out = _ffi.ContainerPtr()
+        try:
+            getattr(_ffi.lib(), fn)(h, id_b, bundle_b, byref(plan.io()), byref(out))
+            c = Container(_ffi.handle(out), owned=True)
+            try:
+                c._attach(plan)
+            except BaseException:
+                try:
+                    c.delete(force=True)
+                finally:
+                    c.close()
+                raise
+        finally:
+            plan.close()
+        return c
+
+    def load(self, id: str) -> Container:
+        """Open an existing container by id, also one another program created."""
+        id_b = _args.text(id, "id")
+        out = _ffi.ContainerPtr()
+        _ffi.lib().exec_container_load(self._handle(), id_b, byref(out))
+        return Container(_ffi.handle(out))
+
+    def list(self) -> List[str]:
+        """The ids of this runtime's containers, sorted."""
+        h = self._handle()
+        ids = POINTER(c_char_p)()
+        count = c_size_t()
+        lib = _ffi.lib()
+        lib.exec_container_list(h, byref(ids), byref(count))
+        try:
+            return [ids[i].decode("utf-8", "surrogateescape") for i in range(count.value)]
+        finally:
+            lib.exec_strings_free(ids, count)
+
+    def _state_repr(self) -> str:
+        return f"root={self.root!r}" + (" closed" if self.closed else "")

@@ -1,0 +1,245 @@
+"""Standard streams: the values create/run/exec accept, and communicate().
+
+A stream argument is None or DEVNULL (/dev/null), an int file descriptor,
+any object with fileno(), or PIPE. PIPE, STDOUT and DEVNULL have the values
+of the `subprocess` constants of the same names, so either module's work.
+"""
+
+import errno
+import os
+import select
+import selectors
+import subprocess
+import time
+from ctypes import byref, c_int
+from typing import IO as _IO, Any, Callable, Dict, List, Optional, Tuple
+
+from . import _ffi
+from .errors import TimedOut
+
+PIPE: int = subprocess.PIPE
+"""Make a pipe; its end becomes the `stdin`, `stdout` or `stderr` attribute."""
+STDOUT: int = subprocess.STDOUT
+"""For stderr only: send standard error where standard output goes."""
+DEVNULL: int = subprocess.DEVNULL
+"""Connect the stream to /dev/null, as None does."""
+
+StreamArg = Any
+"""What a stream argument may be: None, an int, an object with fileno()."""
+
+_PIPE_BUF = getattr(select, "PIPE_BUF", 512)
+_Selector = getattr(selectors, "PollSelector", selectors.SelectSelector)
+
+
+def _fd(value: StreamArg, what: str) -> int:
+    if value is None:
+        return _ffi.EXEC_IO_NULL
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be None, PIPE, DEVNULL, an fd or a file, not bool")
+    if isinstance(value, int):
+        if value == PIPE:
+            return _ffi.EXEC_IO_PIPE
+        if value == DEVNULL:
+            return _ffi.EXEC_IO_NULL
+        if value == STDOUT:
+            raise ValueError(f"STDOUT is only valid for stderr, not for {what}")
+        if value < 0:
+            raise ValueError(f"{what} is a negative fd: {value}")
+        return value
+    fileno = getattr(value, "fileno", None)
+    if not callable(fileno):
+        raise TypeError(
+            f"{what} must be None, PIPE, DEVNULL, an fd or an object with fileno(), "
+            f"not {type(value).__name__}"
+        )
+    fd = fileno()
+    if isinstance(fd, bool) or not isinstance(fd, int) or fd < 0:
+        raise ValueError(f"{what}.fileno() returned {fd!r}")
+    return fd
+
+
+class Plan:
+    """How create/run/exec set up their streams: the exec_io, then what to fetch."""
+
+    def __init__(
+        self, stdin: StreamArg, stdout: StreamArg, stderr: StreamArg, terminal: bool
+    ) -> None:
+        self.terminal = terminal
+        self.stdin = self.stdout = self.stderr = _ffi.EXEC_IO_NULL
+        self.merge = False
+        self._read_end: Optional[int] = None
+        self._write_end: Optional[int] = None
+        if terminal:
+            if (stdin, stdout, stderr) != (None, None, None):
+                raise ValueError("stdin, stdout and stderr must be None with terminal=True")
+            return
+        self.stdin = _fd(stdin, "stdin")
+        self.stdout = _fd(stdout, "stdout")
+        self.merge = not isinstance(stderr, bool) and isinstance(stderr, int) and stderr == STDOUT
+        self.stderr = self.stdout if self.merge else _fd(stderr, "stderr")
+
+    def io(self) -> _ffi.IO:
+        """The exec_io to pass. For stderr=STDOUT with stdout=PIPE, opens the shared pipe."""
+        value = _ffi.IO()
+        _ffi.lib().exec_io_init(byref(value), _ffi.EXEC_IO_VERSION)
+        value.terminal = int(self.terminal)
+        value.stdin_fd, value.stdout_fd, value.stderr_fd = self.stdin, self.stdout, self.stderr
+        if self.merge and self.stdout == _ffi.EXEC_IO_PIPE:
+            self._read_end, self._write_end = os.pipe2(os.O_CLOEXEC)
+            value.stdout_fd = value.stderr_fd = self._write_end
+        return value
+
+    def close(self) -> None:
+        """Close the fds io() opened and attach() did not hand to the owner.
+
+        Call it once the library call returned: the library has dup'ed what it keeps.
+        """
+        for fd in (self._read_end, self._write_end):
+            if fd is not None:
+                os.close(fd)
+        self._read_end = self._write_end = None
+
+    def attach(self, owner: Any, stdio: Callable[[int], int]) -> None:
+        """Set owner.stdin/stdout/stderr/terminal from the fds `stdio(stream)` hands over."""
+        if self.terminal:
+            owner.terminal = open(stdio(_ffi.EXEC_STDIN), "r+b", buffering=0)
+            return
+        if self._read_end is not None:
+            owner.stdout = open(self._read_end, "rb")
+            self._read_end = None
+        elif self.stdout == _ffi.EXEC_IO_PIPE:
+            owner.stdout = open(stdio(_ffi.EXEC_STDOUT), "rb")
+        if self.stdin == _ffi.EXEC_IO_PIPE:
+            owner.stdin = open(stdio(_ffi.EXEC_STDIN), "wb")
+        if self.stderr == _ffi.EXEC_IO_PIPE and not self.merge:
+            owner.stderr = open(stdio(_ffi.EXEC_STDERR), "rb")
+
+
+def stdio_fetcher(fn: Callable[..., int], handle: int) -> Callable[[int], int]:
+    """A function calling exec_*_stdio(handle, stream) and returning the fd."""
+
+    def fetch(stream: int) -> int:
+        fd = c_int(-1)
+        fn(handle, stream, byref(fd))
+        return fd.value
+
+    return fetch
+
+
+class Communication:
+    """The state of communicate(), kept across calls that time out."""
+
+    def __init__(
+        self,
+        stdin: Optional[_IO[bytes]],
+        stdout: Optional[_IO[bytes]],
+        stderr: Optional[_IO[bytes]],
+        terminal: Optional[_IO[bytes]],
+        input: Optional[bytes],
+    ) -> None:
+        self._input = memoryview(input or b"").cast("B")
+        self._offset = 0
+        self._files: Dict[int, _IO[bytes]] = {}
+        self._writer: Optional[int] = None
+        self._readers: Dict[int, str] = {}
+        self._chunks: Dict[str, List[bytes]] = {}
+        writer = terminal if terminal is not None else stdin
+        if self._input and (writer is None or writer.closed):
+            raise ValueError("input needs an open stdin=PIPE or terminal")
+        if terminal is not None:
+            self._read_from("stdout", terminal)
+            if self._input:
+                self._writer = terminal.fileno()
+            return
+        if stdin is not None and not stdin.closed:
+            try:
+                stdin.flush()
+            except BrokenPipeError:
+                pass
+            if self._input:
+                self._writer = stdin.fileno()
+                self._files[self._writer] = stdin
+            else:
+                _close(stdin)
+        self._read_from("stdout", stdout)
+        self._read_from("stderr", stderr)
+
+    def _read_from(self, name: str, f: Optional[_IO[bytes]]) -> None:
+        if f is None:
+            return
+        self._chunks[name] = []
+        if not f.closed:
+            self._readers[f.fileno()] = name
+            self._files[f.fileno()] = f
+
+    def run(self, deadline: Optional[float]) -> None:
+        """Write the input and read the outputs until EOF, or raise TimedOut at deadline."""
+        with _Selector() as sel:
+            for fd in self._files:
+                sel.register(fd, self._interest(fd))
+            while sel.get_map():
+                timeout = None
+                if deadline is not None:
+                    timeout = deadline - time.monotonic()
+                    if timeout <= 0:
+                        raise TimedOut("communicate() timed out")
+                for key, events in sel.select(timeout):
+                    if events & selectors.EVENT_WRITE:
+                        self._write(key.fd)
+                    if events & selectors.EVENT_READ:
+                        self._read(key.fd)
+                    interest = self._interest(key.fd)
+                    if interest:
+                        sel.modify(key.fd, interest)
+                    else:
+                        sel.unregister(key.fd)
+                        _close(self._files.pop(key.fd))
+
+    def _interest(self, fd: int) -> int:
+        events = 0
+        if fd in self._readers:
+            events |= selectors.EVENT_READ
+        if fd == self._writer:
+            events |= selectors.EVENT_WRITE
+        return events
+
+    def _write(self, fd: int) -> None:
+        size = 512 if os.isatty(fd) else _PIPE_BUF
+        try:
+            self._offset += os.write(fd, self._input[self._offset : self._offset + size])
+        except OSError as e:
+            if not isinstance(e, BrokenPipeError) and e.errno != errno.EIO:
+                raise
+            self._offset = len(self._input)
+        if self._offset >= len(self._input):
+            self._writer = None
+
+    def _read(self, fd: int) -> None:
+        try:
+            data = os.read(fd, 32768)
+        except OSError as e:
+            if e.errno != errno.EIO:  # a pty master reads EIO once the other side is gone
+                raise
+            data = b""
+        if data:
+            self._chunks[self._readers[fd]].append(data)
+            return
+        del self._readers[fd]
+        if fd == self._writer:
+            self._writer = None
+
+    def output(self) -> Tuple[Optional[bytes], Optional[bytes]]:
+        """What was read from stdout (or the terminal) and stderr; None for a stream not read."""
+        out = self._chunks.get("stdout")
+        err = self._chunks.get("stderr")
+        return (
+            None if out is None else b"".join(out),
+            None if err is None else b"".join(err),
+        )
+
+
+def _close(f: _IO[bytes]) -> None:
+    try:
+        f.close()
+    except BrokenPipeError:
+        pass

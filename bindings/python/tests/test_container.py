@@ -1,0 +1,238 @@
+"""Container lifecycle: create, start, run, state, wait, kill, pause, delete, list, load."""
+
+import os
+import select
+import signal
+import threading
+import time
+
+import pytest
+
+import execution
+from execution import State
+from helpers import sh
+
+
+@pytest.mark.parametrize("code", [0, 3, 255])
+def test_exit_codes(rt, bundle, new_id, code) -> None:
+    with rt.run(new_id(), bundle(sh(f"exit {code}"))) as c:
+        e = c.wait(timeout=10)
+        assert e == execution.Exit(status=code, code=code, signal=0, core_dumped=False)
+        assert e.returncode == code and not e.signaled
+        assert c.state is State.STOPPED
+
+
+def test_killed_by_a_signal(sleeper) -> None:
+    sleeper.kill(signal.SIGKILL)
+    e = sleeper.wait(timeout=10)
+    assert e == execution.Exit(status=128 + 9, code=-1, signal=9, core_dumped=False)
+    assert e.signaled and e.returncode == -9
+
+
+def test_kill_sends_sigterm_by_default(rt, bundle, new_id) -> None:
+    script = 'trap "exit 42" TERM; echo ready; while :; do sleep 0.05; done'
+    with rt.run(new_id(), bundle(sh(script)), stdout=execution.PIPE) as c:
+        assert c.stdout.readline() == b"ready\n"
+        c.kill()
+        assert c.wait(timeout=10).code == 42
+
+
+def test_kill_all_reaches_every_process(sleeper) -> None:
+    # The init ignores SIGTERM (pid 1 without a handler); an exec'd sleep does not.
+    with sleeper.exec("p", ["sleep", "1000"]) as p:
+        sleeper.kill(signal.SIGTERM)
+        time.sleep(0.3)
+        assert p.poll() is None
+        sleeper.kill(signal.SIGTERM, all=True)
+        assert p.wait(timeout=10).signal == signal.SIGTERM
+        assert sleeper.state is State.RUNNING
+
+
+def test_kill_a_stopped_container_is_invalid_state(rt, bundle, new_id) -> None:
+    with rt.run(new_id(), bundle(["true"])) as c:
+        c.wait(timeout=10)
+        with pytest.raises(execution.InvalidState):
+            c.kill(signal.SIGKILL)
+
+
+def test_create_then_start(rt, bundle, new_id) -> None:
+    cid = new_id()
+    with rt.create(cid, bundle(sh("exit 5"))) as c:
+        assert c.id == cid
+        assert c.state is State.CREATED
+        assert c.pid > 0
+        with pytest.raises(execution.TimedOut):
+            c.wait(timeout=0.2)
+        c.start()
+        assert c.wait(timeout=10).code == 5
+        with pytest.raises(execution.InvalidState):
+            c.start()
+
+
+def test_wait_on_a_created_container_waits_for_its_start(rt, bundle, new_id) -> None:
+    with rt.create(new_id(), bundle(sh("exit 6"))) as c:
+        result = []
+        t = threading.Thread(target=lambda: result.append(c.wait(timeout=20)))
+        t.start()
+        time.sleep(0.3)
+        assert t.is_alive()
+        c.start()
+        t.join(20)
+        assert [e.code for e in result] == [6]
+
+
+def test_pid_is_the_host_pid_of_init(sleeper) -> None:
+    with open(f"/proc/{sleeper.pid}/cmdline", "rb") as f:
+        assert f.read().split(b"\0")[0] == b"sleep"
+
+
+def test_list_and_load(rt, bundle, new_id) -> None:
+    ids = sorted([new_id(), new_id()])
+    b = bundle(["sleep", "1000"])
+    with rt.run(ids[1], b) as c1, rt.create(ids[0], b) as c0:
+        assert rt.list() == ids
+        with rt.load(ids[1]) as loaded:
+            assert loaded.id == ids[1]
+            assert loaded.pid == c1.pid
+            assert loaded.state is State.RUNNING
+        assert c1.state is State.RUNNING
+        with rt.load(ids[0]) as loaded:
+            assert loaded.state is State.CREATED
+            assert loaded.pid == c0.pid
+    assert rt.list() == []
+
+
+def test_list_of_an_empty_root(rt) -> None:
+    assert rt.list() == []
+
+
+def test_pause_and_resume_freeze_the_container(rt, bundle, new_id) -> None:
+    script = "while :; do echo tick; sleep 0.02; done"
+    with rt.run(new_id(), bundle(sh(script)), stdout=execution.PIPE) as c:
+        fd = c.stdout.fileno()
+        assert os.read(fd, 5) == b"tick\n"
+        c.pause()
+        assert c.state is State.PAUSED
+        time.sleep(0.1)
+        while select.select([fd], [], [], 0)[0]:
+            os.read(fd, 4096)
+        assert select.select([fd], [], [], 0.3)[0] == []
+        with pytest.raises(execution.InvalidState):
+            c.pause()
+        c.resume()
+        assert c.state is State.RUNNING
+        assert select.select([fd], [], [], 5)[0] == [fd]
+        with pytest.raises(execution.InvalidState):
+            c.resume()
+
+
+def test_delete_a_created_container(rt, bundle, new_id) -> None:
+    cid = new_id()
+    c = rt.create(cid, bundle(["true"]))
+    c.delete()
+    assert rt.list() == []
+    with pytest.raises(execution.NotFound):
+        c.state
+    with pytest.raises(execution.NotFound):
+        c.delete()
+    with pytest.raises(execution.NotFound):
+        rt.load(cid)
+    c.close()
+
+
+def test_delete_keeps_the_recorded_exit(rt, bundle, new_id) -> None:
+    c = rt.run(new_id(), bundle(sh("exit 9")))
+    assert c.wait(timeout=10).code == 9
+    c.delete()
+    assert c.wait().code == 9
+    c.close()
+
+
+def test_force_delete_kills_a_running_container(rt, bundle, new_id) -> None:
+    c = rt.run(new_id(), bundle(["sleep", "1000"]))
+    pid = c.pid
+    c.delete(force=True)
+    assert c.wait(timeout=10).signal == signal.SIGKILL
+    assert not os.path.exists(f"/proc/{pid}")
+    assert rt.list() == []
+    c.close()
+
+
+def test_force_delete_a_paused_container(sleeper, rt) -> None:
+    sleeper.pause()
+    sleeper.delete(force=True)
+    assert sleeper.wait(timeout=10).signaled
+    assert rt.list() == []
+
+
+def test_with_block_deletes_what_it_created(rt, bundle, new_id) -> None:
+    cid = new_id()
+    with rt.run(cid, bundle(["sleep", "1000"])) as c:
+        pid = c.pid
+    assert c.closed
+    assert rt.list() == []
+    assert not os.path.exists(f"/proc/{pid}")
+
+
+def test_with_block_deletes_on_an_exception(rt, bundle, new_id) -> None:
+    with pytest.raises(ZeroDivisionError):
+        with rt.create(new_id(), bundle(["true"])):
+            1 / 0
+    assert rt.list() == []
+
+
+def test_with_block_on_a_loaded_container_only_closes(sleeper, rt) -> None:
+    with rt.load(sleeper.id) as c:
+        pass
+    assert c.closed
+    assert rt.list() == [sleeper.id]
+    assert sleeper.state is State.RUNNING
+
+
+def test_with_block_after_an_explicit_delete(rt, bundle, new_id) -> None:
+    with rt.run(new_id(), bundle(["true"])) as c:
+        c.wait(timeout=10)
+        c.delete()
+    assert c.closed
+
+
+def test_close_neither_kills_nor_deletes(rt, bundle, new_id) -> None:
+    cid = new_id()
+    c = rt.run(cid, bundle(["sleep", "1000"]))
+    c.close()
+    with rt.load(cid) as again:
+        assert again.state is State.RUNNING
+        again.delete(force=True)
+
+
+def test_a_container_outlives_its_runtime_handle(state_root, bundle, new_id) -> None:
+    rt = execution.Runtime(state_root)
+    c = rt.run(new_id(), bundle(sh("exit 4")))
+    rt.close()
+    assert c.wait(timeout=10).code == 4
+    c.delete()
+    c.close()
+
+
+def test_runtime_options(state_root, bundle, new_id) -> None:
+    runc_root = os.path.join(state_root, "other-runc-root")
+    log = os.path.join(state_root, "runc.log")
+    with execution.Runtime(
+        state_root, "runc", runtime_root=runc_root, debug=True, log_path=log, timeout=30
+    ) as rt:
+        assert rt.root == state_root
+        with rt.run(new_id(), bundle(["true"])) as c:
+            assert c.wait(timeout=10).code == 0
+            assert os.path.isdir(os.path.join(runc_root, c.id))
+    assert os.path.getsize(log) > 0
+
+
+def test_runtime_rejects_an_unknown_binary(state_root) -> None:
+    with pytest.raises(execution.InvalidArgument):
+        execution.Runtime(state_root, runtime_path="/nonexistent/runc")
+
+
+def test_runtime_creates_its_root(state_root) -> None:
+    root = os.path.join(state_root, "a", "b")
+    with execution.Runtime(root):
+        assert os.stat(root).st_mode & 0o777 == 0o700

@@ -1,0 +1,52 @@
+"""examples/python/demo.py runs as its docstring says."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+from helpers import REPO, short_tempdir
+
+DEMO = REPO / "examples" / "python" / "demo.py"
+
+
+def run_demo(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(DEMO), *args],
+        cwd="/",
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_demo_runs_twice_in_a_bundle(rootfs) -> None:
+    bundle = short_tempdir("pydemo-")
+    root = os.path.join(bundle, "state")
+    os.symlink(rootfs, os.path.join(bundle, "rootfs"))
+    try:
+        first = run_demo(bundle, root)
+        second = run_demo(bundle, root)
+    finally:
+        shutil.rmtree(bundle, ignore_errors=True)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0] == f"wrote {bundle}/config.json"
+    assert re.fullmatch(r"container demo-py-\d+ is running", lines[1])
+    assert lines[2] == "container says: hello from busybox"
+    assert lines[3].startswith("uname -a says: Linux ")
+    assert lines[4:] == [
+        "uname exited with status 0",
+        "container exited: status 137 (killed by signal 9)",
+        "container deleted",
+    ]
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.splitlines()[1:] == lines[2:]  # no "wrote" line: the config is there
+
+
+def test_demo_usage() -> None:
+    assert run_demo().returncode == 2
+    r = run_demo("/nonexistent")
+    assert r.returncode == 2 and "no busybox rootfs in /nonexistent/rootfs" in r.stderr

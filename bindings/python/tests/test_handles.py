@@ -1,0 +1,152 @@
+"""Owning handles: close, with, finalisers, use after close, type checks."""
+
+import gc
+import signal
+from ctypes import byref, c_int
+
+import pytest
+
+import execution
+from execution import _ffi
+
+
+def test_close_twice(state_root, bundle, new_id) -> None:
+    rt = execution.Runtime(state_root)
+    c = rt.run(new_id(), bundle(["sleep", "1000"]))
+    p = c.exec("p", ["sleep", "1000"])
+    for h in (p, c, rt):
+        assert not h.closed
+        h.close()
+        h.close()
+        assert h.closed
+    with execution.Runtime(state_root) as rt2:
+        assert rt2.list() == [c.id]
+
+
+def test_with_closes(state_root, sleeper) -> None:
+    with execution.Runtime(state_root) as rt:
+        pass
+    assert rt.closed
+    with sleeper.exec("p", ["true"]) as p:
+        pass
+    assert p.closed
+
+
+def test_finaliser_frees_the_handle(rt, bundle, new_id) -> None:
+    c = rt.create(new_id(), bundle(["true"]))
+    ptr = c._ptr
+    _ffi.lib().exec_container_state(ptr, byref(c_int()))
+    del c
+    gc.collect()
+    with pytest.raises(execution.Closed):
+        _ffi.lib().exec_container_state(ptr, byref(c_int()))
+
+
+USES = {
+    "runtime": [
+        lambda rt, c, p: rt.list(),
+        lambda rt, c, p: rt.load("x"),
+        lambda rt, c, p: rt.create("x", "/"),
+        lambda rt, c, p: rt.run("x", "/"),
+    ],
+    "container": [
+        lambda rt, c, p: c.state,
+        lambda rt, c, p: c.pid,
+        lambda rt, c, p: c.start(),
+        lambda rt, c, p: c.pause(),
+        lambda rt, c, p: c.resume(),
+        lambda rt, c, p: c.kill(),
+        lambda rt, c, p: c.wait(),
+        lambda rt, c, p: c.poll(),
+        lambda rt, c, p: c.communicate(),
+        lambda rt, c, p: c.resize(24, 80),
+        lambda rt, c, p: c.delete(force=True),
+        lambda rt, c, p: c.exec("q", ["true"]),
+        lambda rt, c, p: c.load_process("p"),
+    ],
+    "process": [
+        lambda rt, c, p: p.pid,
+        lambda rt, c, p: p.signal(signal.SIGKILL),
+        lambda rt, c, p: p.wait(),
+        lambda rt, c, p: p.poll(),
+        lambda rt, c, p: p.communicate(),
+        lambda rt, c, p: p.resize(24, 80),
+        lambda rt, c, p: p.delete(),
+    ],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(USES))
+def test_use_after_close_raises_closed(state_root, sleeper, kind) -> None:
+    rt = execution.Runtime(state_root)
+    c = rt.load(sleeper.id)
+    p = sleeper.exec("p", ["sleep", "1000"])
+    {"runtime": rt, "container": c, "process": p}[kind].close()
+    for use in USES[kind]:
+        with pytest.raises(execution.Closed, match=f"{kind} handle is closed"):
+            use(rt, c, p)
+    assert c.id == sleeper.id and p.id == "p"
+    for h in (p, c, rt):
+        h.close()
+
+
+def _no_c_calls() -> None:
+    raise AssertionError("a C call was made")
+
+
+BAD_CALLS = [
+    lambda rt, c, p, d: execution.Runtime(123),
+    lambda rt, c, p, d: execution.Runtime(d, runtime_path=1),
+    lambda rt, c, p, d: execution.Runtime(d, runtime_root=1.0),
+    lambda rt, c, p, d: execution.Runtime(d, debug="yes"),
+    lambda rt, c, p, d: execution.Runtime(d, systemd_cgroup=1),
+    lambda rt, c, p, d: execution.Runtime(d, log_path=[]),
+    lambda rt, c, p, d: execution.Runtime(d, timeout="1"),
+    lambda rt, c, p, d: rt.create(1, d),
+    lambda rt, c, p, d: rt.create(b"x", d),
+    lambda rt, c, p, d: rt.run("x", None),
+    lambda rt, c, p, d: rt.create("x", d, stdin=1.5),
+    lambda rt, c, p, d: rt.create("x", d, stdout=True),
+    lambda rt, c, p, d: rt.create("x", d, stderr="pipe"),
+    lambda rt, c, p, d: rt.create("x", d, terminal=1),
+    lambda rt, c, p, d: rt.load(None),
+    lambda rt, c, p, d: c.kill("9"),
+    lambda rt, c, p, d: c.kill(9.0),
+    lambda rt, c, p, d: c.kill(9, all=1),
+    lambda rt, c, p, d: c.wait(timeout="1"),
+    lambda rt, c, p, d: c.wait(timeout=True),
+    lambda rt, c, p, d: c.delete(force="yes"),
+    lambda rt, c, p, d: c.resize("24", 80),
+    lambda rt, c, p, d: c.communicate(input="text"),
+    lambda rt, c, p, d: c.communicate(timeout="1"),
+    lambda rt, c, p, d: c.exec(1, ["true"]),
+    lambda rt, c, p, d: c.exec("q", "true"),
+    lambda rt, c, p, d: c.exec("q", [b"true"]),
+    lambda rt, c, p, d: c.exec("q", ["true"], env=["A=B"]),
+    lambda rt, c, p, d: c.exec("q", ["true"], env={"A": 1}),
+    lambda rt, c, p, d: c.exec("q", ["true"], cwd=1),
+    lambda rt, c, p, d: c.exec("q", ["true"], user="root"),
+    lambda rt, c, p, d: c.exec("q", ["true"], user=(0, "0")),
+    lambda rt, c, p, d: c.exec("q", ["true"], stdout=object()),
+    lambda rt, c, p, d: c.exec("q", ["true"], terminal="no"),
+    lambda rt, c, p, d: c.load_process(7),
+    lambda rt, c, p, d: p.signal(None),
+    lambda rt, c, p, d: p.wait(timeout=[]),
+    lambda rt, c, p, d: p.resize(24, 80.0),
+    lambda rt, c, p, d: execution.bundle_init(1, ["true"]),
+    lambda rt, c, p, d: execution.bundle_init(d, "true"),
+    lambda rt, c, p, d: execution.bundle_init(d, [1]),
+    lambda rt, c, p, d: execution.bundle_init(d, ["true"], terminal=None),
+]
+
+
+@pytest.mark.parametrize("call", range(len(BAD_CALLS)))
+def test_wrong_types_raise_type_error_before_any_c_call(
+    monkeypatch, rt, state_root, sleeper, call
+) -> None:
+    with sleeper.exec("p", ["sleep", "1000"]) as p:
+        monkeypatch.setattr(_ffi, "lib", _no_c_calls)
+        with pytest.raises(TypeError):
+            BAD_CALLS[call](rt, sleeper, p, state_root)
+        monkeypatch.undo()
+        p.signal(signal.SIGKILL)

@@ -1,0 +1,66 @@
+"""Reattach: containers shared with a second Python process through the state root."""
+
+import os
+import signal
+
+import execution
+from helpers import children_of, python_child, sh
+
+
+def test_load_and_wait_a_container_another_process_left_running(
+    rt, state_root, bundle, new_id
+) -> None:
+    # The child runs the container and exits without deleting it; its init is
+    # re-parented to this process (the nearest subreaper), which adopts it.
+    cid = new_id()
+    b = bundle(sh('trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done'))
+    child = python_child(
+        "import execution\n"
+        f"rt = execution.Runtime({state_root!r})\n"
+        f"c = rt.run({cid!r}, {b!r}, stdout=execution.PIPE)\n"
+        "assert c.stdout.readline() == b'ready\\n'\n"
+        "print(c.pid)\n"
+    )
+    assert child.returncode == 0, child.stderr
+    pid = int(child.stdout)
+    assert rt.list() == [cid]
+    with rt.load(cid) as c:
+        assert c.pid == pid
+        assert c.state is execution.State.RUNNING
+        assert pid in [p for p, _ in children_of(os.getpid())]
+        c.kill(signal.SIGTERM)
+        assert c.wait(timeout=10) == execution.Exit(status=7, code=7, signal=0, core_dumped=False)
+        c.delete()
+    assert rt.list() == []
+
+
+def test_a_second_process_lists_loads_and_deletes(rt, state_root, bundle, new_id) -> None:
+    cid = new_id()
+    with rt.run(cid, bundle(["sleep", "1000"])) as c:
+        child = python_child(
+            "import execution\n"
+            f"rt = execution.Runtime({state_root!r})\n"
+            "print(rt.list())\n"
+            f"c = rt.load({cid!r})\n"
+            "print(c.state.name, c.pid)\n"
+            "c.delete(force=True)\n"
+        )
+        assert child.returncode == 0, child.stderr
+        assert child.stdout.splitlines() == [repr([cid]), f"RUNNING {c.pid}"]
+        assert c.wait(timeout=10).signal == signal.SIGKILL
+        assert rt.list() == []
+
+
+def test_a_recorded_exit_survives_the_process_that_saw_it(rt, state_root, bundle, new_id) -> None:
+    cid = new_id()
+    c = rt.run(cid, bundle(sh("exit 12")))
+    assert c.wait(timeout=10).code == 12
+    c.close()
+    child = python_child(
+        "import execution\n"
+        f"rt = execution.Runtime({state_root!r})\n"
+        f"c = rt.load({cid!r})\n"
+        "print(c.state.name, c.wait(timeout=10).code)\n"
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.split() == ["STOPPED", "12"]
