@@ -1,0 +1,299 @@
+//! Containers and the guard that deletes one on drop.
+
+use std::ffi::{c_int, CStr};
+use std::fmt;
+use std::fs::File;
+use std::ops::Deref;
+use std::os::fd::OwnedFd;
+use std::ptr::{self, NonNull};
+use std::time::Duration;
+
+use crate::error::{check, cstring, Error, ErrorKind};
+use crate::exit::{timeout_ms, Exit};
+use crate::io::{take_fd, Io};
+use crate::process::Process;
+use crate::runtime::non_null;
+use crate::spec::ProcessSpec;
+use crate::sys;
+
+/// A container's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Created, its process not yet started.
+    Created,
+    /// Its init process runs.
+    Running,
+    /// Frozen by [`Container::pause`].
+    Paused,
+    /// Its init process has exited.
+    Stopped,
+}
+
+impl State {
+    fn from_raw(raw: sys::exec_state) -> Result<State, Error> {
+        Ok(match raw {
+            sys::EXEC_STATE_CREATED => State::Created,
+            sys::EXEC_STATE_RUNNING => State::Running,
+            sys::EXEC_STATE_PAUSED => State::Paused,
+            sys::EXEC_STATE_STOPPED => State::Stopped,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    format!("unknown container state {raw}"),
+                ))
+            }
+        })
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            State::Created => "created",
+            State::Running => "running",
+            State::Paused => "paused",
+            State::Stopped => "stopped",
+        })
+    }
+}
+
+/// A container created or loaded through a [`Runtime`](crate::Runtime).
+///
+/// Dropping it frees the handle (and the pipe ends not taken) only: the
+/// container keeps running. Call [`delete`](Self::delete), or use
+/// [`delete_on_drop`](Self::delete_on_drop). The handle stays usable after
+/// its `Runtime` is dropped.
+pub struct Container {
+    raw: NonNull<sys::exec_container>,
+    id: String,
+}
+
+// The C ABI allows every call from any thread, concurrently, on one handle.
+unsafe impl Send for Container {}
+unsafe impl Sync for Container {}
+
+impl Container {
+    /// Takes ownership of a raw handle.
+    ///
+    /// # Safety
+    /// `raw` is a live container handle that nothing else frees.
+    pub(crate) unsafe fn from_raw(raw: NonNull<sys::exec_container>) -> Result<Container, Error> {
+        let id = sys::exec_container_id(raw.as_ptr());
+        if id.is_null() {
+            sys::exec_container_free(raw.as_ptr());
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "the library gave no id for a new container handle",
+            ));
+        }
+        let id = CStr::from_ptr(id).to_string_lossy().into_owned();
+        Ok(Container { raw, id })
+    }
+
+    /// The container's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Host pid of the container's init process.
+    pub fn pid(&self) -> Result<i32, Error> {
+        let mut pid: c_int = 0;
+        check(unsafe { sys::exec_container_pid(self.raw.as_ptr(), &mut pid) })?;
+        Ok(pid)
+    }
+
+    /// The current state.
+    ///
+    /// Errors: NotFound (deleted), Runtime.
+    pub fn state(&self) -> Result<State, Error> {
+        let mut state: sys::exec_state = 0;
+        check(unsafe { sys::exec_container_state(self.raw.as_ptr(), &mut state) })?;
+        State::from_raw(state)
+    }
+
+    /// Starts a created container's process.
+    ///
+    /// Errors: InvalidState (not created), Runtime.
+    pub fn start(&self) -> Result<(), Error> {
+        check(unsafe { sys::exec_container_start(self.raw.as_ptr()) })
+    }
+
+    /// Waits for the init process to exit: forever with None, polling with
+    /// `Some(Duration::ZERO)`. On a created container it waits until the
+    /// container is started and exits. Every wait gets the same result.
+    ///
+    /// Errors: TimedOut, System (the exit status was reaped by someone
+    /// else, e.g. a `waitpid(-1)` in this process, or cannot be known here).
+    pub fn wait(&self, timeout: Option<Duration>) -> Result<Exit, Error> {
+        let mut exit = sys::exec_exit::default();
+        check(unsafe {
+            sys::exec_container_wait(self.raw.as_ptr(), timeout_ms(timeout), &mut exit)
+        })?;
+        Ok(exit.into())
+    }
+
+    /// Freezes all processes of a running container.
+    ///
+    /// Errors: InvalidState (not running), Runtime.
+    pub fn pause(&self) -> Result<(), Error> {
+        check(unsafe { sys::exec_container_pause(self.raw.as_ptr()) })
+    }
+
+    /// Thaws a paused container.
+    ///
+    /// Errors: InvalidState (not paused), Runtime.
+    pub fn resume(&self) -> Result<(), Error> {
+        check(unsafe { sys::exec_container_resume(self.raw.as_ptr()) })
+    }
+
+    /// Sends `signal` (a signal number, e.g. 9 for SIGKILL) to the init
+    /// process, or with `all` to every process of the container. An init
+    /// process gets only the signals it handles, and SIGKILL.
+    ///
+    /// Errors: InvalidArgument (bad signal), InvalidState (stopped), Runtime.
+    pub fn kill(&self, signal: i32, all: bool) -> Result<(), Error> {
+        check(unsafe { sys::exec_container_kill(self.raw.as_ptr(), signal, c_int::from(all)) })
+    }
+
+    /// Deletes the container and its state. Without `force` only a created
+    /// or stopped container can be deleted; with it a running or paused one
+    /// is killed first. The handle stays valid: its calls then fail with
+    /// NotFound, its wait gives the recorded exit.
+    ///
+    /// Errors: InvalidState (running or paused without force), NotFound
+    /// (already deleted), Runtime.
+    pub fn delete(&self, force: bool) -> Result<(), Error> {
+        check(unsafe { sys::exec_container_delete(self.raw.as_ptr(), c_int::from(force)) })
+    }
+
+    /// Starts an extra process in the running container.
+    ///
+    /// Errors: InvalidArgument (bad id, no args), AlreadyExists,
+    /// InvalidState (container not running), Runtime.
+    pub fn exec(&self, process_id: &str, spec: &ProcessSpec, io: Io<'_>) -> Result<Process, Error> {
+        let id = cstring("process id", process_id)?;
+        let json = cstring("process spec", spec.to_json())?;
+        let io_raw = io.raw()?;
+        let mut out = ptr::null_mut();
+        check(unsafe {
+            sys::exec_container_exec(
+                self.raw.as_ptr(),
+                id.as_ptr(),
+                json.as_ptr(),
+                &io_raw,
+                &mut out,
+            )
+        })?;
+        unsafe { Process::from_raw(non_null(out)?) }
+    }
+
+    /// Opens a handle to a process exec'd earlier, also by another process.
+    ///
+    /// Errors: InvalidArgument (bad id), NotFound.
+    pub fn load_process(&self, process_id: &str) -> Result<Process, Error> {
+        let id = cstring("process id", process_id)?;
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::exec_process_load(self.raw.as_ptr(), id.as_ptr(), &mut out) })?;
+        unsafe { Process::from_raw(non_null(out)?) }
+    }
+
+    /// Takes the write end of a piped standard input; once.
+    ///
+    /// Errors: InvalidArgument (stdin is no pipe), InvalidState (already taken).
+    pub fn take_stdin(&self) -> Result<File, Error> {
+        self.stdio(sys::EXEC_STDIN).map(File::from)
+    }
+
+    /// Takes the read end of a piped standard output; once.
+    ///
+    /// Errors: InvalidArgument (stdout is no pipe), InvalidState (already taken).
+    pub fn take_stdout(&self) -> Result<File, Error> {
+        self.stdio(sys::EXEC_STDOUT).map(File::from)
+    }
+
+    /// Takes the read end of a piped standard error; once.
+    ///
+    /// Errors: InvalidArgument (stderr is no pipe), InvalidState (already taken).
+    pub fn take_stderr(&self) -> Result<File, Error> {
+        self.stdio(sys::EXEC_STDERR).map(File::from)
+    }
+
+    /// Takes the pty master of a terminal container; once.
+    ///
+    /// Errors: InvalidArgument (no terminal), InvalidState (already taken).
+    pub fn take_terminal(&self) -> Result<OwnedFd, Error> {
+        self.stdio(sys::EXEC_STDIN)
+    }
+
+    fn stdio(&self, stream: c_int) -> Result<OwnedFd, Error> {
+        take_fd(|fd| unsafe { sys::exec_container_stdio(self.raw.as_ptr(), stream, fd) })
+    }
+
+    /// Sets the window size of a terminal container's pty.
+    ///
+    /// Errors: InvalidArgument (no terminal), System.
+    pub fn resize(&self, rows: u16, cols: u16) -> Result<(), Error> {
+        check(unsafe { sys::exec_container_resize(self.raw.as_ptr(), rows.into(), cols.into()) })
+    }
+
+    /// Wraps the container in a guard that force-deletes it when dropped.
+    pub fn delete_on_drop(self) -> ContainerGuard {
+        ContainerGuard {
+            container: Some(self),
+        }
+    }
+
+    /// The raw handle, for calls through [`sys`](crate::sys); it stays
+    /// owned by `self`.
+    pub fn as_raw(&self) -> *mut sys::exec_container {
+        self.raw.as_ptr()
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        unsafe { sys::exec_container_free(self.raw.as_ptr()) }
+    }
+}
+
+impl fmt::Debug for Container {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Container").field("id", &self.id).finish()
+    }
+}
+
+/// A container that is force-deleted (killed first if it runs) when the
+/// guard is dropped, errors ignored. Made by [`Container::delete_on_drop`];
+/// derefs to the [`Container`].
+#[derive(Debug)]
+#[must_use = "dropping the guard deletes the container at once"]
+pub struct ContainerGuard {
+    container: Option<Container>,
+}
+
+impl ContainerGuard {
+    /// Disarms the guard, giving the container back undeleted.
+    pub fn into_inner(mut self) -> Container {
+        self.container
+            .take()
+            .expect("guard holds its container until dropped")
+    }
+}
+
+impl Deref for ContainerGuard {
+    type Target = Container;
+
+    fn deref(&self) -> &Container {
+        self.container
+            .as_ref()
+            .expect("guard holds its container until dropped")
+    }
+}
+
+impl Drop for ContainerGuard {
+    fn drop(&mut self) {
+        if let Some(container) = self.container.take() {
+            let _ = container.delete(true);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Helpers of the integration tests: temp dirs, bundles on the test rootfs,
+//! unique container ids and a fixture that force-deletes every container it
+//! handed an id for, also when the test panics.
+
+#![allow(dead_code)]
+
+use std::fs::{self, File};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::thread;
+use std::time::Duration;
+
+use execution::{Runtime, RuntimeOptions};
+
+/// How long a test waits for something that should happen at once.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A name unique on the host: "rs-<pid>-<n>". Container ids are host-wide.
+pub fn unique_id() -> String {
+    format!(
+        "rs-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The busybox rootfs every bundle links to, from `EXEC_TEST_ROOTFS`.
+pub fn rootfs() -> PathBuf {
+    let path = std::env::var_os("EXEC_TEST_ROOTFS")
+        .map(PathBuf::from)
+        .expect(
+            "EXEC_TEST_ROOTFS must name the test rootfs (`make bundle` builds build/bundle/rootfs)",
+        );
+    assert!(
+        path.join("bin/busybox").exists(),
+        "EXEC_TEST_ROOTFS={} holds no bin/busybox",
+        path.display()
+    );
+    path
+}
+
+/// A directory under the system temp dir, removed with its contents on drop.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        let path = std::env::temp_dir().join(unique_id());
+        fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A bundle: a temp dir with `rootfs` -> $EXEC_TEST_ROOTFS and a
+/// config.json from `execution::bundle_init`, which writes the symlink's
+/// resolved path (runtimes refuse a symlinked rootfs).
+#[derive(Debug)]
+pub struct Bundle(TempDir);
+
+impl Bundle {
+    pub fn new(args: &[&str]) -> Bundle {
+        Bundle::with_terminal(args, false)
+    }
+
+    pub fn with_terminal(args: &[&str], terminal: bool) -> Bundle {
+        let dir = TempDir::new();
+        std::os::unix::fs::symlink(rootfs(), dir.path().join("rootfs")).expect("link rootfs");
+        execution::bundle_init(dir.path(), args, terminal).expect("bundle_init");
+        Bundle(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// A runtime on a temp root, handing out container ids it force-deletes on
+/// drop (also on panic) before removing the root.
+pub struct Fixture {
+    pub runtime: Runtime,
+    ids: Mutex<Vec<String>>,
+    root: TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let root = TempDir::new();
+        let runtime = Runtime::new(RuntimeOptions::new(root.path())).expect("Runtime::new");
+        Fixture {
+            runtime,
+            ids: Mutex::new(Vec::new()),
+            root,
+        }
+    }
+
+    /// Options for another runtime on the same root.
+    pub fn options(&self) -> RuntimeOptions {
+        RuntimeOptions::new(self.root.path())
+    }
+
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// A fresh container id, deleted when the fixture drops.
+    pub fn id(&self) -> String {
+        let id = unique_id();
+        self.adopt(&id);
+        id
+    }
+
+    /// Deletes `id` too when the fixture drops.
+    pub fn adopt(&self, id: &str) {
+        self.ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(id.to_owned());
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let ids = std::mem::take(&mut *self.ids.lock().unwrap_or_else(|e| e.into_inner()));
+        for id in ids {
+            if let Ok(c) = self.runtime.load(&id) {
+                if let Err(e) = c.delete(true) {
+                    if e.kind() != execution::ErrorKind::NotFound {
+                        eprintln!("cleanup: delete {id}: {e}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Everything `file` yields until EOF (or EIO, how a pty master ends);
+/// panics when no EOF comes within PATIENCE.
+pub fn read_all(mut file: File) -> String {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            match file.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.raw_os_error() == Some(5) => break,
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+        let _ = tx.send(buf);
+    });
+    let buf = rx
+        .recv_timeout(PATIENCE)
+        .expect("no EOF on the stream within 30 s");
+    String::from_utf8(buf).expect("UTF-8 output")
+}

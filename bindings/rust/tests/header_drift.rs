@@ -1,0 +1,302 @@
+//! Fails when src/sys.rs and include/execution.h drift apart: a function,
+//! constant or type of one missing in the other, a parameter count that
+//! differs, or a struct laid out differently (checked with the C compiler).
+
+use std::collections::BTreeMap;
+use std::mem::{offset_of, size_of};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use execution::sys;
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn header_path() -> PathBuf {
+    manifest_dir().join("../../include/execution.h")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The header without comments.
+fn header() -> String {
+    let text = read(&header_path());
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("*/").expect("unterminated comment") + start + 2;
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Number of parameters in a parameter list's text.
+fn param_count(list: &str) -> usize {
+    let list = list.trim();
+    if list.is_empty() || list == "void" {
+        return 0;
+    }
+    list.split(',').filter(|p| !p.trim().is_empty()).count()
+}
+
+/// Function name -> parameter count, of the header's declarations.
+fn header_functions() -> BTreeMap<String, usize> {
+    let code: String = header()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut functions = BTreeMap::new();
+    for statement in code.split(';') {
+        let statement = statement.trim();
+        if statement.contains("typedef") || statement.contains('{') || statement.contains('}') {
+            let Some(brace) = statement.rfind('}') else {
+                continue;
+            };
+            if statement[brace..].contains('(') {
+                panic!("unexpected declaration: {statement}");
+            }
+            continue;
+        }
+        let Some(open) = statement.find('(') else {
+            continue;
+        };
+        let name: String = statement[..open]
+            .trim_end()
+            .chars()
+            .rev()
+            .take_while(|&c| is_ident(c))
+            .collect();
+        let name: String = name.chars().rev().collect();
+        let close = statement.rfind(')').expect("unbalanced declaration");
+        functions.insert(name, param_count(&statement[open + 1..close]));
+    }
+    functions
+}
+
+/// Function name -> parameter count, of sys.rs's extern block.
+fn sys_functions() -> BTreeMap<String, usize> {
+    let text = read(&manifest_dir().join("src/sys.rs"));
+    let mut functions = BTreeMap::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("pub fn ") {
+        rest = &rest[at + "pub fn ".len()..];
+        let open = rest.find('(').unwrap();
+        let name = rest[..open].trim().to_owned();
+        let close = rest.find(')').unwrap();
+        functions.insert(name, param_count(&rest[open + 1..close]));
+        rest = &rest[close..];
+    }
+    functions
+}
+
+/// Names of the header's macros, enum values and types.
+fn header_names() -> (Vec<String>, Vec<String>) {
+    let code = header();
+    let mut constants = Vec::new();
+    for line in code.lines() {
+        let line = line.trim();
+        if let Some(def) = line.strip_prefix("#define ") {
+            let name: String = def.chars().take_while(|&c| is_ident(c)).collect();
+            if name != "EXECUTION_H" {
+                constants.push(name);
+            }
+        } else if line.starts_with("EXEC_") && line.contains('=') {
+            constants.push(line.chars().take_while(|&c| is_ident(c)).collect());
+        }
+    }
+    let mut types = Vec::new();
+    for (at, _) in code.match_indices("typedef") {
+        let semi = code[at..].find(';').unwrap() + at;
+        let end = match code[at..semi].find('{') {
+            Some(_) => code[at..]
+                .find('}')
+                .map(|b| code[at + b..].find(';').unwrap() + at + b)
+                .unwrap(),
+            None => semi,
+        };
+        let name: String = code[..end]
+            .chars()
+            .rev()
+            .take_while(|&c| is_ident(c))
+            .collect();
+        types.push(name.chars().rev().collect());
+    }
+    (constants, types)
+}
+
+#[test]
+fn every_function_is_declared_alike() {
+    let header = header_functions();
+    let sys = sys_functions();
+    assert!(
+        header.len() >= 30,
+        "parsed only {} functions from the header",
+        header.len()
+    );
+    let missing: Vec<_> = header.keys().filter(|f| !sys.contains_key(*f)).collect();
+    let extra: Vec<_> = sys.keys().filter(|f| !header.contains_key(*f)).collect();
+    assert!(missing.is_empty(), "sys.rs lacks {missing:?}");
+    assert!(
+        extra.is_empty(),
+        "sys.rs declares {extra:?}, which the header lacks"
+    );
+    for (name, count) in &header {
+        assert_eq!(
+            sys[name], *count,
+            "{name}: {count} parameters in the header, {} in sys.rs",
+            sys[name]
+        );
+    }
+}
+
+#[test]
+fn every_constant_and_type_is_declared() {
+    let text = read(&manifest_dir().join("src/sys.rs"));
+    let (constants, types) = header_names();
+    assert!(
+        constants.len() >= 25,
+        "parsed only {} constants",
+        constants.len()
+    );
+    for name in constants {
+        assert!(
+            text.contains(&format!("pub const {name}:")),
+            "sys.rs lacks the constant {name}"
+        );
+    }
+    for name in types {
+        assert!(
+            text.contains(&format!("pub struct {name} "))
+                || text.contains(&format!("pub type {name} ")),
+            "sys.rs lacks the type {name}"
+        );
+    }
+}
+
+#[test]
+fn constant_values_match() {
+    let probe = r#"
+#include <stdio.h>
+#include "execution.h"
+int main(void) {
+	printf("%s %d %d %d\n", EXEC_VERSION, EXEC_VERSION_MAJOR, EXEC_VERSION_MINOR, EXEC_VERSION_PATCH);
+	printf("%d %d %d %d %d %d %d %d %d %d\n", EXEC_OK, EXEC_EINVAL, EXEC_ENOTFOUND, EXEC_EEXIST,
+	       EXEC_ESTATE, EXEC_ERUNTIME, EXEC_ETIMEDOUT, EXEC_ECLOSED, EXEC_ESYS, EXEC_EINTERNAL);
+	printf("%d %d %d %d\n", EXEC_STATE_CREATED, EXEC_STATE_RUNNING, EXEC_STATE_PAUSED, EXEC_STATE_STOPPED);
+	printf("%d %d %d %d %d %u %u\n", EXEC_IO_NULL, EXEC_IO_PIPE, EXEC_STDIN, EXEC_STDOUT, EXEC_STDERR,
+	       EXEC_RUNTIME_OPTIONS_VERSION, EXEC_IO_VERSION);
+	exec_runtime_options o = EXEC_RUNTIME_OPTIONS_INIT;
+	exec_io io = EXEC_IO_INIT;
+	printf("%u %d %d %d %u %d %d %d %d\n", o.version, o.systemd_cgroup, o.debug, o.timeout_ms,
+	       io.version, io.stdin_fd, io.stdout_fd, io.stderr_fd, io.terminal);
+	return 0;
+}
+"#;
+    let o = sys::EXEC_RUNTIME_OPTIONS_INIT;
+    let io = sys::EXEC_IO_INIT;
+    let expected = format!(
+        "{} {} {} {}\n{} {} {} {} {} {} {} {} {} {}\n{} {} {} {}\n{} {} {} {} {} {} {}\n{} {} {} {} {} {} {} {} {}\n",
+        sys::EXEC_VERSION, sys::EXEC_VERSION_MAJOR, sys::EXEC_VERSION_MINOR, sys::EXEC_VERSION_PATCH,
+        sys::EXEC_OK, sys::EXEC_EINVAL, sys::EXEC_ENOTFOUND, sys::EXEC_EEXIST, sys::EXEC_ESTATE,
+        sys::EXEC_ERUNTIME, sys::EXEC_ETIMEDOUT, sys::EXEC_ECLOSED, sys::EXEC_ESYS, sys::EXEC_EINTERNAL,
+        sys::EXEC_STATE_CREATED, sys::EXEC_STATE_RUNNING, sys::EXEC_STATE_PAUSED, sys::EXEC_STATE_STOPPED,
+        sys::EXEC_IO_NULL, sys::EXEC_IO_PIPE, sys::EXEC_STDIN, sys::EXEC_STDOUT, sys::EXEC_STDERR,
+        sys::EXEC_RUNTIME_OPTIONS_VERSION, sys::EXEC_IO_VERSION,
+        o.version, o.systemd_cgroup, o.debug, o.timeout_ms,
+        io.version, io.stdin_fd, io.stdout_fd, io.stderr_fd, io.terminal,
+    );
+    assert!(
+        o.root.is_null()
+            && o.runtime_path.is_null()
+            && o.runtime_root.is_null()
+            && o.log_path.is_null()
+    );
+    assert_eq!(run_c(probe), expected);
+}
+
+#[test]
+fn structs_have_the_c_layout() {
+    let probe = r#"
+#include <stddef.h>
+#include <stdio.h>
+#include "execution.h"
+#define F(t, f) printf(" %zu", offsetof(t, f))
+int main(void) {
+	printf("%zu", sizeof(exec_runtime_options));
+	F(exec_runtime_options, version); F(exec_runtime_options, root); F(exec_runtime_options, runtime_path);
+	F(exec_runtime_options, runtime_root); F(exec_runtime_options, systemd_cgroup);
+	F(exec_runtime_options, debug); F(exec_runtime_options, log_path); F(exec_runtime_options, timeout_ms);
+	printf("\n%zu", sizeof(exec_io));
+	F(exec_io, version); F(exec_io, stdin_fd); F(exec_io, stdout_fd); F(exec_io, stderr_fd); F(exec_io, terminal);
+	printf("\n%zu", sizeof(exec_exit));
+	F(exec_exit, status); F(exec_exit, code); F(exec_exit, signal); F(exec_exit, core_dumped);
+	printf("\n%zu %zu\n", sizeof(exec_state), sizeof(exec_error_code));
+	return 0;
+}
+"#;
+    use sys::{exec_exit as X, exec_io as I, exec_runtime_options as O};
+    let expected = format!(
+        "{} {} {} {} {} {} {} {} {}\n{} {} {} {} {} {}\n{} {} {} {} {}\n{} {}\n",
+        size_of::<O>(),
+        offset_of!(O, version),
+        offset_of!(O, root),
+        offset_of!(O, runtime_path),
+        offset_of!(O, runtime_root),
+        offset_of!(O, systemd_cgroup),
+        offset_of!(O, debug),
+        offset_of!(O, log_path),
+        offset_of!(O, timeout_ms),
+        size_of::<I>(),
+        offset_of!(I, version),
+        offset_of!(I, stdin_fd),
+        offset_of!(I, stdout_fd),
+        offset_of!(I, stderr_fd),
+        offset_of!(I, terminal),
+        size_of::<X>(),
+        offset_of!(X, status),
+        offset_of!(X, code),
+        offset_of!(X, signal),
+        offset_of!(X, core_dumped),
+        size_of::<sys::exec_state>(),
+        size_of::<sys::exec_error_code>(),
+    );
+    assert_eq!(run_c(probe), expected);
+}
+
+/// Compiles and runs a C program against the header; returns its stdout.
+fn run_c(source: &str) -> String {
+    let dir = std::env::temp_dir().join(format!(
+        "execution-rs-drift-{}-{}",
+        std::process::id(),
+        source.len()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("probe.c");
+    let bin = dir.join("probe");
+    std::fs::write(&src, source).unwrap();
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    let include = header_path().parent().unwrap().to_owned();
+    let status = Command::new(&cc)
+        .args(["-std=c99", "-Wall", "-Werror", "-I"])
+        .arg(&include)
+        .arg(&src)
+        .arg("-o")
+        .arg(&bin)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run the C compiler {cc:?}: {e}"));
+    assert!(status.success(), "the header probe does not compile");
+    let out = Command::new(&bin).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
