@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
 )
@@ -73,5 +75,42 @@ func TestRunKillSignaled(t *testing.T) {
 	}
 	if err := c.Kill(bg, syscall.SIGKILL, false); !errors.Is(err, ErrState) {
 		t.Errorf("Kill stopped: %v", err)
+	}
+}
+
+// A runc-compatible binary the library does not know by name gets the
+// conservative paths: Run as create then start, State from the binary.
+func TestUnknownRuntimeName(t *testing.T) {
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alias := filepath.Join(t.TempDir(), "other-runtime")
+	if err := os.Symlink(runc, alias); err != nil {
+		t.Fatal(err)
+	}
+	rt := newTestRuntime(t, Options{RuntimePath: alias})
+	if rt.fastState || rt.detachKeepsChild {
+		t.Fatalf("fastState=%v detachKeepsChild=%v for an unknown binary", rt.fastState, rt.detachKeepsChild)
+	}
+	c, err := rt.Run(bg, testID(t), newBundle(t, false, "sh", "-c", "sleep 0.3; exit 6"), NullIO())
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	cleanup(t, c)
+	if s, err := c.State(bg); err != nil || s != StateRunning {
+		t.Errorf("State = %v, %v", s, err)
+	}
+	if err := c.Pause(bg); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := c.State(bg); err != nil || s != StatePaused {
+		t.Errorf("State = %v, %v", s, err)
+	}
+	if err := c.Resume(bg); err != nil {
+		t.Fatal(err)
+	}
+	if e := mustWait(t, c); e.Status != 6 {
+		t.Errorf("exit %+v", e)
 	}
 }

@@ -13,9 +13,24 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, io IO) (*Contai
 	return r.create(ctx, id, bundle, io, false)
 }
 
-// Run creates and starts container id in one runtime call (run --detach).
+// Run creates and starts container id: in one runtime call (run --detach)
+// with runc, whose detached init is the caller's child from the start; with
+// other runtimes as Create then Start, since a helper of theirs may still be
+// the init's parent when run --detach returns, and reap it.
 func (r *Runtime) Run(ctx context.Context, id, bundle string, io IO) (*Container, error) {
-	return r.create(ctx, id, bundle, io, true)
+	if r.detachKeepsChild {
+		return r.create(ctx, id, bundle, io, true)
+	}
+	c, err := r.create(ctx, id, bundle, io, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Start(ctx); err != nil {
+		c.Delete(context.Background(), true)
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bool) (_ *Container, err error) {

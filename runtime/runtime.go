@@ -54,6 +54,9 @@ type Runtime struct {
 	logPath     string
 	logMu       sync.Mutex
 	fastState   bool // the binary keeps runc's state layout (exec.fifo)
+	// detachKeepsChild: after `run --detach` the init is a child of the
+	// caller (through the subreaper), with no helper of the binary between.
+	detachKeepsChild bool
 }
 
 var subreaperOnce sync.Once
@@ -112,9 +115,10 @@ func New(opts Options) (*Runtime, error) {
 			LogFormat:     runc.JSON,
 			SystemdCgroup: opts.SystemdCgroup,
 		},
-		callTimeout: timeout,
-		logPath:     opts.LogPath,
-		fastState:   !opts.SlowState && knowsRuncLayout(filepath.Base(path)),
+		callTimeout:      timeout,
+		logPath:          opts.LogPath,
+		fastState:        !opts.SlowState && knowsRuncLayout(filepath.Base(path)),
+		detachKeepsChild: filepath.Base(path) == "runc",
 	}, nil
 }
 
