@@ -130,6 +130,8 @@ uninstall: ## Remove what install put under DESTDIR/PREFIX
 		$(DESTDIR)$(LIBDIR)/libexecution.so $(DESTDIR)$(LIBDIR)/pkgconfig/execution.pc \
 		$(DESTDIR)$(INCLUDEDIR)/execution.h
 
+include bench/bench.mk
+
 clean: ## Remove build/
 	rm -rf $(BUILD)
 
