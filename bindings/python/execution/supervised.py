@@ -2,7 +2,7 @@
 
 import time
 from ctypes import byref, c_int
-from typing import IO, Any, ClassVar, Optional, Tuple
+from typing import IO, Any, ClassVar, Dict, Optional, Tuple
 
 from . import _args, _ffi
 from .errors import TimedOut
@@ -32,8 +32,18 @@ class Supervised(Handle):
     """The pty master with terminal=True (read and write), else None."""
     _communication: Optional[Communication] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._fns = {}
+
+    _fns: ClassVar[Dict[str, Any]]
+
     def _fn(self, verb: str) -> Any:
-        return getattr(_ffi.lib(), f"{self._prefix}_{verb}")
+        try:
+            return self._fns[verb]
+        except KeyError:
+            fn = self._fns[verb] = getattr(_ffi.lib(), f"{self._prefix}_{verb}")
+            return fn
 
     def _attach(self, plan: Plan) -> None:
         plan.attach(self, stdio_fetcher(self._fn("stdio"), self._handle()))
