@@ -30,6 +30,9 @@ func adopt(ctx context.Context, timeout time.Duration, l *launched, dir, recordN
 	if l.rec, err = newRecord(l.rec.ID, l.rec.Bundle, pid, l.rec.Terminal); err != nil {
 		return err
 	}
+	if err := prepareExitRecord(dir); err != nil {
+		return err
+	}
 	if l.watch, err = watchProcess(pid, exitRecorder(dir)); err != nil {
 		return err
 	}

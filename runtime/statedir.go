@@ -84,12 +84,36 @@ func readPidFile(path string) (int, error) {
 	return pid, nil
 }
 
-// exitRecorder persists an exit into dir, if dir still exists.
+// prepareExitRecord creates dir's empty exit record while the process
+// runs, so that recording its exit only writes to an existing file: creating
+// a file is the slow part, and every waiter waits for the record.
+func prepareExitRecord(dir string) error {
+	f, err := os.OpenFile(filepath.Join(dir, exitRecordName), os.O_WRONLY|os.O_CREATE|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return sysErr("create exit record", err)
+	}
+	return f.Close()
+}
+
+// exitRecorder persists an exit into dir's prepared (empty) record, if dir
+// still exists. A reader sees an empty record, or a whole one: the JSON is
+// written with one write, and a torn one does not parse.
 func exitRecorder(dir string) func(Exit) {
+	path := filepath.Join(dir, exitRecordName)
 	return func(e Exit) {
-		if _, err := os.Stat(dir); err == nil {
-			writeJSON(filepath.Join(dir, exitRecordName), e)
+		data, err := json.Marshal(e)
+		if err != nil {
+			return
 		}
+		f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			if _, serr := os.Stat(dir); serr == nil {
+				writeJSON(path, e)
+			}
+			return
+		}
+		f.Write(data)
+		f.Close()
 	}
 }
 
