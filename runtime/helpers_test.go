@@ -20,7 +20,8 @@ var testRootfs string
 func TestMain(m *testing.M) {
 	testRootfs = os.Getenv("EXEC_TEST_ROOTFS")
 	var tmp string
-	if testRootfs == "" {
+	// The helper process (see TestHelperProcess) is given its bundle.
+	if testRootfs == "" && os.Getenv("EXEC_HELPER") == "" {
 		var err error
 		tmp, err = os.MkdirTemp("", "exec-rootfs-")
 		if err == nil {
