@@ -72,21 +72,6 @@ static void signaled(void)
 	exec_container_free(c);
 }
 
-/* Thread bodies outlive a failed test's frame, so waiters are static. */
-struct waiter {
-	exec_container *c;
-	int rc;
-	exec_exit ex;
-};
-
-static void *wait_forever(void *arg)
-{
-	struct waiter *w = arg;
-
-	w->rc = exec_container_wait(w->c, -1, &w->ex);
-	return NULL;
-}
-
 /* Waits from several threads during the run and again after: one result. */
 static void wait_many(void)
 {
@@ -94,7 +79,7 @@ static void wait_many(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("sleep 0.5; exit 3", 0);
 	exec_container *c = NULL;
-	static struct waiter w[4];
+	static fx_waiter w[4];
 	pthread_t th[4];
 	exec_exit ex;
 
@@ -103,7 +88,7 @@ static void wait_many(void)
 	for (int i = 0; i < 4; i++) {
 		w[i].c = c;
 		w[i].rc = -100;
-		CHECK(pthread_create(&th[i], NULL, wait_forever, &w[i]) == 0);
+		CHECK(pthread_create(&th[i], NULL, fx_wait_forever, &w[i]) == 0);
 	}
 	for (int i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
@@ -179,14 +164,14 @@ static void wait_before_start(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("exit 6", 0);
 	exec_container *c = NULL;
-	static struct waiter w;
+	static fx_waiter w;
 	pthread_t th;
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_create(rt, id, bundle, NULL, &c));
 	w.c = c;
 	w.rc = -100;
-	CHECK(pthread_create(&th, NULL, wait_forever, &w) == 0);
+	CHECK(pthread_create(&th, NULL, fx_wait_forever, &w) == 0);
 	fx_sleep_ms(300);
 	CHECK_OK(exec_container_start(c));
 	pthread_join(th, NULL);

@@ -587,3 +587,11 @@ void fx_sweep(void)
 	nruntimes = nruncs = ndirs = nstrings = 0;
 	pthread_mutex_unlock(&lock);
 }
+
+void *fx_wait_forever(void *arg)
+{
+	fx_waiter *w = arg;
+
+	w->rc = exec_container_wait(w->c, -1, &w->ex);
+	return NULL;
+}

@@ -123,6 +123,19 @@ int fx_nothing_left(const char *file, int line, const fx_snapshot *before,
 #define NOTHING_LEFT(before, root, id)                                              \
 	REQUIRE(fx_nothing_left(__FILE__, __LINE__, (before), (root), NULL, (id), 0) == 0)
 
+/**
+ * A container waited for from another thread. Thread bodies outlive a failed
+ * test's frame, so tests keep their waiters static.
+ */
+typedef struct {
+	exec_container *c;
+	int rc;
+	exec_exit ex;
+} fx_waiter;
+
+/** pthread body: exec_container_wait(w->c, -1, &w->ex) into w->rc. */
+void *fx_wait_forever(void *w);
+
 /** Sweep what the finished test left; called by the runner. */
 void fx_sweep(void);
 

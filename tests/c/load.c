@@ -42,20 +42,6 @@ static void list_sorted(void)
 	CHECK_INT(n, ==, 0);
 }
 
-struct waiter {
-	exec_container *c;
-	int rc;
-	exec_exit ex;
-};
-
-static void *wait_forever(void *arg)
-{
-	struct waiter *w = arg;
-
-	w->rc = exec_container_wait(w->c, -1, &w->ex);
-	return NULL;
-}
-
 /* Two handles to one container in one process see the same exit. */
 static void same_process(void)
 {
@@ -63,7 +49,7 @@ static void same_process(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("sleep 0.5; exit 5", 0);
 	exec_container *c = NULL, *c2 = NULL;
-	static struct waiter w;
+	static fx_waiter w;
 	pthread_t th;
 	exec_state st;
 	exec_exit ex;
@@ -80,7 +66,7 @@ static void same_process(void)
 	CHECK_INT(pid, ==, pid2);
 	w.c = c2;
 	w.rc = -100;
-	CHECK(pthread_create(&th, NULL, wait_forever, &w) == 0);
+	CHECK(pthread_create(&th, NULL, fx_wait_forever, &w) == 0);
 	CHECK_OK(exec_container_wait(c, 10000, &ex));
 	pthread_join(th, NULL);
 	CHECK_INT(ex.status, ==, 5);
