@@ -72,7 +72,7 @@ func (c *Container) Start(ctx context.Context) error {
 	if c.watch.exited() {
 		return wrapf(ErrState, "container %q has stopped", c.id)
 	}
-	call := c.rt.newCall(ctx, "start", "")
+	call := c.rt.newCall(ctx, "start")
 	err := call.done(call.client.Start(call.ctx, c.id))
 	return c.classify(ctx, err, StateCreated)
 }
@@ -97,7 +97,7 @@ func (c *Container) state(ctx context.Context) (State, error) {
 
 // runtimeState asks the runtime binary.
 func (c *Container) runtimeState(ctx context.Context) (State, error) {
-	call := c.rt.newCall(ctx, "state", "")
+	call := c.rt.newCall(ctx, "state")
 	st, err := call.client.State(call.ctx, c.id)
 	if err = call.done(err); err != nil {
 		if strings.Contains(err.Error(), "does not exist") {
@@ -138,7 +138,7 @@ func (c *Container) transition(ctx context.Context, op string, from State,
 	} else if s != from {
 		return wrapf(ErrState, "cannot %s container %q: it is %s", op, c.id, s)
 	}
-	call := c.rt.newCall(ctx, op, "")
+	call := c.rt.newCall(ctx, op)
 	err := call.done(fn(call.ctx, c.id))
 	return c.classify(ctx, err, from)
 }
@@ -167,7 +167,7 @@ func (c *Container) Kill(ctx context.Context, sig syscall.Signal, all bool) erro
 	if c.watch.exited() {
 		return wrapf(ErrState, "container %q has stopped", c.id)
 	}
-	call := c.rt.newCall(ctx, "kill", "")
+	call := c.rt.newCall(ctx, "kill")
 	err := call.done(call.client.Kill(call.ctx, c.id, int(sig), &runc.KillOpts{All: true}))
 	if err != nil && c.watch.exited() {
 		return wrapf(ErrState, "container %q has stopped", c.id)
@@ -216,7 +216,7 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 			return wrapf(ErrState, "container %q is %s: stop it first or delete with force", c.id, s)
 		}
 	}
-	call := c.rt.newCall(ctx, "delete", "")
+	call := c.rt.newCall(ctx, "delete")
 	err := call.done(call.client.Delete(call.ctx, c.id, &runc.DeleteOpts{Force: force}))
 	if err != nil && !strings.Contains(err.Error(), "does not exist") {
 		return c.classify(ctx, err, StateStopped)

@@ -52,7 +52,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	l := &launched{}
 	defer func() {
 		if err != nil {
-			r.abandon(id, dir, l.watch)
+			r.abandon(id, dir, l)
 		}
 	}()
 	st, err := openStdio(io)
@@ -73,7 +73,10 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	if start {
 		op = "run"
 	}
-	call := r.newCall(ctx, op, filepath.Join(dir, runtimeLogName))
+	call, err := r.newLoggedCall(ctx, op)
+	if err != nil {
+		return nil, err
+	}
 	if start {
 		_, err = call.client.Run(call.ctx, id, bundle, opts)
 	} else {
@@ -92,14 +95,10 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 
 // abandon undoes a failed create: the runtime's container if it has one,
 // its init reaped, the state dir removed.
-func (r *Runtime) abandon(id, dir string, watch *exitWatch) {
-	if watch == nil {
-		if pid, err := readPidFile(filepath.Join(dir, pidFileName)); err == nil {
-			watch, _ = watchProcess(pid, nil)
-		}
-	}
+func (r *Runtime) abandon(id, dir string, l *launched) {
+	watch := l.follow(dir)
 	if _, err := os.Stat(filepath.Join(r.client.Root, id)); err == nil || watch != nil {
-		call := r.newCall(context.Background(), "delete", "")
+		call := r.newCall(context.Background(), "delete")
 		call.done(call.client.Delete(call.ctx, id, &runc.DeleteOpts{Force: true}))
 	}
 	if watch != nil {

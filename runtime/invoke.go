@@ -7,38 +7,56 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	runc "github.com/containerd/go-runc"
+	"golang.org/x/sys/unix"
 )
 
-// call is one invocation of the runtime binary: a go-runc client whose log
-// goes to a file of its own (so concurrent calls never mix their errors), and
-// a deadline.
+// call is one invocation of the runtime binary through a go-runc client,
+// with a deadline.
 type call struct {
-	rt      *Runtime
-	op      string
-	client  *runc.Runc
-	logPath string // per-call log, read for the error and then removed
-	ctx     context.Context
-	cancel  context.CancelFunc
+	rt     *Runtime
+	op     string
+	client *runc.Runc
+	log    *os.File // the call's own log, for calls whose stderr is the container's
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
-// newCall prepares an invocation. A non-empty logPath captures the runtime's
-// log there: needed by the calls whose stderr is the container's.
-func (r *Runtime) newCall(ctx context.Context, op, logPath string) *call {
-	c := &call{rt: r, op: op, logPath: logPath}
+// newCall prepares an invocation whose errors the runtime writes to its
+// stderr, which go-runc captures.
+func (r *Runtime) newCall(ctx context.Context, op string) *call {
+	c := &call{rt: r, op: op}
 	c.ctx, c.cancel = context.WithTimeout(ctx, r.callTimeout)
 	client := *r.client
-	switch {
-	case logPath != "":
-		client.Log = logPath
-	case r.logPath != "":
+	if r.logPath != "" {
 		client.Log = r.logPath
 	}
 	c.client = &client
 	return c
+}
+
+// newLoggedCall prepares an invocation whose stderr is the container's: the
+// runtime's log goes to a memfd of the call's own, which the runtime opens
+// as /proc/<pid>/fd/<n>. Concurrent calls never mix their errors, and no log
+// file touches the disk.
+func (r *Runtime) newLoggedCall(ctx context.Context, op string) (*call, error) {
+	fd, err := unix.MemfdCreate("runtime-log", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, sysErr("memfd_create", err)
+	}
+	c := r.newCall(ctx, op)
+	c.log = os.NewFile(uintptr(fd), "runtime-log")
+	c.client.Log = c.logPath()
+	return c, nil
+}
+
+// logPath is the path through which the runtime opens the call's log.
+func (c *call) logPath() string {
+	return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), c.log.Fd())
 }
 
 // done releases the call, turning err into this package's error and keeping
@@ -46,9 +64,9 @@ func (r *Runtime) newCall(ctx context.Context, op, logPath string) *call {
 func (c *call) done(err error) error {
 	defer c.cancel()
 	var logged []byte
-	if c.logPath != "" {
-		logged, _ = os.ReadFile(c.logPath)
-		os.Remove(c.logPath)
+	if c.log != nil {
+		logged, _ = io.ReadAll(io.NewSectionReader(c.log, 0, 1<<20))
+		c.log.Close()
 		c.rt.appendUserLog(logged)
 	}
 	if err == nil {

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"time"
 )
@@ -30,7 +29,7 @@ func adopt(ctx context.Context, timeout time.Duration, l *launched, dir, recordN
 	if l.rec, err = newRecord(l.rec.ID, l.rec.Bundle, pid, l.rec.Terminal); err != nil {
 		return err
 	}
-	if err := prepareExitRecord(dir); err != nil {
+	if err := prepareExitRecord(dir, pidFile); err != nil {
 		return err
 	}
 	if l.watch, err = watchProcess(pid, exitRecorder(dir)); err != nil {
@@ -50,6 +49,22 @@ func adopt(ctx context.Context, timeout time.Duration, l *launched, dir, recordN
 		l.streams.close()
 		return err
 	}
-	os.Remove(pidFile)
 	return nil
+}
+
+// follow returns the watch of the launched process for a cleanup, starting
+// one from its pid (or dir's pid file) when adopt stopped before watching
+// it; nil when the runtime started no process.
+func (l *launched) follow(dir string) *exitWatch {
+	if l.watch != nil {
+		return l.watch
+	}
+	pid := l.rec.Pid
+	if pid == 0 {
+		pid, _ = readPidFile(filepath.Join(dir, pidFileName))
+	}
+	if pid > 0 {
+		l.watch, _ = watchProcess(pid, nil)
+	}
+	return l.watch
 }

@@ -61,10 +61,10 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 	l := &launched{}
 	defer func() {
 		if err != nil {
-			if l.watch != nil {
-				l.watch.signal(syscall.SIGKILL)
+			if watch := l.follow(dir); watch != nil {
+				watch.signal(syscall.SIGKILL)
 				wctx, cancel := context.WithTimeout(context.Background(), c.rt.callTimeout)
-				l.watch.wait(wctx)
+				watch.wait(wctx)
 				cancel()
 			}
 			os.RemoveAll(dir)
@@ -75,8 +75,7 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 		return nil, err
 	}
 	defer st.Close()
-	logPath := filepath.Join(dir, runtimeLogName)
-	opts := &runc.ExecOpts{IO: st, PidFile: filepath.Join(dir, pidFileName), Detach: true, LogFile: logPath}
+	opts := &runc.ExecOpts{IO: st, PidFile: filepath.Join(dir, pidFileName), Detach: true}
 	var sock *consoleSocket
 	if io.Terminal {
 		if sock, err = newConsoleSocket(); err != nil {
@@ -85,7 +84,11 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 		defer sock.Close()
 		opts.ConsoleSocket = sock
 	}
-	call := c.rt.newCall(ctx, "exec", logPath)
+	call, err := c.rt.newLoggedCall(ctx, "exec")
+	if err != nil {
+		return nil, err
+	}
+	opts.LogFile = call.logPath()
 	err = call.client.Exec(call.ctx, c.id, spec, opts)
 	st.closeInner()
 	if err = call.done(err); err != nil {

@@ -17,7 +17,6 @@ const (
 	processRecordName   = "process.json"
 	exitRecordName      = "exit.json"
 	pidFileName         = "pid"
-	runtimeLogName      = "runtime.log"
 	processesDirName    = "processes"
 )
 
@@ -84,15 +83,16 @@ func readPidFile(path string) (int, error) {
 	return pid, nil
 }
 
-// prepareExitRecord creates dir's empty exit record while the process
-// runs, so that recording its exit only writes to an existing file: creating
-// a file is the slow part, and every waiter waits for the record.
-func prepareExitRecord(dir string) error {
-	f, err := os.OpenFile(filepath.Join(dir, exitRecordName), os.O_WRONLY|os.O_CREATE|syscall.O_CLOEXEC, 0o600)
-	if err != nil {
-		return sysErr("create exit record", err)
+// prepareExitRecord turns the pid file the runtime wrote into dir's empty
+// exit record, while the process runs: recording the exit then only writes
+// into an existing file. Creating a file is the slow part on some file
+// systems, and every waiter waits for the record.
+func prepareExitRecord(dir, pidFile string) error {
+	path := filepath.Join(dir, exitRecordName)
+	if err := os.Rename(pidFile, path); err != nil {
+		return sysErr("prepare exit record", err)
 	}
-	return f.Close()
+	return sysErr("prepare exit record", os.Truncate(path, 0))
 }
 
 // exitRecorder persists an exit into dir's prepared (empty) record, if dir
