@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -211,7 +212,16 @@ func (w *exitWatch) signal(sig unix.Signal) error {
 	}
 	var err error
 	if w.pidfd != nil {
-		err = unix.PidfdSendSignal(int(w.pidfd.Fd()), sig, nil, 0)
+		// Not pidfd.Fd(), which would take the pidfd off the poller.
+		var conn syscall.RawConn
+		if conn, err = w.pidfd.SyscallConn(); err == nil {
+			cerr := conn.Control(func(fd uintptr) {
+				err = unix.PidfdSendSignal(int(fd), sig, nil, 0)
+			})
+			if cerr != nil {
+				err = cerr
+			}
+		}
 	} else {
 		err = unix.Kill(w.pid, sig)
 	}
