@@ -1,5 +1,7 @@
 """What containers and exec'd processes share: streams, wait, communicate, resize."""
 
+import math
+import threading
 import time
 from ctypes import byref, c_int
 from typing import IO, Any, ClassVar, Dict, Optional, Tuple
@@ -9,6 +11,10 @@ from .errors import TimedOut
 from .exit import Exit
 from .handle import Handle
 from .streams import Communication, Plan, stdio_fetcher
+
+
+_WAIT_SLICE_MS = 200
+"""How long a wait in the main thread blocks in C before Python can run its signal handlers."""
 
 
 class Supervised(Handle):
@@ -66,8 +72,23 @@ class Supervised(Handle):
         ms = _args.timeout_ms(timeout)
         h = self._handle()
         out = _ffi.ExitStatus()
-        self._fn("wait")(h, ms, byref(out))
-        return Exit._from_c(out)
+        wait = self._fn("wait")
+        if threading.current_thread() is not threading.main_thread():
+            wait(h, ms, byref(out))
+            return Exit._from_c(out)
+        # Signal handlers (Ctrl-C) run in the main thread only between C
+        # calls, so it waits in slices.
+        deadline = None if ms < 0 else time.monotonic() + ms / 1000
+        while True:
+            left = _WAIT_SLICE_MS
+            if deadline is not None:
+                left = max(0, min(left, math.ceil((deadline - time.monotonic()) * 1000)))
+            try:
+                wait(h, left, byref(out))
+                return Exit._from_c(out)
+            except TimedOut:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
 
     def poll(self) -> Optional[Exit]:
         """How the process ended, or None while it runs."""

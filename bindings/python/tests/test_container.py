@@ -236,3 +236,24 @@ def test_runtime_creates_its_root(state_root) -> None:
     root = os.path.join(state_root, "a", "b")
     with execution.Runtime(root):
         assert os.stat(root).st_mode & 0o777 == 0o700
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_wait_in_the_main_thread_lets_signal_handlers_run(sleeper) -> None:
+    def interrupt(signum: int, frame: object) -> None:
+        raise _Interrupted()
+
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGUSR1))
+    try:
+        timer.start()
+        # Without its slices, the wait would end in TimedOut after 20 s.
+        with pytest.raises(_Interrupted):
+            sleeper.wait(timeout=20)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGUSR1, previous)
+    assert sleeper.poll() is None
