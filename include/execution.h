@@ -336,8 +336,10 @@ int exec_container_create(exec_runtime *rt, const char *id, const char *bundle,
                           const exec_io *io, exec_container **out);
 
 /**
- * Create and start a container in one runtime call (`run --detach`).
- * Parameters, codes and ownership as exec_container_create().
+ * Create and start a container: with runc in one runtime call
+ * (`run --detach`), with other runtimes as create then start (their detached
+ * init may keep a helper of theirs as its parent, which would take its exit
+ * status). Parameters, codes and ownership as exec_container_create().
  */
 int exec_container_run(exec_runtime *rt, const char *id, const char *bundle,
                        const exec_io *io, exec_container **out);
