@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // failingRuntime writes a runtime that fails every call the way runc does:
@@ -131,5 +132,21 @@ func TestBundleInitResolvesSymlinkedRootfs(t *testing.T) {
 	cleanup(t, c)
 	if e := mustWait(t, c); e.Status != 0 {
 		t.Errorf("exit %+v", e)
+	}
+}
+
+func TestRuntimeCallDeadline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hanging-runtime")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\nexec sleep 30\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rt := newTestRuntime(t, Options{RuntimePath: path, CallTimeout: 300 * time.Millisecond})
+	id := testID(t)
+	_, err := rt.Run(bg, id, newBundle(t, false, "true"), NullIO())
+	if !errors.Is(err, ErrTimeout) {
+		t.Errorf("Run on a hanging runtime: %v", err)
+	}
+	if _, err := os.Stat(rt.containerDir(id)); !os.IsNotExist(err) {
+		t.Errorf("state dir left behind: %v", err)
 	}
 }
