@@ -1,9 +1,8 @@
 """OCI bundles."""
 
-import json
 import os
 from ctypes import c_char_p
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 from . import _args, _ffi
 
@@ -11,29 +10,16 @@ PathArg = Union[str, bytes, "os.PathLike[str]"]
 """A file system path: str, bytes or os.PathLike."""
 
 
-def bundle_init(
-    bundle_dir: PathArg,
-    args: Sequence[str],
-    terminal: bool = False,
-    rootfs: Optional[PathArg] = None,
-) -> None:
+def bundle_init(bundle_dir: PathArg, args: Sequence[str], terminal: bool = False) -> None:
     """Write `<bundle_dir>/config.json`: a default config, as `runc spec` makes it.
 
     The process runs `args`, with a pty when `terminal` is True. The rootfs
-    is `<bundle_dir>/rootfs` (a directory or a symlink to one), or `rootfs`
-    when given, written to the config as an absolute path with symlinks
-    resolved. Raises AlreadyExists if a config.json is there.
+    is `<bundle_dir>/rootfs`, a directory or a symlink to one (written to
+    the config as its resolved absolute path, as runtimes refuse symlinks
+    there). Raises AlreadyExists if a config.json is there.
     """
     path = _args.path(bundle_dir, "bundle_dir")
     argv = _args.strings(args, "args")
     t = _args.flag(terminal, "terminal")
-    root = _args.optional_path(rootfs, "rootfs")
     arr = (c_char_p * (len(argv) + 1))(*[a.encode("utf-8", "surrogateescape") for a in argv], None)
     _ffi.lib().exec_bundle_init(path, arr, t)
-    if root is not None:
-        config = os.path.join(path, b"config.json")
-        with open(config, "rb") as f:
-            spec = json.load(f)
-        spec["root"]["path"] = os.fsdecode(os.path.realpath(root))
-        with open(config, "w") as f:
-            json.dump(spec, f, indent="\t")

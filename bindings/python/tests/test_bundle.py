@@ -26,17 +26,17 @@ def test_default_config(bundle_dir) -> None:
     assert spec["root"]["path"] == "rootfs"
 
 
-def test_terminal_and_rootfs(bundle_dir, rootfs) -> None:
-    link = bundle_dir / "link"
-    link.symlink_to(rootfs)
-    execution.bundle_init(bundle_dir, ["sh"], terminal=True, rootfs=link)
+def test_terminal_and_symlinked_rootfs(bundle_dir, rootfs) -> None:
+    (bundle_dir / "rootfs").symlink_to(rootfs)
+    execution.bundle_init(bundle_dir, ["sh"], terminal=True)
     spec = json.loads((bundle_dir / "config.json").read_text())
     assert spec["process"]["terminal"] is True
     assert spec["root"]["path"] == os.path.realpath(rootfs)
 
 
 def test_runs_with_a_rootfs_elsewhere(rt, bundle_dir, rootfs, new_id) -> None:
-    execution.bundle_init(bundle_dir, ["sh", "-c", "exit 21"], rootfs=rootfs)
+    (bundle_dir / "rootfs").symlink_to(rootfs)
+    execution.bundle_init(bundle_dir, ["sh", "-c", "exit 21"])
     with rt.run(new_id(), bundle_dir) as c:
         assert c.wait(timeout=10).code == 21
 
