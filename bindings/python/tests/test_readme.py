@@ -33,7 +33,7 @@ def force_delete(root: str, ids: Set[str]) -> None:
 
 
 @pytest.mark.parametrize("readme", READMES, ids=[str(p.relative_to(REPO)) for p in READMES])
-def test_readme_python_examples_run(readme, rootfs) -> None:
+def test_readme_python_examples_run(readme, rootfs, tmp_path) -> None:
     blocks = python_blocks(readme.read_text())
     assert blocks, f"no Python example in {readme}"
     for code in blocks:
@@ -44,7 +44,8 @@ def test_readme_python_examples_run(readme, rootfs) -> None:
             r = subprocess.run(
                 [sys.executable, "-c", code],
                 cwd=REPO,
-                env={**os.environ, "PYTHONPATH": str(PACKAGE_DIR)},
+                # The example's temp dirs go where pytest removes them.
+                env={**os.environ, "PYTHONPATH": str(PACKAGE_DIR), "TMPDIR": str(tmp_path)},
                 capture_output=True,
                 text=True,
                 timeout=120,
