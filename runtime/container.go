@@ -53,10 +53,18 @@ func (c *Container) ID() string { return c.id }
 // Pid is the host pid of the container's init process.
 func (c *Container) Pid() int { return c.rec.Pid }
 
-// check fails for a closed handle or a deleted container.
-func (c *Container) check() error {
+// checkOpen fails for a closed handle.
+func (c *Container) checkOpen() error {
 	if c.closed.Load() {
 		return wrapf(ErrClosed, "container handle %q is closed", c.id)
+	}
+	return nil
+}
+
+// check fails for a closed handle or a deleted container.
+func (c *Container) check() error {
+	if err := c.checkOpen(); err != nil {
+		return err
 	}
 	if _, err := os.Stat(c.dir); err != nil {
 		return wrapf(ErrNotFound, "container %q was deleted", c.id)
@@ -120,16 +128,16 @@ func (c *Container) runtimeState(ctx context.Context) (State, error) {
 
 // Pause freezes a running container.
 func (c *Container) Pause(ctx context.Context) error {
-	return c.transition(ctx, "pause", StateRunning, c.rt.client.Pause)
+	return c.transition(ctx, "pause", StateRunning, (*runc.Runc).Pause)
 }
 
 // Resume thaws a paused container.
 func (c *Container) Resume(ctx context.Context) error {
-	return c.transition(ctx, "resume", StatePaused, c.rt.client.Resume)
+	return c.transition(ctx, "resume", StatePaused, (*runc.Runc).Resume)
 }
 
 func (c *Container) transition(ctx context.Context, op string, from State,
-	fn func(context.Context, string) error) error {
+	fn func(*runc.Runc, context.Context, string) error) error {
 	if err := c.check(); err != nil {
 		return err
 	}
@@ -139,7 +147,7 @@ func (c *Container) transition(ctx context.Context, op string, from State,
 		return wrapf(ErrState, "cannot %s container %q: it is %s", op, c.id, s)
 	}
 	call := c.rt.newCall(ctx, op)
-	err := call.done(fn(call.ctx, c.id))
+	err := call.done(fn(call.client, call.ctx, c.id))
 	return c.classify(ctx, err, from)
 }
 
@@ -178,8 +186,8 @@ func (c *Container) Kill(ctx context.Context, sig syscall.Signal, all bool) erro
 // Wait waits for the container's init to exit. On a created container it
 // waits until it is started and exits. ctx ending first is ErrTimeout.
 func (c *Container) Wait(ctx context.Context) (Exit, error) {
-	if c.closed.Load() {
-		return Exit{}, wrapf(ErrClosed, "container handle %q is closed", c.id)
+	if err := c.checkOpen(); err != nil {
+		return Exit{}, err
 	}
 	return c.watch.wait(ctx)
 }
@@ -187,16 +195,16 @@ func (c *Container) Wait(ctx context.Context) (Exit, error) {
 // Stdio hands over the caller's end of a piped stream, or the pty master
 // (stream 0) of a terminal container, once. The caller owns the file.
 func (c *Container) Stdio(stream int) (*os.File, error) {
-	if c.closed.Load() {
-		return nil, wrapf(ErrClosed, "container handle %q is closed", c.id)
+	if err := c.checkOpen(); err != nil {
+		return nil, err
 	}
 	return c.streams.take(stream)
 }
 
 // Resize sets the window size of a terminal container's pty.
 func (c *Container) Resize(rows, cols uint16) error {
-	if c.closed.Load() {
-		return wrapf(ErrClosed, "container handle %q is closed", c.id)
+	if err := c.checkOpen(); err != nil {
+		return err
 	}
 	return c.streams.resize(rows, cols)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -112,5 +113,48 @@ func TestUnknownRuntimeName(t *testing.T) {
 	}
 	if e := mustWait(t, c); e.Status != 6 {
 		t.Errorf("exit %+v", e)
+	}
+}
+
+func TestLogPathGetsEveryCall(t *testing.T) {
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// runc itself logs nothing for some calls: a wrapper notes each call in
+	// the log it is given, then runs runc.
+	wrapper := filepath.Join(t.TempDir(), "runc")
+	script := `#!/bin/sh
+log=""
+prev=""
+for arg in "$@"; do
+	[ "$prev" = --log ] && log="$arg"
+	case "$arg" in -*) ;; *) [ "$prev" != --log ] && [ "$prev" != --root ] && [ "$prev" != --log-format ] && { cmd="$arg"; break; };; esac
+	prev="$arg"
+done
+[ -n "$log" ] && printf '{"level":"info","msg":"call %s"}\n' "$cmd" >>"$log"
+exec ` + runc + ` "$@"
+`
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "runtime.log")
+	rt := newTestRuntime(t, Options{RuntimePath: wrapper, LogPath: logPath})
+	c, err := rt.Run(bg, testID(t), newBundle(t, false, "sleep", "100"), NullIO())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanup(t, c)
+	if err := c.Pause(bg); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Resume(bg); err != nil {
+		t.Fatal(err)
+	}
+	logged, _ := os.ReadFile(logPath)
+	for _, call := range []string{"call run", "call pause", "call resume"} {
+		if !strings.Contains(string(logged), call) {
+			t.Errorf("no %q in the runtime log:\n%s", call, logged)
+		}
 	}
 }
