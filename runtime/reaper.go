@@ -22,11 +22,12 @@ type exitWatch struct {
 	pid    int
 	record func(Exit) // persists the exit; nil records nothing
 
-	mu    sync.Mutex
-	pidfd *os.File // nil once the process is gone
-	done  chan struct{}
-	exit  Exit
-	err   error // why no exit status is known, if none is
+	mu       sync.Mutex
+	pidfd    *os.File // nil once the process is gone
+	finished sync.Once
+	done     chan struct{}
+	exit     Exit
+	err      error // why no exit status is known, if none is
 }
 
 // watches holds the live watches by pid, so that every handle to one process
@@ -49,7 +50,9 @@ func watchProcess(pid int, record func(Exit)) (*exitWatch, error) {
 	if err := w.start(); err != nil {
 		return nil, err
 	}
-	watches.m[pid] = w
+	if !w.exited() {
+		watches.m[pid] = w
+	}
 	return w, nil
 }
 
@@ -150,7 +153,13 @@ func (w *exitWatch) waitBlocking() {
 	}
 }
 
+// finish records the exit and wakes the waiters, once: a panic recovered
+// after finishing does not finish again.
 func (w *exitWatch) finish(exit Exit, err error) {
+	w.finished.Do(func() { w.settle(exit, err) })
+}
+
+func (w *exitWatch) settle(exit Exit, err error) {
 	if err == nil && w.record != nil {
 		w.record(exit)
 	}
@@ -173,7 +182,15 @@ func (w *exitWatch) finish(exit Exit, err error) {
 // waiters get the panic as an error.
 func (w *exitWatch) recoverPanic() {
 	if r := recover(); r != nil {
-		w.finish(Exit{}, fmt.Errorf("internal error watching pid %d: %v\n%s", w.pid, r, debug.Stack()))
+		err := fmt.Errorf("internal error watching pid %d: %v\n%s", w.pid, r, debug.Stack())
+		w.finish(Exit{}, err)
+		// A panic inside finish leaves it done without waking the waiters.
+		w.mu.Lock()
+		if !w.exited() {
+			w.err = err
+			close(w.done)
+		}
+		w.mu.Unlock()
 	}
 }
 
