@@ -14,13 +14,12 @@ import (
 // Process is a handle to a process exec'd into a container. It is safe for
 // concurrent use.
 type Process struct {
-	container *Container
-	id        string
-	dir       string
-	rec       record
-	watch     *exitWatch
-	streams   *streams
-	closed    atomic.Bool
+	id      string
+	dir     string
+	rec     record
+	watch   *exitWatch
+	streams *streams
+	closed  atomic.Bool
 }
 
 // Exec starts spec as process id in the running container. A terminal is
@@ -98,7 +97,7 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 	if err := adopt(ctx, c.rt.callTimeout, l, dir, processRecordName, st, sock); err != nil {
 		return nil, err
 	}
-	return &Process{container: c, id: id, dir: dir, rec: l.rec, watch: l.watch, streams: l.streams}, nil
+	return &Process{id: id, dir: dir, rec: l.rec, watch: l.watch, streams: l.streams}, nil
 }
 
 // LoadProcess opens process id exec'd earlier, also by another process.
@@ -121,7 +120,7 @@ func (c *Container) LoadProcess(ctx context.Context, id string) (*Process, error
 	if err != nil {
 		return nil, err
 	}
-	return &Process{container: c, id: id, dir: dir, rec: rec, watch: watch}, nil
+	return &Process{id: id, dir: dir, rec: rec, watch: watch}, nil
 }
 
 // ID is the process id given to Exec.

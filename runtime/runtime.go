@@ -33,9 +33,6 @@ type Options struct {
 	LogPath string
 	// CallTimeout bounds each runtime invocation; 0 means DefaultCallTimeout.
 	CallTimeout time.Duration
-	// SlowState makes State always ask the runtime binary instead of reading
-	// the cgroup and the runtime's state dir.
-	SlowState bool
 }
 
 // knowsRuncLayout tells whether a runtime binary keeps a created
@@ -117,7 +114,7 @@ func New(opts Options) (*Runtime, error) {
 		},
 		callTimeout:      timeout,
 		logPath:          opts.LogPath,
-		fastState:        !opts.SlowState && knowsRuncLayout(filepath.Base(path)),
+		fastState:        knowsRuncLayout(filepath.Base(path)),
 		detachKeepsChild: filepath.Base(path) == "runc",
 	}, nil
 }
