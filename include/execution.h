@@ -16,8 +16,10 @@
  * Handles. exec_runtime, exec_container and exec_process are opaque handles,
  * looked up in a registry on every call and never dereferenced as memory. A
  * NULL handle or out-pointer yields EXEC_EINVAL; a freed, stale or garbage
- * handle EXEC_ECLOSED; a handle of a deleted container or process
- * EXEC_ENOTFOUND. The per-function docs below list the other codes.
+ * handle EXEC_ECLOSED. Calls that act on a deleted container or process
+ * return EXEC_ENOTFOUND; its id, pid, wait and stream ends keep answering
+ * until its handle is freed. The per-function docs below list the other
+ * codes.
  * Out-parameters are written only on success. Each *_free() releases
  * the handle only: it never kills or deletes a container or a process.
  * Freeing NULL or freeing twice is a no-op. A container handle stays usable
@@ -470,8 +472,9 @@ int exec_container_resize(exec_container *c, unsigned rows, unsigned cols);
  *
  * @return EXEC_OK, EXEC_ESTATE (running or paused without force),
  *         EXEC_ENOTFOUND (already deleted), EXEC_ERUNTIME, EXEC_ECLOSED.
- * The handle stays valid (its calls then report EXEC_ENOTFOUND, its wait the
- * recorded exit) until exec_container_free(). Thread-safe.
+ * The handle stays valid until exec_container_free(): calls that act on the
+ * container then report EXEC_ENOTFOUND, its wait the recorded exit.
+ * Thread-safe.
  */
 int exec_container_delete(exec_container *c, int force);
 
