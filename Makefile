@@ -24,7 +24,11 @@ C_TEST  := $(BUILD)/tests/c/test_execution
 DEMO    := $(BUILD)/examples/demo
 DEMO_BUNDLE := $(BUILD)/demo-bundle
 
-GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map \
+MONITOR := capi/execution-monitor
+MONITOR_SOURCES := $(wildcard monitor/*.c monitor/*.h)
+CFLAGS_MONITOR := -std=c11 -O2 -Wall -Wextra -Werror
+
+GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map $(MONITOR) \
 	$(wildcard capi/*.go capi/*.c capi/*.h) \
 	$(filter-out %_test.go,$(wildcard runtime/*.go))
 C_TEST_SOURCES := $(wildcard tests/c/*.c)
@@ -39,16 +43,24 @@ LDLIBS_TEST := -L$(BUILD) -lexecution -lpthread
 
 # The environment every test suite and the demo run in.
 TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
+	EXEC_TEST_MONITOR=$(abspath $(MONITOR)) \
 	EXECUTION_LIBRARY=$(abspath $(LIB)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
-.PHONY: all lib pc bundle deps check-exports vet test test-go test-c \
+.PHONY: all lib monitor pc bundle deps check-exports vet test test-go test-c \
 	test-python test-rust demo install uninstall clean help
 
 all: lib pc ## Build build/libexecution.so and build/execution.pc (default)
 
 lib: $(LIB) ## Build build/libexecution.so (SONAME libexecution.so.0)
+
+# The monitor program, embedded into the library (capi/monitor.go).
+$(MONITOR): $(MONITOR_SOURCES)
+	$(CC) $(CFLAGS_MONITOR) -o $@ monitor/monitor.c
+	@mkdir -p $(BUILD) && cp $@ $(BUILD)/execution-monitor
+
+monitor: $(MONITOR) ## Build the monitor program (embedded into the library)
 
 $(LIB): $(GO_SOURCES)
 	@mkdir -p $(BUILD)
@@ -86,12 +98,12 @@ $(DEMO_BUNDLE)/rootfs/bin/busybox: scripts/make-bundle.sh | deps
 check-exports: $(LIB) ## Check that the library exports exactly the header's functions
 	CC="$(CC)" scripts/check-exports.sh $(LIB) include/execution.h
 
-vet: ## Run go vet on every package
+vet: $(MONITOR) ## Run go vet on every package
 	$(GO) vet ./...
 
 test: deps lib bundle check-exports vet test-go test-c test-python test-rust ## Run every check and test suite
 
-test-go: bundle ## Run the Go tests of runtime/, also with -race
+test-go: bundle $(MONITOR) ## Run the Go tests of runtime/, also with -race
 	$(TEST_ENV) $(GO) test -count=1 ./runtime/...
 	$(TEST_ENV) $(GO) test -count=1 -race ./runtime/...
 
@@ -132,8 +144,8 @@ uninstall: ## Remove what install put under DESTDIR/PREFIX
 
 include bench/bench.mk
 
-clean: ## Remove build/
-	rm -rf $(BUILD)
+clean: ## Remove build/ and the monitor program
+	rm -rf $(BUILD) $(MONITOR)
 
 help: ## List the targets
 	@echo "make [target] [PREFIX=/usr/local] [DESTDIR=]"

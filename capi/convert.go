@@ -70,7 +70,7 @@ func optionsOf(o *C.exec_runtime_options) (runtime.Options, error) {
 	if o.timeout_ms < 0 {
 		return runtime.Options{}, invalidf("opts->timeout_ms is negative")
 	}
-	return runtime.Options{
+	opts := runtime.Options{
 		Root:          C.GoString(o.root),
 		RuntimePath:   optString(o.runtime_path),
 		RuntimeRoot:   optString(o.runtime_root),
@@ -78,7 +78,11 @@ func optionsOf(o *C.exec_runtime_options) (runtime.Options, error) {
 		Debug:         o.debug != 0,
 		LogPath:       optString(o.log_path),
 		CallTimeout:   time.Duration(o.timeout_ms) * time.Millisecond,
-	}, nil
+	}
+	if o.version >= 2 {
+		opts.KillOnExit = o.kill_on_exit != 0
+	}
+	return opts, nil
 }
 
 // streamOf converts one exec_io stream; arg names it in errors.

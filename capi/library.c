@@ -4,6 +4,9 @@
  */
 #include "capi.h"
 
+#include <stddef.h>
+#include <string.h>
+
 const char *exec_version(void)
 {
 	return EXEC_VERSION;
@@ -33,7 +36,9 @@ int exec_runtime_options_init(exec_runtime_options *opts, unsigned version)
 		return capi_set_error(EXEC_EINVAL, "opts is NULL");
 	if (version == 0 || version > EXEC_RUNTIME_OPTIONS_VERSION)
 		return capi_set_error(EXEC_EINVAL, "unknown exec_runtime_options version");
-	*opts = defaults;
+	/* A caller built against version 1 has the smaller struct. */
+	memcpy(opts, &defaults, version == 1 ? offsetof(exec_runtime_options, kill_on_exit)
+	                                     : sizeof(defaults));
 	opts->version = version;
 	return EXEC_OK;
 }

@@ -33,21 +33,36 @@
  * Threads. Every function may be called from any thread, concurrently, on the
  * same or different handles. Blocking calls (wait) block only their thread.
  *
- * Children and reaping. On first use (exec_runtime_new) the library makes the
- * host process a child subreaper (prctl PR_SET_CHILD_SUBREAPER), so every
- * container init and exec'd process it starts becomes a child of the host.
- * It reaps only those pids, each with a per-pid wait (a pidfd where the kernel
- * has it): it never calls wait(-1), so the host's own children keep their
- * exit statuses. In return the host must not reap with wait(-1)/waitpid(-1)
- * either: a status taken that way is lost, and the matching exec_*_wait()
- * reports EXEC_ESYS saying so. Orphans of the host's own descendants also
- * reparent to the host; reaping them stays the host's business. Each exit is
- * recorded in the container's state dir under the runtime root, so
- * exec_container_load() in a later process still reports it. A container left
- * running by a process that exited is re-parented to that process's nearest
- * subreaper ancestor; a later process that is that ancestor (a supervisor
- * restarting its worker) adopts it and gets its exit status, any other
- * process can signal, wait for and delete it but cannot learn its exit status.
+ * Children and reaping. The library never makes the host a subreaper,
+ * never reaps in the host, and never changes the host's signal dispositions.
+ * Runtime calls are spawned, and container inits and exec'd processes
+ * reaped, by a small monitor process the library carries inside itself and
+ * starts on first use, one per root (socket `<root>/monitor.sock`, mode
+ * 0600, served only to its own user). Containers are the monitor's
+ * children, not the host's: the host's waitpid(-1) finds none of them, and
+ * the host's own children, orphans and exit statuses stay the host's. The
+ * monitor writes each exit into the container's state dir and tells every
+ * library process using the root. Every process that opens a runtime on the
+ * root shares the monitor; it exits once no process uses it and no
+ * container or call of its runs, and the next call starts a new one. If the
+ * host dies, its containers live on and their exits are still recorded:
+ * exec_container_load() in any later process reports them (set
+ * kill_on_exit to have them killed and deleted instead). A container whose
+ * monitor died (killed by hand) can still be signalled through a pidfd,
+ * waited for and deleted, but its exit status is then unknown (EXEC_ESYS).
+ * Signals to one process go through the monitor, whose unreaped child keeps
+ * its pid, so they never reach a process that reused the pid.
+ *
+ * Signals. The only child the host itself ever gets is the monitor's
+ * starter, which exits at once; the host gets its SIGCHLD and nothing else
+ * from the library, whatever SIGCHLD's disposition is (default, ignored,
+ * SA_NOCLDWAIT, or a handler). Go, whose runtime the library brings in,
+ * needs every signal handler in the process installed with SA_ONSTACK: a
+ * handler without it that runs on one of the library's threads can crash
+ * the process. So before it starts a monitor, the library adds SA_ONSTACK to
+ * a SIGCHLD handler that lacks it, keeping the handler, its mask and its
+ * other flags (Python before 3.10 installs handlers without it). Install
+ * every other handler with SA_ONSTACK yourself.
  *
  * fork(). The library's Go runtime cannot run in a child forked from the host
  * after the library started: in such a child every call fails at once with
@@ -144,8 +159,8 @@ typedef struct exec_container exec_container;
 /** A process exec'd into a container. */
 typedef struct exec_process exec_process;
 
-/** Current version of exec_runtime_options. */
-#define EXEC_RUNTIME_OPTIONS_VERSION 1
+/** Current version of exec_runtime_options (2 added kill_on_exit). */
+#define EXEC_RUNTIME_OPTIONS_VERSION 2
 
 /**
  * Options of exec_runtime_new(). Initialise with EXEC_RUNTIME_OPTIONS_INIT or
@@ -168,10 +183,16 @@ typedef struct {
 	const char *log_path;
 	/** Deadline of each runtime invocation in ms; 0 means 60000. */
 	int timeout_ms;
+	/**
+	 * Non-zero: when this process exits or dies while containers it
+	 * created through this runtime live, the monitor kills and deletes
+	 * them and records their exits (version 2).
+	 */
+	int kill_on_exit;
 } exec_runtime_options;
 
 /** Static initialiser of exec_runtime_options. */
-#define EXEC_RUNTIME_OPTIONS_INIT { EXEC_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, 0 }
+#define EXEC_RUNTIME_OPTIONS_INIT { EXEC_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, 0, 0 }
 
 /** Current version of exec_io. */
 #define EXEC_IO_VERSION 1

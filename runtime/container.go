@@ -3,8 +3,8 @@ package runtime
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 
 	runc "github.com/containerd/go-runc"
@@ -36,40 +36,14 @@ func (s State) String() string {
 }
 
 // Container is a handle to one container. Handles to the same container in
-// one process share the waiter of its init. It is safe for concurrent use.
+// one process share the watch of its init. It is safe for concurrent use.
 type Container struct {
-	rt      *Runtime
-	id      string
-	dir     string
-	rec     record
-	watch   *exitWatch
-	streams *streams // nil for a loaded container
-	closed  atomic.Bool
+	proc
+	rt *Runtime
 }
 
-// ID is the container's id.
-func (c *Container) ID() string { return c.id }
-
-// Pid is the host pid of the container's init process.
-func (c *Container) Pid() int { return c.rec.Pid }
-
-// checkOpen fails for a closed handle.
-func (c *Container) checkOpen() error {
-	if c.closed.Load() {
-		return wrapf(ErrClosed, "container handle %q is closed", c.id)
-	}
-	return nil
-}
-
-// check fails for a closed handle or a deleted container.
-func (c *Container) check() error {
-	if err := c.checkOpen(); err != nil {
-		return err
-	}
-	if _, err := os.Stat(c.dir); err != nil {
-		return wrapf(ErrNotFound, "container %q was deleted", c.id)
-	}
-	return nil
+func newContainer(rt *Runtime, id, dir string, rec record, watch *exitWatch, st *streams) *Container {
+	return &Container{rt: rt, proc: proc{what: "container", id: id, dir: dir, rec: rec, watch: watch, streams: st}}
 }
 
 // Start starts a created container's process.
@@ -183,37 +157,19 @@ func (c *Container) Kill(ctx context.Context, sig syscall.Signal, all bool) erro
 	return err
 }
 
-// Wait waits for the container's init to exit. On a created container it
-// waits until it is started and exits. ctx ending first is ErrTimeout.
-func (c *Container) Wait(ctx context.Context) (Exit, error) {
-	if err := c.checkOpen(); err != nil {
-		return Exit{}, err
-	}
-	return c.watch.wait(ctx)
-}
-
-// Stdio hands over the caller's end of a piped stream, or the pty master
-// (stream 0) of a terminal container, once. The caller owns the file.
-func (c *Container) Stdio(stream int) (*os.File, error) {
-	if err := c.checkOpen(); err != nil {
-		return nil, err
-	}
-	return c.streams.take(stream)
-}
-
-// Resize sets the window size of a terminal container's pty.
-func (c *Container) Resize(rows, cols uint16) error {
-	if err := c.checkOpen(); err != nil {
-		return err
-	}
-	return c.streams.resize(rows, cols)
-}
-
 // Delete deletes the container and its state dir. Without force a running or
 // paused container is ErrState; with it the container is killed first.
 func (c *Container) Delete(ctx context.Context, force bool) error {
-	if err := c.check(); err != nil {
+	if err := c.checkOpen(); err != nil {
 		return err
+	}
+	unlock, err := lockDir(c.dir, c.what, c.id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := os.Stat(filepath.Join(c.dir, containerRecordName)); err != nil {
+		return wrapf(ErrNotFound, "container %q was deleted", c.id)
 	}
 	if !force && !c.watch.exited() {
 		s, err := c.state(ctx)
@@ -225,25 +181,12 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 		}
 	}
 	call := c.rt.newCall(ctx, "delete")
-	err := call.done(call.client.Delete(call.ctx, c.id, &runc.DeleteOpts{Force: force}))
+	err = call.done(call.client.Delete(call.ctx, c.id, &runc.DeleteOpts{Force: force}))
 	if err != nil && !strings.Contains(err.Error(), "does not exist") {
 		return c.classify(ctx, err, StateStopped)
 	}
 	wctx, cancel := context.WithTimeout(ctx, c.rt.callTimeout)
 	c.watch.wait(wctx)
 	cancel()
-	if err := os.RemoveAll(c.dir); err != nil {
-		return sysErr("remove state dir", err)
-	}
-	return nil
-}
-
-// Close releases the handle and the stream ends it did not hand over. The
-// container is left as it is.
-func (c *Container) Close() error {
-	if c.closed.Swap(true) {
-		return nil
-	}
-	c.streams.close()
-	return nil
+	return removeStateDir(c.dir, containerRecordName)
 }

@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 
 	runc "github.com/containerd/go-runc"
 )
@@ -14,9 +16,9 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, io IO) (*Contai
 }
 
 // Run creates and starts container id: in one runtime call (run --detach)
-// with runc, whose detached init is the caller's child from the start; with
-// other runtimes as Create then Start, since a helper of theirs may still be
-// the init's parent when run --detach returns, and reap it.
+// with runc, whose detached init is the monitor's child from the start;
+// with other runtimes as Create then Start, since a helper of theirs may
+// still be the init's parent when run --detach returns, and reap it.
 func (r *Runtime) Run(ctx context.Context, id, bundle string, io IO) (*Container, error) {
 	if r.detachKeepsChild {
 		return r.create(ctx, id, bundle, io, true)
@@ -33,7 +35,7 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, io IO) (*Container
 	return c, nil
 }
 
-func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bool) (_ *Container, err error) {
+func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bool) (*Container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
@@ -45,68 +47,85 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 		return nil, wrapf(ErrInvalid, "io terminal=%v does not match process.terminal=%v in %s/config.json",
 			io.Terminal, spec.Process.Terminal, bundle)
 	}
-	dir := r.containerDir(id)
-	if err := makeStateDir(dir, "container", id); err != nil {
-		return nil, err
+	if r.runtimeHas(id) {
+		return nil, wrapf(ErrExists, "container %q already exists in the runtime's root %s", id, r.client.Root)
 	}
-	l := &launched{}
-	defer func() {
-		if err != nil {
-			r.abandon(id, dir, l)
-		}
-	}()
-	st, err := openStdio(io)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	opts := &runc.CreateOpts{IO: st, PidFile: filepath.Join(dir, pidFileName), Detach: start}
-	var sock *consoleSocket
-	if io.Terminal {
-		if sock, err = newConsoleSocket(); err != nil {
-			return nil, err
-		}
-		defer sock.Close()
-		opts.ConsoleSocket = sock
-	}
+	cgroups := newCgroupLeftovers(spec, id, r.client.SystemdCgroup)
 	op := "create"
 	if start {
 		op = "run"
 	}
-	call, err := r.newLoggedCall(ctx, op)
+	l := &launch{
+		op: op, dir: r.containerDir(id), what: "container", recordName: containerRecordName,
+		rec: record{ID: id, Bundle: bundle, Terminal: io.Terminal}, io: io,
+		invoke: func(c *call, st *stdio, pidFile string, sock *consoleSocket) error {
+			opts := &runc.CreateOpts{IO: st, PidFile: pidFile, Detach: start}
+			if sock != nil {
+				opts.ConsoleSocket = sock
+			}
+			if start {
+				_, err := c.client.Run(c.ctx, id, bundle, opts)
+				return err
+			}
+			return c.client.Create(c.ctx, id, bundle, opts)
+		},
+		undo: func(started bool, err error) {
+			// The runtime's container is this call's only if it got as far
+			// as starting the init, or the runtime had none before the call
+			// and does not say another holds the id.
+			if started || (r.runtimeHas(id) && !isIDTaken(err)) {
+				c := r.newCall(context.Background(), "delete")
+				c.done(c.client.Delete(c.ctx, id, &runc.DeleteOpts{Force: true}))
+				// A runtime killed early leaves a state dir it cannot delete.
+				os.RemoveAll(filepath.Join(r.client.Root, id))
+			}
+			cgroups.remove()
+		},
+	}
+	if r.killOnExit {
+		l.cleanup = r.deleteCommand(id)
+	}
+	var out *launched
+	out, err = r.start(ctx, l)
 	if err != nil {
+		if isIDTaken(err) {
+			return nil, wrapf(ErrExists, "container %q already exists in the runtime: %v", id, err)
+		}
 		return nil, err
 	}
-	if start {
-		_, err = call.client.Run(call.ctx, id, bundle, opts)
-	} else {
-		err = call.client.Create(call.ctx, id, bundle, opts)
-	}
-	st.closeInner()
-	if err = call.done(err); err != nil {
-		return nil, err
-	}
-	l.rec = record{ID: id, Bundle: bundle, Terminal: io.Terminal}
-	if err := adopt(ctx, r.callTimeout, l, dir, containerRecordName, st, sock); err != nil {
-		return nil, err
-	}
-	return &Container{rt: r, id: id, dir: dir, rec: l.rec, watch: l.watch, streams: l.streams}, nil
+	return newContainer(r, id, l.dir, out.rec, out.watch, out.streams), nil
 }
 
-// abandon undoes a failed create: the runtime's container if it has one,
-// its init reaped, the state dir removed.
-func (r *Runtime) abandon(id, dir string, l *launched) {
-	watch := l.follow(dir)
-	if _, err := os.Stat(filepath.Join(r.client.Root, id)); err == nil || watch != nil {
-		call := r.newCall(context.Background(), "delete")
-		call.done(call.client.Delete(call.ctx, id, &runc.DeleteOpts{Force: true}))
+// runtimeHas tells whether the runtime's root has a container id.
+func (r *Runtime) runtimeHas(id string) bool {
+	_, err := os.Lstat(filepath.Join(r.client.Root, id))
+	return err == nil
+}
+
+// isIDTaken tells whether a runtime failure says the id is in use.
+func isIDTaken(err error) bool {
+	return errors.Is(err, ErrRuntime) && strings.Contains(err.Error(), "already exists")
+}
+
+// deleteCommand is the runtime command that force-deletes container id.
+func (r *Runtime) deleteCommand(id string) []string {
+	argv := []string{r.client.Command, "--root", r.client.Root}
+	if r.client.SystemdCgroup {
+		argv = append(argv, "--systemd-cgroup")
 	}
-	if watch != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), r.callTimeout)
-		watch.wait(ctx)
-		cancel()
+	return append(argv, "delete", "--force", id)
+}
+
+// runtimeEnv is the environment of every runtime call.
+func runtimeEnv() []string {
+	env := os.Environ()
+	out := env[:0:0]
+	for _, e := range env {
+		if !strings.HasPrefix(e, "NOTIFY_SOCKET=") && !strings.HasPrefix(e, callEnvKey+"=") {
+			out = append(out, e)
+		}
 	}
-	os.RemoveAll(dir)
+	return out
 }
 
 // Load opens container id, also one created by another process, from its
@@ -116,16 +135,13 @@ func (r *Runtime) Load(ctx context.Context, id string) (*Container, error) {
 		return nil, err
 	}
 	dir := r.containerDir(id)
-	var rec record
-	if err := readJSON(filepath.Join(dir, containerRecordName), &rec); err != nil {
-		if isNotExist(err) {
-			return nil, wrapf(ErrNotFound, "no container %q", id)
-		}
-		return nil, sysErr("read container record", err)
-	}
-	watch, err := followRecord(dir, rec)
+	rec, err := readRecord(dir, containerRecordName, "container", id)
 	if err != nil {
 		return nil, err
 	}
-	return &Container{rt: r, id: id, dir: dir, rec: rec, watch: watch}, nil
+	watch, err := r.followRecord(dir, "container", rec)
+	if err != nil {
+		return nil, err
+	}
+	return newContainer(r, id, dir, rec, watch, nil), nil
 }

@@ -24,6 +24,8 @@ var (
 	ErrClosed = errors.New("closed")
 	// ErrSys is a failed system call (the errno is wrapped too).
 	ErrSys = errors.New("system call failed")
+	// ErrInternal is a bug in this package.
+	ErrInternal = errors.New("internal error")
 )
 
 // wrapf returns an error wrapping kind whose text is the formatted message.

@@ -18,6 +18,10 @@ import (
 var testRootfs string
 
 func TestMain(m *testing.M) {
+	if err := loadTestMonitor(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	testRootfs = os.Getenv("EXEC_TEST_ROOTFS")
 	var tmp string
 	// The helper process (see TestHelperProcess) is given its bundle.
@@ -38,6 +42,29 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(tmp)
 	}
 	os.Exit(code)
+}
+
+// loadTestMonitor registers the monitor program: $EXEC_TEST_MONITOR (make
+// monitor), or one built here from monitor/monitor.c.
+func loadTestMonitor() error {
+	path := os.Getenv("EXEC_TEST_MONITOR")
+	if path == "" {
+		dir, err := os.MkdirTemp("", "exec-monitor-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "execution-monitor")
+		if out, err := exec.Command("cc", "-O2", "-o", path, "../monitor/monitor.c").CombinedOutput(); err != nil {
+			return fmt.Errorf("cannot build the monitor: %v: %s", err, out)
+		}
+	}
+	image, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot read the monitor program: %v", err)
+	}
+	SetMonitorProgram(image)
+	return nil
 }
 
 func makeRootfs(dir string) error {

@@ -14,6 +14,8 @@ func ValidateID(id string) error {
 		return wrapf(ErrInvalid, "invalid id %q", id)
 	case len(id) > maxIDLen:
 		return wrapf(ErrInvalid, "invalid id: %d bytes, at most %d allowed", len(id), maxIDLen)
+	case id[0] == '-':
+		return wrapf(ErrInvalid, "invalid id %q: it begins with '-', which a runtime would read as an option", shorten(id))
 	}
 	for i := 0; i < len(id); i++ {
 		if !idByte(id[i]) {

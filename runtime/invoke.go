@@ -16,10 +16,13 @@ import (
 )
 
 // call is one invocation of the runtime binary through a go-runc client,
-// with a deadline.
+// with a deadline. go-runc hands the command it builds to the spawner
+// (spawner.go), which finds the call by the key its context adds to the
+// command's environment, and has the monitor run it.
 type call struct {
 	rt     *Runtime
 	op     string
+	key    uint64
 	client *runc.Runc
 	log    *os.File // the call's own log, for calls whose stderr is the container's
 	ctx    context.Context
@@ -31,6 +34,8 @@ type call struct {
 func (r *Runtime) newCall(ctx context.Context, op string) *call {
 	c := &call{rt: r, op: op}
 	c.ctx, c.cancel = context.WithTimeout(ctx, r.callTimeout)
+	c.key = liveCalls.add(c)
+	c.ctx = runc.WithExtraEnv(c.ctx, fmt.Sprintf("%s=%d", callEnvKey, c.key))
 	client := *r.client
 	if r.logPath != "" {
 		client.Log = r.logPath
@@ -63,6 +68,7 @@ func (c *call) logPath() string {
 // the runtime's log in the user's log file when one was asked for.
 func (c *call) done(err error) error {
 	defer c.cancel()
+	liveCalls.remove(c.key)
 	var logged []byte
 	if c.log != nil {
 		logged, _ = io.ReadAll(io.NewSectionReader(c.log, 0, 1<<20))
@@ -71,6 +77,9 @@ func (c *call) done(err error) error {
 	}
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrSys) {
+		return err
 	}
 	if errors.Is(c.ctx.Err(), context.DeadlineExceeded) {
 		return wrapf(ErrTimeout, "%s %s: no answer within %v", c.rt.name, c.op, c.rt.callTimeout)
@@ -124,7 +133,11 @@ func parseLogLine(line string) (level, msg string, ok bool) {
 	if i < 0 || j < 0 {
 		return "", "", false
 	}
-	level = strings.Fields(line[i+len("level="):])[0]
+	fields := strings.Fields(line[i+len("level="):])
+	if len(fields) == 0 {
+		return "", "", false
+	}
+	level = fields[0]
 	msg = line[j+len("msg="):]
 	if unq, err := unquotePrefix(msg); err == nil {
 		msg = unq

@@ -2,69 +2,164 @@ package runtime
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
-	"time"
+
+	"golang.org/x/sys/unix"
 )
 
-// launched is a process the runtime binary just started into a state dir:
-// a container init or an exec'd process.
+// launch is one runtime call that starts a process into a fresh state dir:
+// a container's create or run, or an exec. It is the one sequence both
+// share: reserve the dir, make the streams, call the runtime, take the
+// process over, and on any failure undo exactly what this call made.
+type launch struct {
+	op         string // the runtime command, for messages
+	dir        string // the state dir to reserve
+	what       string // "container" or "process", for messages
+	recordName string
+	rec        record // id, bundle and terminal; pid and start time come later
+	io         IO
+	// invoke makes the runtime call: with st as the process's stdio, the pid
+	// file to write, and sock (for a terminal) to send the pty master to.
+	invoke func(c *call, st *stdio, pidFile string, sock *consoleSocket) error
+	// undo removes what a failed call left in the runtime; started tells
+	// whether the call got as far as starting a process (a pid file), err
+	// why it failed.
+	undo func(started bool, err error)
+	// cleanup, with KillOnExit, is the command the monitor runs when this
+	// process's connection ends while the process lives.
+	cleanup []string
+}
+
+// launched is the process a launch started.
 type launched struct {
 	rec     record
-	watch   *exitWatch // set as soon as it follows the process
+	watch   *exitWatch
 	streams *streams
 }
 
-// adopt takes over the process the runtime started into dir: reads the pid
-// file, watches the process, takes the handle's stream ends and the pty
-// master (waiting at most timeout), and writes the state dir's record under
-// recordName. On failure l.watch, if set, still follows the process for the
-// caller's cleanup.
-func adopt(ctx context.Context, timeout time.Duration, l *launched, dir, recordName string,
-	st *stdio, sock *consoleSocket) error {
-	pidFile := filepath.Join(dir, pidFileName)
-	pid, err := readPidFile(pidFile)
+// start runs the launch.
+func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error) {
+	if err := makeStateDir(l.dir, l.what, l.rec.ID); err != nil {
+		return nil, err
+	}
+	var out launched
+	pid := 0 // once the runtime wrote the pid file
+	defer func() {
+		if err == nil {
+			return
+		}
+		if out.watch == nil && pid > 0 {
+			out.watch = r.reclaim(l.dir, pid)
+		}
+		if l.undo != nil {
+			l.undo(pid > 0, err)
+		}
+		if out.watch != nil {
+			out.watch.signal(unix.SIGKILL)
+			wctx, cancel := context.WithTimeout(context.Background(), r.callTimeout)
+			out.watch.wait(wctx)
+			cancel()
+		}
+		os.RemoveAll(l.dir)
+	}()
+	st, err := openStdio(l.io)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if l.rec, err = newRecord(l.rec.ID, l.rec.Bundle, pid, l.rec.Terminal); err != nil {
-		return err
+	defer st.Close()
+	var sock *consoleSocket
+	if l.io.Terminal {
+		if sock, err = newConsoleSocket(); err != nil {
+			return nil, err
+		}
+		defer sock.Close()
 	}
-	if err := prepareExitRecord(dir, pidFile); err != nil {
-		return err
+	c, err := r.newLoggedCall(ctx, l.op)
+	if err != nil {
+		return nil, err
 	}
-	if l.watch, err = watchProcess(pid, exitRecorder(dir)); err != nil {
-		return err
+	pidFile := filepath.Join(l.dir, pidFileName)
+	err = l.invoke(c, st, pidFile, sock)
+	st.closeInner()
+	err = c.done(err)
+	pid, _ = readPidFile(pidFile)
+	if err != nil {
+		return nil, st.withStderr(err)
 	}
-	l.streams = st.handover(l.rec.Terminal)
+	if pid == 0 {
+		return nil, wrapf(ErrRuntime, "%s %s: it wrote no pid file", r.name, l.op)
+	}
+	if out.watch, out.rec, err = r.claim(l.dir, pid, l.rec, l.cleanup); err != nil {
+		return nil, err
+	}
+	out.streams = st.handover(l.rec.Terminal)
 	if sock != nil {
-		rctx, cancel := context.WithTimeout(ctx, timeout)
-		l.streams.master, err = sock.receive(rctx)
+		rctx, cancel := context.WithTimeout(ctx, r.callTimeout)
+		out.streams.master, err = sock.receive(rctx)
 		cancel()
 		if err != nil {
-			l.streams.close()
-			return err
+			out.streams.close()
+			return nil, err
 		}
 	}
-	if err := writeJSON(filepath.Join(dir, recordName), l.rec); err != nil {
-		l.streams.close()
-		return err
+	if err := writeJSON(filepath.Join(l.dir, l.recordName), out.rec); err != nil {
+		out.streams.close()
+		return nil, err
 	}
-	return nil
+	return &out, nil
 }
 
-// follow returns the watch of the launched process for a cleanup, starting
-// one from its pid (or dir's pid file) when adopt stopped before watching
-// it; nil when the runtime started no process.
-func (l *launched) follow(dir string) *exitWatch {
-	if l.watch != nil {
-		return l.watch
+// claim hands the process the runtime started into dir (its pid file) to
+// the monitor, which reaps it and records its exit there.
+func (r *Runtime) claim(dir string, pid int, rec record, cleanup []string) (*exitWatch, record, error) {
+	exitPath, err := prepareExitRecord(dir)
+	if err != nil {
+		return nil, rec, err
 	}
-	pid := l.rec.Pid
-	if pid == 0 {
-		pid, _ = readPidFile(filepath.Join(dir, pidFileName))
+	mon, err := r.monitor()
+	if err != nil {
+		return nil, rec, err
 	}
-	if pid > 0 {
-		l.watch, _ = watchProcess(pid, nil)
+	m := monMsg{Type: monClaim, Pid: int64(pid)}
+	strs := new(monStrings).str(exitPath)
+	if cleanup != nil {
+		m.Arg = monClaimKillOrphan
+		strs.list(cleanup).list(runtimeEnv())
 	}
-	return l.watch
+	var w *exitWatch
+	reply, err := mon.request(m, strs, nil, func(reply monMsg) {
+		if reply.Err == 0 && reply.State == monLive {
+			w = sharedWatch(newWatch(pid, reply.Start, dir, mon))
+		}
+	})
+	if errors.Is(err, unix.ECHILD) {
+		return nil, rec, wrapf(ErrRuntime, "%s %s: its process %d is not a child of the monitor "+
+			"(the runtime left a process of its own as its parent)", r.name, rec.ID, pid)
+	}
+	if err != nil {
+		return nil, rec, sysErr("claim process", err)
+	}
+	rec.Pid, rec.StartTime = pid, reply.Start
+	if w == nil {
+		w = finishedWatch(pid, reply.Start, dir, exitFromWaitStatus(unix.WaitStatus(reply.WStatus)), nil)
+	}
+	return w, rec, nil
+}
+
+// reclaim follows, for an undo, process pid that a failed launch started
+// into dir before it was claimed: through the monitor when it can, else
+// from outside.
+func (r *Runtime) reclaim(dir string, pid int) *exitWatch {
+	if w, _, err := r.claim(dir, pid, record{}, nil); err == nil {
+		return w
+	}
+	st, err := readProcStat(pid)
+	if err != nil {
+		return nil
+	}
+	w := newWatch(pid, st.startTime, dir, nil)
+	w.followForeign()
+	return w
 }

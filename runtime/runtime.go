@@ -33,6 +33,10 @@ type Options struct {
 	LogPath string
 	// CallTimeout bounds each runtime invocation; 0 means DefaultCallTimeout.
 	CallTimeout time.Duration
+	// KillOnExit has the monitor kill and delete the containers this
+	// process created, recording their exits, when the process exits or
+	// dies while they live: no container outlives its creator.
+	KillOnExit bool
 }
 
 // knowsRuncLayout tells whether a runtime binary keeps a created
@@ -52,24 +56,13 @@ type Runtime struct {
 	logMu       sync.Mutex
 	fastState   bool // the binary keeps runc's state layout (exec.fifo)
 	// detachKeepsChild: after `run --detach` the init is a child of the
-	// caller (through the subreaper), with no helper of the binary between.
+	// monitor (its subreaper), with no helper of the binary between.
 	detachKeepsChild bool
+	killOnExit       bool
 }
 
-var subreaperOnce sync.Once
-var subreaperErr error
-
-// becomeSubreaper makes this process the reaper of its orphaned
-// descendants, so container inits and exec'd processes become its children.
-func becomeSubreaper() error {
-	subreaperOnce.Do(func() {
-		subreaperErr = sysErr("prctl(PR_SET_CHILD_SUBREAPER)", unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
-	})
-	return subreaperErr
-}
-
-// New opens a runtime, creating its root if needed, and makes this process
-// a child subreaper.
+// New opens a runtime, creating its root if needed, and connects to the
+// root's monitor, starting it if none runs.
 func New(opts Options) (*Runtime, error) {
 	if opts.Root == "" {
 		return nil, wrapf(ErrInvalid, "root is required")
@@ -99,7 +92,7 @@ func New(opts Options) (*Runtime, error) {
 			return nil, sysErr("create "+dir, err)
 		}
 	}
-	if err := becomeSubreaper(); err != nil {
+	if _, err := monitorFor(root); err != nil {
 		return nil, err
 	}
 	return &Runtime{
@@ -116,7 +109,13 @@ func New(opts Options) (*Runtime, error) {
 		logPath:          opts.LogPath,
 		fastState:        knowsRuncLayout(filepath.Base(path)),
 		detachKeepsChild: filepath.Base(path) == "runc",
+		killOnExit:       opts.KillOnExit,
 	}, nil
+}
+
+// monitor returns the connection to the root's monitor.
+func (r *Runtime) monitor() (*monitorConn, error) {
+	return monitorFor(r.root)
 }
 
 // Root is the runtime's state dir.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Files of a state dir: <root>/containers/<id>/ for a container, with
@@ -27,6 +29,58 @@ type record struct {
 	Pid       int    `json:"pid"`
 	StartTime uint64 `json:"start_time"` // with Pid, identifies the process
 	Terminal  bool   `json:"terminal,omitempty"`
+}
+
+// readRecord reads the record recordName of the state dir of `what` id.
+func readRecord(dir, recordName, what, id string) (record, error) {
+	var rec record
+	err := readJSON(filepath.Join(dir, recordName), &rec)
+	switch {
+	case err == nil && rec.ID == id:
+		return rec, nil
+	case err == nil:
+		return rec, wrapf(ErrInvalid, "the state record of %s %q is corrupt: it names %q", what, id, rec.ID)
+	case isNotExist(err):
+		return rec, wrapf(ErrNotFound, "no %s %q", what, id)
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return rec, wrapf(ErrInvalid, "invalid id: %s id of %d bytes is too long for a file name here", what, len(id))
+	case errors.Is(err, os.ErrPermission):
+		return rec, sysErr("read "+what+" record", err)
+	default:
+		return rec, wrapf(ErrInvalid, "the state record of %s %q is corrupt: %v", what, id, err)
+	}
+}
+
+// lockDir takes an exclusive lock on a state dir, which serializes deletes
+// across processes; a missing dir is ErrNotFound.
+func lockDir(dir, what, id string) (unlock func(), err error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil, wrapf(ErrNotFound, "%s %q was deleted", what, id)
+		}
+		return nil, sysErr("open state dir", err)
+	}
+	for {
+		err = unix.Flock(fd, unix.LOCK_EX)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, sysErr("lock state dir", err)
+	}
+	return func() { unix.Close(fd) }, nil
+}
+
+// removeStateDir removes a state dir, its record first, so that a delete
+// waiting on the dir's lock finds it gone.
+func removeStateDir(dir, recordName string) error {
+	if err := os.Remove(filepath.Join(dir, recordName)); err != nil && !isNotExist(err) {
+		return sysErr("remove state record", err)
+	}
+	return sysErr("remove state dir", os.RemoveAll(dir))
 }
 
 // makeStateDir reserves a state dir: an existing one means the id is in use.
@@ -84,37 +138,15 @@ func readPidFile(path string) (int, error) {
 }
 
 // prepareExitRecord turns the pid file the runtime wrote into dir's empty
-// exit record, while the process runs: recording the exit then only writes
-// into an existing file. Creating a file is the slow part on some file
-// systems, and every waiter waits for the record.
-func prepareExitRecord(dir, pidFile string) error {
+// exit record, while the process runs: the monitor then only writes into an
+// existing file. Creating a file is the slow part on some file systems, and
+// every waiter waits for the record. It returns the record's path.
+func prepareExitRecord(dir string) (string, error) {
 	path := filepath.Join(dir, exitRecordName)
-	if err := os.Rename(pidFile, path); err != nil {
-		return sysErr("prepare exit record", err)
+	if err := os.Rename(filepath.Join(dir, pidFileName), path); err != nil && !isNotExist(err) {
+		return "", sysErr("prepare exit record", err)
 	}
-	return sysErr("prepare exit record", os.Truncate(path, 0))
-}
-
-// exitRecorder persists an exit into dir's prepared (empty) record, if dir
-// still exists. A reader sees an empty record, or a whole one: the JSON is
-// written with one write, and a torn one does not parse.
-func exitRecorder(dir string) func(Exit) {
-	path := filepath.Join(dir, exitRecordName)
-	return func(e Exit) {
-		data, err := json.Marshal(e)
-		if err != nil {
-			return
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_CLOEXEC, 0)
-		if err != nil {
-			if _, serr := os.Stat(dir); serr == nil {
-				writeJSON(path, e)
-			}
-			return
-		}
-		f.Write(data)
-		f.Close()
-	}
+	return path, sysErr("prepare exit record", os.Truncate(path, 0))
 }
 
 // recordedExit reads the exit recorded in dir, if any.
@@ -126,34 +158,60 @@ func recordedExit(dir string) (Exit, bool) {
 	return e, true
 }
 
-// newRecord describes a process just started with the given pid.
-func newRecord(id, bundle string, pid int, terminal bool) (record, error) {
-	st, err := readProcStat(pid)
-	if err != nil {
-		return record{}, sysErr("read process start time", err)
+// check refuses a record that cannot describe a process this library
+// started: a forged or corrupted one would make load watch or signal
+// another process.
+func (rec record) check(what string) error {
+	if rec.Pid <= 1 || rec.Pid == os.Getpid() || rec.StartTime == 0 {
+		return wrapf(ErrInvalid, "the state record of %s %q is corrupt: pid %d, start time %d",
+			what, rec.ID, rec.Pid, rec.StartTime)
 	}
-	return record{ID: id, Bundle: bundle, Pid: pid, StartTime: st.startTime, Terminal: terminal}, nil
+	return nil
 }
 
-// followRecord returns the watch of the process a state dir records: shared
-// when this process watches it already, else its recorded exit, else a new
-// watch when the same process (pid and start time) still exists.
-func followRecord(dir string, rec record) (*exitWatch, error) {
-	watches.Lock()
-	w, ok := watches.m[rec.Pid]
-	watches.Unlock()
-	if ok {
+// followRecord returns the watch of the process a state dir records:
+// shared when this process watches it already, else its recorded exit,
+// else followed by the monitor, else watched from outside.
+func (r *Runtime) followRecord(dir, what string, rec record) (*exitWatch, error) {
+	if err := rec.check(what); err != nil {
+		return nil, err
+	}
+	if w := lookupWatch(int64(rec.Pid), rec.StartTime); w != nil {
 		return w, nil
 	}
-	if e, ok := recordedExit(dir); ok {
-		return finishedWatch(rec.Pid, e, nil), nil
-	}
-	if st, err := readProcStat(rec.Pid); err != nil || st.startTime != rec.StartTime {
+	gone := func() *exitWatch {
 		if e, ok := recordedExit(dir); ok {
-			return finishedWatch(rec.Pid, e, nil), nil
+			return finishedWatch(rec.Pid, rec.StartTime, dir, e, nil)
 		}
-		return finishedWatch(rec.Pid, Exit{}, wrapf(ErrSys,
-			"exit status of pid %d is unknown: it exited while no process of this library was its parent", rec.Pid)), nil
+		return finishedWatch(rec.Pid, rec.StartTime, dir, Exit{}, wrapf(ErrSys,
+			"exit status of pid %d is unknown: it exited while no monitor of this root was its parent", rec.Pid))
 	}
-	return watchProcess(rec.Pid, exitRecorder(dir))
+	if _, ok := recordedExit(dir); ok || !alive(rec.Pid, rec.StartTime) {
+		return gone(), nil
+	}
+	mon, err := r.monitor()
+	if err != nil {
+		return nil, err
+	}
+	var w *exitWatch
+	_, err = mon.request(monMsg{Type: monQuery, Pid: int64(rec.Pid), Start: rec.StartTime}, nil, nil,
+		func(reply monMsg) {
+			if reply.Err == 0 {
+				w = sharedWatch(newWatch(rec.Pid, rec.StartTime, dir, mon))
+			}
+		})
+	switch {
+	case err == nil:
+		return w, nil
+	case errors.Is(err, unix.ESRCH):
+		return gone(), nil
+	case !errors.Is(err, unix.ECHILD):
+		return nil, sysErr("query monitor", err)
+	}
+	w = newWatch(rec.Pid, rec.StartTime, dir, nil)
+	if shared := sharedWatch(w); shared != w {
+		return shared, nil
+	}
+	w.followForeign()
+	return w, nil
 }

@@ -2,10 +2,14 @@ package runtime
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
 
 	runc "github.com/containerd/go-runc"
 	"golang.org/x/sys/unix"
@@ -77,6 +81,26 @@ func (s *stdio) closeInner() {
 	}
 }
 
+// stderrLimit bounds what a failed call's stderr adds to its message.
+const stderrLimit = 4096
+
+// withStderr adds to a runtime failure what the runtime printed on a stderr
+// the library piped (with other streams it went where the caller sent it).
+func (s *stdio) withStderr(err error) error {
+	f := s.caller[Stderr]
+	if f == nil || !errors.Is(err, ErrRuntime) {
+		return err
+	}
+	buf := make([]byte, stderrLimit)
+	unix.SetNonblock(int(f.Fd()), true)
+	n, _ := unix.Read(int(f.Fd()), buf)
+	said := strings.TrimSpace(string(buf[:max(n, 0)]))
+	if said == "" || strings.Contains(err.Error(), said) {
+		return err
+	}
+	return &kindError{kind: ErrRuntime, msg: err.Error() + "; on stderr: " + said, cause: err}
+}
+
 // handover moves the caller's ends into streams held by a handle.
 func (s *stdio) handover(terminal bool) *streams {
 	st := &streams{kinds: s.kinds, ends: s.caller, terminal: terminal}
@@ -112,57 +136,84 @@ func (s *stdio) Stderr() io.ReadCloser { return s.caller[Stderr] }
 
 var _ runc.IO = (*stdio)(nil)
 
-// consoleSocket receives the pty master of a terminal container or process.
+// consoleSocket receives the pty master of a terminal container or process:
+// the runtime connects to it and sends the master with SCM_RIGHTS. Both the
+// accept and the read have the caller's deadline, so a peer that connects
+// and never sends cannot hold the call.
 type consoleSocket struct {
-	*runc.Socket
+	dir string
+	l   *net.UnixListener
 }
 
 func newConsoleSocket() (*consoleSocket, error) {
-	s, err := runc.NewTempConsoleSocket()
+	dir, err := os.MkdirTemp("", "exec-console-")
 	if err != nil {
 		return nil, sysErr("console socket", err)
 	}
-	return &consoleSocket{s}, nil
+	path := filepath.Join(dir, "pty.sock")
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, sysErr("console socket", err)
+	}
+	return &consoleSocket{dir: dir, l: l}, nil
 }
 
-// receive waits for the master the runtime sent; ctx ending first closes the
-// socket and fails.
+// Path implements runc.ConsoleSocket.
+func (s *consoleSocket) Path() string { return filepath.Join(s.dir, "pty.sock") }
+
+// Close removes the socket.
+func (s *consoleSocket) Close() error {
+	s.l.Close()
+	return os.RemoveAll(s.dir)
+}
+
+// receive waits for the master the runtime sends; ctx ending first fails.
 func (s *consoleSocket) receive(ctx context.Context) (*os.File, error) {
-	type result struct {
-		f   *os.File
-		err error
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(DefaultCallTimeout)
 	}
-	ch := make(chan result, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				ch <- result{nil, fmt.Errorf("internal error receiving the pty master: %v", r)}
+	s.l.SetDeadline(deadline)
+	conn, err := s.l.AcceptUnix()
+	if err != nil {
+		return nil, consoleErr(err)
+	}
+	defer conn.Close()
+	conn.SetReadDeadline(deadline)
+	buf := make([]byte, 4096)
+	oob := make([]byte, unix.CmsgSpace(4*monMaxFds))
+	_, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+	if err != nil {
+		return nil, consoleErr(err)
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil {
+		return nil, sysErr("receive pty master", err)
+	}
+	var master *os.File
+	for _, m := range msgs {
+		fds, err := unix.ParseUnixRights(&m)
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			if master == nil {
+				master = os.NewFile(uintptr(fd), "pty-master")
+			} else {
+				unix.Close(fd)
 			}
-		}()
-		con, err := s.ReceiveMaster()
-		if err != nil {
-			ch <- result{nil, err}
-			return
 		}
-		defer con.Close()
-		fd, err := unix.FcntlInt(con.Fd(), unix.F_DUPFD_CLOEXEC, 0)
-		if err != nil {
-			ch <- result{nil, err}
-			return
-		}
-		ch <- result{os.NewFile(uintptr(fd), "pty-master"), nil}
-	}()
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			return nil, sysErr("receive pty master", r.err)
-		}
-		return r.f, nil
-	case <-ctx.Done():
-		s.Close()
-		if r := <-ch; r.f != nil {
-			r.f.Close()
-		}
-		return nil, wrapf(ErrTimeout, "no pty master received: %v", ctx.Err())
 	}
+	if master == nil {
+		return nil, wrapf(ErrRuntime, "the runtime sent no pty master")
+	}
+	return master, nil
+}
+
+func consoleErr(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return wrapf(ErrTimeout, "no pty master received in time")
+	}
+	return sysErr("receive pty master", err)
 }

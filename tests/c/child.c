@@ -4,11 +4,14 @@
  *
  *     --child-run ROOT ID BUNDLE       run the container, exit without deleting
  *     --child-run-wait ROOT ID BUNDLE  run it, wait for its exit, exit likewise
+ *     --child-run-hang ROOT ID BUNDLE  run it, print "ready", wait to be killed
+ *     --child-run-kill ROOT ID BUNDLE  likewise, with kill_on_exit set
  *
  * Exit 0 on success; otherwise the failure is printed on stdout.
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -18,14 +21,19 @@ int child_main(int argc, char **argv)
 	exec_runtime *rt = NULL;
 	exec_container *c = NULL;
 	exec_exit ex;
-	int wait = 0, rc;
+	int wait = 0, hang = 0, rc;
 
 	if (argc != 5) {
-		printf("usage: %s --child-run|--child-run-wait ROOT ID BUNDLE\n", argv[0]);
+		printf("usage: %s --child-run|--child-run-wait|--child-run-hang|--child-run-kill "
+		       "ROOT ID BUNDLE\n", argv[0]);
 		return 2;
 	}
 	if (strcmp(argv[1], "--child-run-wait") == 0)
 		wait = 1;
+	else if (strcmp(argv[1], "--child-run-hang") == 0)
+		hang = 1;
+	else if (strcmp(argv[1], "--child-run-kill") == 0)
+		hang = opts.kill_on_exit = 1;
 	else if (strcmp(argv[1], "--child-run") != 0) {
 		printf("unknown mode %s\n", argv[1]);
 		return 2;
@@ -42,6 +50,12 @@ int child_main(int argc, char **argv)
 	if (wait && (rc = exec_container_wait(c, 10000, &ex)) != EXEC_OK) {
 		printf("exec_container_wait: %s: %s\n", exec_strerror(rc), exec_last_error());
 		return 1;
+	}
+	if (hang) {
+		printf("ready\n");
+		fflush(stdout);
+		for (;;)
+			pause();
 	}
 	exec_container_free(c);
 	exec_runtime_free(rt);

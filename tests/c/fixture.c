@@ -389,6 +389,24 @@ int fx_ppid(int pid)
 	return proc_stat(pid, &state, &ppid) == 0 ? ppid : -1;
 }
 
+int fx_is_monitor(int pid)
+{
+	char comm[64] = "";
+	FILE *f = fopen(fx_str("/proc/%d/comm", pid), "re");
+	int ok = f && fgets(comm, sizeof(comm), f) && strcmp(comm, "exec-monitor\n") == 0;
+
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+long fx_file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
 int fx_count_children(int *zombies)
 {
 	return fx_children_of((int)getpid(), zombies);

@@ -88,6 +88,12 @@ int fx_exists(const char *path);
 /** The parent pid of `pid` from /proc, or -1. */
 int fx_ppid(int pid);
 
+/* Non-zero when pid is a libexecution monitor process. */
+int fx_is_monitor(int pid);
+
+/* Size of the file at path, or -1 when it cannot be read. */
+long fx_file_size(const char *path);
+
 /**
  * Run a command to completion, its stdout captured into out (optional).
  *

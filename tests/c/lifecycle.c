@@ -81,7 +81,7 @@ static int proc_arg0(int pid, char *buf, size_t cap)
 	return 0;
 }
 
-/* The init pid is a host pid, a child of this process (the subreaper). */
+/* The init pid is a host pid, a child of the monitor, not of this process. */
 static void pid_matches_proc(void)
 {
 	const char *id = fx_id();
@@ -99,7 +99,8 @@ static void pid_matches_proc(void)
 	CHECK_OK(exec_container_pid(c, &pid));
 	CHECK_INT(pid, >, 1);
 	CHECK(fx_exists(fx_str("/proc/%d", pid)));
-	CHECK_INT(fx_ppid(pid), ==, getpid());
+	CHECK_INT(fx_ppid(pid), !=, getpid());
+	CHECK(fx_is_monitor(fx_ppid(pid)));
 
 	CHECK_OK(exec_container_start(c));
 	CHECK_OK(exec_container_pid(c, &pid2));
@@ -110,7 +111,7 @@ static void pid_matches_proc(void)
 	       fx_now_ms() < end)
 		fx_sleep_ms(10);
 	CHECK_STR(arg0, "sleep");
-	CHECK_INT(fx_ppid(pid), ==, getpid());
+	CHECK(fx_is_monitor(fx_ppid(pid)));
 
 	CHECK_OK(exec_container_kill(c, 9, 0));
 	CHECK_OK(exec_container_wait(c, 10000, &ex));

@@ -46,7 +46,7 @@ EXEC_STDIN = 0
 EXEC_STDOUT = 1
 EXEC_STDERR = 2
 
-EXEC_RUNTIME_OPTIONS_VERSION = 1
+EXEC_RUNTIME_OPTIONS_VERSION = 2
 EXEC_IO_VERSION = 1
 
 
@@ -74,6 +74,7 @@ class RuntimeOptions(Structure):
         ("debug", c_int),
         ("log_path", c_char_p),
         ("timeout_ms", c_int),
+        ("kill_on_exit", c_int),
     ]
 
 

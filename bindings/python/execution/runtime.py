@@ -19,7 +19,9 @@ class Runtime(Handle):
     `runtime_root` the runtime's --root (None: "<root>/runc");
     `systemd_cgroup` and `debug` pass those flags to the runtime; `log_path`
     is a file the runtime's log is appended to; `timeout` the deadline in
-    seconds of each runtime invocation (None: 60). Closing a runtime leaves
+    seconds of each runtime invocation (None: 60); with `kill_on_exit` the
+    containers this process creates are killed and deleted, their exits
+    recorded, when it exits or dies while they live. Closing a runtime leaves
     its containers, and the Container objects opened through it, as they are.
     """
 
@@ -39,6 +41,7 @@ class Runtime(Handle):
         debug: bool = False,
         log_path: Optional[PathArg] = None,
         timeout: Optional[float] = None,
+        kill_on_exit: bool = False,
     ) -> None:
         root_b = _args.path(root, "root")
         path_b = _args.optional_path(runtime_path, "runtime_path")
@@ -46,6 +49,7 @@ class Runtime(Handle):
         systemd = _args.flag(systemd_cgroup, "systemd_cgroup")
         dbg = _args.flag(debug, "debug")
         log_b = _args.optional_path(log_path, "log_path")
+        kill = _args.flag(kill_on_exit, "kill_on_exit")
         ms = 0
         if timeout is not None:
             if _args.seconds(timeout, "timeout") <= 0:
@@ -61,6 +65,7 @@ class Runtime(Handle):
         opts.debug = dbg
         opts.log_path = log_b
         opts.timeout_ms = ms
+        opts.kill_on_exit = kill
         out = _ffi.RuntimePtr()
         lib.exec_runtime_new(byref(opts), byref(out))
         super().__init__(_ffi.handle(out))

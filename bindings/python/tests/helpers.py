@@ -53,6 +53,21 @@ def python_child(script: str, **kw: object) -> "subprocess.CompletedProcess[str]
     )
 
 
+def is_monitor(pid: int) -> bool:
+    """Whether pid is a libexecution monitor process."""
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read() == "exec-monitor\n"
+    except OSError:
+        return False
+
+
+def parent_of(pid: int) -> int:
+    """The parent pid of pid."""
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
 def children_of(pid: int) -> List[Tuple[int, str]]:
     """(pid, state) of every process whose parent is pid."""
     out = []

@@ -4,14 +4,14 @@ import os
 import signal
 
 import execution
-from helpers import children_of, python_child, sh
+from helpers import children_of, is_monitor, parent_of, python_child, sh
 
 
 def test_load_and_wait_a_container_another_process_left_running(
     rt, state_root, bundle, new_id
 ) -> None:
-    # The child runs the container and exits without deleting it; its init is
-    # re-parented to this process (the nearest subreaper), which adopts it.
+    # The child runs the container and exits without deleting it; its init
+    # stays the monitor's child, and this process loads it and gets its exit.
     cid = new_id()
     b = bundle(sh('trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done'))
     child = python_child(
@@ -27,7 +27,8 @@ def test_load_and_wait_a_container_another_process_left_running(
     with rt.load(cid) as c:
         assert c.pid == pid
         assert c.state is execution.State.RUNNING
-        assert pid in [p for p, _ in children_of(os.getpid())]
+        assert pid not in [p for p, _ in children_of(os.getpid())]
+        assert is_monitor(parent_of(pid))
         c.kill(signal.SIGTERM)
         assert c.wait(timeout=10) == execution.Exit(status=7, code=7, signal=0, core_dumped=False)
         c.delete()

@@ -35,10 +35,11 @@
 //! returns an [`Error`] whose [`kind`](Error::kind) is one of the library's
 //! codes and whose message is the library's.
 //!
-//! The first [`Runtime::new`] makes this process a child subreaper: the
-//! containers' processes become its children and the library reaps them.
-//! Never reap with `waitpid(-1)` in the same process: a status taken that
-//! way is lost, and the matching `wait` fails with [`ErrorKind::System`].
+//! Containers are children of a small monitor process the library starts
+//! per root, never of this process: it is no subreaper, its `waitpid(-1)`
+//! finds none of them, and its own children stay its own. Containers keep
+//! their exits when this process dies (see [`RuntimeOptions::kill_on_exit`]
+//! for the opposite).
 
 #![deny(missing_docs)]
 

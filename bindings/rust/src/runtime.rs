@@ -33,6 +33,7 @@ pub struct RuntimeOptions {
     debug: bool,
     log_path: Option<PathBuf>,
     timeout: Option<Duration>,
+    kill_on_exit: bool,
 }
 
 impl RuntimeOptions {
@@ -47,6 +48,7 @@ impl RuntimeOptions {
             debug: false,
             log_path: None,
             timeout: None,
+            kill_on_exit: false,
         }
     }
 
@@ -87,6 +89,14 @@ impl RuntimeOptions {
         self.timeout = Some(timeout);
         self
     }
+
+    /// Has the monitor kill and delete the containers this process creates,
+    /// recording their exits, when the process exits or dies while they
+    /// live (default: they live on).
+    pub fn kill_on_exit(mut self, on: bool) -> RuntimeOptions {
+        self.kill_on_exit = on;
+        self
+    }
 }
 
 /// A runtime: one state root and one OCI runtime binary, through which
@@ -124,6 +134,7 @@ impl Runtime {
         raw.systemd_cgroup = c_int::from(options.systemd_cgroup);
         raw.debug = c_int::from(options.debug);
         raw.log_path = opt_ptr(log_path.as_ref());
+        raw.kill_on_exit = c_int::from(options.kill_on_exit);
         raw.timeout_ms = options
             .timeout
             .map_or(0, |t| crate::exit::timeout_ms(Some(t)).max(1));

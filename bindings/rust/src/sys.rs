@@ -86,7 +86,7 @@ pub struct exec_process {
 }
 
 /// Current version of `exec_runtime_options`.
-pub const EXEC_RUNTIME_OPTIONS_VERSION: c_uint = 1;
+pub const EXEC_RUNTIME_OPTIONS_VERSION: c_uint = 2;
 
 /// Options of `exec_runtime_new()`.
 #[repr(C)]
@@ -108,6 +108,9 @@ pub struct exec_runtime_options {
     pub log_path: *const c_char,
     /// Deadline of each runtime invocation in ms; 0 means 60000.
     pub timeout_ms: c_int,
+    /// Non-zero: the monitor kills and deletes this process's containers
+    /// when it exits or dies (version 2).
+    pub kill_on_exit: c_int,
 }
 
 /// Static initialiser of `exec_runtime_options` (`EXEC_RUNTIME_OPTIONS_INIT`).
@@ -120,6 +123,7 @@ pub const EXEC_RUNTIME_OPTIONS_INIT: exec_runtime_options = exec_runtime_options
     debug: 0,
     log_path: std::ptr::null(),
     timeout_ms: 0,
+    kill_on_exit: 0,
 };
 
 /// Current version of `exec_io`.

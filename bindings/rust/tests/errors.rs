@@ -1,5 +1,5 @@
 //! Every ErrorKind from a real situation (System has its own test binary,
-//! tests/stolen_exit.rs), with the library's message.
+//! tests/host_waitpid.rs), with the library's message.
 
 mod common;
 

@@ -107,8 +107,8 @@ fn spawn_child(fx: &Fixture, bundle: &Bundle, id: &str, mode: &str) -> i32 {
 
 #[test]
 fn adopt_a_running_container_of_an_exited_process() {
-    // The fixture's runtime made this process a subreaper before the helper
-    // runs, so the helper's orphaned container init becomes our child.
+    // The helper exits leaving its container running: the init stays the
+    // monitor's child, and this process, which is not its parent, loads it.
     let fx = Fixture::new();
     let bundle = Bundle::new(&["sleep", "1000"]);
     let id = fx.id();

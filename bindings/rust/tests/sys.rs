@@ -17,6 +17,7 @@ fn option_initialisers_fill_defaults_and_check_the_version() {
         debug: 7,
         log_path: c"x".as_ptr(),
         timeout_ms: 7,
+        kill_on_exit: 7,
     };
     assert_eq!(
         unsafe { sys::exec_runtime_options_init(&mut opts, sys::EXEC_RUNTIME_OPTIONS_VERSION) },

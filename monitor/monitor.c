@@ -1,0 +1,805 @@
+/*
+ * monitor.c - execution-monitor, the process that spawns the OCI runtime
+ * and reaps containers for libexecution.
+ *
+ * One monitor serves one library root, for every library process using it.
+ * The library starts it with the root as argv[1] and a listening unix
+ * socket (SOCK_SEQPACKET, bound at <root>/monitor.sock) as fd 3. It leaves
+ * its starter at once (fork, setsid), so it is no child of the host, and
+ * makes itself a child subreaper: the runtime calls it spawns, and the
+ * container inits and exec'd processes they start, are its children. It
+ * reaps every child, writes the exit record of each process the library
+ * claimed, and tells every connection. It exits once it has no connection,
+ * no claimed process and no call left, under <root>/monitor.lock so that a
+ * library process connecting at that moment never finds it gone.
+ *
+ * The messages are in protocol.h. Single-threaded: one poll loop.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "protocol.h"
+
+#define LISTEN_FD 3
+/* Exits of unclaimed children kept for a later claim. */
+#define GONE_RING 256
+/* How long an idle monitor waits between tries to take the lock. */
+#define IDLE_RETRY_MS 20
+
+/* A packet waiting for its connection to drain. */
+struct packet {
+	struct packet *next;
+	size_t len;
+	char data[];
+};
+
+struct client {
+	int fd;
+	uint64_t id;
+	struct packet *head, *tail; /* unsent packets, oldest first */
+};
+
+/* A runtime call: a SPAWN, or a cleanup of the monitor's own (client 0). */
+struct call {
+	pid_t pid;
+	uint64_t client;
+	uint64_t seq;
+};
+
+/* A process the library claimed. */
+struct claim {
+	pid_t pid;
+	uint64_t start;
+	uint64_t owner;
+	int flags;
+	char *exit_path;
+	char *cleanup; /* argv list then env list, as in the message */
+	size_t cleanup_len;
+};
+
+/* A reaped child, kept for a claim that comes after its exit. */
+struct gone {
+	pid_t pid;
+	uint64_t start;
+	int wstatus;
+	bool claimed;
+};
+
+static struct client *clients;
+static size_t nclients;
+static uint64_t next_client_id = 1;
+static struct call *calls;
+static size_t ncalls;
+static struct claim *claims;
+static size_t nclaims;
+static struct gone gone[GONE_RING];
+static size_t gone_next;
+
+static const char *sock_path;
+static int lock_fd = -1;
+static char msgbuf[MON_MAX_MSG];
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		_exit(111);
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(xrealloc(NULL, n), s, n);
+}
+
+/* ---- process facts ---- */
+
+/* The start time of pid (proc(5) field 22), or 0 if unreadable. */
+static uint64_t proc_start(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* Field 3 follows ") "; field 22 is 19 fields further. */
+	p += 2;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	return strtoull(p, NULL, 10);
+}
+
+/* A wait status from a waitid result. */
+static int wstatus_of(const siginfo_t *si)
+{
+	switch (si->si_code) {
+	case CLD_EXITED:
+		return (si->si_status & 0xff) << 8;
+	case CLD_DUMPED:
+		return (si->si_status & 0x7f) | 0x80;
+	default:
+		return si->si_status & 0x7f;
+	}
+}
+
+/* ---- sending ---- */
+
+static struct client *client_by_id(uint64_t id)
+{
+	for (size_t i = 0; i < nclients; i++)
+		if (clients[i].id == id)
+			return &clients[i];
+	return NULL;
+}
+
+/* Send what waits for c; false when the connection is broken. */
+static bool flush_client(struct client *c)
+{
+	while (c->head) {
+		struct packet *p = c->head;
+		ssize_t n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (n < 0)
+			return false;
+		c->head = p->next;
+		if (!c->head)
+			c->tail = NULL;
+		free(p);
+	}
+	return true;
+}
+
+/* Queue a message for c and send what can be sent now, in order. */
+static void send_msg(struct client *c, const struct mon_msg *m)
+{
+	struct packet *p = xrealloc(NULL, sizeof(*p) + sizeof(*m));
+	p->next = NULL;
+	p->len = sizeof(*m);
+	memcpy(p->data, m, sizeof(*m));
+	if (c->tail)
+		c->tail->next = p;
+	else
+		c->head = p;
+	c->tail = p;
+	flush_client(c);
+}
+
+static struct mon_msg reply_to(const struct mon_msg *req)
+{
+	struct mon_msg r = { 0 };
+	r.version = MON_PROTO_VERSION;
+	r.type = MON_REPLY;
+	r.seq = req->seq;
+	r.pid = req->pid;
+	return r;
+}
+
+static void reply_err(struct client *c, const struct mon_msg *req, int err)
+{
+	struct mon_msg r = reply_to(req);
+	r.err = err;
+	send_msg(c, &r);
+}
+
+/* ---- strings area ---- */
+
+/* A cursor over the strings area of a message. */
+struct strings {
+	const char *p, *end;
+	bool bad;
+};
+
+static const char *next_string(struct strings *s)
+{
+	const char *nul = s->p < s->end ? memchr(s->p, 0, (size_t)(s->end - s->p)) : NULL;
+	if (!nul) {
+		s->bad = true;
+		return NULL;
+	}
+	const char *str = s->p;
+	s->p = nul + 1;
+	return str;
+}
+
+/* Read a list into a NULL-terminated vector of pointers into the area. */
+static char **next_list(struct strings *s)
+{
+	char **v = NULL;
+	size_t n = 0;
+	for (;;) {
+		const char *str = next_string(s);
+		if (!str) {
+			free(v);
+			return NULL;
+		}
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		if (!*str) {
+			v[n] = NULL;
+			return v;
+		}
+		v[n++] = (char *)str;
+	}
+}
+
+/* ---- spawning ---- */
+
+/*
+ * Fork and exec argv with env in dir, fds[i] as its fd i, in a process
+ * group of its own. Returns the pid, or -errno.
+ */
+static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int nfds)
+{
+	int errpipe[2];
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = errno;
+		close(errpipe[0]);
+		close(errpipe[1]);
+		return -err;
+	}
+	if (pid == 0) {
+		int moved[MON_MAX_FDS];
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0);
+		for (int i = 0; i < nfds; i++) {
+			moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, MON_MAX_FDS + 3);
+			if (moved[i] < 0)
+				goto fail;
+		}
+		for (int i = 0; i < nfds; i++)
+			if (dup2(moved[i], i) < 0)
+				goto fail;
+		if (dir && *dir && chdir(dir) < 0)
+			goto fail;
+		execve(argv[0], argv, env);
+	fail:;
+		int err = errno;
+		ssize_t unused = write(errpipe[1], &err, sizeof(err));
+		(void)unused;
+		_exit(127);
+	}
+	close(errpipe[1]);
+	int err = 0;
+	ssize_t n;
+	do
+		n = read(errpipe[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(errpipe[0]);
+	if (n == sizeof(err)) {
+		/* It exits at once; the reaper files its exit as unclaimed. */
+		return -err;
+	}
+	return pid;
+}
+
+static void add_call(pid_t pid, uint64_t client, uint64_t seq)
+{
+	calls = xrealloc(calls, (ncalls + 1) * sizeof(*calls));
+	calls[ncalls++] = (struct call){ pid, client, seq };
+}
+
+static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *s,
+                     const int *fds, int nfds)
+{
+	char **argv = next_list(s);
+	char **env = argv ? next_list(s) : NULL;
+	const char *dir = env ? next_string(s) : NULL;
+	if (!dir || !argv[0] || nfds < 3 || (uint32_t)nfds != m->nfds) {
+		reply_err(c, m, EINVAL);
+	} else {
+		pid_t pid = spawn(argv, env, dir, fds, nfds);
+		if (pid < 0) {
+			reply_err(c, m, (int)-pid);
+		} else {
+			add_call(pid, c->id, m->seq);
+			struct mon_msg r = reply_to(m);
+			r.pid = pid;
+			send_msg(c, &r);
+		}
+	}
+	free(argv);
+	free(env);
+}
+
+/* Run a claim's cleanup command, with /dev/null as its stdio. */
+static void run_cleanup(struct claim *cl)
+{
+	struct strings s = { cl->cleanup, cl->cleanup + cl->cleanup_len, false };
+	char **argv = next_list(&s);
+	char **env = argv ? next_list(&s) : NULL;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (env && argv[0] && null >= 0) {
+		int fds[3] = { null, null, null };
+		pid_t pid = spawn(argv, env, "/", fds, 3);
+		if (pid > 0)
+			add_call(pid, 0, 0);
+	}
+	if (null >= 0)
+		close(null);
+	free(argv);
+	free(env);
+}
+
+/* ---- claims and exits ---- */
+
+static struct claim *claim_by_pid(pid_t pid)
+{
+	for (size_t i = 0; i < nclaims; i++)
+		if (claims[i].pid == pid)
+			return &claims[i];
+	return NULL;
+}
+
+static void drop_claim(struct claim *cl)
+{
+	free(cl->exit_path);
+	free(cl->cleanup);
+	*cl = claims[--nclaims];
+}
+
+static struct gone *gone_by_pid(pid_t pid)
+{
+	/* Newest first: a pid can be reused. */
+	for (size_t k = 1; k <= GONE_RING; k++) {
+		struct gone *g = &gone[(gone_next + GONE_RING - k) % GONE_RING];
+		if (g->pid == pid)
+			return g;
+	}
+	return NULL;
+}
+
+static void remember_gone(pid_t pid, uint64_t start, int wstatus, bool claimed)
+{
+	gone[gone_next] = (struct gone){ pid, start, wstatus, claimed };
+	gone_next = (gone_next + 1) % GONE_RING;
+}
+
+/* Write an exit record the library reads (runtime/exit.go's JSON). */
+static void write_exit(const char *path, int ws)
+{
+	char json[160];
+	int n;
+	if (WIFSIGNALED(ws))
+		n = snprintf(json, sizeof(json),
+		             "{\"status\":%d,\"code\":-1,\"signal\":%d,\"core_dumped\":%s}",
+		             128 + WTERMSIG(ws), WTERMSIG(ws), WCOREDUMP(ws) ? "true" : "false");
+	else
+		n = snprintf(json, sizeof(json),
+		             "{\"status\":%d,\"code\":%d,\"signal\":0,\"core_dumped\":false}",
+		             WEXITSTATUS(ws), WEXITSTATUS(ws));
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return; /* the state dir was deleted */
+	ssize_t unused = write(fd, json, (size_t)n);
+	(void)unused;
+	close(fd);
+}
+
+static void broadcast(const struct mon_msg *m)
+{
+	for (size_t i = 0; i < nclients; i++)
+		send_msg(&clients[i], m);
+}
+
+/* A child was reaped: tell whoever waits for it. */
+static void child_exited(pid_t pid, uint64_t start, int ws)
+{
+	for (size_t i = 0; i < ncalls; i++) {
+		if (calls[i].pid != pid)
+			continue;
+		struct client *c = client_by_id(calls[i].client);
+		if (c) {
+			struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_CALL_EXIT,
+			                     .seq = calls[i].seq, .pid = pid, .wstatus = ws };
+			send_msg(c, &m);
+		}
+		calls[i] = calls[--ncalls];
+		return;
+	}
+	struct claim *cl = claim_by_pid(pid);
+	if (cl) {
+		write_exit(cl->exit_path, ws);
+		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EXIT,
+		                     .pid = pid, .start = cl->start, .state = MON_EXITED, .wstatus = ws };
+		remember_gone(pid, cl->start, ws, true);
+		drop_claim(cl);
+		broadcast(&m);
+		return;
+	}
+	remember_gone(pid, start, ws, false);
+}
+
+/* Reap every exited child. */
+static void reap(void)
+{
+	for (;;) {
+		siginfo_t si = { 0 };
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+			return;
+		pid_t pid = si.si_pid;
+		uint64_t start = proc_start(pid);
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG) < 0 || si.si_pid != pid)
+			continue;
+		child_exited(pid, start, wstatus_of(&si));
+	}
+}
+
+static void do_claim(struct client *c, const struct mon_msg *m, struct strings *s)
+{
+	pid_t pid = (pid_t)m->pid;
+	const char *exit_path = next_string(s);
+	const char *cleanup = s->p;
+	if ((m->arg & MON_CLAIM_KILL_ORPHAN)) {
+		char **argv = next_list(s), **env = argv ? next_list(s) : NULL;
+		free(argv);
+		free(env);
+	}
+	if (!exit_path || !*exit_path || s->bad || pid <= 1) {
+		reply_err(c, m, EINVAL);
+		return;
+	}
+	struct mon_msg r = reply_to(m);
+	struct claim *cl = claim_by_pid(pid);
+	if (cl) {
+		r.start = cl->start;
+		r.state = MON_LIVE;
+		send_msg(c, &r);
+		return;
+	}
+	siginfo_t si = { 0 };
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0) {
+		r.start = proc_start(pid);
+		if (si.si_pid == pid) {
+			/* Exited, not reaped yet: reap it now. */
+			memset(&si, 0, sizeof(si));
+			waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
+			r.state = MON_EXITED;
+			r.wstatus = wstatus_of(&si);
+			write_exit(exit_path, r.wstatus);
+			remember_gone(pid, r.start, r.wstatus, true);
+		} else {
+			claims = xrealloc(claims, (nclaims + 1) * sizeof(*claims));
+			cl = &claims[nclaims++];
+			*cl = (struct claim){ .pid = pid, .start = r.start, .owner = c->id,
+			                      .flags = (int)m->arg, .exit_path = xstrdup(exit_path) };
+			if (m->arg & MON_CLAIM_KILL_ORPHAN) {
+				cl->cleanup_len = (size_t)(s->p - cleanup);
+				cl->cleanup = memcpy(xrealloc(NULL, cl->cleanup_len), cleanup, cl->cleanup_len);
+			}
+			r.state = MON_LIVE;
+		}
+		send_msg(c, &r);
+		return;
+	}
+	struct gone *g = gone_by_pid(pid);
+	if (!g || g->claimed) {
+		reply_err(c, m, ECHILD);
+		return;
+	}
+	g->claimed = true;
+	r.start = g->start;
+	r.state = MON_EXITED;
+	r.wstatus = g->wstatus;
+	write_exit(exit_path, g->wstatus);
+	send_msg(c, &r);
+}
+
+/* The claim of pid with start time start (0: any), or NULL. */
+static struct claim *claim_of(const struct mon_msg *m)
+{
+	struct claim *cl = claim_by_pid((pid_t)m->pid);
+	if (cl && m->start && cl->start != m->start)
+		return NULL;
+	return cl;
+}
+
+/* Whether a claimed pid with this start time has exited and been reaped. */
+static bool claim_gone(const struct mon_msg *m)
+{
+	struct gone *g = gone_by_pid((pid_t)m->pid);
+	return g && g->claimed && (!m->start || g->start == m->start);
+}
+
+static void do_query(struct client *c, const struct mon_msg *m)
+{
+	struct claim *cl = claim_of(m);
+	if (!cl) {
+		reply_err(c, m, claim_gone(m) ? ESRCH : ECHILD);
+		return;
+	}
+	struct mon_msg r = reply_to(m);
+	r.start = cl->start;
+	r.state = MON_LIVE;
+	send_msg(c, &r);
+}
+
+static void do_signal(struct client *c, const struct mon_msg *m)
+{
+	struct claim *cl = claim_of(m);
+	if (!cl) {
+		reply_err(c, m, claim_gone(m) ? ESRCH : ECHILD);
+		return;
+	}
+	/* An unreaped child keeps its pid: the signal reaches it or no one. */
+	reply_err(c, m, kill(cl->pid, (int)m->arg) < 0 ? errno : 0);
+}
+
+static void do_cancel(struct client *c, const struct mon_msg *m)
+{
+	for (size_t i = 0; i < ncalls; i++) {
+		if (calls[i].client == c->id && calls[i].seq == (uint64_t)m->arg) {
+			kill(-calls[i].pid, SIGKILL);
+			kill(calls[i].pid, SIGKILL);
+			return;
+		}
+	}
+}
+
+/* ---- connections ---- */
+
+static void close_fds(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* Kill, clean up after and forget the processes an ended connection left. */
+static void orphan_claims(uint64_t owner)
+{
+	for (size_t i = 0; i < nclaims; i++) {
+		struct claim *cl = &claims[i];
+		if (cl->owner != owner)
+			continue;
+		cl->owner = 0;
+		if (!(cl->flags & MON_CLAIM_KILL_ORPHAN))
+			continue;
+		kill(cl->pid, SIGKILL);
+		if (cl->cleanup)
+			run_cleanup(cl);
+	}
+}
+
+static void drop_client(size_t i)
+{
+	struct client *c = &clients[i];
+	uint64_t id = c->id;
+	close(c->fd);
+	while (c->head) {
+		struct packet *p = c->head;
+		c->head = p->next;
+		free(p);
+	}
+	clients[i] = clients[--nclients];
+	orphan_claims(id);
+}
+
+/* Read one message from client i; false when the connection ended. */
+static bool serve(size_t i)
+{
+	struct client *c = &clients[i];
+	int fds[MON_MAX_FDS];
+	int nfds = 0;
+	char control[CMSG_SPACE(sizeof(int) * MON_MAX_FDS)];
+	struct iovec iov = { msgbuf, sizeof(msgbuf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	                     .msg_control = control, .msg_controllen = sizeof(control) };
+	ssize_t n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int j = 0; j < k && nfds < MON_MAX_FDS; j++)
+			memcpy(&fds[nfds++], CMSG_DATA(cm) + j * sizeof(int), sizeof(int));
+	}
+	if (n == 0) {
+		close_fds(fds, nfds);
+		return false;
+	}
+	struct mon_msg m;
+	if ((size_t)n < sizeof(m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		close_fds(fds, nfds);
+		return false;
+	}
+	memcpy(&m, msgbuf, sizeof(m));
+	if (m.version != MON_PROTO_VERSION) {
+		reply_err(c, &m, EPROTO);
+		close_fds(fds, nfds);
+		return true;
+	}
+	struct strings s = { msgbuf + sizeof(m), msgbuf + n, false };
+	switch (m.type) {
+	case MON_HELLO: {
+		struct mon_msg r = reply_to(&m);
+		r.pid = getpid();
+		send_msg(c, &r);
+		break;
+	}
+	case MON_SPAWN:
+		do_spawn(c, &m, &s, fds, nfds);
+		break;
+	case MON_CANCEL:
+		do_cancel(c, &m);
+		break;
+	case MON_CLAIM:
+		do_claim(c, &m, &s);
+		break;
+	case MON_QUERY:
+		do_query(c, &m);
+		break;
+	case MON_SIGNAL:
+		do_signal(c, &m);
+		break;
+	default:
+		reply_err(c, &m, EPROTO);
+	}
+	close_fds(fds, nfds);
+	return true;
+}
+
+static void accept_clients(void)
+{
+	for (;;) {
+		int fd = accept4(LISTEN_FD, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    (cred.uid != geteuid() && cred.uid != 0)) {
+			close(fd);
+			continue;
+		}
+		clients = xrealloc(clients, (nclients + 1) * sizeof(*clients));
+		clients[nclients++] = (struct client){ .fd = fd, .id = next_client_id++ };
+	}
+}
+
+/* ---- life ---- */
+
+/* Exit when idle and no library process is connecting. */
+static void maybe_exit(void)
+{
+	if (nclients || nclaims || ncalls)
+		return;
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	struct pollfd p = { LISTEN_FD, POLLIN, 0 };
+	if (poll(&p, 1, 0) == 1) {
+		flock(lock_fd, LOCK_UN);
+		return;
+	}
+	unlink(sock_path);
+	_exit(0);
+}
+
+/* Leave the starter: a child in a session of its own does the work. */
+static void detach(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		_exit(111);
+	if (pid > 0)
+		_exit(0);
+	setsid();
+}
+
+static void reset_signals(int *sfd)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_SETMASK, &chld, NULL);
+	*sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (*sfd < 0)
+		_exit(111);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s ROOT (with the listening socket as fd 3)\n", argv[0]);
+		return 2;
+	}
+	struct stat st;
+	if (fstat(LISTEN_FD, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 2;
+	detach();
+	int sfd;
+	reset_signals(&sfd);
+	fcntl(LISTEN_FD, F_SETFD, FD_CLOEXEC);
+	fcntl(LISTEN_FD, F_SETFL, O_NONBLOCK);
+	if (chdir(argv[1]) < 0)
+		_exit(111);
+	size_t len = strlen(argv[1]);
+	char *path = xrealloc(NULL, len + sizeof("/monitor.sock"));
+	memcpy(path, argv[1], len);
+	strcpy(path + len, "/monitor.sock");
+	sock_path = path;
+	lock_fd = open("monitor.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock_fd < 0 || chdir("/") < 0)
+		_exit(111);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		_exit(111);
+	prctl(PR_SET_NAME, "exec-monitor", 0, 0, 0);
+
+	struct pollfd *pfds = NULL;
+	for (;;) {
+		pfds = xrealloc(pfds, (nclients + 2) * sizeof(*pfds));
+		pfds[0] = (struct pollfd){ sfd, POLLIN, 0 };
+		pfds[1] = (struct pollfd){ LISTEN_FD, POLLIN, 0 };
+		for (size_t i = 0; i < nclients; i++)
+			pfds[i + 2] = (struct pollfd){ clients[i].fd,
+			                               POLLIN | (clients[i].head ? POLLOUT : 0), 0 };
+		bool idle = !nclients && !nclaims && !ncalls;
+		size_t polled = nclients;
+		int n = poll(pfds, polled + 2, idle ? IDLE_RETRY_MS : -1);
+		if (n < 0 && errno != EINTR)
+			_exit(111);
+		if (n > 0 && (pfds[0].revents & POLLIN)) {
+			struct signalfd_siginfo info;
+			while (read(sfd, &info, sizeof(info)) > 0)
+				;
+			reap();
+		}
+		/* Newest connections were appended: polled ones keep their index
+		 * until one is dropped, so walk down. */
+		for (size_t i = polled; n > 0 && i-- > 0;) {
+			short ev = pfds[i + 2].revents;
+			if (!ev)
+				continue;
+			bool ok = true;
+			if (ev & POLLOUT)
+				ok = flush_client(&clients[i]);
+			if (ok && (ev & (POLLIN | POLLHUP | POLLERR)))
+				ok = serve(i);
+			if (!ok)
+				drop_client(i);
+		}
+		if (n > 0 && (pfds[1].revents & POLLIN))
+			accept_clients();
+		maybe_exit();
+	}
+}

@@ -1,0 +1,74 @@
+/*
+ * protocol.h - the messages between libexecution and its monitor.
+ *
+ * One SOCK_SEQPACKET unix socket per library process and root. Every
+ * message, both ways, is one packet: a struct mon_msg, then a strings area
+ * of NUL-terminated strings (a list ends with an empty string), then nothing
+ * else; fds travel with it as SCM_RIGHTS. runtime/monitor_proto.go is the
+ * library's side of this file: change both together, and bump
+ * MON_PROTO_VERSION when a message changes shape.
+ */
+#ifndef EXECUTION_MONITOR_PROTOCOL_H
+#define EXECUTION_MONITOR_PROTOCOL_H
+
+#include <stdint.h>
+
+#define MON_PROTO_VERSION 1
+
+/* The largest packet either side sends or accepts. */
+#define MON_MAX_MSG (256 * 1024)
+/* The most fds one SPAWN passes. */
+#define MON_MAX_FDS 16
+
+enum mon_type {
+	/* lib: first message of a connection. reply: pid = the monitor's pid. */
+	MON_HELLO = 1,
+	/* lib: run a program. strings: argv list, env list, working dir;
+	 * fds: its fd 0, 1, 2, ... (nfds of them). reply: pid, or err. */
+	MON_SPAWN = 2,
+	/* lib: kill the process group of the SPAWN whose seq is `arg`. No reply. */
+	MON_CANCEL = 3,
+	/* lib: take over child `pid` (a container init or exec'd process the
+	 * runtime started): record its exit into the file named by the first
+	 * string. arg: MON_CLAIM_* flags. With MON_CLAIM_KILL_ORPHAN the next
+	 * strings are a cleanup argv list and env list, run when the claiming
+	 * connection closes while the process lives.
+	 * reply: start, state, and wstatus when state is MON_EXITED; or err
+	 * (ECHILD: not a child of the monitor). */
+	MON_CLAIM = 4,
+	/* lib: what of claimed `pid` with start time `start`? reply: state
+	 * (MON_LIVE), or err ESRCH when the monitor does not follow it. */
+	MON_QUERY = 5,
+	/* lib: send signal `arg` to claimed `pid`, `start`. reply: err 0,
+	 * ESRCH (it has exited) or ECHILD (the monitor does not follow it). */
+	MON_SIGNAL = 6,
+	/* mon: the SPAWN with this seq exited: pid, wstatus (a wait status). */
+	MON_CALL_EXIT = 7,
+	/* mon, to every connection: claimed pid, start exited with wstatus,
+	 * after its exit record was written. */
+	MON_EXIT = 8,
+	/* mon: the answer to the request with this seq. */
+	MON_REPLY = 9
+};
+
+/* MON_CLAIM flags. */
+#define MON_CLAIM_KILL_ORPHAN 1
+
+/* States in a reply. */
+#define MON_LIVE 1
+#define MON_EXITED 2
+
+struct mon_msg {
+	uint32_t version; /* MON_PROTO_VERSION */
+	uint32_t type;    /* enum mon_type */
+	uint64_t seq;     /* a request's number, echoed by its reply */
+	int64_t pid;
+	uint64_t start;   /* start time in clock ticks after boot (proc(5) field 22) */
+	int64_t arg;
+	int32_t err;      /* an errno in a reply; 0 is success */
+	int32_t state;
+	int32_t wstatus;
+	uint32_t nfds;
+};
+
+#endif

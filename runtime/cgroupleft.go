@@ -1,0 +1,122 @@
+package runtime
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// cgroupRoot is where the cgroup hierarchies are mounted.
+const cgroupRoot = "/sys/fs/cgroup"
+
+// cgroupLeftovers are the cgroup dirs a container's create may make that did
+// not exist before it: a runtime killed in the middle of a create leaves
+// them behind, and only those may be removed, since container ids, and so
+// default cgroup paths, are host-wide.
+type cgroupLeftovers struct {
+	dirs []string // deepest first
+}
+
+// newCgroupLeftovers notes which dirs of the container's cgroup path are
+// missing now, in every hierarchy. A systemd cgroup path is the systemd
+// driver's to clean.
+func newCgroupLeftovers(spec *specs.Spec, id string, systemd bool) *cgroupLeftovers {
+	path := "/" + id
+	if spec.Linux != nil && spec.Linux.CgroupsPath != "" {
+		path = spec.Linux.CgroupsPath
+	}
+	l := &cgroupLeftovers{}
+	if systemd || strings.Contains(path, ":") || !filepath.IsAbs(path) {
+		return l
+	}
+	for _, h := range cgroupHierarchies() {
+		for p := filepath.Clean(path); p != "/"; p = filepath.Dir(p) {
+			dir := filepath.Join(h, p)
+			if _, err := os.Lstat(dir); err == nil {
+				break
+			}
+			l.dirs = append(l.dirs, dir)
+		}
+	}
+	return l
+}
+
+// leftoverGrace bounds how long remove waits for the killed processes of
+// the noted cgroups to go.
+const leftoverGrace = 2 * time.Second
+
+// remove kills what runs in the noted cgroups, which all came from the
+// failed call, and removes the dirs. rmdir fails on a cgroup that still
+// holds a process or a child, which is then left alone.
+func (l *cgroupLeftovers) remove() {
+	end := time.Now().Add(leftoverGrace)
+	for l.killAll() && time.Now().Before(end) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, dir := range l.dirs {
+		os.Remove(dir)
+	}
+}
+
+// killAll sends SIGKILL to every process of the noted cgroups; it tells
+// whether it found any.
+func (l *cgroupLeftovers) killAll() bool {
+	found := false
+	for _, dir := range l.dirs {
+		data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(data)) {
+			if pid, err := strconv.Atoi(f); err == nil && pid > 1 {
+				found = true
+				killInCgroup(pid, dir)
+			}
+		}
+	}
+	return found
+}
+
+// killInCgroup kills pid if it is still a member of the cgroup dir: through
+// a pidfd where the kernel has them, so a pid reused meanwhile is spared.
+func killInCgroup(pid int, dir string) {
+	if !kernel.pidfd() {
+		unix.Kill(pid, unix.SIGKILL)
+		return
+	}
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err == nil && slices.Contains(strings.Fields(string(data)), strconv.Itoa(pid)) {
+		unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+	}
+}
+
+// cgroupHierarchies lists the mounted cgroup hierarchies: the unified one
+// at the root on cgroup v2, else each v1 controller's (and a hybrid
+// layout's unified one).
+func cgroupHierarchies() []string {
+	if _, err := os.Stat(filepath.Join(cgroupRoot, "cgroup.controllers")); err == nil {
+		return []string{cgroupRoot}
+	}
+	entries, err := os.ReadDir(cgroupRoot)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, filepath.Join(cgroupRoot, e.Name()))
+		}
+	}
+	return out
+}

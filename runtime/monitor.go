@@ -1,0 +1,300 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Files of the monitor in a root.
+const (
+	monitorSocketName = "monitor.sock"
+	monitorLockName   = "monitor.lock"
+)
+
+// monitorConn is this process's connection to the monitor of one root: the
+// process that spawns the runtime, reaps what it starts and records exits
+// (monitor/monitor.c). It is kept for the life of the process, and ends
+// only when the monitor dies; the next call then connects anew.
+type monitorConn struct {
+	root string
+	conn *net.UnixConn
+	raw  syscall.RawConn
+
+	mu      sync.Mutex
+	seq     uint64
+	pending map[uint64]*monRequest // requests waiting for their reply
+	calls   map[uint64]chan monMsg // spawned calls waiting for their exit
+	broken  error                  // why the connection ended, once it has
+	gone    chan struct{}          // closed when the connection ends
+}
+
+// monRequest is a request waiting for its reply. onReply, if set, runs in
+// the reader before any later message is read: a claim registers its watch
+// there, so an exit that follows the reply finds it.
+type monRequest struct {
+	reply   chan monMsg
+	onReply func(monMsg)
+}
+
+// monitors holds the live connection of each root.
+var monitors = struct {
+	sync.Mutex
+	m map[string]*monitorConn
+}{m: map[string]*monitorConn{}}
+
+// monitorFor returns the connection to root's monitor, starting the monitor
+// when none runs.
+func monitorFor(root string) (*monitorConn, error) {
+	monitors.Lock()
+	defer monitors.Unlock()
+	if c := monitors.m[root]; c != nil && !c.isBroken() {
+		return c, nil
+	}
+	c, err := connectMonitor(root)
+	if err != nil {
+		return nil, err
+	}
+	monitors.m[root] = c
+	return c, nil
+}
+
+// connectMonitor connects to root's monitor, or starts one, under the
+// root's monitor lock: a monitor exits only while it can take that lock.
+func connectMonitor(root string) (*monitorConn, error) {
+	lock, err := os.OpenFile(filepath.Join(root, monitorLockName),
+		os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, sysErr("open monitor lock", err)
+	}
+	defer lock.Close()
+	if err := flock(lock, unix.LOCK_EX); err != nil {
+		return nil, sysErr("lock monitor", err)
+	}
+	sock := filepath.Join(root, monitorSocketName)
+	c, err := dialMonitor(root, sock)
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ECONNREFUSED) {
+		if err = startMonitor(root, sock); err == nil {
+			c, err = dialMonitor(root, sock)
+		}
+	}
+	return c, err
+}
+
+func flock(f *os.File, how int) error {
+	for {
+		err := unix.Flock(int(f.Fd()), how)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// dialMonitor connects to the socket after checking that it is ours: a
+// socket owned by this user that no one else may use, with a peer running
+// as this user.
+func dialMonitor(root, sock string) (*monitorConn, error) {
+	var st unix.Stat_t
+	if err := unix.Lstat(sock, &st); err != nil {
+		return nil, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK || st.Uid != uint32(os.Geteuid()) || st.Mode&0o077 != 0 {
+		return nil, wrapf(ErrSys, "refusing monitor socket %s: not a socket of uid %d with mode 0600 (uid %d, mode %o)",
+			sock, os.Geteuid(), st.Uid, st.Mode&0o7777)
+	}
+	conn, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: sock, Net: "unixpacket"})
+	if err != nil {
+		return nil, err
+	}
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		conn.Close()
+		return nil, sysErr("monitor socket", err)
+	}
+	var cred *unix.Ucred
+	raw.Control(func(fd uintptr) {
+		cred, err = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	})
+	if err != nil || cred.Uid != uint32(os.Geteuid()) {
+		conn.Close()
+		return nil, wrapf(ErrSys, "refusing monitor at %s: its peer is not this user (%v)", sock, err)
+	}
+	c := &monitorConn{root: root, conn: conn, raw: raw, pending: map[uint64]*monRequest{},
+		calls: map[uint64]chan monMsg{}, gone: make(chan struct{})}
+	go c.read()
+	if _, err := c.request(monMsg{Type: monHello}, nil, nil, nil); err != nil {
+		c.fail(err)
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *monitorConn) isBroken() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.broken != nil
+}
+
+// send writes one packet with fds; it never raises SIGPIPE.
+func (c *monitorConn) send(data []byte, fds []int) error {
+	var oob []byte
+	if len(fds) > 0 {
+		oob = unix.UnixRights(fds...)
+	}
+	var err error
+	werr := c.raw.Write(func(fd uintptr) bool {
+		err = unix.Sendmsg(int(fd), data, oob, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
+		return err != unix.EAGAIN
+	})
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		return c.fail(sysErr("send to monitor", err))
+	}
+	return nil
+}
+
+// request sends m and waits for its reply. A reply's err is returned as
+// the errno it carries.
+func (c *monitorConn) request(m monMsg, strs *monStrings, fds []int, onReply func(monMsg)) (monMsg, error) {
+	req := &monRequest{reply: make(chan monMsg, 1), onReply: onReply}
+	c.mu.Lock()
+	if c.broken != nil {
+		err := c.broken
+		c.mu.Unlock()
+		return monMsg{}, err
+	}
+	c.seq++
+	m.Seq = c.seq
+	c.pending[m.Seq] = req
+	c.mu.Unlock()
+	if err := c.send(m.encode(strs), fds); err != nil {
+		return monMsg{}, err
+	}
+	select {
+	case r := <-req.reply:
+		if r.Err != 0 {
+			return r, unix.Errno(r.Err)
+		}
+		return r, nil
+	case <-c.gone:
+		return monMsg{}, c.brokenErr()
+	}
+}
+
+func (c *monitorConn) brokenErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.broken
+}
+
+// spawned is a runtime call the monitor started.
+type spawned struct {
+	pid    int
+	seq    uint64      // the SPAWN's number, which CANCEL names
+	exited chan monMsg // gets its exit; closed if the monitor is lost
+}
+
+// spawn asks the monitor to run argv with fds as its fd 0, 1, 2, ...
+func (c *monitorConn) spawn(argv, env []string, dir string, fds []int) (*spawned, error) {
+	if hasNUL(argv...) || hasNUL(env...) || hasNUL(dir) {
+		return nil, wrapf(ErrInvalid, "a runtime argument holds a NUL byte")
+	}
+	s := &spawned{exited: make(chan monMsg, 1)}
+	r, err := c.request(monMsg{Type: monSpawn, NFds: uint32(len(fds))},
+		new(monStrings).list(argv).list(env).str(dir), fds, func(r monMsg) {
+			// Registered before the reader can see the call's exit.
+			if r.Err == 0 {
+				c.calls[r.Seq] = s.exited
+			}
+		})
+	if err != nil {
+		return nil, fmt.Errorf("spawn %s: %w", argv[0], err)
+	}
+	s.pid, s.seq = int(r.Pid), r.Seq
+	return s, nil
+}
+
+// cancel kills the process group of the spawned call with this seq.
+func (c *monitorConn) cancel(seq uint64) {
+	c.send(monMsg{Type: monCancel, Arg: int64(seq)}.encode(nil), nil)
+}
+
+// read dispatches every message of the monitor until the connection ends.
+func (c *monitorConn) read() {
+	buf := make([]byte, monMaxMsg)
+	for {
+		n, _, _, _, err := c.conn.ReadMsgUnix(buf, nil)
+		if err == nil && n == 0 {
+			err = errors.New("the monitor closed the connection")
+		}
+		if err != nil {
+			c.fail(wrapf(ErrSys, "connection to the monitor of %s lost: %v", c.root, err))
+			return
+		}
+		m, err := decodeMonMsg(buf[:n])
+		if err != nil {
+			c.fail(wrapf(ErrSys, "monitor of %s: %v", c.root, err))
+			return
+		}
+		c.dispatch(m)
+	}
+}
+
+func (c *monitorConn) dispatch(m monMsg) {
+	switch m.Type {
+	case monReply:
+		c.mu.Lock()
+		req := c.pending[m.Seq]
+		delete(c.pending, m.Seq)
+		if req != nil && req.onReply != nil {
+			req.onReply(m)
+		}
+		c.mu.Unlock()
+		if req != nil {
+			req.reply <- m
+		}
+	case monCallExit:
+		c.mu.Lock()
+		ch := c.calls[m.Seq]
+		delete(c.calls, m.Seq)
+		c.mu.Unlock()
+		if ch != nil {
+			ch <- m
+		}
+	case monExit:
+		if w := lookupWatch(m.Pid, m.Start); w != nil {
+			w.finish(exitFromWaitStatus(unix.WaitStatus(m.WStatus)), nil)
+		}
+	}
+}
+
+// fail ends the connection, once: every request and call waiting on it gets
+// err, and the watches it followed go on without it.
+func (c *monitorConn) fail(err error) error {
+	c.mu.Lock()
+	if c.broken != nil {
+		err = c.broken
+		c.mu.Unlock()
+		return err
+	}
+	c.broken = err
+	calls := c.calls
+	c.calls = map[uint64]chan monMsg{}
+	c.pending = map[uint64]*monRequest{}
+	close(c.gone)
+	c.mu.Unlock()
+	c.conn.Close()
+	for _, ch := range calls {
+		close(ch)
+	}
+	orphanWatches(c)
+	return err
+}

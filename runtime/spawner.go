@@ -1,0 +1,255 @@
+package runtime
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	runc "github.com/containerd/go-runc"
+	"golang.org/x/sys/unix"
+)
+
+// callEnvKey names the environment entry by which the spawner finds the
+// call a go-runc command belongs to; it never reaches the runtime.
+const callEnvKey = "LIBEXECUTION_CALL"
+
+// liveCalls are the calls in flight, by key.
+var liveCalls = callTable{m: map[uint64]*call{}}
+
+type callTable struct {
+	sync.Mutex
+	next uint64
+	m    map[uint64]*call
+}
+
+func (t *callTable) add(c *call) uint64 {
+	t.Lock()
+	defer t.Unlock()
+	t.next++
+	t.m[t.next] = c
+	return t.next
+}
+
+func (t *callTable) remove(key uint64) {
+	t.Lock()
+	defer t.Unlock()
+	delete(t.m, key)
+}
+
+// callOf finds the call of cmd and returns it with the environment the
+// runtime gets.
+func (t *callTable) callOf(cmd *exec.Cmd) (*call, []string) {
+	for i, e := range cmd.Env {
+		v, ok := strings.CutPrefix(e, callEnvKey+"=")
+		if !ok {
+			continue
+		}
+		key, _ := strconv.ParseUint(v, 10, 64)
+		t.Lock()
+		c := t.m[key]
+		t.Unlock()
+		env := append(append([]string{}, cmd.Env[:i]...), cmd.Env[i+1:]...)
+		return c, env
+	}
+	return nil, nil
+}
+
+// spawner is go-runc's ProcessMonitor for this package: it has the monitor
+// spawn each runtime invocation, and waits for the exit the monitor sends.
+// go-runc's Monitor is package-wide; a command that is not one of this
+// package's calls goes to go-runc's own monitor.
+type spawner struct {
+	fallback runc.ProcessMonitor
+}
+
+func init() {
+	runc.Monitor = &spawner{fallback: runc.Monitor}
+}
+
+// spawnedCmd is what Wait needs of a command Start spawned.
+type spawnedCmd struct {
+	call    *call
+	mon     *monitorConn
+	proc    *spawned
+	copiers sync.WaitGroup
+	closers []io.Closer // our ends of the copied streams
+}
+
+var spawnedCmds sync.Map // *exec.Cmd -> *spawnedCmd
+
+// Start implements runc.ProcessMonitor.
+func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
+	c, env := liveCalls.callOf(cmd)
+	if c == nil {
+		return s.fallback.Start(cmd)
+	}
+	mon, err := c.rt.monitor()
+	if err != nil {
+		return nil, err
+	}
+	sc := &spawnedCmd{call: c, mon: mon}
+	files, err := sc.streams(cmd)
+	defer closeAll(files)
+	if err != nil {
+		sc.closeCopies()
+		return nil, err
+	}
+	args := append([]string{cmd.Path}, cmd.Args[1:]...)
+	if c.log != nil {
+		files = append(files, c.log)
+		inner := fmt.Sprintf("/proc/self/fd/%d", len(files)-1)
+		for i, a := range args {
+			if a == c.logPath() {
+				args[i] = inner
+			}
+		}
+	}
+	fds := make([]int, len(files))
+	for i, f := range files {
+		fds[i] = int(f.Fd())
+	}
+	sc.proc, err = mon.spawn(args, env, cmd.Dir, fds)
+	if err != nil {
+		sc.closeCopies()
+		return nil, err
+	}
+	spawnedCmds.Store(cmd, sc)
+	ec := make(chan runc.Exit, 1)
+	go sc.await(ec)
+	return ec, nil
+}
+
+// StartLocked implements runc.ProcessMonitor: the monitor's child has no
+// tie to any thread of this process.
+func (s *spawner) StartLocked(cmd *exec.Cmd) (chan runc.Exit, error) {
+	return s.Start(cmd)
+}
+
+// Wait implements runc.ProcessMonitor.
+func (s *spawner) Wait(cmd *exec.Cmd, ec chan runc.Exit) (int, error) {
+	v, ok := spawnedCmds.LoadAndDelete(cmd)
+	if !ok {
+		return s.fallback.Wait(cmd, ec)
+	}
+	e, ok := <-ec
+	if !ok {
+		return -1, v.(*spawnedCmd).mon.brokenErr()
+	}
+	return e.Status, nil
+}
+
+// streams gives the command's stdio as files: a file as it is, nothing as
+// /dev/null, and any other reader or writer through a pipe this process
+// copies, one pipe per writer (as exec.Cmd does, for stdout and stderr
+// sharing a buffer). Every file is closed by the caller once sent.
+func (sc *spawnedCmd) streams(cmd *exec.Cmd) ([]*os.File, error) {
+	var files []*os.File
+	pipes := map[io.Writer]*os.File{}
+	for i, stream := range []any{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
+		if w, ok := stream.(io.Writer); ok && i > 0 && pipes[w] != nil {
+			dup, err := dupFile(pipes[w])
+			if err != nil {
+				return files, err
+			}
+			files = append(files, dup)
+			continue
+		}
+		switch v := stream.(type) {
+		case *os.File:
+			dup, err := dupFile(v)
+			if err != nil {
+				return files, err
+			}
+			files = append(files, dup)
+		case nil:
+			null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+			if err != nil {
+				return files, sysErr("open /dev/null", err)
+			}
+			files = append(files, null)
+		default:
+			r, w, err := os.Pipe()
+			if err != nil {
+				return files, sysErr("pipe", err)
+			}
+			sc.copiers.Add(1)
+			if i == 0 {
+				files = append(files, r)
+				sc.closers = append(sc.closers, w)
+				go func() { defer sc.copiers.Done(); io.Copy(w, v.(io.Reader)); w.Close() }()
+			} else {
+				files = append(files, w)
+				pipes[v.(io.Writer)] = w
+				sc.closers = append(sc.closers, r)
+				go func() { defer sc.copiers.Done(); io.Copy(v.(io.Writer), r) }()
+			}
+		}
+	}
+	for _, f := range cmd.ExtraFiles {
+		dup, err := dupFile(f)
+		if err != nil {
+			return files, err
+		}
+		files = append(files, dup)
+	}
+	return files, nil
+}
+
+// copyGrace bounds how long output is read after a call exited: a
+// descendant of the runtime that keeps the pipe open must not hold the call.
+const copyGrace = 2 * time.Second
+
+// await waits for the call's exit, cancelling it at its deadline, then for
+// its output.
+func (sc *spawnedCmd) await(ec chan runc.Exit) {
+	var m monMsg
+	var ok bool
+	select {
+	case m, ok = <-sc.proc.exited:
+	case <-sc.call.ctx.Done():
+		sc.mon.cancel(sc.proc.seq)
+		m, ok = <-sc.proc.exited
+	}
+	done := make(chan struct{})
+	go func() { sc.copiers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(copyGrace):
+	}
+	sc.closeCopies()
+	if !ok {
+		close(ec)
+		return
+	}
+	ws := unix.WaitStatus(m.WStatus)
+	status := ws.ExitStatus()
+	if ws.Signaled() {
+		status = 128 + int(ws.Signal())
+	}
+	ec <- runc.Exit{Timestamp: time.Now(), Pid: int(m.Pid), Status: status}
+	close(ec)
+}
+
+func (sc *spawnedCmd) closeCopies() {
+	closeAll(sc.closers)
+	sc.closers = nil
+}
+
+func dupFile(f *os.File) (*os.File, error) {
+	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, sysErr("dup", err)
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
+}
+
+func closeAll[T io.Closer](cs []T) {
+	for _, c := range cs {
+		c.Close()
+	}
+}
