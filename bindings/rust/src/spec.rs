@@ -5,9 +5,11 @@ use std::fmt::Write;
 /// An OCI runtime-spec `process` object for [`Container::exec`]: arguments,
 /// environment, working directory, user and terminal.
 ///
-/// The process gets exactly what is set here: runc passes it no environment
-/// from the container's config, so set `PATH` when `args[0]` is no absolute
-/// path.
+/// With no environment set, the process gets the container's own (its
+/// config's `process.env`). Once [`env`](ProcessSpec::env),
+/// [`envs`](ProcessSpec::envs) or [`env_clear`](ProcessSpec::env_clear) is
+/// called, it gets exactly the entries set here and no other: set `PATH`
+/// then when `args[0]` is no absolute path.
 ///
 /// ```
 /// use execution::ProcessSpec;
@@ -24,7 +26,7 @@ use std::fmt::Write;
 #[must_use]
 pub struct ProcessSpec {
     args: Vec<String>,
-    env: Vec<String>,
+    env: Option<Vec<String>>,
     cwd: Option<String>,
     uid: u32,
     gid: u32,
@@ -51,10 +53,19 @@ impl ProcessSpec {
         self
     }
 
-    /// Appends the environment variable `key=value`.
+    /// Appends the environment variable `key=value`; the container's own
+    /// environment is then not used.
     pub fn env(mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> ProcessSpec {
         self.env
+            .get_or_insert_with(Vec::new)
             .push(format!("{}={}", key.as_ref(), value.as_ref()));
+        self
+    }
+
+    /// Gives the process an empty environment instead of the container's,
+    /// dropping the entries set so far.
+    pub fn env_clear(mut self) -> ProcessSpec {
+        self.env = Some(Vec::new());
         self
     }
 
@@ -64,7 +75,9 @@ impl ProcessSpec {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.env.extend(entries.into_iter().map(Into::into));
+        self.env
+            .get_or_insert_with(Vec::new)
+            .extend(entries.into_iter().map(Into::into));
         self
     }
 
@@ -97,9 +110,9 @@ impl ProcessSpec {
     pub fn to_json(&self) -> String {
         let mut out = String::from("{\"args\":");
         push_array(&mut out, &self.args);
-        if !self.env.is_empty() {
+        if let Some(env) = &self.env {
             out.push_str(",\"env\":");
-            push_array(&mut out, &self.env);
+            push_array(&mut out, env);
         }
         if let Some(cwd) = &self.cwd {
             out.push_str(",\"cwd\":");
@@ -182,6 +195,21 @@ mod tests {
                 r#""user":{"uid":65534,"gid":65533,"additionalGids":[1,2]},"terminal":true}"#
             )
         );
+    }
+
+    #[test]
+    fn environment_unset_set_or_empty() {
+        assert!(!ProcessSpec::new(["true"]).to_json().contains("env"));
+        assert!(ProcessSpec::new(["true"])
+            .env_clear()
+            .to_json()
+            .contains(r#","env":[],"#));
+        assert!(ProcessSpec::new(["true"])
+            .env("A", "1")
+            .env_clear()
+            .envs(["B=2"])
+            .to_json()
+            .contains(r#","env":["B=2"],"#));
     }
 
     #[test]

@@ -63,6 +63,36 @@ fn exec_with_env_cwd_and_user() {
 }
 
 #[test]
+fn exec_environment_inherited_set_or_empty() {
+    let fx = Fixture::new();
+    let bundle = Bundle::new(&["sleep", "1000"]);
+    let c = sleeping(&fx, &bundle);
+    let env_of = |id: &str, spec: ProcessSpec| {
+        let p = c.exec(id, &spec, Io::new().stdout(Stdio::Pipe)).unwrap();
+        let out = read_all(p.take_stdout().unwrap());
+        p.wait(Some(PATIENCE)).unwrap();
+        out
+    };
+    // No env: the container's own, from its config.
+    let inherited = env_of("inherited", ProcessSpec::new(["/bin/env"]));
+    assert!(inherited.contains("TERM=xterm"), "{inherited}");
+    // Set: exactly these (runc adds HOME when it is missing).
+    let set = env_of("set", ProcessSpec::new(["/bin/env"]).env("ONLY", "this"));
+    assert!(set.contains("ONLY=this") && !set.contains("TERM="), "{set}");
+    let empty = env_of(
+        "empty",
+        ProcessSpec::new(["/bin/env"])
+            .env("DROPPED", "x")
+            .env_clear(),
+    );
+    assert!(
+        !empty.contains("TERM=") && !empty.contains("DROPPED"),
+        "{empty}"
+    );
+    c.delete(true).unwrap();
+}
+
+#[test]
 fn exec_stdin_pipe() {
     let fx = Fixture::new();
     let bundle = Bundle::new(&["sleep", "1000"]);
