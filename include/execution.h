@@ -33,8 +33,8 @@
  * Threads. Every function may be called from any thread, concurrently, on the
  * same or different handles. Blocking calls (wait) block only their thread.
  *
- * Children and reaping. The library never makes the host a subreaper,
- * never reaps in the host, and never changes the host's signal dispositions.
+ * Children and reaping. The library never makes the host a subreaper and
+ * never reaps in the host.
  * Runtime calls are spawned, and container inits and exec'd processes
  * reaped, by a small monitor process the library carries inside itself and
  * starts on first use, one per root (socket `<root>/monitor.sock`, mode
@@ -441,8 +441,8 @@ int exec_container_pause(exec_container *c);
 int exec_container_resume(exec_container *c);
 
 /**
- * Send a signal to a container's init process (through its pidfd, so never
- * to a process that reused its pid), or with `all` to all its processes.
+ * Send a signal to a container's init process (never to a process that
+ * reused its pid), or with `all` to all its processes.
  *
  * @param signal the signal number.
  * @param all non-zero signals every process of the container.
@@ -459,8 +459,8 @@ int exec_container_kill(exec_container *c, int signal, int all);
  *
  * @param timeout_ms < 0 waits forever, 0 polls.
  * @param[out] out how it ended.
- * @return EXEC_OK, EXEC_ETIMEDOUT, EXEC_ESYS (the exit status was reaped by
- *         someone else, or cannot be known in this process), EXEC_ECLOSED.
+ * @return EXEC_OK, EXEC_ETIMEDOUT, EXEC_ESYS (the exit status cannot be
+ *         known: the monitor was gone when the process exited), EXEC_ECLOSED.
  * Thread-safe.
  */
 int exec_container_wait(exec_container *c, int timeout_ms, exec_exit *out);
@@ -555,10 +555,11 @@ const char *exec_process_id(exec_process *p);
 int exec_process_pid(exec_process *p, int *pid);
 
 /**
- * Send a signal to an exec'd process through its pidfd.
+ * Send a signal to an exec'd process (never to a process that reused its
+ * pid).
  *
  * @return EXEC_OK, EXEC_EINVAL (bad signal), EXEC_ESTATE (exited),
- *         EXEC_ECLOSED.
+ *         EXEC_ENOTFOUND (deleted), EXEC_ECLOSED.
  * Thread-safe.
  */
 int exec_process_signal(exec_process *p, int signal);

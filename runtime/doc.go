@@ -3,15 +3,16 @@
 //
 // A Runtime owns a state root; each container it creates gets a state dir
 // under <root>/containers/<id> holding its pids and recorded exits, so that a
-// later process can Load it again. The host process becomes a child
-// subreaper: container inits and exec'd processes become its children, and
-// each is reaped by a per-pid wait on its pidfd, never by wait(-1).
-// go-runc's package-wide Monitor is left as it is: its default waits for each
-// runtime invocation by that invocation's own pid (exec.Cmd.Wait), so it
-// never takes a container's exit status, nor the host's. runc is invoked
-// without go-runc's PdeathSignal, which is tied to the OS thread that forked,
-// and Go retires threads. Every invocation has all three stdio streams set to
-// real files, its log captured, and a deadline.
+// later process can Load it again. Every runtime invocation is spawned by the
+// root's monitor (monitor/monitor.c, registered with SetMonitorProgram),
+// which is the child subreaper of every container init and exec'd process,
+// reaps them, and records their exits; this process only waits for its
+// messages. go-runc remains the runtime client: the package installs a
+// go-runc ProcessMonitor that hands go-runc's commands to the monitor (a
+// command of any other go-runc user in the process runs as go-runc would
+// run it). Every invocation has all three stdio streams set to real
+// files, its log captured, and a deadline at which its process group is
+// killed.
 //
 // This package knows nothing of C; capi/ exports it.
 package runtime

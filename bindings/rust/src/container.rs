@@ -122,8 +122,8 @@ impl Container {
     /// `Some(Duration::ZERO)`. On a created container it waits until the
     /// container is started and exits. Every wait gets the same result.
     ///
-    /// Errors: TimedOut, System (the exit status was reaped by someone
-    /// else, e.g. a `waitpid(-1)` in this process, or cannot be known here).
+    /// Errors: TimedOut, System (the exit status cannot be known: the
+    /// monitor was gone when the process exited).
     pub fn wait(&self, timeout: Option<Duration>) -> Result<Exit, Error> {
         let mut exit = sys::exec_exit::default();
         check(unsafe {

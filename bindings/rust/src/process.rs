@@ -67,7 +67,8 @@ impl Process {
     /// Waits for the process to exit: forever with None, polling with
     /// `Some(Duration::ZERO)`. Every wait gets the same result.
     ///
-    /// Errors: TimedOut, System (the exit status was reaped by someone else).
+    /// Errors: TimedOut, System (the exit status cannot be known: the
+    /// monitor was gone when the process exited).
     pub fn wait(&self, timeout: Option<Duration>) -> Result<Exit, Error> {
         let mut exit = sys::exec_exit::default();
         check(unsafe {
