@@ -1,5 +1,5 @@
-//! Every ErrorKind from a real situation (System has its own test binary,
-//! tests/host_waitpid.rs), with the library's message.
+//! Every ErrorKind from a real situation (System is in tests/load.rs: an
+//! exit lost with its monitor), with the library's message.
 
 mod common;
 

@@ -140,3 +140,37 @@ fn load_reports_an_exit_recorded_by_another_process() {
     assert_eq!(exit.code, Some(5));
     c.delete(false).unwrap();
 }
+
+/// The parent pid of pid, from /proc.
+fn parent_of(pid: i32) -> i32 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = stat.rsplit_once(')').unwrap().1;
+    after.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_exit_is_unknown_when_the_monitor_died() {
+    // The monitor, the container's parent, is killed by hand: init reaps
+    // the container, so its exit status is a System error, not made up.
+    let fx = Fixture::new();
+    let bundle = Bundle::new(&["sleep", "1000"]);
+    let id = fx.id();
+    let pid = spawn_child(&fx, &bundle, &id, "leave");
+    let monitor = parent_of(pid);
+    let comm = std::fs::read_to_string(format!("/proc/{monitor}/comm")).unwrap();
+    assert_eq!(comm, "exec-monitor\n");
+    Command::new("kill")
+        .args(["-9", &monitor.to_string()])
+        .status()
+        .unwrap();
+    let end = std::time::Instant::now() + PATIENCE;
+    while parent_of(pid) == monitor && std::time::Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let c = fx.runtime.load(&id).unwrap();
+    c.kill(9, false).unwrap();
+    let err = c.wait(Some(PATIENCE)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::System, "{err}");
+    assert!(err.message().contains("unknown"), "{err}");
+    c.delete(true).unwrap();
+}
