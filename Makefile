@@ -48,7 +48,7 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
-.PHONY: all lib monitor pc bundle deps check-exports vet test test-go test-c \
+.PHONY: stress all lib monitor pc bundle deps check-exports vet test test-go test-c \
 	test-python test-rust demo install uninstall clean help
 
 all: lib pc ## Build build/libexecution.so and build/execution.pc (default)
@@ -114,6 +114,14 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 
 test-c: $(C_TEST) bundle ## Build and run the C test suite (tests/c)
 	$(TEST_ENV) $(C_TEST)
+
+# The stress group of the C suite (tests/c/stress.c) at a larger scale than
+# `make test` runs it: 400 sequential lifecycles, 640 from 32 threads, 200
+# containers running at once.
+STRESS ?= 20
+
+stress: $(C_TEST) bundle ## Run the stress tests at scale STRESS (default 20)
+	$(TEST_ENV) EXEC_STRESS=$(STRESS) $(C_TEST) stress.
 
 test-python: lib bundle deps ## Run the Python binding's tests
 	cd bindings/python && $(TEST_ENV) $(PYTHON) -m pytest -q tests

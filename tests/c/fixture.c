@@ -29,7 +29,8 @@ extern char **environ;
 
 /* What the running test created; guarded by `lock`. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static char *strings[MAX_TRACKED * 4];
+static char **strings; /* grows as a test makes strings */
+static size_t strings_cap;
 static size_t nstrings;
 static const char *dirs[MAX_TRACKED];
 static size_t ndirs;
@@ -61,11 +62,18 @@ static const char *keep(char *s)
 	if (s == NULL)
 		return NULL;
 	pthread_mutex_lock(&lock);
-	if (nstrings == sizeof(strings) / sizeof(strings[0])) {
-		pthread_mutex_unlock(&lock);
-		free(s);
-		t_fail(__FILE__, __LINE__, "too many fixture strings in one test");
-		return NULL;
+	if (nstrings == strings_cap) {
+		size_t cap = strings_cap ? 2 * strings_cap : 1024;
+		char **grown = realloc(strings, cap * sizeof(*strings));
+
+		if (grown == NULL) {
+			pthread_mutex_unlock(&lock);
+			free(s);
+			t_fail(__FILE__, __LINE__, "out of memory for fixture strings");
+			return NULL;
+		}
+		strings = grown;
+		strings_cap = cap;
 	}
 	strings[nstrings++] = s;
 	pthread_mutex_unlock(&lock);
@@ -389,6 +397,35 @@ int fx_ppid(int pid)
 	return proc_stat(pid, &state, &ppid) == 0 ? ppid : -1;
 }
 
+int fx_monitor_of(const char *root)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = -1;
+
+	if (d == NULL)
+		return -1;
+	while (found < 0 && (e = readdir(d)) != NULL) {
+		char cmdline[PATH_MAX + 64];
+		int pid = atoi(e->d_name);
+		FILE *f;
+		size_t n;
+
+		if (pid <= 0 || !fx_is_monitor(pid))
+			continue;
+		f = fopen(fx_str("/proc/%d/cmdline", pid), "re");
+		if (f == NULL)
+			continue;
+		n = fread(cmdline, 1, sizeof(cmdline) - 1, f);
+		fclose(f);
+		cmdline[n] = '\0';
+		if (n > strlen(cmdline) + 1 && strcmp(cmdline + strlen(cmdline) + 1, root) == 0)
+			found = pid;
+	}
+	closedir(d);
+	return found;
+}
+
 int fx_is_monitor(int pid)
 {
 	char comm[64] = "";
@@ -512,6 +549,7 @@ int fx_runc_count(const char *runc_root)
 void fx_snap(fx_snapshot *s, const char *root, const char *runc_root)
 {
 	char path[PATH_MAX];
+	int zombies = 0;
 
 	snprintf(path, sizeof(path), "%s/containers", root);
 	s->children = fx_count_children(NULL);
@@ -522,6 +560,8 @@ void fx_snap(fx_snapshot *s, const char *root, const char *runc_root)
 	}
 	s->runc_containers = fx_runc_count(runc_root);
 	s->fds = fx_count_fds();
+	s->monitor_children = fx_children_of(fx_monitor_of(root), &zombies);
+	s->monitor_children += zombies;
 }
 
 int fx_nothing_left(const char *file, int line, const fx_snapshot *before,
@@ -533,13 +573,23 @@ int fx_nothing_left(const char *file, int line, const fx_snapshot *before,
 	/* A failed call's helper processes may take a moment to be reaped. */
 	for (int i = 0; i < 100; i++) {
 		fx_snap(&now, root, runc_root);
-		if (now.children <= before->children && (!fds || now.fds <= before->fds))
+		if (now.children <= before->children && (!fds || now.fds <= before->fds) &&
+		    now.monitor_children <= before->monitor_children)
 			break;
 		fx_sleep_ms(20);
 	}
 	if (now.children != before->children) {
-		t_fail(file, line, "children: %d before, %d after (a runc init left?)",
+		t_fail(file, line, "children: %d before, %d after",
 		       before->children, now.children);
+		return -1;
+	}
+	if (now.monitor_children != before->monitor_children) {
+		t_fail(file, line, "children of the monitor: %d before, %d after (a runc init left?)",
+		       before->monitor_children, now.monitor_children);
+		return -1;
+	}
+	if (now.runc_containers < 0) {
+		t_fail(file, line, "runc list failed: cannot tell what is left");
 		return -1;
 	}
 	if (now.state_dirs != before->state_dirs) {

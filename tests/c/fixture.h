@@ -91,6 +91,9 @@ int fx_ppid(int pid);
 /* Non-zero when pid is a libexecution monitor process. */
 int fx_is_monitor(int pid);
 
+/* Pid of the monitor serving `root`, or -1 when none runs. */
+int fx_monitor_of(const char *root);
+
 /* Size of the file at path, or -1 when it cannot be read. */
 long fx_file_size(const char *path);
 
@@ -113,6 +116,7 @@ typedef struct {
 	int state_dirs;
 	int runc_containers;
 	int fds;
+	int monitor_children; /* of the root's monitor, zombies too; 0 when none runs */
 } fx_snapshot;
 
 /** Take a snapshot of a runtime root (default runc root `<root>/runc`). */
