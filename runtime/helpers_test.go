@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	removeTestImages()
 	if tmp != "" {
 		os.RemoveAll(tmp)
 	}
