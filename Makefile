@@ -23,6 +23,7 @@ ROOTFS  := $(BUNDLE)/rootfs
 IMAGES  := $(BUILD)/images
 C_TEST  := $(BUILD)/tests/c/test_execution
 DEMO    := $(BUILD)/examples/demo
+IMAGE_EXAMPLE := $(BUILD)/examples/image
 DEMO_BUNDLE := $(BUILD)/demo-bundle
 
 GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map \
@@ -108,8 +109,9 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $(C_TEST_SOURCES) $(LDLIBS_TEST) -o $@
 
-test-c: $(C_TEST) bundle images ## Build and run the C test suite (tests/c)
+test-c: $(C_TEST) $(IMAGE_EXAMPLE) bundle images ## Build and run the C test suite (tests/c) and the image example
 	$(TEST_ENV) $(C_TEST)
+	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
 
 test-python: lib bundle deps images ## Run the Python binding's tests
 	cd bindings/python && $(TEST_ENV) $(PYTHON) -m pytest -q tests
@@ -117,7 +119,7 @@ test-python: lib bundle deps images ## Run the Python binding's tests
 test-rust: lib bundle images ## Run the Rust binding's tests
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test
 
-$(DEMO): examples/c/demo.c include/execution.h $(LIB)
+$(DEMO) $(IMAGE_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< $(LDLIBS_TEST) -o $@
 

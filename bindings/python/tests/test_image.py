@@ -1,12 +1,15 @@
 """Bundles from OCI images: unpacked, cached, overridden, refused, removed."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
 import execution
+from helpers import REPO
 
 KINDS = ["traversal", "absolute", "symlink", "hardlink", "size"]
 
@@ -92,3 +95,13 @@ def test_bad_arguments(images: str, tmp_path: Path) -> None:
     with pytest.raises(execution.InvalidArgument, match="not a bundle made from an image"):
         execution.bundle_remove(tmp_path)
     assert (tmp_path / "keep").exists()
+
+
+def test_example_runs_an_image(images: str, tmp_path: Path) -> None:
+    example = REPO / "examples" / "python" / "image.py"
+    for args in ([os.path.join(images, "busybox:latest")],
+                 [os.path.join(images, "busybox.tar"), str(tmp_path / "cache")]):
+        done = subprocess.run([sys.executable, str(example), *args], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "hello from the second layer\nexited with status 0\n"

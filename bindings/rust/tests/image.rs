@@ -137,3 +137,25 @@ fn bad_arguments_leave_nothing() {
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(tmp.path().join("keep").exists());
 }
+
+#[test]
+fn example_runs_an_image() {
+    let cache = TempDir::new();
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", "image", "--"])
+        .arg(images().join("busybox.tar"))
+        .arg(cache.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run cargo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "hello from the second layer\nexited with status 0\n"
+    );
+}
