@@ -15,11 +15,14 @@ import (
 // uncompressed content, into <cache>/layers/<alg>-<hex>, in overlayfs's
 // on-disk format (whiteouts as 0:0 character devices, opaque dirs as the
 // trusted.overlay.opaque xattr). A bundle then mounts an overlay of its
-// image's layers with its own upper and work dirs. The bench compared this
-// with a full copy per bundle and with hard-linked copies: the overlay mount
-// costs about a millisecond whatever the image's size, a hard-linked copy
-// grows with its file count, and a hard link shares the inode so a write in
-// one bundle would show in every other.
+// image's layers with its own upper and work dirs, so what a container
+// writes stays in its bundle. `make bench` (the image rows) measured the
+// choices on the two-layer busybox test image: unpacking into the bundle
+// 298 ms (umoci unpack 296 ms), copying an unpacked rootfs (cp -a) 239 ms,
+// hard-linking one (cp -al) 14 ms, a bundle on the warm cache 2.4 ms. The
+// overlay's cost does not grow with the image's file count, and unlike hard
+// links it shares no inode between bundles, which would let a write in one
+// bundle show in all.
 
 // cachedLayer returns the cache dir of l, unpacking it first if no earlier
 // call did. A layer is unpacked into a private dir and renamed into place,

@@ -79,6 +79,7 @@ func TestBundleFromImage(t *testing.T) {
 	for _, tc := range []struct{ name, ref, cache string }{
 		{"layout", filepath.Join(images, "busybox") + ":latest", ""},
 		{"docker-archive", filepath.Join(images, "busybox.tar"), ""},
+		{"oci-archive", filepath.Join(images, "busybox-oci.tar") + ":latest", ""},
 		{"layout-cached", filepath.Join(images, "busybox"), t.TempDir()},
 		{"docker-archive-cached", filepath.Join(images, "busybox.tar") + ":busybox:latest", t.TempDir()},
 	} {

@@ -14,6 +14,8 @@ writes into OUTDIR, from the busybox rootfs ROOTFS (`make bundle`):
                    Config: entrypoint ["sh", "-c"], cmd ["cat /etc/motd"],
                    env GREETING=hello, working dir /srv, user nobody.
   busybox.tar      the same image as `docker save` writes it.
+  busybox-oci.tar  the same layout as an OCI archive (`skopeo copy
+                   ... oci-archive:` writes one).
   evil-*/          OCI layouts whose single layer tries to write outside the
                    rootfs, each named for how: traversal (../), absolute
                    (/name), symlink (a symlinked parent pointing out),
@@ -176,6 +178,8 @@ def main():
     }}
     cfg, _ = Layout(os.path.join(out, "busybox")).image("latest", layers, config)
     docker_archive(os.path.join(out, "busybox.tar"), layers, cfg)
+    with tarfile.open(os.path.join(out, "busybox-oci.tar"), "w") as tar:
+        tar.add(os.path.join(out, "busybox"), arcname=".")
     for kind in ("traversal", "absolute", "symlink", "hardlink", "size"):
         target = os.path.join(os.path.dirname(out), "escaped-" + kind)
         Layout(os.path.join(out, "evil-" + kind)).image(

@@ -1,6 +1,7 @@
 """Bundles from OCI images: unpacked, cached, overridden, refused, removed."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ def mounted_under(path: Path) -> bool:
     return f" {path}" in Path("/proc/self/mountinfo").read_text()
 
 
-@pytest.mark.parametrize("ref", ["busybox:latest", "busybox.tar"])
+@pytest.mark.parametrize("ref", ["busybox:latest", "busybox.tar", "busybox-oci.tar"])
 def test_image_runs_its_own_command(
     rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path, ref: str
 ) -> None:
@@ -105,3 +106,25 @@ def test_example_runs_an_image(images: str, tmp_path: Path) -> None:
                               text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert done.stdout == "hello from the second layer\nexited with status 0\n"
+
+
+@pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")
+def test_podman_save_archive(
+    rt: execution.Runtime, new_id: Callable[[], str], rootfs: str, tmp_path: Path
+) -> None:
+    tag = f"localhost/libexecution-test-{os.getpid()}:latest"
+    tarball = tmp_path / "rootfs.tar"
+    subprocess.run(["tar", "-cf", str(tarball), "-C", rootfs, "."], check=True)
+    subprocess.run(["podman", "import", "--change", 'CMD ["echo", "from podman"]',
+                    str(tarball), tag], check=True, capture_output=True)
+    try:
+        archive = tmp_path / "podman.tar"
+        subprocess.run(["podman", "save", "-o", str(archive), tag], check=True, capture_output=True)
+    finally:
+        subprocess.run(["podman", "rmi", tag], capture_output=True)
+    bundle = tmp_path / "bundle"
+    execution.bundle_from_image(bundle, archive)
+    try:
+        assert run_to_exit(rt, new_id(), str(bundle)) == (b"from podman\n", 0)
+    finally:
+        execution.bundle_remove(bundle)
