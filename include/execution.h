@@ -359,7 +359,9 @@ int exec_image_options_init(exec_image_options *opts, unsigned version);
  * @return EXEC_OK, EXEC_EINVAL (NULL, no such image or tag, a malformed or
  *         malicious image, bad options, missing parent dir), EXEC_EEXIST
  *         (bundle_dir not empty), EXEC_ESTATE (not root), EXEC_ESYS. On
- *         failure nothing the call made is left: no file, dir or mount.
+ *         failure nothing the call made is left (no file, dir or mount)
+ *         but the layers it fully unpacked into cache_dir, which hold
+ *         what the image says and serve any image sharing them.
  * The bundle is the caller's; remove it with exec_bundle_remove() (which
  * unmounts its overlay). Thread-safe; concurrent calls may share a cache_dir.
  */

@@ -9,8 +9,8 @@ package runtime
 // layers' compression (gzip, zstd) and digests checked. umoci writes each
 // layer: its TarExtractor is what `umoci unpack` runs, handling whiteouts,
 // opaque dirs, owners, modes, xattrs, hard links, symlinks and device
-// nodes, resolving every path inside the rootfs (securejoin), and writing
-// overlayfs's whiteout format for cached lower dirs; its config conversion
+// nodes, resolving every path inside the rootfs (securejoin); its config
+// conversion
 // (image-spec's conversion rules) turns the image config into the
 // runtime-spec config. umoci's own reader handles OCI layouts only, and
 // go-containerregistry has no unpacker that handles whiteouts in place,
@@ -27,7 +27,6 @@ import (
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/umoci/oci/config/convert"
-	"github.com/opencontainers/umoci/oci/layer"
 )
 
 // imageMarker is the file in a bundle made from an image that BundleRemove
@@ -200,7 +199,7 @@ func unpackInto(src *imageSource, rootfs string, opts ImageOptions) (*bundleReco
 		return nil, err
 	}
 	for _, l := range layers {
-		if err := unpackLayer(rootfs, l, layer.DirRootfs{}, budget); err != nil {
+		if err := unpackLayer(rootfs, l, budget); err != nil {
 			return nil, err
 		}
 	}
@@ -226,8 +225,12 @@ func unpackCached(src *imageSource, abs, rootfs string, opts ImageOptions) (*bun
 		return nil, err
 	}
 	rec := &bundleRecord{Overlay: true}
+	chain := ""
 	for _, l := range layers {
-		dir, err := cachedLayer(cache, l, budget)
+		if chain, err = chainID(chain, l); err != nil {
+			return nil, err
+		}
+		dir, err := cachedLayer(cache, chain, l, rec.Layers, budget)
 		if err != nil {
 			return nil, err
 		}

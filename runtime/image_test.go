@@ -69,10 +69,10 @@ func runBundle(t *testing.T, bundle string) (string, int) {
 
 // probe is a shell script showing what the two-layer image's second layer did.
 const probe = `id -u; pwd; echo $GREETING $EXTRA; test -e /etc/victim || echo victim gone; ls /etc/old-dir;` +
-	` stat -c '%u:%g %a' /etc/owned; cat /etc/motd-link /etc/motd-symlink; test -p /etc/fifo && echo fifo`
+	` stat -c '%u:%g %a' /etc/owned; cat /etc/motd-link /etc/motd-symlink; test -p /etc/fifo && echo fifo; cat /srv/through; test -L /srv-link && echo link`
 
 const probeOut = "65534\n/srv\nhello extra\nvictim gone\nc\n1234:5678 640\n" +
-	"hello from the second layer\nhello from the second layer\nfifo"
+	"hello from the second layer\nhello from the second layer\nfifo\nthrough\nlink"
 
 func TestBundleFromImage(t *testing.T) {
 	images := testImages(t)
@@ -111,14 +111,18 @@ func TestBundleFromImage(t *testing.T) {
 }
 
 func TestBundleFromImageOverrides(t *testing.T) {
-	bundle := filepath.Join(t.TempDir(), "b")
-	opts := ImageOptions{Args: []string{"sh", "-c", probe}, Env: []string{"EXTRA=extra"}, CacheDir: t.TempDir()}
-	if err := BundleFromImage(bundle, filepath.Join(testImages(t), "busybox"), opts); err != nil {
-		t.Fatalf("BundleFromImage: %v", err)
-	}
-	defer BundleRemove(bundle)
-	if out, status := runBundle(t, bundle); out != probeOut || status != 0 {
-		t.Fatalf("probe said %q (status %d), want %q", out, status, probeOut)
+	for _, cache := range []string{"", t.TempDir()} {
+		bundle := filepath.Join(t.TempDir(), "b")
+		opts := ImageOptions{Args: []string{"sh", "-c", probe}, Env: []string{"EXTRA=extra"}, CacheDir: cache}
+		if err := BundleFromImage(bundle, filepath.Join(testImages(t), "busybox"), opts); err != nil {
+			t.Fatalf("BundleFromImage: %v", err)
+		}
+		if out, status := runBundle(t, bundle); out != probeOut || status != 0 {
+			t.Errorf("cache %q: probe said %q (status %d), want %q", cache, out, status, probeOut)
+		}
+		if err := BundleRemove(bundle); err != nil {
+			t.Fatalf("BundleRemove: %v", err)
+		}
 	}
 }
 
@@ -155,7 +159,7 @@ func TestImageCacheShared(t *testing.T) {
 
 func TestBundleFromImageRefusesEvilLayers(t *testing.T) {
 	images := testImages(t)
-	for _, kind := range []string{"traversal", "absolute", "symlink", "hardlink", "size"} {
+	for _, kind := range []string{"traversal", "absolute", "symlink", "symlink-layers", "hardlink", "size"} {
 		for _, cached := range []bool{false, true} {
 			t.Run(kind+map[bool]string{false: "", true: "-cached"}[cached], func(t *testing.T) {
 				parent := t.TempDir()
@@ -176,8 +180,10 @@ func TestBundleFromImageRefusesEvilLayers(t *testing.T) {
 					t.Fatalf("escaped-%s was written", kind)
 				}
 				if cached {
-					if layers, _ := os.ReadDir(filepath.Join(opts.CacheDir, "layers")); len(layers) != 0 {
-						t.Fatalf("cache kept %d layers of a refused image", len(layers))
+					// Only the valid layers under the refused one stay.
+					want := map[string]int{"symlink-layers": 1}[kind]
+					if layers, _ := os.ReadDir(filepath.Join(opts.CacheDir, "layers")); len(layers) != want {
+						t.Fatalf("cache kept %d layers of a refused image, want %d", len(layers), want)
 					}
 					if tmp, _ := os.ReadDir(filepath.Join(opts.CacheDir, "tmp")); len(tmp) != 0 {
 						t.Fatalf("cache tmp holds %d entries", len(tmp))

@@ -37,20 +37,20 @@ func newBudget(dir string, maxBytes int64) (*unpackBudget, error) {
 	return &unpackBudget{left: int64(st.Bavail) * st.Bsize, limit: "free space of " + dir}, nil
 }
 
-// unpackLayer writes the layer l into root with umoci's extractor, in the
-// on-disk format given (plain directory, or overlayfs whiteouts for a cached
-// lower dir). Each entry is checked first, so that a layer reaching outside
+// unpackLayer applies the layer l to root with umoci's extractor: its
+// files written, its whiteouts removing what lower layers had. Each entry
+// is checked first, so that a layer reaching outside
 // root fails with ErrInvalid naming the entry instead of being silently
 // confined: umoci resolves every path inside root (securejoin), this makes
 // the attempt visible.
-func unpackLayer(root string, l v1.Layer, format layer.OnDiskFormat, budget *unpackBudget) error {
+func unpackLayer(root string, l v1.Layer, budget *unpackBudget) error {
 	digest, _ := l.Digest()
 	rc, err := l.Uncompressed()
 	if err != nil {
 		return wrapf(ErrInvalid, "image: layer %s: %v", digest, err)
 	}
 	defer rc.Close()
-	te := layer.NewTarExtractor(&layer.UnpackOptions{OnDiskFormat: format})
+	te := layer.NewTarExtractor(&layer.UnpackOptions{OnDiskFormat: layer.DirRootfs{}})
 	tr := tar.NewReader(rc)
 	for {
 		hdr, err := tr.Next()

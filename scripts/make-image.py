@@ -10,15 +10,19 @@ writes into OUTDIR, from the busybox rootfs ROOTFS (`make bundle`):
                    second deletes /etc/victim (a whiteout), empties
                    /etc/old-dir (an opaque dir) and puts c there, replaces
                    /etc/motd, and adds a hard link, a symlink, a file owned
-                   by 1234:5678 with mode 0640 and a user xattr, and a FIFO.
+                   by 1234:5678 with mode 0640 and a user xattr, a FIFO,
+                   and /srv/through written through the first layer's
+                   symlink /srv-link.
                    Config: entrypoint ["sh", "-c"], cmd ["cat /etc/motd"],
                    env GREETING=hello, working dir /srv, user nobody.
   busybox.tar      the same image as `docker save` writes it.
   busybox-oci.tar  the same layout as an OCI archive (`skopeo copy
                    ... oci-archive:` writes one).
-  evil-*/          OCI layouts whose single layer tries to write outside the
+  evil-*/          OCI layouts whose layer tries to write outside the
                    rootfs, each named for how: traversal (../), absolute
                    (/name), symlink (a symlinked parent pointing out),
+                   symlink-layers (the same, the link in a first layer and
+                   the file in a second),
                    hardlink (a link to the host's /etc/passwd), size (an
                    entry claiming 1 EiB). The others aim at
                    OUTDIR/../escaped-<kind>, which must never appear.
@@ -60,6 +64,7 @@ def layer_base(rootfs):
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         tar.add(rootfs, arcname=".", filter=lambda i: _mtime(i))
         add_entry(tar, "srv", tarfile.DIRTYPE)
+        add_entry(tar, "srv-link", tarfile.SYMTYPE, "srv", 0o777)
         add_bytes(tar, "etc/motd", b"old motd\n")
         add_bytes(tar, "etc/victim", b"to be deleted\n")
         add_entry(tar, "etc/old-dir", tarfile.DIRTYPE)
@@ -86,6 +91,7 @@ def layer_changes():
         add_bytes(tar, "etc/owned", b"owned\n", mode=0o640, uid=1234, gid=5678,
                   pax={"SCHILY.xattr.user.origin": "layer2"})
         add_entry(tar, "etc/fifo", tarfile.FIFOTYPE, mode=0o600)
+        add_bytes(tar, "srv-link/through", b"through\n")
     return buf.getvalue()
 
 
@@ -103,6 +109,8 @@ def evil_layer(kind, target):
         elif kind == "symlink":
             add_entry(tar, "out", tarfile.SYMTYPE, up + os.path.dirname(target).lstrip("/"), 0o777)
             add_bytes(tar, "out/" + os.path.basename(target), b"escaped\n")
+        elif kind == "symlink-layers":
+            add_entry(tar, "out", tarfile.SYMTYPE, up + os.path.dirname(target).lstrip("/"), 0o777)
         elif kind == "hardlink":
             add_entry(tar, "stolen", tarfile.LNKTYPE, up + "etc/passwd")
         elif kind == "size":
@@ -110,6 +118,14 @@ def evil_layer(kind, target):
             info.size = 1 << 60
             tar.fileobj.write(info.tobuf(tarfile.PAX_FORMAT))
             tar.offset += tarfile.BLOCKSIZE
+    return buf.getvalue()
+
+
+def escape_through(target):
+    """A second layer writing through the first one's symlink "out"."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        add_bytes(tar, "out/" + os.path.basename(target), b"escaped\n")
     return buf.getvalue()
 
 
@@ -180,10 +196,12 @@ def main():
     docker_archive(os.path.join(out, "busybox.tar"), layers, cfg)
     with tarfile.open(os.path.join(out, "busybox-oci.tar"), "w") as tar:
         tar.add(os.path.join(out, "busybox"), arcname=".")
-    for kind in ("traversal", "absolute", "symlink", "hardlink", "size"):
+    for kind in ("traversal", "absolute", "symlink", "symlink-layers", "hardlink", "size"):
         target = os.path.join(os.path.dirname(out), "escaped-" + kind)
-        Layout(os.path.join(out, "evil-" + kind)).image(
-            "latest", [evil_layer(kind, target)], {"config": {"Cmd": ["true"]}})
+        evil = [evil_layer(kind, target)]
+        if kind == "symlink-layers":
+            evil.append(escape_through(target))
+        Layout(os.path.join(out, "evil-" + kind)).image("latest", evil, {"config": {"Cmd": ["true"]}})
 
 if __name__ == "__main__":
     main()
