@@ -245,3 +245,37 @@ func assertNotMounted(t *testing.T, dir string) {
 		t.Fatalf("%s is still mounted", dir)
 	}
 }
+
+func TestImageCacheConcurrent(t *testing.T) {
+	cache := t.TempDir()
+	ref := filepath.Join(testImages(t), "busybox.tar")
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	bundles := make([]string, len(errs))
+	for i := range errs {
+		bundles[i] = filepath.Join(t.TempDir(), "b")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = BundleFromImage(bundles[i], ref, ImageOptions{CacheDir: cache})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("BundleFromImage %d: %v", i, err)
+		}
+		if data, err := os.ReadFile(filepath.Join(bundles[i], "rootfs/etc/motd")); string(data) != "hello from the second layer\n" {
+			t.Errorf("bundle %d: motd %q, %v", i, data, err)
+		}
+		if err := BundleRemove(bundles[i]); err != nil {
+			t.Fatalf("BundleRemove %d: %v", i, err)
+		}
+	}
+	if layers, _ := os.ReadDir(filepath.Join(cache, "layers")); len(layers) != 2 {
+		t.Fatalf("cache holds %d layers, want 2", len(layers))
+	}
+	if tmp, _ := os.ReadDir(filepath.Join(cache, "tmp")); len(tmp) != 0 {
+		t.Fatalf("cache tmp holds %d entries", len(tmp))
+	}
+}
