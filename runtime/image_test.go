@@ -3,11 +3,13 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -277,5 +279,39 @@ func TestImageCacheConcurrent(t *testing.T) {
 	}
 	if tmp, _ := os.ReadDir(filepath.Join(cache, "tmp")); len(tmp) != 0 {
 		t.Fatalf("cache tmp holds %d entries", len(tmp))
+	}
+}
+
+func TestBundleFromImageNeedsRoot(t *testing.T) {
+	if os.Getenv("EXEC_IMAGE_UNPRIVILEGED") == "1" {
+		err := BundleFromImage(filepath.Join(os.TempDir(), "never-made"), "/nonexistent", ImageOptions{})
+		fmt.Print(err)
+		if !errors.Is(err, ErrState) {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	// The test binary, where an unprivileged user can run it.
+	dir, err := os.MkdirTemp("", "exec-unpriv-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	data, err := os.ReadFile(os.Args[0])
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "runtime.test"), data, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(dir, "runtime.test"), "-test.run=^TestBundleFromImageNeedsRoot$")
+	cmd.Env = append(os.Environ(), "EXEC_IMAGE_UNPRIVILEGED=1", "EXEC_TEST_ROOTFS=/")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "needs root") {
+		t.Fatalf("as uid 65534: %v: %s", err, out)
 	}
 }
