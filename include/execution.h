@@ -60,7 +60,9 @@
  * Files. The library keeps one state dir per container under
  * `<root>/containers/<id>/` (pids, recorded exits, exec'd processes) and
  * removes it on delete and on every failure path. The runtime's own state is
- * under `runtime_root` (default `<root>/runc`).
+ * under `runtime_root` (default `<root>/runc`). A bundle made from an image
+ * is the caller's until exec_bundle_remove(); its layer cache, when one is
+ * used, is the caller's directory and is never pruned by the library.
  *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
  * gives the flags after `make install`. The library is built with Go's

@@ -72,8 +72,8 @@ func unpackLayer(root string, l v1.Layer, budget *unpackBudget) error {
 	}
 }
 
-// checkEntry refuses an entry whose name or hard-link target is absolute or
-// climbs with "..", whose parent is reached through a symlink pointing out
+// checkEntry refuses an entry whose name or hard-link target is absolute,
+// climbs with "..", or has a parent reached through a symlink pointing out
 // of root, or whose size exceeds the budget.
 func checkEntry(root string, hdr *tar.Header, budget *unpackBudget) error {
 	if err := checkName(hdr.Name); err != nil {
@@ -82,6 +82,9 @@ func checkEntry(root string, hdr *tar.Header, budget *unpackBudget) error {
 	if hdr.Typeflag == tar.TypeLink {
 		if err := checkName(hdr.Linkname); err != nil {
 			return fmt.Errorf("hard link target %q: %v", hdr.Linkname, err)
+		}
+		if link := escapingLink(root, filepath.Dir(filepath.Clean(hdr.Linkname))); link != "" {
+			return fmt.Errorf("hard link target %q: its parent %s is a symlink that points out of the rootfs", hdr.Linkname, link)
 		}
 	}
 	if link := escapingLink(root, filepath.Dir(filepath.Clean(hdr.Name))); link != "" {
