@@ -21,14 +21,14 @@ import (
 // overlayfs's format: a removed file a whiteout, a symlinked parent
 // followed into the layer below. A bundle then mounts an overlay of its
 // image's layers with its own upper and work dirs, so what a container
-// writes stays in its bundle. `make bench` (the image rows) measured the
-// choices on the two-layer busybox test image: unpacking into the bundle
-// 168 ms (umoci unpack 175 ms), copying an unpacked rootfs (cp -a) 111 ms,
-// hard-linking one (cp -al) 8.5 ms, a bundle on the warm cache 1.2 ms (on
-// a cold one 276 ms, as each layer is applied through its own mount). The
-// overlay's cost does not grow with the image's file count, and unlike hard
-// links it shares no inode between bundles, which would let a write in one
-// bundle show in all.
+// writes stays in its bundle. `make bench` (the image rows, medians of 30
+// on a loaded 2-core machine) measured the choices on the two-layer busybox
+// test image: unpacking into the bundle 180 ms (umoci unpack 213 ms),
+// copying an unpacked rootfs (cp -a) 126 ms, hard-linking one (cp -al)
+// 9.2 ms, a bundle on the warm cache 1.2 ms (on a cold one 243 ms, as each
+// layer is applied through its own mount). The overlay's cost does not grow
+// with the image's file count, and unlike hard links it shares no inode
+// between bundles, which would let a write in one bundle show in all.
 
 // chainID returns the chain ID of l over the chain ID parent ("" for the
 // bottom layer).

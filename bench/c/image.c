@@ -57,6 +57,7 @@ void group_image(void)
 		fprintf(stderr, "bench: no image rows (EXEC_TEST_IMAGES unset; make images)\n");
 		return;
 	}
+	fprintf(stderr, "bench: image: %d samples\n", cfg.exec_samples);
 	pathf(image, sizeof(image), "%s/busybox.tar", images);
 	pathf(layout, sizeof(layout), "%s/busybox:latest", images);
 	pathf(dest, sizeof(dest), "%s/images", cfg.work);
