@@ -315,3 +315,27 @@ func TestBundleFromImageNeedsRoot(t *testing.T) {
 		t.Fatalf("as uid 65534: %v: %s", err, out)
 	}
 }
+
+// TestBundleFromDebianImage runs the host's bash from a merged-/usr image
+// (make-image.py writes it on such hosts), unpacked and cached: a dynamic
+// binary, its libraries behind /lib and /lib64 symlinks, and a second layer
+// writing through /lib.
+func TestBundleFromDebianImage(t *testing.T) {
+	image := filepath.Join(testImages(t), "debian")
+	if _, err := os.Stat(image); err != nil {
+		t.Skip("no debian image: the host is no merged-/usr Debian")
+	}
+	for _, cache := range []string{"", t.TempDir()} {
+		bundle := filepath.Join(t.TempDir(), "b")
+		if err := BundleFromImage(bundle, image, ImageOptions{CacheDir: cache}); err != nil {
+			t.Fatalf("BundleFromImage: %v", err)
+		}
+		out, status := runBundle(t, bundle)
+		if err := BundleRemove(bundle); err != nil {
+			t.Fatalf("BundleRemove: %v", err)
+		}
+		if !strings.HasPrefix(out, "bash ") || !strings.HasSuffix(out, "\nthrough /lib") || status != 0 {
+			t.Fatalf("cache %q: %q, status %d", cache, out, status)
+		}
+	}
+}

@@ -18,6 +18,12 @@ writes into OUTDIR, from the busybox rootfs ROOTFS (`make bundle`):
   busybox.tar      the same image as `docker save` writes it.
   busybox-oci.tar  the same layout as an OCI archive (`skopeo copy
                    ... oci-archive:` writes one).
+  debian/          where the host is a merged-/usr Debian (its bash and the
+                   libraries bash links to): an OCI layout, tag "latest",
+                   of two layers. The first holds /bin, /lib and /lib64 as
+                   symlinks into /usr and bash with its libraries; the second
+                   writes /lib/x86_64-linux-gnu/from-layer-2 through the
+                   /lib symlink. Cmd: bash printing its version.
   evil-*/          OCI layouts whose layer tries to write outside the
                    rootfs, each named for how: traversal (../), absolute
                    (/name), symlink (a symlinked parent pointing out),
@@ -35,6 +41,7 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 import tarfile
 
@@ -181,6 +188,34 @@ def docker_archive(path, layers, cfg):
         add_bytes(out, "manifest.json", json.dumps(manifest).encode())
 
 
+def debian_layers():
+    """The debian/ image's layers from the host's bash, or None."""
+    if not os.path.islink("/lib") or not os.path.exists("/usr/bin/bash"):
+        return None
+    ldd = subprocess.run(["ldd", "/usr/bin/bash"], capture_output=True, text=True)
+    libs = [w for w in ldd.stdout.split() if w.startswith("/")]
+    if ldd.returncode != 0 or not libs:
+        return None
+    base, top = io.BytesIO(), io.BytesIO()
+    with tarfile.open(fileobj=base, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for d in ("usr", "usr/bin", "usr/lib", "usr/lib64", "usr/lib/x86_64-linux-gnu", "tmp", "etc"):
+            add_entry(tar, d, tarfile.DIRTYPE)
+        for link in ("bin", "lib", "lib64", "sbin"):
+            if os.path.islink("/" + link):
+                add_entry(tar, link, tarfile.SYMTYPE, os.readlink("/" + link), 0o777)
+        add_bytes(tar, "etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n")
+        for path in ["/usr/bin/bash"] + libs:
+            real = os.path.realpath(path)
+            with open(real, "rb") as f:
+                add_bytes(tar, real.lstrip("/"), f.read(), mode=0o755)
+            name = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+            if name != real:  # a versioned library's or ld.so's link
+                add_entry(tar, name.lstrip("/"), tarfile.SYMTYPE, real, 0o777)
+    with tarfile.open(fileobj=top, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        add_bytes(tar, "lib/x86_64-linux-gnu/from-layer-2", b"through /lib\n")
+    return [base.getvalue(), top.getvalue()]
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: make-image.py ROOTFS OUTDIR")
@@ -196,6 +231,13 @@ def main():
     docker_archive(os.path.join(out, "busybox.tar"), layers, cfg)
     with tarfile.open(os.path.join(out, "busybox-oci.tar"), "w") as tar:
         tar.add(os.path.join(out, "busybox"), arcname=".")
+    debian = debian_layers()
+    if debian:
+        Layout(os.path.join(out, "debian")).image("latest", debian, {"config": {
+            "Cmd": ["bash", "-c", "echo bash ${BASH_VERSINFO[0]}; "
+                    "read -r l < /usr/lib/x86_64-linux-gnu/from-layer-2 && echo $l"],
+            "Env": ["PATH=/usr/bin:/bin"],
+        }})
     for kind in ("traversal", "absolute", "symlink", "symlink-layers", "hardlink", "size"):
         target = os.path.join(os.path.dirname(out), "escaped-" + kind)
         evil = [evil_layer(kind, target)]

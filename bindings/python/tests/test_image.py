@@ -130,3 +130,20 @@ def test_podman_save_archive(
         assert run_to_exit(rt, new_id(), str(bundle)) == (b"from podman\n", 0)
     finally:
         execution.bundle_remove(bundle)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_debian_image_runs_bash(
+    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path, cached: bool
+) -> None:
+    image = os.path.join(images, "debian")
+    if not os.path.isdir(image):
+        pytest.skip("no debian image: the host is no merged-/usr Debian")
+    bundle = tmp_path / "bundle"
+    execution.bundle_from_image(bundle, image, cache_dir=tmp_path / "cache" if cached else None)
+    try:
+        out, status = run_to_exit(rt, new_id(), str(bundle))
+    finally:
+        execution.bundle_remove(bundle)
+    assert status == 0
+    assert out.startswith(b"bash ") and out.endswith(b"\nthrough /lib\n")
