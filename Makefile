@@ -20,8 +20,10 @@ VERSION := $(shell sed -n 's/^\#define EXEC_VERSION "\(.*\)"$$/\1/p' include/exe
 PC      := $(BUILD)/execution.pc
 BUNDLE  := $(BUILD)/bundle
 ROOTFS  := $(BUNDLE)/rootfs
+IMAGES  := $(BUILD)/images
 C_TEST  := $(BUILD)/tests/c/test_execution
 DEMO    := $(BUILD)/examples/demo
+IMAGE_EXAMPLE := $(BUILD)/examples/image
 DEMO_BUNDLE := $(BUILD)/demo-bundle
 
 MONITOR := capi/execution-monitor
@@ -44,11 +46,12 @@ LDLIBS_TEST := -L$(BUILD) -lexecution -lpthread
 # The environment every test suite and the demo run in.
 TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXEC_TEST_MONITOR=$(abspath $(MONITOR)) \
+	EXEC_TEST_IMAGES=$(abspath $(IMAGES)) \
 	EXECUTION_LIBRARY=$(abspath $(LIB)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
-.PHONY: stress all lib monitor pc bundle deps check-exports vet test test-go test-c \
+.PHONY: stress all lib monitor pc bundle images deps check-exports vet test test-go test-c \
 	test-python test-rust demo install uninstall clean help
 
 all: lib pc ## Build build/libexecution.so and build/execution.pc (default)
@@ -91,6 +94,12 @@ bundle: $(ROOTFS)/bin/busybox ## Build the busybox test rootfs in build/bundle/r
 $(ROOTFS)/bin/busybox: scripts/make-bundle.sh | deps
 	scripts/make-bundle.sh $(BUNDLE)
 
+images: $(IMAGES)/busybox/index.json ## Build the test images (OCI layout, docker archive, malicious layers) in build/images
+
+$(IMAGES)/busybox/index.json: scripts/make-image.py $(ROOTFS)/bin/busybox
+	rm -rf $(IMAGES)
+	$(PYTHON) scripts/make-image.py $(ROOTFS) $(IMAGES)
+
 # The demo's own bundle: it writes its config.json there on first run.
 $(DEMO_BUNDLE)/rootfs/bin/busybox: scripts/make-bundle.sh | deps
 	scripts/make-bundle.sh $(DEMO_BUNDLE)
@@ -103,7 +112,7 @@ vet: $(MONITOR) ## Run go vet on every package
 
 test: deps lib bundle check-exports vet test-go test-c test-python test-rust ## Run every check and test suite
 
-test-go: bundle $(MONITOR) ## Run the Go tests of runtime/, also with -race
+test-go: bundle images $(MONITOR) ## Run the Go tests of runtime/, also with -race
 	$(TEST_ENV) $(GO) test -count=1 ./runtime/...
 	$(TEST_ENV) $(GO) test -count=1 -race ./runtime/...
 
@@ -112,8 +121,9 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $(C_TEST_SOURCES) $(LDLIBS_TEST) -o $@
 
-test-c: $(C_TEST) bundle ## Build and run the C test suite (tests/c)
+test-c: $(C_TEST) $(IMAGE_EXAMPLE) bundle images ## Build and run the C test suite (tests/c) and the image example
 	$(TEST_ENV) $(C_TEST)
+	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
 
 # The stress group of the C suite (tests/c/stress.c) at a larger scale than
 # `make test` runs it: 400 sequential lifecycles, 640 from 32 threads, 200
@@ -123,13 +133,13 @@ STRESS ?= 20
 stress: $(C_TEST) bundle ## Run the stress tests at scale STRESS (default 20)
 	$(TEST_ENV) EXEC_STRESS=$(STRESS) $(C_TEST) stress.
 
-test-python: lib bundle deps ## Run the Python binding's tests
+test-python: lib bundle deps images ## Run the Python binding's tests
 	cd bindings/python && $(TEST_ENV) $(PYTHON) -m pytest -q tests
 
-test-rust: lib bundle ## Run the Rust binding's tests
+test-rust: lib bundle images ## Run the Rust binding's tests
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test
 
-$(DEMO): examples/c/demo.c include/execution.h $(LIB)
+$(DEMO) $(IMAGE_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< $(LDLIBS_TEST) -o $@
 

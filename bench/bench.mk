@@ -41,7 +41,7 @@ bench: bench-drivers bench-venv ## Run the benchmark: build/bench/results.json, 
 bench-smoke: bench-drivers ## Run the benchmark drivers with tiny counts (CI), no plot
 	$(call bench_run,$(BENCH_SMOKE_COUNTS),$(BENCH_DIR)/smoke,,$(PYTHON))
 
-bench-drivers: lib bundle $(BENCH_BIN) $(BENCH_GORUNC) bench-rust
+bench-drivers: lib bundle images $(BENCH_BIN) $(BENCH_GORUNC) bench-rust
 
 $(BENCH_BIN): $(BENCH_C_SOURCES) bench/c/bench.h include/execution.h $(LIB)
 	@mkdir -p $(@D)

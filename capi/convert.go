@@ -39,20 +39,26 @@ func optString(s *C.char) string {
 	return C.GoString(s)
 }
 
-// argvOf converts a NULL-terminated array of C strings; arg names it in
-// errors.
+// argvOf converts a NULL-terminated array of C strings, at least one; arg
+// names it in errors.
 func argvOf(argv **C.char, arg string) ([]string, error) {
 	if argv == nil {
 		return nil, invalidf("%s is NULL", arg)
 	}
-	var args []string
-	for p := argv; *p != nil; p = (**C.char)(unsafe.Add(unsafe.Pointer(p), unsafe.Sizeof(*p))) {
-		args = append(args, C.GoString(*p))
-	}
+	args := stringsOf(argv)
 	if len(args) == 0 {
 		return nil, invalidf("%s is empty", arg)
 	}
 	return args, nil
+}
+
+// stringsOf converts a NULL-terminated array of C strings; NULL gives nil.
+func stringsOf(v **C.char) []string {
+	var s []string
+	for p := v; p != nil && *p != nil; p = (**C.char)(unsafe.Add(unsafe.Pointer(p), unsafe.Sizeof(*p))) {
+		s = append(s, C.GoString(*p))
+	}
+	return s
 }
 
 // optionsOf converts exec_runtime_options.

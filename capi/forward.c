@@ -30,6 +30,20 @@ int exec_bundle_init(const char *bundle_dir, const char *const *argv, int termin
 	return execgo_bundle_init((char *)bundle_dir, (char **)argv, terminal);
 }
 
+int exec_bundle_from_image(const char *bundle_dir, const char *image,
+                           const exec_image_options *opts)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_bundle_from_image((char *)bundle_dir, (char *)image,
+	                                (exec_image_options *)opts);
+}
+
+int exec_bundle_remove(const char *bundle_dir)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_bundle_remove((char *)bundle_dir);
+}
+
 int exec_runtime_new(const exec_runtime_options *opts, exec_runtime **out)
 {
 	REFUSE_IN_CHILD(EXEC_ESTATE);

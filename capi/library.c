@@ -55,3 +55,16 @@ int exec_io_init(exec_io *io, unsigned version)
 	io->version = version;
 	return EXEC_OK;
 }
+
+int exec_image_options_init(exec_image_options *opts, unsigned version)
+{
+	exec_image_options defaults = EXEC_IMAGE_OPTIONS_INIT;
+
+	if (!opts)
+		return capi_set_error(EXEC_EINVAL, "opts is NULL");
+	if (version == 0 || version > EXEC_IMAGE_OPTIONS_VERSION)
+		return capi_set_error(EXEC_EINVAL, "unknown exec_image_options version");
+	*opts = defaults;
+	opts->version = version;
+	return EXEC_OK;
+}

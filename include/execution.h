@@ -75,7 +75,9 @@
  * Files. The library keeps one state dir per container under
  * `<root>/containers/<id>/` (pids, recorded exits, exec'd processes) and
  * removes it on delete and on every failure path. The runtime's own state is
- * under `runtime_root` (default `<root>/runc`).
+ * under `runtime_root` (default `<root>/runc`). A bundle made from an image
+ * is the caller's until exec_bundle_remove(); its layer cache, when one is
+ * used, is the caller's directory and is never pruned by the library.
  *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
  * gives the flags after `make install`. The library is built with Go's
@@ -314,6 +316,93 @@ int exec_io_init(exec_io *io, unsigned version);
  * Thread-safe.
  */
 int exec_bundle_init(const char *bundle_dir, const char *const *argv, int terminal);
+
+/* ---- Images --------------------------------------------------------- */
+
+/** Current version of exec_image_options. */
+#define EXEC_IMAGE_OPTIONS_VERSION 1
+
+/**
+ * Options of exec_bundle_from_image(). Initialise with
+ * EXEC_IMAGE_OPTIONS_INIT or exec_image_options_init(), then set the fields
+ * you need. Resource limits are not here: they belong to the bundle options
+ * and will apply to a bundle made from an image the same way.
+ */
+typedef struct {
+	/** EXEC_IMAGE_OPTIONS_VERSION. */
+	unsigned version;
+	/** NULL-terminated process arguments replacing the image's entrypoint
+	 *  and cmd; NULL keeps them. */
+	const char *const *argv;
+	/** NULL-terminated "NAME=value" entries set over the image's env;
+	 *  NULL adds none. */
+	const char *const *env;
+	/** A directory keeping each unpacked layer by digest, shared by the
+	 *  bundles made with it: the bundle's rootfs is then an overlay mount of
+	 *  the cached layers with the bundle's own upper dir. NULL unpacks every
+	 *  layer into the bundle's rootfs instead. */
+	const char *cache_dir;
+	/** Non-zero sets process.terminal. */
+	int terminal;
+	/** Most bytes the layers may write; 0 means the free space of the file
+	 *  system they are written to. */
+	long long max_bytes;
+} exec_image_options;
+
+/** Static initialiser of exec_image_options: the image's own command. */
+#define EXEC_IMAGE_OPTIONS_INIT { EXEC_IMAGE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
+
+/**
+ * Initialise image options for languages without the INIT macro.
+ *
+ * @param[out] opts options to fill with defaults.
+ * @param version EXEC_IMAGE_OPTIONS_VERSION.
+ * @return EXEC_OK, EXEC_EINVAL for NULL or an unknown version.
+ * Thread-safe.
+ */
+int exec_image_options_init(exec_image_options *opts, unsigned version);
+
+/**
+ * Make a runtime bundle from an OCI image on disk; no registry is
+ * contacted. The image is "PATH[:TAG]": PATH an OCI image layout directory,
+ * or an archive as `docker save`, `podman save` or `skopeo copy` write
+ * (docker or OCI); TAG picks one image when PATH holds several (an OCI
+ * layout's ref name, an archive's "name:tag"). The layers are unpacked in
+ * order into `<bundle_dir>/rootfs` (whiteouts, opaque dirs, owners, modes,
+ * xattrs, links and device nodes as the image says) and `config.json` is
+ * written from the image's config: entrypoint and cmd, env, working dir,
+ * user (looked up in the image's /etc/passwd), volumes as tmpfs mounts; the
+ * rootfs is writable. A layer entry that reaches outside the rootfs (an
+ * absolute name, "..", a symlinked parent pointing out, a hard link out) or
+ * exceeds max_bytes fails the call. Root only.
+ *
+ * @param bundle_dir a directory to create, or an existing empty one.
+ * @param image the image, as above.
+ * @param opts options; NULL runs the image's own command.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, no such image or tag, a malformed or
+ *         malicious image, bad options, missing parent dir), EXEC_EEXIST
+ *         (bundle_dir not empty), EXEC_ESTATE (not root), EXEC_ESYS. On
+ *         failure nothing the call made is left (no file, dir or mount)
+ *         but the layers it fully unpacked into cache_dir, which hold
+ *         what the image says and serve any image sharing them.
+ * The bundle is the caller's; remove it with exec_bundle_remove() (which
+ * unmounts its overlay). Thread-safe; concurrent calls may share a cache_dir.
+ */
+int exec_bundle_from_image(const char *bundle_dir, const char *image,
+                           const exec_image_options *opts);
+
+/**
+ * Remove a bundle exec_bundle_from_image() made: unmount its rootfs overlay
+ * and remove the directory. Delete its containers first. The layer cache
+ * stays.
+ *
+ * @param bundle_dir the bundle.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, or not a bundle made from an image:
+ *         such a directory is left untouched), EXEC_ESTATE (its rootfs is
+ *         busy), EXEC_ESYS.
+ * Thread-safe.
+ */
+int exec_bundle_remove(const char *bundle_dir);
 
 /* ---- Runtime -------------------------------------------------------- */
 

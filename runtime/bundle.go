@@ -72,21 +72,26 @@ func BundleInit(dir string, args []string, terminal bool) error {
 	if err != nil {
 		return sysErr("bundle init", err)
 	}
-	path := filepath.Join(dir, "config.json")
+	return createFile(filepath.Join(dir, "config.json"), append(data, '\n'))
+}
+
+// createFile writes data to the new file path (ErrExists if it is there);
+// a failed write removes it.
+func createFile(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, os.ErrExist) {
-		return wrapf(ErrExists, "bundle init: %s already exists", path)
+		return wrapf(ErrExists, "%s already exists", path)
 	}
 	if err != nil {
-		return sysErr("bundle init", err)
+		return sysErr("create "+path, err)
 	}
-	_, werr := f.Write(append(data, '\n'))
+	_, werr := f.Write(data)
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
 	if werr != nil {
 		os.Remove(path)
-		return sysErr("bundle init: write "+path, werr)
+		return sysErr("write "+path, werr)
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ static void usage(void)
 	      "             [--rounds N] [--throughput LIFECYCLES BATCHES] [--calls ITERS BATCHES]\n"
 	      "             [--fleet N] [--exec N] [--no-crun]\n"
 	      "             [--gorunc BIN] [--python SCRIPT] [--rust BIN]\n"
-	      "             [--group calls|lifecycle|crun|throughput|exec|fleet]\n"
+	      "             [--group calls|lifecycle|crun|throughput|exec|image|fleet]\n"
 	      "The rootfs defaults to $EXEC_TEST_ROOTFS. Counts default to those of `make bench`.\n",
 	      stderr);
 	exit(2);
@@ -287,6 +287,7 @@ int main(int argc, char **argv)
 		die("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
 	cfg.runc = which("runc");
 	cfg.crun = which("crun");
+	cfg.umoci = which("umoci");
 	if (!cfg.runc)
 		die("runc not found on PATH");
 	mkdir_p(cfg.work);
@@ -309,6 +310,8 @@ int main(int argc, char **argv)
 		group_throughput();
 	} else if (group && strcmp(group, "exec") == 0) {
 		group_exec();
+	} else if (group && strcmp(group, "image") == 0) {
+		group_image();
 	} else if (group) {
 		usage();
 	} else {
@@ -322,6 +325,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench: no crun rows (%s)\n", cfg.crun ? "--no-crun" : "crun not installed");
 		group_throughput();
 		group_exec();
+		group_image();
 		fleet_child();
 	}
 	cleanup_all();

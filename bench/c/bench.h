@@ -46,6 +46,8 @@ typedef struct {
 	/** runc and crun, as found on PATH; crun NULL when missing. */
 	const char *runc;
 	const char *crun;
+	/** umoci, as found on PATH, or NULL: the image rows compare with it. */
+	const char *umoci;
 	/** This driver's own path, to re-run itself for a group. */
 	char self[PATH_MAX];
 	/** Where rows go (absolute). */
@@ -213,6 +215,9 @@ struct bench_workers {
 extern struct bench_workers workers;
 
 /* ---- Groups --------------------------------------------------------- */
+
+/** Image rows: time to a runnable bundle from an image, cached or not. */
+void group_image(void);
 
 /** Lifecycle rows on runc: library, CLI, go-runc, Python and Rust, interleaved. */
 void group_lifecycle(void);

@@ -33,6 +33,7 @@ from .errors import (
 )
 from .exit import Exit
 from .handle import Handle
+from .image import bundle_from_image, bundle_remove
 from .library import library_path, version
 from .process import Process
 from .runtime import Runtime
@@ -64,7 +65,9 @@ __all__ = [
     "SystemCallError",
     "TimedOut",
     "User",
+    "bundle_from_image",
     "bundle_init",
+    "bundle_remove",
     "library_path",
     "version",
 ]

@@ -2,7 +2,8 @@
 
 import math
 import os
-from typing import Any, Optional, Sequence
+from ctypes import Array, c_char_p
+from typing import Any, Mapping, Optional, Sequence
 
 _INT_MAX = 2**31 - 1
 
@@ -72,3 +73,21 @@ def strings(value: Any, what: str) -> Sequence[str]:
         if not isinstance(item, str):
             raise TypeError(f"{what} items must be str, not {type(item).__name__}")
     return list(value)
+
+
+def string_array(items: Sequence[str]) -> "Array[c_char_p]":
+    """A NULL-terminated `const char *const *` of items."""
+    encoded = [i.encode("utf-8", "surrogateescape") for i in items]
+    return (c_char_p * (len(encoded) + 1))(*encoded, None)
+
+
+def env(value: Any, what: str) -> Sequence[str]:
+    """A Mapping of str to str, as "NAME=value" entries."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} must be a mapping of str to str, not {type(value).__name__}")
+    entries = []
+    for k, v in value.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise TypeError(f"{what} keys and values must be str")
+        entries.append(f"{k}={v}")
+    return entries

@@ -12,7 +12,16 @@ import ctypes
 import ctypes.util
 import os
 import threading
-from ctypes import POINTER, Structure, c_char_p, c_int, c_size_t, c_uint, c_void_p
+from ctypes import (
+    POINTER,
+    Structure,
+    c_char_p,
+    c_int,
+    c_longlong,
+    c_size_t,
+    c_uint,
+    c_void_p,
+)
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple
 
@@ -48,6 +57,7 @@ EXEC_STDERR = 2
 
 EXEC_RUNTIME_OPTIONS_VERSION = 2
 EXEC_IO_VERSION = 1
+EXEC_IMAGE_OPTIONS_VERSION = 1
 
 
 class RuntimePtr(c_void_p):
@@ -90,6 +100,19 @@ class IO(Structure):
     ]
 
 
+class ImageOptions(Structure):
+    """`exec_image_options`."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("argv", POINTER(c_char_p)),
+        ("env", POINTER(c_char_p)),
+        ("cache_dir", c_char_p),
+        ("terminal", c_int),
+        ("max_bytes", c_longlong),
+    ]
+
+
 class ExitStatus(Structure):
     """`exec_exit`."""
 
@@ -115,6 +138,9 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_runtime_options_init": (c_int, (POINTER(RuntimeOptions), c_uint)),
     "exec_io_init": (c_int, (POINTER(IO), c_uint)),
     "exec_bundle_init": (c_int, (c_char_p, _STRINGS, c_int)),
+    "exec_image_options_init": (c_int, (POINTER(ImageOptions), c_uint)),
+    "exec_bundle_from_image": (c_int, (c_char_p, c_char_p, POINTER(ImageOptions))),
+    "exec_bundle_remove": (c_int, (c_char_p,)),
     "exec_runtime_new": (c_int, (POINTER(RuntimeOptions), POINTER(RuntimePtr))),
     "exec_runtime_free": (None, (RuntimePtr,)),
     "exec_container_create": _CREATE,

@@ -1,7 +1,6 @@
 """OCI bundles."""
 
 import os
-from ctypes import c_char_p
 from typing import Sequence, Union
 
 from . import _args, _ffi
@@ -21,5 +20,4 @@ def bundle_init(bundle_dir: PathArg, args: Sequence[str], terminal: bool = False
     path = _args.path(bundle_dir, "bundle_dir")
     argv = _args.strings(args, "args")
     t = _args.flag(terminal, "terminal")
-    arr = (c_char_p * (len(argv) + 1))(*[a.encode("utf-8", "surrogateescape") for a in argv], None)
-    _ffi.lib().exec_bundle_init(path, arr, t)
+    _ffi.lib().exec_bundle_init(path, _args.string_array(argv), t)

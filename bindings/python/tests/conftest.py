@@ -9,12 +9,14 @@ force-deleted when it ends, pass or fail.
 
 import os
 import shutil
+import subprocess
+import sys
 from typing import Callable, Iterator, List
 
 import pytest
 
 import execution
-from helpers import force_delete_all, short_tempdir, unique_id
+from helpers import REPO, force_delete_all, short_tempdir, unique_id
 
 
 @pytest.fixture(scope="session")
@@ -80,3 +82,15 @@ def sleeper(
     """A running container whose init sleeps; deleted at the end."""
     with rt.run(new_id(), bundle(["sleep", "1000"])) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def images(rootfs: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test images of scripts/make-image.py: $EXEC_TEST_IMAGES (`make
+    images`), or written once into a temp dir."""
+    path = os.environ.get("EXEC_TEST_IMAGES", "")
+    if os.path.isabs(path) and os.path.isdir(os.path.join(path, "busybox")):
+        return path
+    out = str(tmp_path_factory.mktemp("images") / "images")
+    subprocess.run([sys.executable, str(REPO / "scripts" / "make-image.py"), rootfs, out], check=True)
+    return out

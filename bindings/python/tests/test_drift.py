@@ -7,7 +7,7 @@ library must export every declared function.
 """
 
 import re
-from ctypes import POINTER, c_char_p, c_int, c_size_t, c_uint, c_void_p
+from ctypes import POINTER, c_char_p, c_int, c_longlong, c_size_t, c_uint, c_void_p
 from typing import Any, Dict, List, Tuple
 
 import pytest
@@ -27,15 +27,18 @@ _VALUES = {
     "int": c_int,
     "unsigned": c_uint,
     "size_t": c_size_t,
+    "long long": c_longlong,
     "exec_state": c_int,
     "exec_error_code": c_int,
     "exec_runtime_options": _ffi.RuntimeOptions,
     "exec_io": _ffi.IO,
+    "exec_image_options": _ffi.ImageOptions,
     "exec_exit": _ffi.ExitStatus,
 }
 _STRUCTS = {
     "exec_runtime_options": _ffi.RuntimeOptions,
     "exec_io": _ffi.IO,
+    "exec_image_options": _ffi.ImageOptions,
     "exec_exit": _ffi.ExitStatus,
 }
 

@@ -48,19 +48,20 @@ pub mod sys;
 mod container;
 mod error;
 mod exit;
+mod image;
 mod io;
 mod process;
 mod runtime;
 mod spec;
 
-use std::ffi::{c_char, CStr, OsStr};
+use std::ffi::{CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::ptr;
 
 pub use container::{Container, ContainerGuard, State};
 pub use error::{Error, ErrorKind};
 pub use exit::Exit;
+pub use image::{bundle_from_image, bundle_remove, ImageOptions};
 pub use io::{Io, Stdio};
 pub use process::Process;
 pub use runtime::{Runtime, RuntimeOptions};
@@ -78,13 +79,17 @@ pub fn bundle_init<S: AsRef<OsStr>>(
     terminal: bool,
 ) -> Result<(), Error> {
     let dir = runtime::path_cstring("bundle dir", dir.as_ref())?;
-    let args = args
-        .iter()
-        .map(|a| error::cstring("argument", a.as_ref().as_bytes()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut argv: Vec<*const c_char> = args.iter().map(|a| a.as_ptr()).collect();
-    argv.push(ptr::null());
+    let args = cstrings("argument", args)?;
+    let argv = image::null_terminated(&args);
     error::check(unsafe { sys::exec_bundle_init(dir.as_ptr(), argv.as_ptr(), terminal.into()) })
+}
+
+/// Each item as a C string; what names them in errors.
+fn cstrings<S: AsRef<OsStr>>(what: &str, items: &[S]) -> Result<Vec<std::ffi::CString>, Error> {
+    items
+        .iter()
+        .map(|a| error::cstring(what, a.as_ref().as_bytes()))
+        .collect()
 }
 
 /// Version of the loaded library, as "MAJOR.MINOR.PATCH".

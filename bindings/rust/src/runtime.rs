@@ -255,11 +255,11 @@ pub(crate) fn path_cstring(what: &str, path: &Path) -> Result<CString, Error> {
     cstring(what, path.as_os_str().as_bytes())
 }
 
-fn opt_path_cstring(what: &str, path: Option<&Path>) -> Result<Option<CString>, Error> {
+pub(crate) fn opt_path_cstring(what: &str, path: Option<&Path>) -> Result<Option<CString>, Error> {
     path.map(|p| path_cstring(what, p)).transpose()
 }
 
-fn opt_ptr(s: Option<&CString>) -> *const c_char {
+pub(crate) fn opt_ptr(s: Option<&CString>) -> *const c_char {
     s.map_or(ptr::null(), |s| s.as_ptr())
 }
 

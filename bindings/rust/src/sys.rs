@@ -6,7 +6,7 @@
 
 #![allow(non_camel_case_types)]
 
-use std::ffi::{c_char, c_int, c_uint, c_void};
+use std::ffi::{c_char, c_int, c_longlong, c_uint, c_void};
 use std::marker::{PhantomData, PhantomPinned};
 
 /// Version of the header these declarations mirror, as "MAJOR.MINOR.PATCH".
@@ -155,6 +155,39 @@ pub const EXEC_IO_INIT: exec_io = exec_io {
     terminal: 0,
 };
 
+/// Current version of `exec_image_options`.
+pub const EXEC_IMAGE_OPTIONS_VERSION: c_uint = 1;
+
+/// Options of `exec_bundle_from_image`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct exec_image_options {
+    /// `EXEC_IMAGE_OPTIONS_VERSION`.
+    pub version: c_uint,
+    /// NULL-terminated process arguments replacing the image's entrypoint
+    /// and cmd; NULL keeps them.
+    pub argv: *const *const c_char,
+    /// NULL-terminated "NAME=value" entries set over the image's env.
+    pub env: *const *const c_char,
+    /// Layer cache dir (the rootfs is then an overlay mount); NULL unpacks
+    /// into the bundle.
+    pub cache_dir: *const c_char,
+    /// Non-zero sets process.terminal.
+    pub terminal: c_int,
+    /// Most bytes the layers may write; 0 means the free space.
+    pub max_bytes: c_longlong,
+}
+
+/// Static initialiser of `exec_image_options` (`EXEC_IMAGE_OPTIONS_INIT`).
+pub const EXEC_IMAGE_OPTIONS_INIT: exec_image_options = exec_image_options {
+    version: EXEC_IMAGE_OPTIONS_VERSION,
+    argv: std::ptr::null(),
+    env: std::ptr::null(),
+    cache_dir: std::ptr::null(),
+    terminal: 0,
+    max_bytes: 0,
+};
+
 /// How a container's init or an exec'd process ended.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -191,6 +224,17 @@ extern "C" {
         argv: *const *const c_char,
         terminal: c_int,
     ) -> c_int;
+
+    /// Initialise image options.
+    pub fn exec_image_options_init(opts: *mut exec_image_options, version: c_uint) -> c_int;
+    /// Make a runtime bundle from an OCI image on disk.
+    pub fn exec_bundle_from_image(
+        bundle_dir: *const c_char,
+        image: *const c_char,
+        opts: *const exec_image_options,
+    ) -> c_int;
+    /// Remove a bundle `exec_bundle_from_image` made.
+    pub fn exec_bundle_remove(bundle_dir: *const c_char) -> c_int;
 
     /// Open a runtime: a state root and an OCI runtime binary.
     pub fn exec_runtime_new(

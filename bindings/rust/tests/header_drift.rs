@@ -300,3 +300,43 @@ fn run_c(source: &str) -> String {
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
+
+#[test]
+fn image_options_match() {
+    let probe = r#"
+#include <stddef.h>
+#include <stdio.h>
+#include "execution.h"
+#define F(t, f) printf(" %zu", offsetof(t, f))
+int main(void) {
+	exec_image_options o = EXEC_IMAGE_OPTIONS_INIT;
+	printf("%u %u %d %lld %d %d %d\n", EXEC_IMAGE_OPTIONS_VERSION, o.version, o.terminal, o.max_bytes,
+	       o.argv == NULL, o.env == NULL, o.cache_dir == NULL);
+	printf("%zu", sizeof(exec_image_options));
+	F(exec_image_options, version); F(exec_image_options, argv); F(exec_image_options, env);
+	F(exec_image_options, cache_dir); F(exec_image_options, terminal); F(exec_image_options, max_bytes);
+	printf("\n");
+	return 0;
+}
+"#;
+    use sys::exec_image_options as M;
+    let o = sys::EXEC_IMAGE_OPTIONS_INIT;
+    let expected = format!(
+        "{} {} {} {} {} {} {}\n{} {} {} {} {} {} {}\n",
+        sys::EXEC_IMAGE_OPTIONS_VERSION,
+        o.version,
+        o.terminal,
+        o.max_bytes,
+        i32::from(o.argv.is_null()),
+        i32::from(o.env.is_null()),
+        i32::from(o.cache_dir.is_null()),
+        size_of::<M>(),
+        offset_of!(M, version),
+        offset_of!(M, argv),
+        offset_of!(M, env),
+        offset_of!(M, cache_dir),
+        offset_of!(M, terminal),
+        offset_of!(M, max_bytes),
+    );
+    assert_eq!(run_c(probe), expected);
+}

@@ -1,0 +1,149 @@
+"""Bundles from OCI images: unpacked, cached, overridden, refused, removed."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+import execution
+from helpers import REPO
+
+KINDS = ["traversal", "absolute", "symlink", "symlink-layers", "hardlink", "size"]
+
+
+def run_to_exit(rt: execution.Runtime, cid: str, bundle: str) -> "tuple[bytes, int]":
+    with rt.run(cid, bundle, stdout=execution.PIPE) as c:
+        out, _ = c.communicate(timeout=20)
+        return out, c.wait().status
+
+
+def mounted_under(path: Path) -> bool:
+    return f" {path}" in Path("/proc/self/mountinfo").read_text()
+
+
+@pytest.mark.parametrize("ref", ["busybox:latest", "busybox.tar", "busybox-oci.tar"])
+def test_image_runs_its_own_command(
+    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path, ref: str
+) -> None:
+    bundle = tmp_path / "bundle"
+    execution.bundle_from_image(bundle, os.path.join(images, ref))
+    assert not (bundle / "rootfs/etc/victim").exists()
+    assert sorted(os.listdir(bundle / "rootfs/etc/old-dir")) == ["c"]
+    st = os.stat(bundle / "rootfs/etc/owned")
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (1234, 5678, 0o640)
+    assert run_to_exit(rt, new_id(), str(bundle)) == (b"hello from the second layer\n", 0)
+    execution.bundle_remove(bundle)
+    assert not bundle.exists()
+
+
+def test_cached_bundles_share_layers_and_unmount(
+    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    script = "id -u; pwd; echo $GREETING $EXTRA; touch /tmp/mine; ls /tmp"
+    bundles = [tmp_path / "b0", tmp_path / "b1"]
+    for b in bundles:
+        execution.bundle_from_image(
+            b, os.path.join(images, "busybox"),
+            args=["sh", "-c", script], env={"EXTRA": "extra"}, cache_dir=cache,
+        )
+    try:
+        assert len(os.listdir(cache / "layers")) == 2
+        for b in bundles:
+            assert run_to_exit(rt, new_id(), str(b)) == (b"65534\n/srv\nhello extra\nmine\n", 0)
+        assert mounted_under(tmp_path)
+    finally:
+        for b in bundles:
+            execution.bundle_remove(b)
+    assert not mounted_under(tmp_path)
+    assert len(os.listdir(cache / "layers")) == 2
+
+
+@pytest.mark.parametrize("cached", [False, True])
+@pytest.mark.parametrize("kind", KINDS)
+def test_malicious_layers_are_refused(images: str, tmp_path: Path, kind: str, cached: bool) -> None:
+    bundle = tmp_path / "bundle"
+    cache = tmp_path / "cache" if cached else None
+    with pytest.raises(execution.InvalidArgument, match="entry"):
+        execution.bundle_from_image(bundle, os.path.join(images, "evil-" + kind), cache_dir=cache)
+    assert not bundle.exists()
+    assert not os.path.exists(os.path.join(os.path.dirname(images), "escaped-" + kind))
+    if cache is not None:
+        # Only the valid layers under the refused one stay; nothing half-made.
+        kept = len(os.listdir(cache / "layers")) if (cache / "layers").exists() else 0
+        assert kept == (1 if kind == "symlink-layers" else 0)
+        assert not (cache / "tmp").exists() or os.listdir(cache / "tmp") == []
+
+
+def test_bad_arguments(images: str, tmp_path: Path) -> None:
+    image = os.path.join(images, "busybox")
+    with pytest.raises(execution.InvalidArgument, match="nope"):
+        execution.bundle_from_image(tmp_path / "b", image + ":nope")
+    with pytest.raises(execution.InvalidArgument):
+        execution.bundle_from_image(tmp_path / "b", image, env={"A": "1"}, cache_dir=tmp_path / "a:b")
+    with pytest.raises(TypeError):
+        execution.bundle_from_image(tmp_path / "b", image, args="sh")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        execution.bundle_from_image(tmp_path / "b", image, env=["A=1"])  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        execution.bundle_from_image(tmp_path / "b", image, max_bytes=-1)
+    assert not (tmp_path / "b").exists()
+    (tmp_path / "keep").write_text("x")
+    with pytest.raises(execution.AlreadyExists):
+        execution.bundle_from_image(tmp_path, image)
+    with pytest.raises(execution.InvalidArgument, match="not a bundle made from an image"):
+        execution.bundle_remove(tmp_path)
+    assert (tmp_path / "keep").exists()
+
+
+def test_example_runs_an_image(images: str, tmp_path: Path) -> None:
+    example = REPO / "examples" / "python" / "image.py"
+    for args in ([os.path.join(images, "busybox:latest")],
+                 [os.path.join(images, "busybox.tar"), str(tmp_path / "cache")]):
+        done = subprocess.run([sys.executable, str(example), *args], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "hello from the second layer\nexited with status 0\n"
+
+
+@pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")
+def test_podman_save_archive(
+    rt: execution.Runtime, new_id: Callable[[], str], rootfs: str, tmp_path: Path
+) -> None:
+    tag = f"localhost/libexecution-test-{os.getpid()}:latest"
+    tarball = tmp_path / "rootfs.tar"
+    subprocess.run(["tar", "-cf", str(tarball), "-C", rootfs, "."], check=True)
+    subprocess.run(["podman", "import", "--change", 'CMD ["echo", "from podman"]',
+                    str(tarball), tag], check=True, capture_output=True)
+    try:
+        archive = tmp_path / "podman.tar"
+        subprocess.run(["podman", "save", "-o", str(archive), tag], check=True, capture_output=True)
+    finally:
+        subprocess.run(["podman", "rmi", tag], capture_output=True)
+    bundle = tmp_path / "bundle"
+    execution.bundle_from_image(bundle, archive)
+    try:
+        assert run_to_exit(rt, new_id(), str(bundle)) == (b"from podman\n", 0)
+    finally:
+        execution.bundle_remove(bundle)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_debian_image_runs_bash(
+    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path, cached: bool
+) -> None:
+    image = os.path.join(images, "debian")
+    if not os.path.isdir(image):
+        pytest.skip("no debian image: the host is no merged-/usr Debian")
+    bundle = tmp_path / "bundle"
+    execution.bundle_from_image(bundle, image, cache_dir=tmp_path / "cache" if cached else None)
+    try:
+        out, status = run_to_exit(rt, new_id(), str(bundle))
+    finally:
+        execution.bundle_remove(bundle)
+    assert status == 0
+    assert out.startswith(b"bash ") and out.endswith(b"\nthrough /lib\n")

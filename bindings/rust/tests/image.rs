@@ -1,0 +1,161 @@
+//! Bundles from OCI images: unpacked, cached, overridden, refused, removed.
+
+mod common;
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::{Fixture, TempDir};
+use execution::{bundle_from_image, bundle_remove, ErrorKind, ImageOptions, Io, Stdio};
+
+/// The test images: `EXEC_TEST_IMAGES` (`make images` writes build/images).
+fn images() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        std::env::var_os("EXEC_TEST_IMAGES")
+            .map(PathBuf::from)
+            .expect(
+                "EXEC_TEST_IMAGES must name the test images (`make images` builds build/images)",
+            )
+    })
+}
+
+/// Runs the bundle to its exit: its stdout and status.
+fn run(bundle: &Path) -> (String, i32) {
+    let fx = Fixture::new();
+    let c = fx
+        .runtime
+        .run(&fx.id(), bundle, Io::new().stdout(Stdio::Pipe))
+        .expect("run");
+    let mut out = String::new();
+    c.take_stdout().unwrap().read_to_string(&mut out).unwrap();
+    let status = c.wait(None).unwrap().status;
+    c.delete(false).unwrap();
+    (out, status)
+}
+
+fn mounted_under(dir: &Path) -> bool {
+    fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .contains(&format!(" {}", dir.display()))
+}
+
+#[test]
+fn layout_and_archive_run_their_own_command() {
+    for image in ["busybox:latest", "busybox.tar"] {
+        let tmp = TempDir::new();
+        let bundle = tmp.path().join("bundle");
+        bundle_from_image(&bundle, images().join(image), &ImageOptions::new()).unwrap();
+        assert!(!bundle.join("rootfs/etc/victim").exists());
+        assert_eq!(
+            run(&bundle),
+            ("hello from the second layer\n".to_owned(), 0)
+        );
+        bundle_remove(&bundle).unwrap();
+        assert!(!bundle.exists());
+    }
+}
+
+#[test]
+fn cached_bundles_share_layers_and_unmount() {
+    let tmp = TempDir::new();
+    let opts = ImageOptions::new()
+        .args([
+            "sh",
+            "-c",
+            "id -u; pwd; echo $GREETING $EXTRA; touch /tmp/mine; ls /tmp",
+        ])
+        .env("EXTRA", "extra")
+        .cache_dir(tmp.path().join("cache"));
+    let bundles = [tmp.path().join("b0"), tmp.path().join("b1")];
+    for b in &bundles {
+        bundle_from_image(b, images().join("busybox.tar"), &opts).unwrap();
+    }
+    for b in &bundles {
+        assert_eq!(run(b), ("65534\n/srv\nhello extra\nmine\n".to_owned(), 0));
+    }
+    assert_eq!(
+        fs::read_dir(tmp.path().join("cache/layers"))
+            .unwrap()
+            .count(),
+        2
+    );
+    assert!(mounted_under(tmp.path()));
+    for b in &bundles {
+        bundle_remove(b).unwrap();
+    }
+    assert!(!mounted_under(tmp.path()));
+}
+
+#[test]
+fn malicious_layers_are_refused() {
+    for kind in ["traversal", "absolute", "symlink", "symlink-layers", "hardlink", "size"] {
+        for cached in [false, true] {
+            let tmp = TempDir::new();
+            let bundle = tmp.path().join("bundle");
+            let mut opts = ImageOptions::new();
+            if cached {
+                opts = opts.cache_dir(tmp.path().join("cache"));
+            }
+            let err = bundle_from_image(&bundle, images().join(format!("evil-{kind}")), &opts)
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{kind}: {err}");
+            assert!(err.message().contains("entry"), "{kind}: {err}");
+            assert!(!bundle.exists(), "{kind}");
+            assert!(!images()
+                .parent()
+                .unwrap()
+                .join(format!("escaped-{kind}"))
+                .exists());
+        }
+    }
+}
+
+#[test]
+fn bad_arguments_leave_nothing() {
+    let tmp = TempDir::new();
+    let image = images().join("busybox");
+    let b = tmp.path().join("b");
+    let err = bundle_from_image(
+        &b,
+        format!("{}:nope", image.display()),
+        &ImageOptions::new(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    let err = bundle_from_image(&b, &image, &ImageOptions::new().env("A\0", "1")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    let err = bundle_from_image(&b, &image, &ImageOptions::new().max_bytes(u64::MAX)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(!b.exists());
+    fs::write(tmp.path().join("keep"), "x").unwrap();
+    let err = bundle_from_image(tmp.path(), &image, &ImageOptions::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+    let err = bundle_remove(tmp.path()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(tmp.path().join("keep").exists());
+}
+
+#[test]
+fn example_runs_an_image() {
+    let cache = TempDir::new();
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", "image", "--"])
+        .arg(images().join("busybox.tar"))
+        .arg(cache.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run cargo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "hello from the second layer\nexited with status 0\n"
+    );
+}

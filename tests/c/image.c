@@ -1,0 +1,184 @@
+/*
+ * image.c - bundles made from OCI images on disk, and removed.
+ *
+ * The images come from scripts/make-image.py, in $EXEC_TEST_IMAGES (make
+ * images).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "harness.h"
+
+/* The dir holding the test images: $EXEC_TEST_IMAGES. */
+static const char *images(void)
+{
+	const char *dir = getenv("EXEC_TEST_IMAGES");
+
+	if (!dir || dir[0] != '/') {
+		t_fail(__FILE__, __LINE__, "set EXEC_TEST_IMAGES to the absolute path of the "
+		       "test images (make images: build/images)");
+		return NULL;
+	}
+	return dir;
+}
+
+/* Write s to the new file path; 0 or -1. */
+static int write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(s, f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Whether anything is mounted at or under dir. */
+static int mounted_under(const char *dir)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[8192];
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, fx_str(" %s", dir)) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* Run the bundle to its exit; its stdout in out, its status returned. */
+static int run_bundle(const char *bundle, char *out, size_t cap)
+{
+	exec_runtime *rt = fx_runtime(NULL, NULL);
+	exec_io io = EXEC_IO_INIT;
+	exec_container *c = NULL;
+	exec_exit ex = { -1, -1, 0, 0 };
+	int fd = -1;
+
+	REQUIRE_R(rt, -1);
+	io.stdout_fd = EXEC_IO_PIPE;
+	CHECK_RC_R(exec_container_run(rt, fx_id(), bundle, &io, &c), EXEC_OK, -1);
+	CHECK_RC_R(exec_container_stdio(c, EXEC_STDOUT, &fd), EXEC_OK, -1);
+	fx_read_all(fd, out, cap, 10000);
+	close(fd);
+	CHECK_RC_R(exec_container_wait(c, 10000, &ex), EXEC_OK, -1);
+	CHECK_RC_R(exec_container_delete(c, 0), EXEC_OK, -1);
+	exec_container_free(c);
+	return ex.status;
+}
+
+/* An OCI layout by tag, unpacked into the bundle: the image's own command. */
+static void layout(void)
+{
+	const char *dir = images(), *bundle = fx_str("%s/b", fx_tempdir());
+	char out[256];
+
+	REQUIRE(dir);
+	CHECK_OK(exec_bundle_from_image(bundle, fx_str("%s/busybox:latest", dir), NULL));
+	CHECK(fx_exists(fx_str("%s/rootfs/etc/old-dir/c", bundle)));
+	CHECK(!fx_exists(fx_str("%s/rootfs/etc/victim", bundle)));
+	CHECK_INT(run_bundle(bundle, out, sizeof(out)), ==, 0);
+	CHECK_STR(out, "hello from the second layer\n");
+	CHECK_OK(exec_bundle_remove(bundle));
+	CHECK(!fx_exists(bundle));
+}
+
+/* A docker archive through the cache: overrides apply, two bundles share
+ * the layers, and removing them leaves no mount. */
+static void cached(void)
+{
+	const char *dir = images(), *tmp = fx_tempdir();
+	const char *argv[] = { "sh", "-c", "id -u; pwd; echo $GREETING $EXTRA; touch /tmp/mine; ls /tmp", NULL };
+	const char *env[] = { "EXTRA=extra", NULL };
+	exec_image_options opts;
+	char out[256];
+	int i;
+
+	REQUIRE(dir && tmp);
+	CHECK_OK(exec_image_options_init(&opts, EXEC_IMAGE_OPTIONS_VERSION));
+	opts.argv = argv;
+	opts.env = env;
+	opts.cache_dir = fx_str("%s/cache", tmp);
+	for (i = 0; i < 2; i++) {
+		const char *bundle = fx_str("%s/b%d", tmp, i);
+
+		CHECK_OK(exec_bundle_from_image(bundle, fx_str("%s/busybox.tar", dir), &opts));
+		CHECK_INT(run_bundle(bundle, out, sizeof(out)), ==, 0);
+		CHECK_STR(out, "65534\n/srv\nhello extra\nmine\n");
+	}
+	CHECK_INT(fx_count_dir(fx_str("%s/cache/layers", tmp)), ==, 2);
+	CHECK(mounted_under(tmp));
+	for (i = 0; i < 2; i++)
+		CHECK_OK(exec_bundle_remove(fx_str("%s/b%d", tmp, i)));
+	CHECK(!mounted_under(tmp));
+	CHECK_INT(fx_count_dir(fx_str("%s/cache/layers", tmp)), ==, 2);
+}
+
+/* Every malicious layer is refused, leaving nothing inside or outside. */
+static void malicious(void)
+{
+	static const char *const kinds[] = { "traversal", "absolute", "symlink", "symlink-layers", "hardlink", "size", NULL };
+	const char *dir = images(), *tmp = fx_tempdir();
+	exec_image_options opts = EXEC_IMAGE_OPTIONS_INIT;
+	int i, cached;
+
+	REQUIRE(dir && tmp);
+	for (i = 0; kinds[i]; i++) {
+		for (cached = 0; cached < 2; cached++) {
+			const char *bundle = fx_str("%s/%s-%d", tmp, kinds[i], cached);
+
+			opts.cache_dir = cached ? fx_str("%s/cache", tmp) : NULL;
+			CHECK_RC(exec_bundle_from_image(bundle, fx_str("%s/evil-%s", dir, kinds[i]), &opts),
+			         EXEC_EINVAL);
+			CHECK(strstr(exec_last_error(), "entry") != NULL);
+			CHECK(!fx_exists(bundle));
+			CHECK(!fx_exists(fx_str("%s/../escaped-%s", dir, kinds[i])));
+		}
+	}
+	/* Only symlink-layers' valid bottom layer is kept; nothing half-made. */
+	CHECK_INT(fx_count_dir(fx_str("%s/cache/layers", tmp)), ==, 1);
+	CHECK_INT(fx_count_dir(fx_str("%s/cache/tmp", tmp)), ==, 0);
+}
+
+/* Bad arguments: a clear error, nothing made, nothing removed. */
+static void bad_args(void)
+{
+	const char *dir = images(), *tmp = fx_tempdir();
+	exec_image_options opts = EXEC_IMAGE_OPTIONS_INIT;
+	const char *image;
+
+	REQUIRE(dir && tmp);
+	image = fx_str("%s/busybox", dir);
+	CHECK_RC(exec_bundle_from_image(NULL, image, NULL), EXEC_EINVAL);
+	CHECK_RC(exec_bundle_from_image(fx_str("%s/b", tmp), NULL, NULL), EXEC_EINVAL);
+	CHECK_RC(exec_bundle_from_image(fx_str("%s/b", tmp), fx_str("%s/none", dir), NULL), EXEC_EINVAL);
+	CHECK_RC(exec_bundle_from_image(fx_str("%s/b", tmp), fx_str("%s:nope", image), NULL), EXEC_EINVAL);
+	CHECK_CONTAINS(exec_last_error(), "nope");
+	opts.version = 99;
+	CHECK_RC(exec_bundle_from_image(fx_str("%s/b", tmp), image, &opts), EXEC_EINVAL);
+	opts.version = EXEC_IMAGE_OPTIONS_VERSION;
+	opts.max_bytes = -1;
+	CHECK_RC(exec_bundle_from_image(fx_str("%s/b", tmp), image, &opts), EXEC_EINVAL);
+	CHECK(!fx_exists(fx_str("%s/b", tmp)));
+	/* A non-empty dir is not a bundle to fill, nor one to remove. */
+	CHECK(write_file(fx_str("%s/keep", tmp), "x") == 0);
+	CHECK_RC(exec_bundle_from_image(tmp, image, NULL), EXEC_EEXIST);
+	CHECK_RC(exec_bundle_remove(tmp), EXEC_EINVAL);
+	CHECK(fx_exists(fx_str("%s/keep", tmp)));
+	CHECK_RC(exec_bundle_remove(NULL), EXEC_EINVAL);
+	CHECK_RC(exec_image_options_init(NULL, EXEC_IMAGE_OPTIONS_VERSION), EXEC_EINVAL);
+	CHECK_RC(exec_image_options_init(&opts, 0), EXEC_EINVAL);
+}
+
+const test_case image_tests[] = {
+	{ "image.layout", layout },
+	{ "image.cached", cached },
+	{ "image.malicious", malicious },
+	{ "image.bad_args", bad_args },
+	{ NULL, NULL },
+};
