@@ -20,7 +20,7 @@ BENCH_PLOT   := docs/bench.png
 BENCH_C_SOURCES := $(wildcard bench/c/*.c)
 
 # `make bench`: about 3-6 minutes on 2 cores.
-BENCH_COUNTS := --rounds 120 --throughput 32 3 --calls 1000000 15 --fleet 100 --exec 30
+BENCH_COUNTS := --rounds 120 --throughput 32 3 --calls 1000000 15 --fleet 200 --exec 30
 # `make bench-smoke`: the same drivers with tiny counts, seconds each.
 BENCH_SMOKE_COUNTS := --rounds 2 --throughput 2 1 --calls 1000 2 --fleet 3 --exec 2
 

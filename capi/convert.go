@@ -113,6 +113,12 @@ func ioOf(io *C.exec_io) (runtime.IO, error) {
 		return runtime.IO{}, invalidf("io->version %d is unknown (this library knows up to %d)",
 			uint(io.version), C.EXEC_IO_VERSION)
 	}
+	if io.terminal != 0 {
+		// The three fds are ignored: the process gets a pty.
+		r := runtime.NullIO()
+		r.Terminal = true
+		return r, nil
+	}
 	var r runtime.IO
 	var err error
 	if r.Stdin, err = streamOf(io.stdin_fd, "io->stdin_fd"); err != nil {
@@ -124,7 +130,6 @@ func ioOf(io *C.exec_io) (runtime.IO, error) {
 	if r.Stderr, err = streamOf(io.stderr_fd, "io->stderr_fd"); err != nil {
 		return runtime.IO{}, err
 	}
-	r.Terminal = io.terminal != 0
 	return r, nil
 }
 

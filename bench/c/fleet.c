@@ -4,29 +4,88 @@
  * spawn, and the resident memory of the process holding them. Run in a
  * process of its own, so that its memory is the library's and nothing else.
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bench.h"
 
-/* VmRSS of this process in MiB. */
-static double rss_mib(void)
+/* VmRSS of process `pid` ("self" for 0) in MiB. */
+static double rss_mib_of(int pid)
 {
-	char line[256];
+	char line[256], path[64];
 	double kib = -1;
-	FILE *f = fopen("/proc/self/status", "re");
+	FILE *f;
 
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "re");
 	if (!f)
-		die("open /proc/self/status failed");
+		die("open %s failed", path);
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "VmRSS:", 6) == 0)
 			kib = strtod(line + 6, NULL);
 	}
 	fclose(f);
 	if (kib < 0)
-		die("no VmRSS in /proc/self/status");
+		die("no VmRSS in %s", path);
 	return kib / 1024.0;
+}
+
+static double rss_mib(void)
+{
+	return rss_mib_of(0);
+}
+
+/* The pid of the monitor serving root: its comm and its argv[1]. */
+static int monitor_of(const char *root)
+{
+	char path[64], buf[PATH_MAX + 64];
+	int pid, found = -1;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	if (!d)
+		die("open /proc failed");
+	while (found < 0 && (e = readdir(d)) != NULL) {
+		FILE *f;
+		size_t n;
+
+		if ((pid = atoi(e->d_name)) <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (!(f = fopen(path, "re")))
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if (strcmp(buf, "exec-monitor\n") != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+		if (!(f = fopen(path, "re")))
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if (n > strlen(buf) + 1 && strcmp(buf + strlen(buf) + 1, root) == 0)
+			found = pid;
+	}
+	closedir(d);
+	if (found < 0)
+		die("no monitor serves %s", root);
+	return found;
+}
+
+/* Five readings of the monitor's RSS. */
+static void monitor_rss_samples(samples *s, int pid)
+{
+	for (int i = 0; i < 5; i++) {
+		samples_add(s, rss_mib_of(pid));
+		usleep(20000);
+	}
 }
 
 /* Five readings 20 ms apart: RSS moves as the Go runtime scavenges. */
@@ -79,6 +138,8 @@ void group_fleet(void)
 	char (*ids)[64] = calloc((size_t)n, sizeof(*ids));
 	char root[PATH_MAX], runtime_root[PATH_MAX], out[65536], label[64];
 	samples rss0 = { 0 }, rss_small = { 0 }, rss_n = { 0 }, per = { 0 };
+	samples mon1 = { 0 }, mon_n = { 0 };
+	int monitor;
 	samples state = { 0 }, list = { 0 }, pid = { 0 }, cli_state = { 0 }, cli_list = { 0 };
 	exec_runtime *rt;
 	exec_container *warm = NULL;
@@ -99,11 +160,15 @@ void group_fleet(void)
 	exec_container_free(warm);
 
 	fprintf(stderr, "bench: fleet: %d running containers\n", n);
+	monitor = monitor_of(root);
 	rss_samples(&rss0);
-	run_sleepers(rt, cs, ids, 0, small);
+	run_sleepers(rt, cs, ids, 0, 1);
+	monitor_rss_samples(&mon1, monitor);
+	run_sleepers(rt, cs, ids, 1, small);
 	rss_samples(&rss_small);
 	run_sleepers(rt, cs, ids, small, n);
 	rss_samples(&rss_n);
+	monitor_rss_samples(&mon_n, monitor);
 
 	for (k = 0; k < state_calls && !bench_stopping; k++) {
 		exec_state st;
@@ -173,6 +238,10 @@ void group_fleet(void)
 	samples_add(&per, (median_of(&rss_n) - median_of(&rss0)) / n);
 	pathf(label, sizeof(label), "(RSS with %d - RSS with 0) / %d", n, n);
 	emit_row("memory", "library RSS per running container", "MiB", &per, NULL, label);
+	emit_row("memory", "monitor RSS, 1 container", "MiB", &mon1, NULL,
+	         "one monitor per root, for every container of the root");
+	pathf(label, sizeof(label), "monitor RSS, %d containers", n);
+	emit_row("memory", label, "MiB", &mon_n, "monitor RSS, 1 container", NULL);
 	emit_quoted("memory", "containerd-shim per running container", "MiB", 13, NULL,
 	            "quoted, not measured here");
 	emit_quoted("memory", "conmon per running container", "MiB", 2, NULL,
@@ -181,6 +250,8 @@ void group_fleet(void)
 	samples_free(&rss0);
 	samples_free(&rss_small);
 	samples_free(&rss_n);
+	samples_free(&mon1);
+	samples_free(&mon_n);
 	samples_free(&per);
 	samples_free(&state);
 	samples_free(&list);

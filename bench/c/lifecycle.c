@@ -3,6 +3,7 @@
  * tool, interleaved round by round so that the machine's drift and noise
  * spread over all variants alike.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,63 @@ static double cpu_ms(int who)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
+#define MAX_MONITORS 64
+
+/* CPU time of every libexecution monitor: its own and its reaped
+ * children's (the runtime calls and containers it spawned), by pid. */
+typedef struct {
+	int n;
+	int pid[MAX_MONITORS];
+	double ms[MAX_MONITORS];
+} monitor_cpu;
+
+static void monitors_cpu(monitor_cpu *m)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	double tick = (double)sysconf(_SC_CLK_TCK);
+
+	m->n = 0;
+	while (d && m->n < MAX_MONITORS && (e = readdir(d)) != NULL) {
+		char path[64], buf[1024], *p;
+		unsigned long long ut, st, cut, cst;
+		int pid = atoi(e->d_name);
+		FILE *f;
+		size_t n;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (!(f = fopen(path, "re")))
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if (!strstr(buf, "(exec-monitor)") || !(p = strrchr(buf, ')')))
+			continue;
+		/* Fields 14-17 (utime stime cutime cstime) follow field 3 (state). */
+		if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+		           &ut, &st, &cut, &cst) != 4)
+			continue;
+		m->pid[m->n] = pid;
+		m->ms[m->n++] = (double)(ut + st + cut + cst) * 1e3 / tick;
+	}
+	if (d)
+		closedir(d);
+}
+
+/* CPU ms the monitors alive at both readings spent between them. */
+static double monitors_cpu_delta(const monitor_cpu *a, const monitor_cpu *b)
+{
+	double sum = 0;
+
+	for (int i = 0; i < b->n; i++)
+		for (int j = 0; j < a->n; j++)
+			if (a->pid[j] == b->pid[i])
+				sum += b->ms[i] - a->ms[j];
+	return sum;
+}
+
 static variant *find(const char *name)
 {
 	int i;
@@ -331,21 +389,30 @@ static void measure(const char *group, const char *step_group, const char *cpu_g
 		for (i = 0; i < nvariants && !bench_stopping; i++) {
 			variant *v = &variants[(i + (round < 0 ? 0 : round)) % nvariants];
 			char id[64];
-			double total = 0, ms[NSTEPS] = { -1, -1, -1, -1 };
-			double self0 = cpu_ms(RUSAGE_SELF), children0 = cpu_ms(RUSAGE_CHILDREN);
+			double total = 0, ms[NSTEPS] = { -1, -1, -1, -1 }, self, children;
+			monitor_cpu mon0, mon1;
+			double self0, children0;
 
+			monitors_cpu(&mon0);
+			self0 = cpu_ms(RUSAGE_SELF);
+			children0 = cpu_ms(RUSAGE_CHILDREN);
 			new_id(id, sizeof(id));
 			v->cycle(v, id, &total, ms);
+			self = cpu_ms(RUSAGE_SELF) - self0;
+			children = cpu_ms(RUSAGE_CHILDREN) - children0;
+			monitors_cpu(&mon1);
 			if (round < 0)
 				continue;
 			samples_add(&v->total, total);
+			/* The runtime runs under the library's monitor, not the host. */
+			children += monitors_cpu_delta(&mon0, &mon1);
 			if (v->w && v->w->nextra == 2) {
 				/* A worker measures its own process. */
 				samples_add(&v->cpu_self, v->w->extra[0]);
-				samples_add(&v->cpu_children, v->w->extra[1]);
+				samples_add(&v->cpu_children, v->w->extra[1] + children);
 			} else if (!v->w) {
-				samples_add(&v->cpu_self, cpu_ms(RUSAGE_SELF) - self0);
-				samples_add(&v->cpu_children, cpu_ms(RUSAGE_CHILDREN) - children0);
+				samples_add(&v->cpu_self, self);
+				samples_add(&v->cpu_children, children);
 			}
 			for (s = 0; s < NSTEPS; s++) {
 				if (ms[s] >= 0)

@@ -130,6 +130,7 @@ extern const test_case thread_tests[];
 extern const test_case fork_tests[];
 extern const test_case leak_tests[];
 extern const test_case stress_tests[];
+extern const test_case promise_tests[];
 extern const test_case image_tests[];
 
 /** Entry points of the re-executed test binary (load tests); see child.c. */
