@@ -32,6 +32,7 @@ func adopt(ctx context.Context, timeout time.Duration, l *launched, dir, recordN
 	if err := prepareExitRecord(dir, pidFile); err != nil {
 		return err
 	}
+	noteCgroup(dir, pid, recordName == containerRecordName)
 	if l.watch, err = watchProcess(pid, exitRecorder(dir)); err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ import (
 // signals, so they never reach a process that reused the pid.
 type exitWatch struct {
 	pid    int
-	record func(Exit) // persists the exit; nil records nothing
+	record func(Exit) Exit // persists the exit, returning it as recorded; nil records nothing
 
 	mu       sync.Mutex
 	pidfd    *os.File // nil once the process is gone
@@ -40,7 +40,7 @@ var watches = struct {
 // watchProcess starts following pid, whose identity has been checked by the
 // caller (it is the runtime's fresh child, or its start time matched). An
 // existing live watch on pid is shared.
-func watchProcess(pid int, record func(Exit)) (*exitWatch, error) {
+func watchProcess(pid int, record func(Exit) Exit) (*exitWatch, error) {
 	watches.Lock()
 	defer watches.Unlock()
 	if w, ok := watches.m[pid]; ok {
@@ -161,7 +161,7 @@ func (w *exitWatch) finish(exit Exit, err error) {
 
 func (w *exitWatch) settle(exit Exit, err error) {
 	if err == nil && w.record != nil {
-		w.record(exit)
+		exit = w.record(exit)
 	}
 	w.mu.Lock()
 	w.exit, w.err = exit, err

@@ -96,24 +96,27 @@ func prepareExitRecord(dir, pidFile string) error {
 }
 
 // exitRecorder persists an exit into dir's prepared (empty) record, if dir
-// still exists. A reader sees an empty record, or a whole one: the JSON is
-// written with one write, and a torn one does not parse.
-func exitRecorder(dir string) func(Exit) {
+// still exists, with what the cgroup tells of an OOM kill (see oomRecorded).
+// A reader sees an empty record, or a whole one: the JSON is written with one
+// write, and a torn one does not parse.
+func exitRecorder(dir string) func(Exit) Exit {
 	path := filepath.Join(dir, exitRecordName)
-	return func(e Exit) {
+	return func(e Exit) Exit {
+		e = oomRecorded(dir, e)
 		data, err := json.Marshal(e)
 		if err != nil {
-			return
+			return e
 		}
 		f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_CLOEXEC, 0)
 		if err != nil {
 			if _, serr := os.Stat(dir); serr == nil {
 				writeJSON(path, e)
 			}
-			return
+			return e
 		}
 		f.Write(data)
 		f.Close()
+		return e
 	}
 }
 
