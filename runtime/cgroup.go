@@ -65,7 +65,7 @@ func openCgroup(membership string) (*cgroup, error) {
 		return &cgroup{v2: m}, nil
 	}
 	path := v1Path(paths)
-	cg, err := cgroup1.Load(path)
+	cg, err := cgroup1.Load(path, cgroup1.WithHierarchy(v1Controllers))
 	if errors.Is(err, cgroup1.ErrCgroupDeleted) {
 		return nil, errCgroupGone
 	}
@@ -73,6 +73,15 @@ func openCgroup(membership string) (*cgroup, error) {
 		return nil, err
 	}
 	return &cgroup{v1: cg, v1Path: path}, nil
+}
+
+// v1Controllers are the v1 controllers this package reads: those of the
+// stats, and pids also for ps.
+func v1Controllers() ([]cgroup1.Subsystem, error) {
+	return []cgroup1.Subsystem{
+		cgroup1.NewCpu(cgroupMount), cgroup1.NewCpuacct(cgroupMount), cgroup1.NewMemory(cgroupMount),
+		cgroup1.NewPids(cgroupMount), cgroup1.NewBlkio(cgroupMount),
+	}, nil
 }
 
 // v1Path resolves each v1 controller to its path in the membership.

@@ -41,7 +41,7 @@ static void null_pointers(void)
 	exec_container *c = NULL, *c2 = NULL;
 	exec_process *p = NULL, *p2 = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	char **ids = NULL;
 	size_t n;
 	int fd = -1, pid;
@@ -265,7 +265,7 @@ static void duplicate_id(void)
 	exec_io io = EXEC_IO_INIT;
 	exec_container *c = NULL, *c2 = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int in = -1, out = -1, pid = -1, pid2 = -1;
 	char buf[256];
 

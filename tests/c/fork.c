@@ -34,7 +34,7 @@ static void host_children_keep_status(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("sleep 0.2; exit 1", 0);
 	exec_container *c[3] = { NULL, NULL, NULL };
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	pid_t child, grandchild = -1;
 	int p[2], status = 0;
 
@@ -103,7 +103,7 @@ static void forked_child_fails_fast(void)
 		char **ids = NULL;
 		size_t n;
 		int r[FORKED_CALLS], pid;
-		exec_exit ex;
+		exec_exit ex = EXEC_EXIT_INIT;
 
 		r[0] = exec_container_list(rt, &ids, &n);
 		r[1] = exec_container_pid(c, &pid);
@@ -157,7 +157,7 @@ static void stolen_exit(void)
 	REQUIRE(rt && bundle);
 	for (; rounds < 30 && !stolen; rounds++) {
 		exec_container *c = NULL;
-		exec_exit ex = { -100, -100, -100, -100 };
+		exec_exit ex = { EXEC_EXIT_VERSION, -100, -100, -100, -100, -100 };
 		long long t0;
 		int pid = -1, status, rc;
 

@@ -33,7 +33,7 @@ static int container_closed(exec_container *c)
 {
 	exec_process *p = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int pid, fd;
 
 	CHECK_RC_R(exec_container_start(c), EXEC_ECLOSED, -1);
@@ -58,7 +58,7 @@ static int container_closed(exec_container *c)
 /* Every process call on `p` is ECLOSED; freeing it is a no-op. */
 static int process_closed(exec_process *p)
 {
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int pid, fd;
 
 	CHECK_R(exec_process_id(p) == NULL, -1);
@@ -84,7 +84,7 @@ static void freed(void)
 	exec_container *c = NULL, *c2 = NULL;
 	exec_process *p = NULL, *p2 = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int pid = -1, ppid = -1;
 
 	REQUIRE(rt && bundle && id);

@@ -129,6 +129,7 @@ extern const test_case failing_runtime_tests[];
 extern const test_case thread_tests[];
 extern const test_case fork_tests[];
 extern const test_case leak_tests[];
+extern const test_case observe_tests[];
 
 /** Entry points of the re-executed test binary (load tests); see child.c. */
 int child_main(int argc, char **argv);
