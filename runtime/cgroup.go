@@ -76,10 +76,12 @@ func openCgroup(membership string) (*cgroup, error) {
 }
 
 // v1Controllers are the v1 controllers this package reads: those of the
-// stats, and pids also for ps.
+// stats, and pids also for ps. Kernel memory is not read (each memory file
+// costs an open), and a host without swap accounting has no memsw files.
 func v1Controllers() ([]cgroup1.Subsystem, error) {
+	memory := cgroup1.NewMemory(cgroupMount, cgroup1.IgnoreModules("kmem", "kmem.tcp"), cgroup1.OptionalSwap())
 	return []cgroup1.Subsystem{
-		cgroup1.NewCpu(cgroupMount), cgroup1.NewCpuacct(cgroupMount), cgroup1.NewMemory(cgroupMount),
+		cgroup1.NewCpu(cgroupMount), cgroup1.NewCpuacct(cgroupMount), memory,
 		cgroup1.NewPids(cgroupMount), cgroup1.NewBlkio(cgroupMount),
 	}, nil
 }
