@@ -115,16 +115,13 @@ func liveMembership(pid int, startTime uint64) (string, bool) {
 	return string(data), true
 }
 
-// inRootCgroup tells whether a membership is the root cgroup's, where an
-// exiting process shows up before it is a zombie; a container never lives
-// there.
+// inRootCgroup tells whether a membership has a root cgroup, where an
+// exiting process shows up in v1 hierarchies before it is a zombie (its v2
+// cgroup stays); a container never lives there.
 func inRootCgroup(membership string) bool {
 	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(membership))
-	if err != nil {
+	if err != nil || unified == "/" {
 		return true
-	}
-	if unified != "" {
-		return unified == "/"
 	}
 	for _, p := range paths {
 		if p == "/" {
