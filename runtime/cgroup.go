@@ -1,12 +1,14 @@
 package runtime
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/containerd/cgroups/v3"
 	"github.com/containerd/cgroups/v3/cgroup1"
@@ -32,9 +34,8 @@ type cgroupNote struct {
 
 // cgroup is one container's cgroup, on a v1 (or hybrid) or a v2 host.
 type cgroup struct {
-	v1     cgroup1.Cgroup
-	v1Path cgroup1.Path
-	v2     *cgroup2.Manager
+	v1 cgroup1.Cgroup
+	v2 *cgroup2.Manager
 }
 
 // cgroupMount is where the host mounts its cgroup hierarchies.
@@ -64,15 +65,14 @@ func openCgroup(membership string) (*cgroup, error) {
 		}
 		return &cgroup{v2: m}, nil
 	}
-	path := v1Path(paths)
-	cg, err := cgroup1.Load(path, cgroup1.WithHierarchy(v1Controllers))
+	cg, err := cgroup1.Load(v1Path(paths), cgroup1.WithHierarchy(v1Controllers))
 	if errors.Is(err, cgroup1.ErrCgroupDeleted) {
 		return nil, errCgroupGone
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &cgroup{v1: cg, v1Path: path}, nil
+	return &cgroup{v1: cg}, nil
 }
 
 // v1Controllers are the v1 controllers this package reads: those of the
@@ -141,10 +141,27 @@ func noteCgroup(dir string, pid int, init bool) {
 	}
 	note := cgroupNote{Membership: membership, Init: init}
 	// A container's cgroup is made with its init: every kill counts.
-	if cg, err := openCgroup(membership); err == nil && !init {
-		note.OOMKills, _ = cg.oomKills()
+	if !init {
+		note.OOMKills, _ = oomKillsOf(membership)
 	}
-	writeJSON(filepath.Join(dir, cgroupNoteName), note)
+	if data, err := json.Marshal(note); err == nil {
+		// No rename: a reader finding a torn note finds none, and falls back.
+		os.WriteFile(filepath.Join(dir, cgroupNoteName), data, 0o600)
+	}
+	notes.Store(dir, note)
+}
+
+// notes keeps the cgroup note of each process this process started until
+// its exit is recorded, so that recording it reads no note file.
+var notes sync.Map
+
+// takeCgroupNote returns dir's cgroup note for recording its exit: the one
+// kept in memory (forgotten then), else the file's.
+func takeCgroupNote(dir string) (cgroupNote, bool) {
+	if note, ok := notes.LoadAndDelete(dir); ok {
+		return note.(cgroupNote), true
+	}
+	return readCgroupNote(dir)
 }
 
 // readCgroupNote reads dir's cgroup note.

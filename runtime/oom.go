@@ -1,45 +1,64 @@
 package runtime
 
 import (
-	"github.com/containerd/cgroups/v3/cgroup1"
-	v1 "github.com/containerd/cgroups/v3/cgroup1/stats"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/cgroups/v3"
 	"github.com/containerd/cgroups/v3/cgroup2"
 	"golang.org/x/sys/unix"
 )
 
-// oomKills is how many processes of the cgroup the kernel's OOM killer has
-// killed: oom_kill of memory.oom_control on v1, of memory.events on v2.
-func (cg *cgroup) oomKills() (uint64, error) {
-	if cg.v2 != nil {
-		m, err := cg.v2.StatFiltered(cgroup2.StatMemoryEvents)
-		if err != nil || m.MemoryEvents == nil {
-			return 0, err
-		}
-		return m.MemoryEvents.OomKill, nil
-	}
-	var m v1.Metrics
-	if err := cg.v1Stat(cgroup1.Memory, &m); err != nil || m.MemoryOomControl == nil {
+// oomKillsOf is how many processes of the cgroup a membership names the
+// kernel's OOM killer has killed: oom_kill of memory.events on v2, of
+// memory.oom_control on v1. It reads that one file only (a whole v1 memory
+// stat opens ten), as it runs on every exit before the waiters wake.
+func oomKillsOf(membership string) (uint64, error) {
+	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(membership))
+	if err != nil {
 		return 0, err
 	}
-	return m.MemoryOomControl.OomKill, nil
+	if cgroups.Mode() == cgroups.Unified {
+		m, err := cgroup2.Load(unified)
+		if err != nil {
+			return 0, err
+		}
+		st, err := m.StatFiltered(cgroup2.StatMemoryEvents)
+		if err != nil || st.MemoryEvents == nil {
+			return 0, err
+		}
+		return st.MemoryEvents.OomKill, nil
+	}
+	path, ok := paths["memory"]
+	if !ok {
+		return 0, errCgroupGone
+	}
+	return readOOMControl(filepath.Join(cgroupMount, "memory", path, "memory.oom_control"))
 }
 
-// v1Stat reads the statistics of one v1 controller into m.
-func (cg *cgroup) v1Stat(name cgroup1.Name, m *v1.Metrics) error {
-	for _, s := range cg.v1.Subsystems() {
-		st, ok := s.(interface {
-			Stat(path string, m *v1.Metrics) error
-		})
-		if s.Name() != name || !ok {
-			continue
-		}
-		path, err := cg.v1Path(name)
-		if err != nil {
-			return err
-		}
-		return st.Stat(path, m)
+// readOOMControl reads the oom_kill line of a v1 memory.oom_control file,
+// with plain system calls: an os.File would first try the file on the
+// poller.
+func readOOMControl(path string) (uint64, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	return cgroup1.ErrControllerNotActive
+	defer unix.Close(fd)
+	var buf [256]byte
+	n, err := unix.Read(fd, buf[:])
+	if err != nil {
+		return 0, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	for _, line := range strings.Split(string(buf[:max(n, 0)]), "\n") {
+		if value, ok := strings.CutPrefix(line, "oom_kill "); ok {
+			return strconv.ParseUint(strings.TrimSpace(value), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("%s has no oom_kill line", path)
 }
 
 // oomRecorded amends the exit of dir's process with whether the OOM killer
@@ -48,15 +67,11 @@ func (cg *cgroup) v1Stat(name cgroup1.Name, m *v1.Metrics) error {
 // SIGKILL. It reads the cgroup as the exit is observed, before any delete
 // removes it.
 func oomRecorded(dir string, e Exit) Exit {
-	note, ok := readCgroupNote(dir)
+	note, ok := takeCgroupNote(dir)
 	if !ok || (!note.Init && e.Signal != int(unix.SIGKILL)) {
 		return e
 	}
-	cg, err := openCgroup(note.Membership)
-	if err != nil {
-		return e
-	}
-	if n, err := cg.oomKills(); err == nil && n > note.OOMKills {
+	if n, err := oomKillsOf(note.Membership); err == nil && n > note.OOMKills {
 		e.OOMKilled = true
 	}
 	return e
