@@ -77,7 +77,7 @@ static void host_children_keep_status(void)
 	CHECK_INT(WEXITSTATUS(status), ==, 43);
 }
 
-#define FORKED_CALLS 8
+#define FORKED_CALLS 11
 
 /* In a child forked after the library started, every call fails at once. */
 static void forked_child_fails_fast(void)
@@ -104,6 +104,8 @@ static void forked_child_fails_fast(void)
 		size_t n;
 		int r[FORKED_CALLS], pid;
 		exec_exit ex = EXEC_EXIT_INIT;
+		exec_stats stats = EXEC_STATS_INIT;
+		int *pids;
 
 		r[0] = exec_container_list(rt, &ids, &n);
 		r[1] = exec_container_pid(c, &pid);
@@ -113,6 +115,9 @@ static void forked_child_fails_fast(void)
 		r[5] = exec_runtime_new(&opts, &rt2);
 		r[6] = exec_container_run(rt, "forked", bundle, NULL, &c2);
 		r[7] = exec_container_delete(c, 1);
+		r[8] = exec_container_stats(c, &stats);
+		r[9] = exec_container_ps(c, &pids, &n);
+		r[10] = exec_container_update(c, "{}");
 		exec_container_free(c);
 		exec_runtime_free(rt);
 		if (write(p[1], r, sizeof(r)) != sizeof(r))

@@ -34,7 +34,9 @@ static int container_closed(exec_container *c)
 	exec_process *p = NULL;
 	exec_state st;
 	exec_exit ex = EXEC_EXIT_INIT;
-	int pid, fd;
+	exec_stats stats = EXEC_STATS_INIT;
+	int pid, fd, *pids = NULL;
+	size_t n;
 
 	CHECK_RC_R(exec_container_start(c), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_state(c, &st), EXEC_ECLOSED, -1);
@@ -47,10 +49,13 @@ static int container_closed(exec_container *c)
 	CHECK_RC_R(exec_container_wait(c, -1, &ex), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_stdio(c, EXEC_STDOUT, &fd), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_resize(c, 24, 80), EXEC_ECLOSED, -1);
+	CHECK_RC_R(exec_container_stats(c, &stats), EXEC_ECLOSED, -1);
+	CHECK_RC_R(exec_container_ps(c, &pids, &n), EXEC_ECLOSED, -1);
+	CHECK_RC_R(exec_container_update(c, "{}"), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_exec(c, "p", JSON, NULL, &p), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_process_load(c, "p", &p), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_delete(c, 1), EXEC_ECLOSED, -1);
-	CHECK_R(p == NULL, -1);
+	CHECK_R(p == NULL && pids == NULL, -1);
 	exec_container_free(c);
 	return 0;
 }

@@ -320,6 +320,29 @@ static void plain_kill(void)
 	exec_container_free(c);
 }
 
+/* Many stats, ps and update calls leave no fd behind. */
+static void no_fd_leak(void)
+{
+	const char *argv[] = { "sleep", "30", NULL };
+	exec_stats s = EXEC_STATS_INIT;
+	exec_container *c;
+	int *pids, i, fds;
+	size_t count;
+
+	REQUIRE((c = run_limited(argv, NULL, NULL)) != NULL);
+	CHECK_OK(exec_container_stats(c, &s));
+	fds = fx_count_fds();
+	for (i = 0; i < 200; i++) {
+		CHECK_OK(exec_container_stats(c, &s));
+		CHECK_OK(exec_container_ps(c, &pids, &count));
+		exec_free(pids);
+	}
+	CHECK_OK(exec_container_update(c, "{\"pids\":{\"limit\":64}}"));
+	CHECK_INT(fx_count_fds(), ==, fds);
+	CHECK_OK(exec_container_delete(c, 1));
+	exec_container_free(c);
+}
+
 const test_case observe_tests[] = {
 	{ "observe.bundle_limits", bundle_limits },
 	{ "observe.bundle_limits_invalid", bundle_limits_invalid },
@@ -331,5 +354,6 @@ const test_case observe_tests[] = {
 	{ "observe.pids_limit", pids_limit },
 	{ "observe.oom_killed", oom_killed },
 	{ "observe.plain_kill", plain_kill },
+	{ "observe.no_fd_leak", no_fd_leak },
 	{ NULL, NULL },
 };

@@ -37,21 +37,22 @@ class Limits:
     """Most tasks the container may have; -1 is unlimited."""
 
     def _to_c(self, terminal: int) -> _ffi.BundleOptions:
-        o = _ffi.BundleOptions()
-        _ffi.lib().exec_bundle_options_init(byref(o), _ffi.EXEC_BUNDLE_OPTIONS_VERSION)
-        o.terminal = terminal
-        o.memory_limit = _size(self.memory, "memory", 1)
-        o.memory_swap_limit = _size(self.memory_swap, "memory_swap", -1)
-        o.cpu_quota = _size(self.cpu_quota, "cpu_quota", -1)
-        o.cpu_period = _size(self.cpu_period, "cpu_period", 1)
-        o.cpu_shares = _size(self.cpu_shares, "cpu_shares", 1)
-        o.pids_limit = _size(self.pids, "pids", -1)
+        cpus = 0.0
         if self.cpus is not None:
             cpus = _args.seconds(self.cpus, "cpus")
             if not cpus > 0 or math.isinf(cpus):
                 raise ValueError(f"cpus must be a positive number, got {self.cpus}")
-            o.cpus = cpus
-        return o
+        return _ffi.BundleOptions(
+            version=_ffi.EXEC_BUNDLE_OPTIONS_VERSION,
+            terminal=terminal,
+            memory_limit=_size(self.memory, "memory", 1),
+            memory_swap_limit=_size(self.memory_swap, "memory_swap", -1),
+            cpus=cpus,
+            cpu_quota=_size(self.cpu_quota, "cpu_quota", -1),
+            cpu_period=_size(self.cpu_period, "cpu_period", 1),
+            cpu_shares=_size(self.cpu_shares, "cpu_shares", 1),
+            pids_limit=_size(self.pids, "pids", -1),
+        )
 
 
 def _size(value: Any, what: str, low: int) -> int:
