@@ -271,3 +271,15 @@ func TestInRootCgroup(t *testing.T) {
 		}
 	}
 }
+
+func TestStatsWithoutNoteFromRuntimeState(t *testing.T) {
+	c := runLimited(t, Limits{PidsLimit: 9}, NullIO(), "true")
+	mustWait(t, c)
+	// As if the init had exited before it could be noted.
+	if err := os.Remove(filepath.Join(c.dir, cgroupNoteName)); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if s, err := c.Stats(bg); err != nil || s.PidsLimit != 9 {
+		t.Errorf("Stats = %+v, %v", s, err)
+	}
+}
