@@ -58,9 +58,9 @@
  * exec() a new program in the child and use the library there.
  *
  * Files. The library keeps one state dir per container under
- * `<root>/containers/<id>/` (pids, recorded exits, exec'd processes) and
- * removes it on delete and on every failure path. The runtime's own state is
- * under `runtime_root` (default `<root>/runc`).
+ * `<root>/containers/<id>/` (pids, cgroup membership, recorded exits,
+ * exec'd processes) and removes it on delete and on every failure path. The
+ * runtime's own state is under `runtime_root` (default `<root>/runc`).
  *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
  * gives the flags after `make install`. The library is built with Go's
@@ -640,8 +640,8 @@ int exec_container_resize(exec_container *c, unsigned rows, unsigned cols);
  *
  * @param[out] out the stats; out->version says which fields to write.
  * @return EXEC_OK, EXEC_EINVAL (NULL, unknown version), EXEC_ESTATE (the
- *         container stopped and its cgroup is gone), EXEC_ENOTFOUND
- *         (deleted), EXEC_ESYS, EXEC_ECLOSED.
+ *         container stopped and its cgroup is gone or cannot be found),
+ *         EXEC_ENOTFOUND (deleted), EXEC_ESYS, EXEC_ECLOSED.
  * Thread-safe.
  */
 int exec_container_stats(exec_container *c, exec_stats *out);
@@ -653,8 +653,8 @@ int exec_container_stats(exec_container *c, exec_stats *out);
  * @param[out] pids array of pids; NULL when count is 0.
  * @param[out] count number of pids.
  * @return EXEC_OK, EXEC_EINVAL, EXEC_ESTATE (the container stopped and its
- *         cgroup is gone), EXEC_ENOTFOUND (deleted), EXEC_ESYS,
- *         EXEC_ECLOSED.
+ *         cgroup is gone or cannot be found), EXEC_ENOTFOUND (deleted),
+ *         EXEC_ESYS, EXEC_ECLOSED.
  * The caller owns *pids and releases it with exec_free(). Thread-safe.
  */
 int exec_container_ps(exec_container *c, int **pids, size_t *count);
