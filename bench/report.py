@@ -30,7 +30,7 @@ GROUP_TITLES = {
     "cpu-crun": "CPU time per lifecycle on crun",
     "throughput": "Throughput: lifecycles with P threads at once",
     "calls": "Per-call overhead of trivial calls",
-    "fleet": "State, pid and list with containers running",
+    "fleet": "State, pid, list, stats and ps with containers running",
     "memory": "Resident memory of the host process",
     "exec": "Exec and exit notification",
 }

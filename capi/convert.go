@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
@@ -66,9 +67,8 @@ func optionsOf(o *C.exec_runtime_options) (runtime.Options, error) {
 	if o == nil {
 		return runtime.Options{}, invalidf("opts is NULL")
 	}
-	if o.version == 0 || o.version > C.EXEC_RUNTIME_OPTIONS_VERSION {
-		return runtime.Options{}, invalidf("opts->version %d is unknown (this library knows up to %d)",
-			uint(o.version), C.EXEC_RUNTIME_OPTIONS_VERSION)
+	if err := checkVersion(o.version, C.EXEC_RUNTIME_OPTIONS_VERSION, "opts"); err != nil {
+		return runtime.Options{}, err
 	}
 	if o.root == nil || *o.root == 0 {
 		return runtime.Options{}, invalidf("opts->root is required")
@@ -109,9 +109,8 @@ func ioOf(io *C.exec_io) (runtime.IO, error) {
 	if io == nil {
 		return runtime.NullIO(), nil
 	}
-	if io.version == 0 || io.version > C.EXEC_IO_VERSION {
-		return runtime.IO{}, invalidf("io->version %d is unknown (this library knows up to %d)",
-			uint(io.version), C.EXEC_IO_VERSION)
+	if err := checkVersion(io.version, C.EXEC_IO_VERSION, "io"); err != nil {
+		return runtime.IO{}, err
 	}
 	if io.terminal != 0 {
 		// The three fds are ignored: the process gets a pty.
@@ -174,18 +173,97 @@ func windowOf(rows, cols C.uint) (uint16, uint16, error) {
 	return uint16(rows), uint16(cols), nil
 }
 
-// putExit stores e into out.
+// checkVersion checks the version the caller set in a struct it passes;
+// arg names it in errors.
+func checkVersion(version, current C.uint, arg string) error {
+	if version == 0 || version > current {
+		return invalidf("%s->version %d is unknown (this library knows up to %d)", arg, uint(version), uint(current))
+	}
+	return nil
+}
+
+// cBool is 1 for true, 0 for false.
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// putExit stores e into out, whose version has been checked: all fields
+// of version 1, leaving the version as it is.
 func putExit(out *C.exec_exit, e runtime.Exit) {
-	core := C.int(0)
-	if e.CoreDumped {
-		core = 1
+	out.status = C.int(e.Status)
+	out.code = C.int(e.Code)
+	out.signal = C.int(e.Signal)
+	out.core_dumped = cBool(e.CoreDumped)
+	out.oom_killed = cBool(e.OOMKilled)
+}
+
+// putStats stores s into out, whose version has been checked: all fields
+// of version 1, leaving the version as it is.
+func putStats(out *C.exec_stats, s runtime.Stats) {
+	out.cpu_usage_ns = C.uint64_t(s.CPUUsage)
+	out.cpu_user_ns = C.uint64_t(s.CPUUser)
+	out.cpu_system_ns = C.uint64_t(s.CPUSystem)
+	out.cpu_periods = C.uint64_t(s.CPUPeriods)
+	out.cpu_throttled_periods = C.uint64_t(s.CPUThrottledPeriods)
+	out.cpu_throttled_ns = C.uint64_t(s.CPUThrottledTime)
+	out.memory_usage = C.uint64_t(s.MemoryUsage)
+	out.memory_peak = C.uint64_t(s.MemoryPeak)
+	out.memory_limit = C.uint64_t(s.MemoryLimit)
+	out.memory_cache = C.uint64_t(s.MemoryCache)
+	out.memory_swap = C.uint64_t(s.MemorySwap)
+	out.oom_kills = C.uint64_t(s.OOMKills)
+	out.pids_current = C.uint64_t(s.PidsCurrent)
+	out.pids_limit = C.uint64_t(s.PidsLimit)
+	out.io_read_bytes = C.uint64_t(s.IOReadBytes)
+	out.io_write_bytes = C.uint64_t(s.IOWriteBytes)
+}
+
+// bundleOptionsOf converts exec_bundle_options; NULL means no terminal and
+// no limits.
+func bundleOptionsOf(o *C.exec_bundle_options) (runtime.BundleOptions, error) {
+	if o == nil {
+		return runtime.BundleOptions{}, nil
 	}
-	*out = C.exec_exit{
-		status:      C.int(e.Status),
-		code:        C.int(e.Code),
-		signal:      C.int(e.Signal),
-		core_dumped: core,
+	if err := checkVersion(o.version, C.EXEC_BUNDLE_OPTIONS_VERSION, "opts"); err != nil {
+		return runtime.BundleOptions{}, err
 	}
+	return runtime.BundleOptions{
+		Terminal: o.terminal != 0,
+		Limits: runtime.Limits{
+			MemoryBytes:     int64(o.memory_limit),
+			MemorySwapBytes: int64(o.memory_swap_limit),
+			CPUs:            float64(o.cpus),
+			CPUQuota:        int64(o.cpu_quota),
+			CPUPeriod:       uint64(o.cpu_period),
+			CPUShares:       uint64(o.cpu_shares),
+			PidsLimit:       int64(o.pids_limit),
+		},
+	}, nil
+}
+
+// resourcesOfJSON parses an OCI runtime-spec linux.resources object,
+// refusing fields the spec does not have.
+func resourcesOfJSON(s *C.char) (*specs.LinuxResources, error) {
+	text, err := goString(s, "resources_json")
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	var r *specs.LinuxResources
+	if err := dec.Decode(&r); err != nil {
+		return nil, invalidf("resources_json is not an OCI linux.resources object: %v", err)
+	}
+	if r == nil {
+		return nil, invalidf("resources_json is not an OCI linux.resources object: null")
+	}
+	if dec.More() {
+		return nil, invalidf("resources_json holds more than one JSON value")
+	}
+	return r, nil
 }
 
 // fdOf turns a stream end handed over by the runtime into a plain blocking
@@ -213,6 +291,19 @@ func cStrings(ss []string) **C.char {
 	out := unsafe.Slice(arr, len(ss))
 	for i, s := range ss {
 		out[i] = C.CString(s)
+	}
+	return arr
+}
+
+// cInts copies v into a malloc'ed C array; nil for an empty v.
+func cInts(v []int) *C.int {
+	if len(v) == 0 {
+		return nil
+	}
+	arr := (*C.int)(C.malloc(C.size_t(len(v)) * C.size_t(unsafe.Sizeof(C.int(0)))))
+	out := unsafe.Slice(arr, len(v))
+	for i, x := range v {
+		out[i] = C.int(x)
 	}
 	return arr
 }

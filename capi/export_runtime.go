@@ -14,11 +14,14 @@ import (
 //export execgo_bundle_init
 func execgo_bundle_init(dir *C.char, argv **C.char, terminal C.int) (rc C.int) {
 	defer guard(&rc)
-	return result(bundleInit(dir, argv, terminal))
+	return result(bundleInit(dir, argv, func() (runtime.BundleOptions, error) {
+		return runtime.BundleOptions{Terminal: terminal != 0}, nil
+	}))
 }
 
-// bundleInit converts the arguments of exec_bundle_init and writes the config.
-func bundleInit(dir *C.char, argv **C.char, terminal C.int) error {
+// bundleInit converts the arguments of exec_bundle_init and
+// exec_bundle_init_ext, the options through options, and writes the config.
+func bundleInit(dir *C.char, argv **C.char, options func() (runtime.BundleOptions, error)) error {
 	d, err := goString(dir, "bundle_dir")
 	if err != nil {
 		return err
@@ -27,7 +30,11 @@ func bundleInit(dir *C.char, argv **C.char, terminal C.int) error {
 	if err != nil {
 		return err
 	}
-	return runtime.BundleInit(d, args, terminal != 0)
+	o, err := options()
+	if err != nil {
+		return err
+	}
+	return runtime.BundleInitWith(d, args, o)
 }
 
 // execgo_runtime_new implements exec_runtime_new (see forward.c).

@@ -30,6 +30,14 @@ int exec_bundle_init(const char *bundle_dir, const char *const *argv, int termin
 	return execgo_bundle_init((char *)bundle_dir, (char **)argv, terminal);
 }
 
+int exec_bundle_init_ext(const char *bundle_dir, const char *const *argv,
+                         const exec_bundle_options *opts)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_bundle_init_ext((char *)bundle_dir, (char **)argv,
+	                              (exec_bundle_options *)opts);
+}
+
 int exec_bundle_from_image(const char *bundle_dir, const char *image,
                            const exec_image_options *opts)
 {
@@ -142,6 +150,24 @@ int exec_container_resize(exec_container *c, unsigned rows, unsigned cols)
 {
 	REFUSE_IN_CHILD(EXEC_ESTATE);
 	return execgo_container_resize(KEY(c), rows, cols);
+}
+
+int exec_container_stats(exec_container *c, exec_stats *out)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_container_stats(KEY(c), out);
+}
+
+int exec_container_ps(exec_container *c, int **pids, size_t *count)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_container_ps(KEY(c), pids, count);
+}
+
+int exec_container_update(exec_container *c, const char *resources_json)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_container_update(KEY(c), (char *)resources_json);
 }
 
 int exec_container_delete(exec_container *c, int force)

@@ -2,10 +2,10 @@
  * library.c - the public functions that need no Go: version, memory and
  * option initialisers. They also work in a forked child.
  */
-#include "capi.h"
-
 #include <stddef.h>
 #include <string.h>
+
+#include "capi.h"
 
 const char *exec_version(void)
 {
@@ -28,43 +28,74 @@ void exec_strings_free(char **v, size_t count)
 	free(v);
 }
 
+/*
+ * Fill the versioned struct *out with `defaults` and `version`; fail with
+ * the matching message for NULL or a version above `current`.
+ */
+static int init_versioned(void *out, const void *defaults, size_t size,
+                          unsigned version, unsigned current,
+                          const char *null_msg, const char *version_msg)
+{
+	if (!out)
+		return capi_set_error(EXEC_EINVAL, null_msg);
+	if (version == 0 || version > current)
+		return capi_set_error(EXEC_EINVAL, version_msg);
+	memcpy(out, defaults, size);
+	*(unsigned *)out = version;
+	return EXEC_OK;
+}
+
 int exec_runtime_options_init(exec_runtime_options *opts, unsigned version)
 {
-	exec_runtime_options defaults = EXEC_RUNTIME_OPTIONS_INIT;
+	static const exec_runtime_options defaults = EXEC_RUNTIME_OPTIONS_INIT;
 
-	if (!opts)
-		return capi_set_error(EXEC_EINVAL, "opts is NULL");
-	if (version == 0 || version > EXEC_RUNTIME_OPTIONS_VERSION)
-		return capi_set_error(EXEC_EINVAL, "unknown exec_runtime_options version");
 	/* A caller built against version 1 has the smaller struct. */
-	memcpy(opts, &defaults, version == 1 ? offsetof(exec_runtime_options, kill_on_exit)
-	                                     : sizeof(defaults));
-	opts->version = version;
-	return EXEC_OK;
+	return init_versioned(opts, &defaults,
+	                      version == 1 ? offsetof(exec_runtime_options, kill_on_exit)
+	                                   : sizeof defaults,
+	                      version, EXEC_RUNTIME_OPTIONS_VERSION, "opts is NULL",
+	                      "unknown exec_runtime_options version");
 }
 
 int exec_io_init(exec_io *io, unsigned version)
 {
-	exec_io defaults = EXEC_IO_INIT;
+	static const exec_io defaults = EXEC_IO_INIT;
 
-	if (!io)
-		return capi_set_error(EXEC_EINVAL, "io is NULL");
-	if (version == 0 || version > EXEC_IO_VERSION)
-		return capi_set_error(EXEC_EINVAL, "unknown exec_io version");
-	*io = defaults;
-	io->version = version;
-	return EXEC_OK;
+	return init_versioned(io, &defaults, sizeof defaults, version,
+	                      EXEC_IO_VERSION, "io is NULL", "unknown exec_io version");
+}
+
+int exec_exit_init(exec_exit *e, unsigned version)
+{
+	static const exec_exit defaults = EXEC_EXIT_INIT;
+
+	return init_versioned(e, &defaults, sizeof defaults, version,
+	                      EXEC_EXIT_VERSION, "e is NULL", "unknown exec_exit version");
+}
+
+int exec_stats_init(exec_stats *stats, unsigned version)
+{
+	static const exec_stats defaults = EXEC_STATS_INIT;
+
+	return init_versioned(stats, &defaults, sizeof defaults, version,
+	                      EXEC_STATS_VERSION, "stats is NULL",
+	                      "unknown exec_stats version");
+}
+
+int exec_bundle_options_init(exec_bundle_options *opts, unsigned version)
+{
+	static const exec_bundle_options defaults = EXEC_BUNDLE_OPTIONS_INIT;
+
+	return init_versioned(opts, &defaults, sizeof defaults, version,
+	                      EXEC_BUNDLE_OPTIONS_VERSION, "opts is NULL",
+	                      "unknown exec_bundle_options version");
 }
 
 int exec_image_options_init(exec_image_options *opts, unsigned version)
 {
-	exec_image_options defaults = EXEC_IMAGE_OPTIONS_INIT;
+	static const exec_image_options defaults = EXEC_IMAGE_OPTIONS_INIT;
 
-	if (!opts)
-		return capi_set_error(EXEC_EINVAL, "opts is NULL");
-	if (version == 0 || version > EXEC_IMAGE_OPTIONS_VERSION)
-		return capi_set_error(EXEC_EINVAL, "unknown exec_image_options version");
-	*opts = defaults;
-	opts->version = version;
-	return EXEC_OK;
+	return init_versioned(opts, &defaults, sizeof defaults, version,
+	                      EXEC_IMAGE_OPTIONS_VERSION, "opts is NULL",
+	                      "unknown exec_image_options version");
 }

@@ -35,6 +35,9 @@ func waitExit(w waiter, timeoutMs C.int, out *C.exec_exit) error {
 	if out == nil {
 		return invalidf("out is NULL")
 	}
+	if err := checkVersion(out.version, C.EXEC_EXIT_VERSION, "out"); err != nil {
+		return err
+	}
 	ctx, cancel := waitContext(timeoutMs)
 	defer cancel()
 	e, err := w.Wait(ctx)

@@ -73,11 +73,12 @@
  * exec() a new program in the child and use the library there.
  *
  * Files. The library keeps one state dir per container under
- * `<root>/containers/<id>/` (pids, recorded exits, exec'd processes) and
- * removes it on delete and on every failure path. The runtime's own state is
- * under `runtime_root` (default `<root>/runc`). A bundle made from an image
- * is the caller's until exec_bundle_remove(); its layer cache, when one is
- * used, is the caller's directory and is never pruned by the library.
+ * `<root>/containers/<id>/` (pids, cgroup membership, recorded exits,
+ * exec'd processes) and removes it on delete and on every failure path. The
+ * runtime's own state is under `runtime_root` (default `<root>/runc`). A
+ * bundle made from an image is the caller's until exec_bundle_remove(); its
+ * layer cache, when one is used, is the caller's directory and is never
+ * pruned by the library.
  *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
  * gives the flags after `make install`. The library is built with Go's
@@ -85,13 +86,26 @@
  *
  * Versions. EXEC_VERSION is the version of this header, exec_version() the
  * one of the library loaded. Codes, enum values and EXEC_IO_* constants never
- * change once released; option structs only ever grow at their end, which
- * their leading `version` field tells.
+ * change once released. Every struct that crosses the API starts with an
+ * `unsigned version` and only ever grows at its end. The caller always sets
+ * that version, with the struct's *_INIT macro or *_init() function: in an
+ * options struct the library reads only the fields that version has, and in
+ * a struct the library fills (exec_exit, exec_stats) it writes only the
+ * fields that version has and leaves `version` as it is. An unknown (newer)
+ * version is EXEC_EINVAL.
+ *
+ * Changes.
+ * 0.2.0: exec_exit gains a leading `version` (EXEC_EXIT_INIT,
+ *        exec_exit_init()) and `oom_killed`: every exec_exit passed to a
+ *        wait must now be initialised. New: exec_bundle_init_ext() with
+ *        exec_bundle_options (resource limits), exec_container_stats() with
+ *        exec_stats, exec_container_ps(), exec_container_update().
  */
 #ifndef EXECUTION_H
 #define EXECUTION_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -222,8 +236,16 @@ typedef struct {
 /** Static initialiser of exec_io: all three streams EXEC_IO_NULL. */
 #define EXEC_IO_INIT { EXEC_IO_VERSION, EXEC_IO_NULL, EXEC_IO_NULL, EXEC_IO_NULL, 0 }
 
-/** How a container's init or an exec'd process ended. */
+/** Current version of exec_exit. */
+#define EXEC_EXIT_VERSION 1
+
+/**
+ * How a container's init or an exec'd process ended. Initialise with
+ * EXEC_EXIT_INIT or exec_exit_init() before a wait fills it.
+ */
 typedef struct {
+	/** EXEC_EXIT_VERSION, set by the caller. */
+	unsigned version;
 	/** Exit code for a normal exit, 128 + signal for a signaled one. */
 	int status;
 	/** Exit code, or -1 when killed by a signal. */
@@ -232,7 +254,105 @@ typedef struct {
 	int signal;
 	/** Non-zero when a core was dumped. */
 	int core_dumped;
+	/**
+	 * Non-zero when the kernel's OOM killer killed: for a container, any
+	 * process of it while its init ran (its cgroup's count, read when the
+	 * exit is seen); for an exec'd process, that process.
+	 */
+	int oom_killed;
 } exec_exit;
+
+/** Static initialiser of exec_exit. */
+#define EXEC_EXIT_INIT { EXEC_EXIT_VERSION, 0, 0, 0, 0, 0 }
+
+/** A limit that is not set, in exec_stats. */
+#define EXEC_UNLIMITED UINT64_MAX
+
+/** Current version of exec_stats. */
+#define EXEC_STATS_VERSION 1
+
+/**
+ * A container's resource use, read from its cgroup by
+ * exec_container_stats(). Initialise with EXEC_STATS_INIT or
+ * exec_stats_init(). Times are in nanoseconds, sizes in bytes; counters
+ * count since the container was created.
+ */
+typedef struct {
+	/** EXEC_STATS_VERSION, set by the caller. */
+	unsigned version;
+	/** CPU time used, user and system together. */
+	uint64_t cpu_usage_ns;
+	/** CPU time used in user mode. */
+	uint64_t cpu_user_ns;
+	/** CPU time used in kernel mode. */
+	uint64_t cpu_system_ns;
+	/** Enforcement periods of a CPU quota that have elapsed. */
+	uint64_t cpu_periods;
+	/** Periods in which the container was throttled. */
+	uint64_t cpu_throttled_periods;
+	/** Time the container was throttled. */
+	uint64_t cpu_throttled_ns;
+	/** Memory in use now, page cache included. */
+	uint64_t memory_usage;
+	/** The most memory in use so far. */
+	uint64_t memory_peak;
+	/** The memory limit, or EXEC_UNLIMITED. */
+	uint64_t memory_limit;
+	/** Page cache (files and tmpfs) in memory_usage. */
+	uint64_t memory_cache;
+	/** Swap in use. */
+	uint64_t memory_swap;
+	/** Processes the kernel's OOM killer killed. */
+	uint64_t oom_kills;
+	/** Tasks in the container now. */
+	uint64_t pids_current;
+	/** The tasks limit, or EXEC_UNLIMITED. */
+	uint64_t pids_limit;
+	/** Bytes read from block devices. */
+	uint64_t io_read_bytes;
+	/** Bytes written to block devices. */
+	uint64_t io_write_bytes;
+} exec_stats;
+
+/** Static initialiser of exec_stats. */
+#define EXEC_STATS_INIT { EXEC_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/** Current version of exec_bundle_options. */
+#define EXEC_BUNDLE_OPTIONS_VERSION 1
+
+/**
+ * Options of exec_bundle_init_ext(): the terminal and the common resource
+ * limits, written as the config's `linux.resources`. Initialise with
+ * EXEC_BUNDLE_OPTIONS_INIT or exec_bundle_options_init(); a limit left 0 is
+ * not set.
+ */
+typedef struct {
+	/** EXEC_BUNDLE_OPTIONS_VERSION. */
+	unsigned version;
+	/** Non-zero sets process.terminal. */
+	int terminal;
+	/** Memory limit in bytes. */
+	int64_t memory_limit;
+	/** Memory plus swap limit in bytes, at least memory_limit (which it
+	 *  needs); -1 is unlimited swap. */
+	int64_t memory_swap_limit;
+	/** CPU time as a number of CPUs (1.5 is one and a half), written as a
+	 *  quota per cpu_period; excludes cpu_quota. */
+	double cpus;
+	/** CPU time allowed per cpu_period, in µs (at least 1000); -1 is none. */
+	int64_t cpu_quota;
+	/** Period of the CPU quota in µs, 1000 to 1000000; 0 with `cpus` means
+	 *  100000. */
+	uint64_t cpu_period;
+	/** Relative CPU weight, 2 to 262144 (1024 is the default weight); the
+	 *  runtime turns it into cpu.weight on cgroup v2. */
+	uint64_t cpu_shares;
+	/** Most tasks the container may have; -1 is unlimited. */
+	int64_t pids_limit;
+} exec_bundle_options;
+
+/** Static initialiser of exec_bundle_options: no terminal, no limits. */
+#define EXEC_BUNDLE_OPTIONS_INIT { EXEC_BUNDLE_OPTIONS_VERSION, 0, 0, 0, 0.0, 0, 0, 0, 0 }
 
 /* ---- Library -------------------------------------------------------- */
 
@@ -300,6 +420,37 @@ int exec_runtime_options_init(exec_runtime_options *opts, unsigned version);
  */
 int exec_io_init(exec_io *io, unsigned version);
 
+/**
+ * Initialise an exit result for languages without the INIT macro.
+ *
+ * @param[out] e the exit result to fill: version set, all else 0.
+ * @param version EXEC_EXIT_VERSION.
+ * @return EXEC_OK, EXEC_EINVAL for NULL or an unknown version.
+ * Thread-safe.
+ */
+int exec_exit_init(exec_exit *e, unsigned version);
+
+/**
+ * Initialise a stats struct for languages without the INIT macro.
+ *
+ * @param[out] stats the struct to fill: version set, all else 0.
+ * @param version EXEC_STATS_VERSION.
+ * @return EXEC_OK, EXEC_EINVAL for NULL or an unknown version.
+ * Thread-safe.
+ */
+int exec_stats_init(exec_stats *stats, unsigned version);
+
+/**
+ * Initialise bundle options for languages without the INIT macro: no
+ * terminal, no limits.
+ *
+ * @param[out] opts options to fill.
+ * @param version EXEC_BUNDLE_OPTIONS_VERSION.
+ * @return EXEC_OK, EXEC_EINVAL for NULL or an unknown version.
+ * Thread-safe.
+ */
+int exec_bundle_options_init(exec_bundle_options *opts, unsigned version);
+
 /* ---- Bundles -------------------------------------------------------- */
 
 /**
@@ -316,6 +467,23 @@ int exec_io_init(exec_io *io, unsigned version);
  * Thread-safe.
  */
 int exec_bundle_init(const char *bundle_dir, const char *const *argv, int terminal);
+
+/**
+ * Write `<bundle_dir>/config.json` as exec_bundle_init() does, with the
+ * options' terminal and resource limits in `linux.resources`, for the
+ * runtime to enforce.
+ *
+ * @param bundle_dir an existing directory.
+ * @param argv NULL-terminated process arguments; at least one.
+ * @param opts options; NULL means EXEC_BUNDLE_OPTIONS_INIT.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, empty argv, no such dir, unknown
+ *         version, a limit out of range or limits that exclude each other;
+ *         nothing is written), EXEC_EEXIST (a config.json is there),
+ *         EXEC_ESYS.
+ * Thread-safe.
+ */
+int exec_bundle_init_ext(const char *bundle_dir, const char *const *argv,
+                         const exec_bundle_options *opts);
 
 /* ---- Images --------------------------------------------------------- */
 
@@ -547,9 +715,10 @@ int exec_container_kill(exec_container *c, int signal, int all);
  * any threads, before or after the exit, get the same result.
  *
  * @param timeout_ms < 0 waits forever, 0 polls.
- * @param[out] out how it ended.
- * @return EXEC_OK, EXEC_ETIMEDOUT, EXEC_ESYS (the exit status cannot be
- *         known: the monitor was gone when the process exited), EXEC_ECLOSED.
+ * @param[out] out how it ended; out->version says which fields to write.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, unknown version), EXEC_ETIMEDOUT,
+ *         EXEC_ESYS (the exit status cannot be known: the monitor was gone
+ *         when the process exited), EXEC_ECLOSED.
  * Thread-safe.
  */
 int exec_container_wait(exec_container *c, int timeout_ms, exec_exit *out);
@@ -574,6 +743,46 @@ int exec_container_stdio(exec_container *c, int stream, int *fd);
  * Thread-safe.
  */
 int exec_container_resize(exec_container *c, unsigned rows, unsigned cols);
+
+/**
+ * Read a container's resource use from its cgroup, in process (no runtime
+ * call). A stopped container answers until it is deleted, with what its
+ * processes used.
+ *
+ * @param[out] out the stats; out->version says which fields to write.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, unknown version), EXEC_ESTATE (the
+ *         container stopped and its cgroup is gone or cannot be found),
+ *         EXEC_ENOTFOUND (deleted), EXEC_ESYS, EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_container_stats(exec_container *c, exec_stats *out);
+
+/**
+ * List the host pids of a container's processes, sorted, read from its
+ * cgroup in process. A stopped container has none.
+ *
+ * @param[out] pids array of pids; NULL when count is 0.
+ * @param[out] count number of pids.
+ * @return EXEC_OK, EXEC_EINVAL, EXEC_ESTATE (the container stopped and its
+ *         cgroup is gone or cannot be found), EXEC_ENOTFOUND (deleted),
+ *         EXEC_ESYS, EXEC_ECLOSED.
+ * The caller owns *pids and releases it with exec_free(). Thread-safe.
+ */
+int exec_container_ps(exec_container *c, int **pids, size_t *count);
+
+/**
+ * Change the resources of a live (created, running or paused) container
+ * through the runtime's `update`; exec_container_stats() then shows them.
+ *
+ * @param resources_json an OCI runtime-spec `linux.resources` object, e.g.
+ *        {"memory":{"limit":33554432},"pids":{"limit":64}}; fields it
+ *        leaves out keep their values.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, not a resources object, an unknown
+ *         field), EXEC_ESTATE (stopped), EXEC_ENOTFOUND (deleted),
+ *         EXEC_ERUNTIME (the runtime refused a value), EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_container_update(exec_container *c, const char *resources_json);
 
 /**
  * Delete a container and its state dir. Without `force` only created and
@@ -656,7 +865,7 @@ int exec_process_signal(exec_process *p, int signal);
 /**
  * Wait for an exec'd process to exit; as exec_container_wait().
  *
- * @return EXEC_OK, EXEC_ETIMEDOUT, EXEC_ESYS, EXEC_ECLOSED.
+ * @return EXEC_OK, EXEC_EINVAL, EXEC_ETIMEDOUT, EXEC_ESYS, EXEC_ECLOSED.
  * Thread-safe.
  */
 int exec_process_wait(exec_process *p, int timeout_ms, exec_exit *out);

@@ -70,6 +70,8 @@ struct claim {
 	uint64_t owner;
 	int flags;
 	char *exit_path;
+	char *oom_file; /* its cgroup's OOM counter, or "" */
+	uint64_t oom_base;
 	char *cleanup; /* argv list then env list, as in the message */
 	size_t cleanup_len;
 };
@@ -370,6 +372,7 @@ static struct claim *claim_by_pid(pid_t pid)
 static void drop_claim(struct claim *cl)
 {
 	free(cl->exit_path);
+	free(cl->oom_file);
 	free(cl->cleanup);
 	*cl = claims[--nclaims];
 }
@@ -391,19 +394,47 @@ static void remember_gone(pid_t pid, uint64_t start, int wstatus, bool claimed)
 	gone_next = (gone_next + 1) % GONE_RING;
 }
 
-/* Write an exit record the library reads (runtime/exit.go's JSON). */
-static void write_exit(const char *path, int ws)
+/* The value of the "oom_kill N" line of an OOM counter file, or 0. */
+static uint64_t oom_kills(const char *path)
 {
-	char json[160];
+	char buf[1024];
+	int fd = path && *path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	for (char *line = buf; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (strncmp(line, "oom_kill ", 9) == 0)
+			return strtoull(line + 9, NULL, 10);
+	return 0;
+}
+
+/* Whether the OOM killer ended a process that exited with ws. */
+static bool oom_killed(const char *file, uint64_t base, int flags, int ws)
+{
+	if ((flags & MON_CLAIM_OOM_SIGKILL) && !(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL))
+		return false;
+	return oom_kills(file) > base;
+}
+
+/* Write an exit record the library reads (runtime/exit.go's JSON). */
+static void write_exit(const char *path, int ws, bool oom)
+{
+	char json[192];
 	int n;
 	if (WIFSIGNALED(ws))
 		n = snprintf(json, sizeof(json),
-		             "{\"status\":%d,\"code\":-1,\"signal\":%d,\"core_dumped\":%s}",
-		             128 + WTERMSIG(ws), WTERMSIG(ws), WCOREDUMP(ws) ? "true" : "false");
+		             "{\"status\":%d,\"code\":-1,\"signal\":%d,\"core_dumped\":%s,"
+		             "\"oom_killed\":%s}",
+		             128 + WTERMSIG(ws), WTERMSIG(ws), WCOREDUMP(ws) ? "true" : "false",
+		             oom ? "true" : "false");
 	else
 		n = snprintf(json, sizeof(json),
-		             "{\"status\":%d,\"code\":%d,\"signal\":0,\"core_dumped\":false}",
-		             WEXITSTATUS(ws), WEXITSTATUS(ws));
+		             "{\"status\":%d,\"code\":%d,\"signal\":0,\"core_dumped\":false,"
+		             "\"oom_killed\":%s}",
+		             WEXITSTATUS(ws), WEXITSTATUS(ws), oom ? "true" : "false");
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return; /* the state dir was deleted */
@@ -435,9 +466,10 @@ static void child_exited(pid_t pid, uint64_t start, int ws)
 	}
 	struct claim *cl = claim_by_pid(pid);
 	if (cl) {
-		write_exit(cl->exit_path, ws);
-		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EXIT,
-		                     .pid = pid, .start = cl->start, .state = MON_EXITED, .wstatus = ws };
+		bool oom = oom_killed(cl->oom_file, cl->oom_base, cl->flags, ws);
+		write_exit(cl->exit_path, ws, oom);
+		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EXIT, .pid = pid,
+		                     .start = cl->start, .arg = oom, .state = MON_EXITED, .wstatus = ws };
 		remember_gone(pid, cl->start, ws, true);
 		drop_claim(cl);
 		broadcast(&m);
@@ -466,13 +498,14 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 {
 	pid_t pid = (pid_t)m->pid;
 	const char *exit_path = next_string(s);
+	const char *oom_file = exit_path ? next_string(s) : NULL;
 	const char *cleanup = s->p;
 	if ((m->arg & MON_CLAIM_KILL_ORPHAN)) {
 		char **argv = next_list(s), **env = argv ? next_list(s) : NULL;
 		free(argv);
 		free(env);
 	}
-	if (!exit_path || !*exit_path || s->bad || pid <= 1) {
+	if (!exit_path || !*exit_path || !oom_file || s->bad || pid <= 1) {
 		reply_err(c, m, EINVAL);
 		return;
 	}
@@ -493,13 +526,15 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 			waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
 			r.state = MON_EXITED;
 			r.wstatus = wstatus_of(&si);
-			write_exit(exit_path, r.wstatus);
+			r.arg = oom_killed(oom_file, m->count, (int)m->arg, r.wstatus);
+			write_exit(exit_path, r.wstatus, r.arg);
 			remember_gone(pid, r.start, r.wstatus, true);
 		} else {
 			claims = xrealloc(claims, (nclaims + 1) * sizeof(*claims));
 			cl = &claims[nclaims++];
 			*cl = (struct claim){ .pid = pid, .start = r.start, .owner = c->id,
-			                      .flags = (int)m->arg, .exit_path = xstrdup(exit_path) };
+			                      .flags = (int)m->arg, .exit_path = xstrdup(exit_path),
+			                      .oom_file = xstrdup(oom_file), .oom_base = m->count };
 			if (m->arg & MON_CLAIM_KILL_ORPHAN) {
 				cl->cleanup_len = (size_t)(s->p - cleanup);
 				cl->cleanup = memcpy(xrealloc(NULL, cl->cleanup_len), cleanup, cl->cleanup_len);
@@ -518,7 +553,8 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	r.start = g->start;
 	r.state = MON_EXITED;
 	r.wstatus = g->wstatus;
-	write_exit(exit_path, g->wstatus);
+	r.arg = oom_killed(oom_file, m->count, (int)m->arg, g->wstatus);
+	write_exit(exit_path, g->wstatus, r.arg);
 	send_msg(c, &r);
 }
 

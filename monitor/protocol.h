@@ -30,11 +30,15 @@ enum mon_type {
 	MON_CANCEL = 3,
 	/* lib: take over child `pid` (a container init or exec'd process the
 	 * runtime started): record its exit into the file named by the first
-	 * string. arg: MON_CLAIM_* flags. With MON_CLAIM_KILL_ORPHAN the next
-	 * strings are a cleanup argv list and env list, run when the claiming
-	 * connection closes while the process lives.
-	 * reply: start, state, and wstatus when state is MON_EXITED; or err
-	 * (ECHILD: not a child of the monitor). */
+	 * string. The second names its cgroup's OOM counter (a file with an
+	 * "oom_kill N" line; "" for none) and `count` that counter's value when
+	 * it started: the exit says oom_killed when the counter grew (with
+	 * MON_CLAIM_OOM_SIGKILL, only for a death by SIGKILL). arg: MON_CLAIM_*
+	 * flags. With MON_CLAIM_KILL_ORPHAN the next strings are a cleanup argv
+	 * list and env list, run when the claiming connection closes while the
+	 * process lives.
+	 * reply: start, state, and wstatus and arg (1: OOM-killed) when state
+	 * is MON_EXITED; or err (ECHILD: not a child of the monitor). */
 	MON_CLAIM = 4,
 	/* lib: what of claimed `pid` with start time `start`? reply: state
 	 * (MON_LIVE), or err ESRCH when the monitor does not follow it. */
@@ -44,8 +48,8 @@ enum mon_type {
 	MON_SIGNAL = 6,
 	/* mon: the SPAWN with this seq exited: pid, wstatus (a wait status). */
 	MON_CALL_EXIT = 7,
-	/* mon, to every connection: claimed pid, start exited with wstatus,
-	 * after its exit record was written. */
+	/* mon, to every connection: claimed pid, start exited with wstatus
+	 * (arg 1: OOM-killed), after its exit record was written. */
 	MON_EXIT = 8,
 	/* mon: the answer to the request with this seq. */
 	MON_REPLY = 9
@@ -53,6 +57,7 @@ enum mon_type {
 
 /* MON_CLAIM flags. */
 #define MON_CLAIM_KILL_ORPHAN 1
+#define MON_CLAIM_OOM_SIGKILL 2
 
 /* States in a reply. */
 #define MON_LIVE 1
@@ -65,6 +70,7 @@ struct mon_msg {
 	int64_t pid;
 	uint64_t start;   /* start time in clock ticks after boot (proc(5) field 22) */
 	int64_t arg;
+	uint64_t count;
 	int32_t err;      /* an errno in a reply; 0 is success */
 	int32_t state;
 	int32_t wstatus;

@@ -51,13 +51,22 @@ func readBundle(bundle string) (string, *specs.Spec, error) {
 // its resolved absolute path, since runtimes refuse symlinks there. An
 // existing config is ErrExists.
 func BundleInit(dir string, args []string, terminal bool) error {
+	return BundleInitWith(dir, args, BundleOptions{Terminal: terminal})
+}
+
+// BundleInitWith is BundleInit with options: a terminal and resource
+// limits. Bad limits are ErrInvalid, and nothing is written.
+func BundleInitWith(dir string, args []string, opts BundleOptions) error {
 	if len(args) == 0 {
 		return wrapf(ErrInvalid, "bundle init: no process args")
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return wrapf(ErrInvalid, "bundle init: %q is not a directory", dir)
 	}
-	spec := defaultSpec(args, terminal)
+	spec := defaultSpec(args, opts.Terminal)
+	if err := opts.Limits.apply(spec.Linux.Resources); err != nil {
+		return wrapf(ErrInvalid, "bundle init: %v", err)
+	}
 	rootfs := filepath.Join(dir, spec.Root.Path)
 	if fi, err := os.Lstat(rootfs); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		resolved, err := filepath.EvalSymlinks(rootfs)

@@ -14,5 +14,11 @@
 // files, its log captured, and a deadline at which its process group is
 // killed.
 //
+// Stats and Ps read a container's cgroup in process (containerd's cgroups
+// library, v1, hybrid or v2), found from the membership its init had when
+// it started, kept in the state dir; Update goes through the runtime. As an
+// exit is recorded, the cgroup's OOM-kill count tells whether the OOM
+// killer ended it.
+//
 // This package knows nothing of C; capi/ exports it.
 package runtime

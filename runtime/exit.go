@@ -12,6 +12,10 @@ type Exit struct {
 	Signal int `json:"signal"`
 	// CoreDumped tells whether a core was dumped.
 	CoreDumped bool `json:"core_dumped"`
+	// OOMKilled tells that the kernel's OOM killer killed in the process's
+	// cgroup while it ran: for a container's init, any process of the
+	// container; for an exec'd process, that process itself.
+	OOMKilled bool `json:"oom_killed,omitempty"`
 }
 
 // exitFromWaitStatus converts a wait(2) status.

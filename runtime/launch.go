@@ -91,7 +91,8 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 	if pid == 0 {
 		return nil, wrapf(ErrRuntime, "%s %s: it wrote no pid file", r.name, l.op)
 	}
-	if out.watch, out.rec, err = r.claim(l.dir, pid, l.rec, l.cleanup); err != nil {
+	init := l.recordName == containerRecordName
+	if out.watch, out.rec, err = r.claim(l.dir, pid, init, l.rec, l.cleanup); err != nil {
 		return nil, err
 	}
 	out.streams = st.handover(l.rec.Terminal)
@@ -111,21 +112,27 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 	return &out, nil
 }
 
-// claim hands the process the runtime started into dir (its pid file) to
-// the monitor, which reaps it and records its exit there.
-func (r *Runtime) claim(dir string, pid int, rec record, cleanup []string) (*exitWatch, record, error) {
+// claim hands process pid, which the runtime started into dir (a
+// container's init or an exec'd process), to the monitor, which reaps it
+// and records its exit there, OOM kill included.
+func (r *Runtime) claim(dir string, pid int, init bool, rec record, cleanup []string) (*exitWatch, record, error) {
 	exitPath, err := prepareExitRecord(dir)
 	if err != nil {
 		return nil, rec, err
 	}
+	noteCgroup(dir, pid, init)
+	oom := oomCounterOf(dir, init, r.client.Root, rec.ID)
 	mon, err := r.monitor()
 	if err != nil {
 		return nil, rec, err
 	}
-	m := monMsg{Type: monClaim, Pid: int64(pid)}
-	strs := new(monStrings).str(exitPath)
+	m := monMsg{Type: monClaim, Pid: int64(pid), Count: oom.base}
+	strs := new(monStrings).str(exitPath).str(oom.file)
+	if oom.sigkillOnly {
+		m.Arg |= monClaimOOMSigkill
+	}
 	if cleanup != nil {
-		m.Arg = monClaimKillOrphan
+		m.Arg |= monClaimKillOrphan
 		strs.list(cleanup).list(runtimeEnv())
 	}
 	var w *exitWatch
@@ -143,7 +150,7 @@ func (r *Runtime) claim(dir string, pid int, rec record, cleanup []string) (*exi
 	}
 	rec.Pid, rec.StartTime = pid, reply.Start
 	if w == nil {
-		w = finishedWatch(pid, reply.Start, dir, exitFromWaitStatus(unix.WaitStatus(reply.WStatus)), nil)
+		w = finishedWatch(pid, reply.Start, dir, monExitOf(reply), nil)
 	}
 	return w, rec, nil
 }
@@ -152,7 +159,7 @@ func (r *Runtime) claim(dir string, pid int, rec record, cleanup []string) (*exi
 // into dir before it was claimed: through the monitor when it can, else
 // from outside.
 func (r *Runtime) reclaim(dir string, pid int) *exitWatch {
-	if w, _, err := r.claim(dir, pid, record{}, nil); err == nil {
+	if w, _, err := r.claim(dir, pid, false, record{}, nil); err == nil {
 		return w
 	}
 	st, err := readProcStat(pid)

@@ -271,9 +271,16 @@ func (c *monitorConn) dispatch(m monMsg) {
 		}
 	case monExit:
 		if w := lookupWatch(m.Pid, m.Start); w != nil {
-			w.finish(exitFromWaitStatus(unix.WaitStatus(m.WStatus)), nil)
+			w.finish(monExitOf(m), nil)
 		}
 	}
+}
+
+// monExitOf is the exit an EXIT message or a claim's reply carries.
+func monExitOf(m monMsg) Exit {
+	e := exitFromWaitStatus(unix.WaitStatus(m.WStatus))
+	e.OOMKilled = m.Arg == 1
+	return e
 }
 
 // fail ends the connection, once: every request and call waiting on it gets

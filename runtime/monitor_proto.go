@@ -26,9 +26,14 @@ const (
 	monReply    = 9
 )
 
-// monClaimKillOrphan asks the monitor to kill a claimed process, and run its
-// cleanup command, when the claiming connection ends while it lives.
-const monClaimKillOrphan = 1
+// MON_CLAIM flags: monClaimKillOrphan asks the monitor to kill a claimed
+// process, and run its cleanup command, when the claiming connection ends
+// while it lives; monClaimOOMSigkill counts an OOM kill only for a death by
+// SIGKILL.
+const (
+	monClaimKillOrphan = 1
+	monClaimOOMSigkill = 2
+)
 
 // Process states in a reply.
 const (
@@ -44,6 +49,7 @@ type monMsg struct {
 	Pid     int64
 	Start   uint64
 	Arg     int64
+	Count   uint64
 	Err     int32
 	State   int32
 	WStatus int32

@@ -18,7 +18,7 @@
 static double lib_exec(exec_container *c, int n)
 {
 	exec_process *p = NULL;
-	exec_exit e;
+	exec_exit e = EXEC_EXIT_INIT;
 	char process_id[32];
 	long long t0;
 
@@ -89,7 +89,7 @@ struct waiter {
 static void *wait_thread(void *arg)
 {
 	struct waiter *w = arg;
-	exec_exit e;
+	exec_exit e = EXEC_EXIT_INIT;
 
 	w->rc = exec_container_wait(w->c, -1, &e);
 	w->returned = now_ns();

@@ -1,7 +1,7 @@
 /*
  * fleet.c - what a supervisor pays with many containers running: the state,
- * list and pid calls it polls against the runtime CLI it would otherwise
- * spawn, and the resident memory of the process holding them. Run in a
+ * list, pid, stats and ps calls it polls against the runtime CLI it would
+ * otherwise spawn, and the resident memory of the process holding them. Run in a
  * process of its own, so that its memory is the library's and nothing else.
  */
 #include <dirent.h>
@@ -141,9 +141,10 @@ void group_fleet(void)
 	samples mon1 = { 0 }, mon_n = { 0 };
 	int monitor;
 	samples state = { 0 }, list = { 0 }, pid = { 0 }, cli_state = { 0 }, cli_list = { 0 };
+	samples stats = { 0 }, ps = { 0 }, cli_stats = { 0 }, cli_ps = { 0 };
 	exec_runtime *rt;
 	exec_container *warm = NULL;
-	exec_exit e;
+	exec_exit e = EXEC_EXIT_INIT;
 	char id[64];
 
 	if (!cs || !ids)
@@ -197,6 +198,42 @@ void group_fleet(void)
 		if (count != (size_t)n)
 			die("exec_container_list gave %zu ids, not %d", count, n);
 	}
+	for (k = 0; k < state_calls && !bench_stopping; k++) {
+		exec_stats st = EXEC_STATS_INIT;
+		long long t0 = now_ns();
+
+		check(exec_container_stats(cs[k % n], &st), "exec_container_stats");
+		samples_add(&stats, (double)(now_ns() - t0) / 1e3);
+		if (st.pids_current == 0)
+			die("container %s has no task", ids[k % n]);
+	}
+	for (k = 0; k < state_calls && !bench_stopping; k++) {
+		int *v = NULL;
+		size_t count = 0;
+		long long t0 = now_ns();
+
+		check(exec_container_ps(cs[k % n], &v, &count), "exec_container_ps");
+		exec_free(v);
+		samples_add(&ps, (double)(now_ns() - t0) / 1e3);
+		if (count != 1)
+			die("exec_container_ps gave %zu pids for %s, not 1", count, ids[k % n]);
+	}
+	for (k = 0; k < cli_state_calls && !bench_stopping; k++) {
+		const char *argv[] = { cfg.runc, "--root", runtime_root, "events", "--stats", ids[k % n], NULL };
+		long long t0 = now_ns();
+
+		if (run_capture(argv, out, sizeof(out)) != 0 || !strstr(out, "\"pids\""))
+			die("runc events --stats %s failed", ids[k % n]);
+		samples_add(&cli_stats, (double)(now_ns() - t0) / 1e3);
+	}
+	for (k = 0; k < cli_state_calls && !bench_stopping; k++) {
+		const char *argv[] = { cfg.runc, "--root", runtime_root, "ps", "--format", "json", ids[k % n], NULL };
+		long long t0 = now_ns();
+
+		if (run_capture(argv, out, sizeof(out)) != 0)
+			die("runc ps %s failed", ids[k % n]);
+		samples_add(&cli_ps, (double)(now_ns() - t0) / 1e3);
+	}
 	for (k = 0; k < cli_state_calls && !bench_stopping; k++) {
 		const char *argv[] = { cfg.runc, "--root", runtime_root, "state", ids[k % n], NULL };
 		long long t0 = now_ns();
@@ -226,8 +263,12 @@ void group_fleet(void)
 	emit_row("fleet", "exec_container_state()", "us", &state, "runc state (spawned)", label);
 	emit_row("fleet", "exec_container_pid()", "us", &pid, NULL, label);
 	emit_row("fleet", "exec_container_list()", "us", &list, "runc list (spawned)", label);
+	emit_row("fleet", "exec_container_stats()", "us", &stats, "runc events --stats (spawned)", label);
+	emit_row("fleet", "exec_container_ps()", "us", &ps, "runc ps (spawned)", label);
 	emit_row("fleet", "runc state (spawned)", "us", &cli_state, NULL, label);
 	emit_row("fleet", "runc list (spawned)", "us", &cli_list, NULL, label);
+	emit_row("fleet", "runc events --stats (spawned)", "us", &cli_stats, NULL, label);
+	emit_row("fleet", "runc ps (spawned)", "us", &cli_ps, NULL, label);
 
 	emit_row("memory", "host RSS, 0 containers", "MiB", &rss0, NULL, NULL);
 	pathf(label, sizeof(label), "host RSS, %d containers", small);
@@ -258,6 +299,10 @@ void group_fleet(void)
 	samples_free(&pid);
 	samples_free(&cli_state);
 	samples_free(&cli_list);
+	samples_free(&stats);
+	samples_free(&ps);
+	samples_free(&cli_stats);
+	samples_free(&cli_ps);
 	free(cs);
 	free(ids);
 }

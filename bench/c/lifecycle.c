@@ -154,7 +154,7 @@ static void check_exit(const exec_exit *e, const char *id)
 static void lib_create_start(variant *v, const char *id, double *total, double *ms)
 {
 	exec_container *c = NULL;
-	exec_exit e;
+	exec_exit e = EXEC_EXIT_INIT;
 	long long t0, t;
 
 	t0 = t = now_ns();
@@ -174,7 +174,7 @@ static void lib_create_start(variant *v, const char *id, double *total, double *
 static void lib_run(variant *v, const char *id, double *total, double *ms)
 {
 	exec_container *c = NULL;
-	exec_exit e;
+	exec_exit e = EXEC_EXIT_INIT;
 	long long t0, t;
 
 	int rc, pid = -1, lost = 0;

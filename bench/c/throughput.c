@@ -21,7 +21,7 @@ static void *lifecycles(void *arg)
 
 	while (atomic_fetch_sub(&b->left, 1) > 0 && !bench_stopping) {
 		exec_container *c = NULL;
-		exec_exit e;
+		exec_exit e = EXEC_EXIT_INIT;
 		char id[64];
 		int rc;
 

@@ -55,7 +55,7 @@ static int exec_uname(exec_container *c)
 	const char *process = "{\"args\": [\"uname\", \"-a\"], \"env\": [\"PATH=/bin\"]}";
 	exec_io io = EXEC_IO_INIT;
 	exec_process *p = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int rc, out;
 
 	io.stdout_fd = EXEC_IO_PIPE;
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	exec_io io = EXEC_IO_INIT;
 	exec_runtime *rt = NULL;
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	char config[4096], id[64], line[512];
 	FILE *out = NULL;
 	int rc, fd, status = 1;

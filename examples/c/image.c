@@ -19,7 +19,7 @@ int main(int argc, char **argv)
 	exec_io io = EXEC_IO_INIT;
 	exec_runtime *rt = NULL;
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	ssize_t n;
 	int fd, rc;
 

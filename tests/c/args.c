@@ -41,8 +41,10 @@ static void null_pointers(void)
 	exec_container *c = NULL, *c2 = NULL;
 	exec_process *p = NULL, *p2 = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
+	exec_stats stats = EXEC_STATS_INIT;
 	char **ids = NULL;
+	int *pids = NULL;
 	size_t n;
 	int fd = -1, pid;
 	fx_snapshot before;
@@ -60,8 +62,13 @@ static void null_pointers(void)
 	exec_strings_free(NULL, 3);
 	EXPECT(exec_runtime_options_init(NULL, EXEC_RUNTIME_OPTIONS_VERSION), EXEC_EINVAL);
 	EXPECT(exec_io_init(NULL, EXEC_IO_VERSION), EXEC_EINVAL);
+	EXPECT(exec_exit_init(NULL, EXEC_EXIT_VERSION), EXEC_EINVAL);
+	EXPECT(exec_stats_init(NULL, EXEC_STATS_VERSION), EXEC_EINVAL);
+	EXPECT(exec_bundle_options_init(NULL, EXEC_BUNDLE_OPTIONS_VERSION), EXEC_EINVAL);
 	EXPECT(exec_bundle_init(NULL, argv, 0), EXEC_EINVAL);
 	EXPECT(exec_bundle_init(fx_tempdir(), NULL, 0), EXEC_EINVAL);
+	EXPECT(exec_bundle_init_ext(NULL, argv, NULL), EXEC_EINVAL);
+	EXPECT(exec_bundle_init_ext(fx_tempdir(), NULL, NULL), EXEC_EINVAL);
 	EXPECT(exec_runtime_new(NULL, &rt2), EXEC_EINVAL);
 	opts.root = fx_tempdir();
 	EXPECT(exec_runtime_new(&opts, NULL), EXEC_EINVAL);
@@ -95,6 +102,13 @@ static void null_pointers(void)
 	EXPECT_NULL_HANDLE(exec_container_stdio(NULL, EXEC_STDOUT, &fd));
 	EXPECT(exec_container_stdio(c, EXEC_STDOUT, NULL), EXEC_EINVAL);
 	EXPECT_NULL_HANDLE(exec_container_resize(NULL, 24, 80));
+	EXPECT_NULL_HANDLE(exec_container_stats(NULL, &stats));
+	EXPECT(exec_container_stats(c, NULL), EXEC_EINVAL);
+	EXPECT_NULL_HANDLE(exec_container_ps(NULL, &pids, &n));
+	EXPECT(exec_container_ps(c, NULL, &n), EXEC_EINVAL);
+	EXPECT(exec_container_ps(c, &pids, NULL), EXEC_EINVAL);
+	EXPECT_NULL_HANDLE(exec_container_update(NULL, "{}"));
+	EXPECT(exec_container_update(c, NULL), EXEC_EINVAL);
 	EXPECT_NULL_HANDLE(exec_container_delete(NULL, 1));
 	exec_container_free(NULL);
 
@@ -265,7 +279,7 @@ static void duplicate_id(void)
 	exec_io io = EXEC_IO_INIT;
 	exec_container *c = NULL, *c2 = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int in = -1, out = -1, pid = -1, pid2 = -1;
 	char buf[256];
 

@@ -20,7 +20,7 @@ int child_main(int argc, char **argv)
 	exec_runtime_options opts = EXEC_RUNTIME_OPTIONS_INIT;
 	exec_runtime *rt = NULL;
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int wait = 0, hang = 0, rc;
 
 	if (argc != 5) {

@@ -15,7 +15,7 @@ static void running_needs_force(void)
 	const char *bundle = fx_bundle(argv, 0);
 	exec_container *c = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int pid = -1;
 	long long end;
 
@@ -48,7 +48,7 @@ static void twice(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("exit 0", 0);
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));

@@ -40,7 +40,7 @@ static void env_cwd_user(void)
 	exec_process *p = NULL;
 	int out = -1;
 	char buf[256];
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(c);
 	io.stdout_fd = EXEC_IO_PIPE;
@@ -68,7 +68,7 @@ static void exit_code_and_stderr(void)
 	exec_process *p = NULL;
 	int out = -1, err = -1;
 	char buf[256];
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(c);
 	io.stdout_fd = EXEC_IO_PIPE;
@@ -98,7 +98,7 @@ static void signal_and_wait(void)
 {
 	exec_container *c = sleeper(NULL, NULL);
 	exec_process *p = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int pid = -1;
 
 	REQUIRE(c);
@@ -127,7 +127,7 @@ static void delete_process(void)
 {
 	exec_container *c = sleeper(NULL, NULL);
 	exec_process *p = NULL, *p2 = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(c);
 	CHECK_OK(exec_container_exec(c, "proc", SLEEPER, NULL, &p));
@@ -154,7 +154,7 @@ static void duplicate_id(void)
 {
 	exec_container *c = sleeper(NULL, NULL);
 	exec_process *p = NULL, *p2 = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int pid = -1;
 
 	REQUIRE(c);
@@ -197,7 +197,7 @@ static void into_stopped(void)
 	const char *bundle = fx_bundle_sh("exit 0", 0);
 	exec_container *c = NULL;
 	exec_process *p = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));
@@ -217,7 +217,7 @@ static void terminal_resize(void)
 	exec_process *p = NULL, *plain = NULL;
 	int master = -1;
 	char buf[1024] = "";
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(c);
 	io.terminal = 1;
@@ -251,7 +251,7 @@ static void terminal_from_json(void)
 	exec_process *p = NULL;
 	int master = -1;
 	char buf[1024];
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(c);
 	CHECK_OK(exec_container_exec(c, "tty",
@@ -271,7 +271,7 @@ static void load(void)
 {
 	exec_container *c = sleeper(NULL, NULL);
 	exec_process *p = NULL, *p2 = NULL, *p3 = NULL;
-	exec_exit ex, ex2;
+	exec_exit ex = EXEC_EXIT_INIT, ex2 = EXEC_EXIT_INIT;
 	int pid = -1, pid2 = -2;
 
 	REQUIRE(c);

@@ -10,7 +10,7 @@
 /* Run `sh -c script` to its end and return how it exited (status -100 on failure). */
 static exec_exit run_to_exit(const char *script)
 {
-	exec_exit ex = { -100, -100, -100, -100 };
+	exec_exit ex = { EXEC_EXIT_VERSION, -100, -100, -100, -100, -100 };
 	const char *id = fx_id();
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh(script, 0);
@@ -58,7 +58,7 @@ static void signaled(void)
 	const char *argv[] = { "sleep", "30", NULL };
 	const char *bundle = fx_bundle(argv, 0);
 	exec_container *c = NULL;
-	exec_exit ex = { 0, 0, 0, 0 };
+	exec_exit ex = { EXEC_EXIT_VERSION, 0, 0, 0, 0, 0 };
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));
@@ -81,7 +81,7 @@ static void wait_many(void)
 	exec_container *c = NULL;
 	static fx_waiter w[4];
 	pthread_t th[4];
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));
@@ -117,7 +117,7 @@ static void wait_timeout(void)
 	const char *argv[] = { "sleep", "10", NULL };
 	const char *bundle = fx_bundle(argv, 0);
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	long long t0, elapsed;
 
 	REQUIRE(rt && bundle && id);
@@ -144,7 +144,7 @@ static void wait_created(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("exit 4", 0);
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_create(rt, id, bundle, NULL, &c));

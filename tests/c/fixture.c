@@ -230,6 +230,27 @@ const char *fx_bundle(const char *const *argv, int terminal)
 	return dir;
 }
 
+const char *fx_bundle_ext(const char *const *argv, const exec_bundle_options *opts)
+{
+	const char *rootfs = fx_rootfs();
+	const char *dir;
+	int rc;
+
+	if (rootfs == NULL || (dir = fx_tempdir()) == NULL)
+		return NULL;
+	if (symlink(rootfs, fx_str("%s/rootfs", dir)) != 0) {
+		t_fail(__FILE__, __LINE__, "symlink rootfs: %s", strerror(errno));
+		return NULL;
+	}
+	rc = exec_bundle_init_ext(dir, argv, opts);
+	if (rc != EXEC_OK) {
+		t_fail_rc(__FILE__, __LINE__, "exec_bundle_init_ext(dir, argv, opts)", rc,
+		          EXEC_OK, exec_last_error());
+		return NULL;
+	}
+	return dir;
+}
+
 const char *fx_bundle_sh(const char *script, int terminal)
 {
 	const char *argv[] = { "sh", "-c", script, NULL };
@@ -660,6 +681,7 @@ void *fx_wait_forever(void *arg)
 {
 	fx_waiter *w = arg;
 
+	exec_exit_init(&w->ex, EXEC_EXIT_VERSION);
 	w->rc = exec_container_wait(w->c, -1, &w->ex);
 	return NULL;
 }

@@ -50,6 +50,12 @@ void fx_track_runc_root(const char *runc_root);
  */
 const char *fx_bundle(const char *const *argv, int terminal);
 
+/**
+ * A bundle from exec_bundle_init_ext() with `opts`: a temp dir whose
+ * `rootfs` is a symlink to the test rootfs (the library resolves it).
+ */
+const char *fx_bundle_ext(const char *const *argv, const exec_bundle_options *opts);
+
 /** A bundle running `sh -c script`. */
 const char *fx_bundle_sh(const char *script, int terminal);
 

@@ -36,7 +36,7 @@ static void host_children_keep_status(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("sleep 0.2; exit 1", 0);
 	exec_container *c[3] = { NULL, NULL, NULL };
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	pid_t child, grandchild = -1;
 	int p[2], status = 0;
 
@@ -76,7 +76,7 @@ static void host_children_keep_status(void)
 	CHECK_INT(fx_ppid(grandchild), !=, getpid());
 }
 
-#define FORKED_CALLS 8
+#define FORKED_CALLS 11
 
 /* In a child forked after the library started, every call fails at once. */
 static void forked_child_fails_fast(void)
@@ -102,7 +102,9 @@ static void forked_child_fails_fast(void)
 		char **ids = NULL;
 		size_t n;
 		int r[FORKED_CALLS], pid;
-		exec_exit ex;
+		exec_exit ex = EXEC_EXIT_INIT;
+		exec_stats stats = EXEC_STATS_INIT;
+		int *pids;
 
 		r[0] = exec_container_list(rt, &ids, &n);
 		r[1] = exec_container_pid(c, &pid);
@@ -112,6 +114,9 @@ static void forked_child_fails_fast(void)
 		r[5] = exec_runtime_new(&opts, &rt2);
 		r[6] = exec_container_run(rt, "forked", bundle, NULL, &c2);
 		r[7] = exec_container_delete(c, 1);
+		r[8] = exec_container_stats(c, &stats);
+		r[9] = exec_container_ps(c, &pids, &n);
+		r[10] = exec_container_update(c, "{}");
 		exec_container_free(c);
 		exec_runtime_free(rt);
 		if (write(p[1], r, sizeof(r)) != sizeof(r))
@@ -150,7 +155,7 @@ static void waitpid_loop(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("sleep 0.3; exit 11", 0);
 	exec_container *c[4] = { NULL, NULL, NULL, NULL };
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int status, reaped = 0;
 	long long end;
 
@@ -179,7 +184,7 @@ static void exits_exact(int n)
 {
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	exec_container *c[8];
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && n <= 8);
 	for (int i = 0; i < n; i++) {
@@ -289,7 +294,7 @@ static void host_killed(void)
 	exec_runtime *rt = fx_runtime(NULL, &root);
 	const char *bundle = fx_bundle_sh("sleep 1; exit 12", 0);
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	exec_state st;
 
 	REQUIRE(rt && bundle && id);
@@ -314,7 +319,7 @@ static void host_killed_kill_on_exit(void)
 	const char *argv[] = { "sleep", "100", NULL };
 	const char *bundle = fx_bundle(argv, 0);
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	long long end;
 
 	REQUIRE(rt && bundle && id);

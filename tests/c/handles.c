@@ -33,8 +33,10 @@ static int container_closed(exec_container *c)
 {
 	exec_process *p = NULL;
 	exec_state st;
-	exec_exit ex;
-	int pid, fd;
+	exec_exit ex = EXEC_EXIT_INIT;
+	exec_stats stats = EXEC_STATS_INIT;
+	int pid, fd, *pids = NULL;
+	size_t n;
 
 	CHECK_RC_R(exec_container_start(c), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_state(c, &st), EXEC_ECLOSED, -1);
@@ -47,10 +49,13 @@ static int container_closed(exec_container *c)
 	CHECK_RC_R(exec_container_wait(c, -1, &ex), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_stdio(c, EXEC_STDOUT, &fd), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_resize(c, 24, 80), EXEC_ECLOSED, -1);
+	CHECK_RC_R(exec_container_stats(c, &stats), EXEC_ECLOSED, -1);
+	CHECK_RC_R(exec_container_ps(c, &pids, &n), EXEC_ECLOSED, -1);
+	CHECK_RC_R(exec_container_update(c, "{}"), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_exec(c, "p", JSON, NULL, &p), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_process_load(c, "p", &p), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_delete(c, 1), EXEC_ECLOSED, -1);
-	CHECK_R(p == NULL, -1);
+	CHECK_R(p == NULL && pids == NULL, -1);
 	exec_container_free(c);
 	return 0;
 }
@@ -58,7 +63,7 @@ static int container_closed(exec_container *c)
 /* Every process call on `p` is ECLOSED; freeing it is a no-op. */
 static int process_closed(exec_process *p)
 {
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int pid, fd;
 
 	CHECK_R(exec_process_id(p) == NULL, -1);
@@ -84,7 +89,7 @@ static void freed(void)
 	exec_container *c = NULL, *c2 = NULL;
 	exec_process *p = NULL, *p2 = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int pid = -1, ppid = -1;
 
 	REQUIRE(rt && bundle && id);

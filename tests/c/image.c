@@ -57,7 +57,7 @@ static int run_bundle(const char *bundle, char *out, size_t cap)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	exec_io io = EXEC_IO_INIT;
 	exec_container *c = NULL;
-	exec_exit ex = { -1, -1, 0, 0 };
+	exec_exit ex = EXEC_EXIT_INIT;
 	int fd = -1;
 
 	REQUIRE_R(rt, -1);

@@ -18,7 +18,7 @@ static void pipe_stdout_stderr(void)
 	exec_container *c = NULL;
 	int out = -1, err = -1;
 	char buf[256];
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	io.stdout_fd = EXEC_IO_PIPE;
@@ -50,7 +50,7 @@ static void pipe_large_output(void)
 	exec_container *c = NULL;
 	int out = -1;
 	char buf[32];
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	io.stdout_fd = EXEC_IO_PIPE;
@@ -77,7 +77,7 @@ static void pipe_stdin(void)
 	int in = -1, out = -1;
 	char buf[256] = "";
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	io.stdin_fd = EXEC_IO_PIPE;
@@ -110,7 +110,7 @@ static void caller_pipe(void)
 	exec_container *c = NULL;
 	int p[2], fd;
 	char buf[256];
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK(pipe2(p, O_CLOEXEC) == 0);
@@ -154,7 +154,7 @@ static void caller_file(void)
 	int in = temp_file("line1\nline2\n"), out = temp_file("");
 	char buf[256];
 	ssize_t n;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK(in >= 0 && out >= 0);
@@ -187,7 +187,7 @@ static void null_streams(void)
 	exec_container *c = NULL, *c2 = NULL;
 	int out = -1, fd;
 	char buf[256];
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && all_null && id && id2);
 	io.stdout_fd = EXEC_IO_PIPE;
@@ -219,7 +219,7 @@ static void stdio_handover(void)
 	exec_io io = EXEC_IO_INIT;
 	exec_container *c = NULL;
 	int out = -1, fd = -1;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	io.stdout_fd = EXEC_IO_PIPE;
@@ -243,7 +243,7 @@ static void free_closes_unclaimed(void)
 	const char *bundle = fx_bundle_sh("exit 0", 0);
 	exec_io io = { EXEC_IO_VERSION, EXEC_IO_PIPE, EXEC_IO_PIPE, EXEC_IO_PIPE, 0 };
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int before;
 
 	REQUIRE(rt && bundle && id && warm);

@@ -35,7 +35,7 @@ static exec_container *family(void)
 static void all_reaches_every_process(void)
 {
 	exec_container *c = family();
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(c);
 	CHECK_OK(exec_container_kill(c, SIGTERM, 0));
@@ -51,7 +51,7 @@ static void all_reaches_every_process(void)
 static void all_sigkill(void)
 {
 	exec_container *c = family();
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(c);
 	CHECK_OK(exec_container_kill(c, SIGKILL, 1));
@@ -69,7 +69,7 @@ static void wrong_state_and_signal(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("sleep 0.3", 0);
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));

@@ -15,7 +15,7 @@ static int lifecycle(exec_runtime *rt, const char *bundle)
 	exec_container *c = NULL;
 	const char *id = fx_id();
 	char buf[64];
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int out = -1, err = -1;
 
 	REQUIRE_R(id, -1);

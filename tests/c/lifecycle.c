@@ -16,7 +16,7 @@ static void create_start_wait_delete(void)
 	const char *bundle = fx_bundle_sh("sleep 0.5; exit 0", 0);
 	exec_container *c = NULL;
 	exec_state st = 0;
-	exec_exit ex = { -5, -5, -5, -5 };
+	exec_exit ex = { EXEC_EXIT_VERSION, -5, -5, -5, -5, -5 };
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_create(rt, id, bundle, NULL, &c));
@@ -53,7 +53,7 @@ static void run(void)
 	const char *bundle = fx_bundle_sh("sleep 0.5; exit 0", 0);
 	exec_container *c = NULL;
 	exec_state st = 0;
-	exec_exit ex = { -5, -5, -5, -5 };
+	exec_exit ex = { EXEC_EXIT_VERSION, -5, -5, -5, -5, -5 };
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));
@@ -89,7 +89,7 @@ static void pid_matches_proc(void)
 	const char *argv[] = { "sleep", "30", NULL };
 	const char *bundle = fx_bundle(argv, 0);
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int pid = -1, pid2 = -1;
 	char arg0[256] = "";
 	long long end;
@@ -150,7 +150,7 @@ static void start_wrong_state(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("sleep 0.3", 0);
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));
@@ -171,7 +171,7 @@ static void outlives_runtime(void)
 	exec_runtime *rt = NULL;
 	exec_container *c = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	char **ids = NULL;
 	size_t n = 0;
 

@@ -52,7 +52,7 @@ static void same_process(void)
 	static fx_waiter w;
 	pthread_t th;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int pid = -1, pid2 = -2;
 
 	REQUIRE(rt && bundle && id);
@@ -108,7 +108,7 @@ static void second_process_running(void)
 	const char *bundle = fx_bundle_sh("sleep 1; exit 7", 0);
 	exec_container *c = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int pid = -1;
 
 	REQUIRE(rt && bundle && id);
@@ -140,7 +140,7 @@ static void second_process_orphan_exited(void)
 	const char *record;
 	exec_container *c = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int zombies = 0;
 	long long end = fx_now_ms() + 5000;
 
@@ -169,7 +169,7 @@ static void second_process_stopped(void)
 	const char *bundle = fx_bundle_sh("exit 5", 0);
 	exec_container *c = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	REQUIRE(child("--child-run-wait", root, id, bundle) == 0);

@@ -38,7 +38,7 @@ static void freezes_and_resumes(void)
 	exec_io io = EXEC_IO_INIT;
 	exec_container *c = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int out = -1;
 	char buf[4096] = "";
 
@@ -78,7 +78,7 @@ static void wrong_state(void)
 	const char *bundle = fx_bundle(argv, 0);
 	exec_container *c = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_create(rt, id, bundle, NULL, &c));
@@ -108,7 +108,7 @@ static void delete_paused(void)
 	const char *bundle = fx_bundle(argv, 0);
 	exec_container *c = NULL;
 	exec_state st;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));

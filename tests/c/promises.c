@@ -54,7 +54,7 @@ static void deleted_process_answers(void)
 	exec_container *c = NULL;
 	exec_process *p = NULL;
 	exec_io io = EXEC_IO_INIT;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	char buf[64];
 	int pid = -1, pid2 = -1, out = -1;
 
@@ -87,14 +87,15 @@ static void outputs_untouched_on_failure(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("sleep 100", 0);
 	exec_container *c = NULL;
-	exec_exit ex = { 11, 22, 33, 44 };
+	exec_exit ex = { EXEC_EXIT_VERSION, 11, 22, 33, 44, 55 };
 	exec_state st = (exec_state)77;
 	int pid = 55;
 
 	REQUIRE(rt && bundle);
 	CHECK_OK(exec_container_run(rt, fx_id(), bundle, NULL, &c));
 	CHECK_RC(exec_container_wait(c, 0, &ex), EXEC_ETIMEDOUT);
-	CHECK(ex.status == 11 && ex.code == 22 && ex.signal == 33 && ex.core_dumped == 44);
+	CHECK(ex.status == 11 && ex.code == 22 && ex.signal == 33 && ex.core_dumped == 44 &&
+	      ex.oom_killed == 55);
 	CHECK_OK(exec_container_delete(c, 1));
 	CHECK_RC(exec_container_state(c, &st), EXEC_ENOTFOUND);
 	CHECK_INT(st, ==, 77);
@@ -146,7 +147,7 @@ static void process_free_closes_unclaimed_ends(void)
 	const char *bundle = fx_bundle(argv, 0);
 	exec_container *c = NULL;
 	exec_io io = EXEC_IO_INIT;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	int before;
 
 	REQUIRE(rt && bundle);
@@ -191,7 +192,7 @@ static void id_charset(void)
 	const char *bundle = fx_bundle_sh("exit 4", 0);
 	const char *id = fx_str("a_b+c.d-%d", (int)getpid());
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));

@@ -86,7 +86,7 @@ static int own_cgroups(void)
 static int lifecycle(exec_runtime *rt, const char *bundle, int code)
 {
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	CHECK_RC_R(exec_container_run(rt, fx_id(), bundle, NULL, &c), EXEC_OK, -1);
 	CHECK_RC_R(exec_container_wait(c, 30000, &ex), EXEC_OK, -1);
@@ -145,7 +145,7 @@ static void *work(void *arg)
 	for (int k = 0; k < w->rounds; k++) {
 		int code = (w->index * 4 + k % 4) % 128;
 		exec_container *c = NULL;
-		exec_exit ex = { -1, -1, -1, -1 };
+		exec_exit ex = EXEC_EXIT_INIT;
 
 		if (exec_container_run(w->rt, fx_id(), w->bundles[k % 4], NULL, &c) != EXEC_OK ||
 		    exec_container_wait(c, 60000, &ex) != EXEC_OK || ex.status != code ||
@@ -196,7 +196,7 @@ static void fleet(void)
 	int n = 10 * scale();
 	exec_container **c = calloc((size_t)n, sizeof(*c));
 	fx_snapshot before;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 	exec_state st;
 
 	REQUIRE(rt && bundle && c);
@@ -413,7 +413,7 @@ static void fuzz(void)
 		rc = exec_container_exec(c, fx_str("p%d", i), json, &io, &p);
 		CHECK(rc <= 0 && rc >= EXEC_EINTERNAL && rc != EXEC_EINTERNAL);
 		if (rc == EXEC_OK) {
-			exec_exit ex;
+			exec_exit ex = EXEC_EXIT_INIT;
 
 			exec_process_signal(p, 9);
 			CHECK_OK(exec_process_wait(p, 30000, &ex));

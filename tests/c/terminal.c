@@ -19,7 +19,7 @@ static void output_and_resize(void)
 	exec_container *c = NULL;
 	int master = -1, fd;
 	char buf[1024] = "";
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	io.terminal = 1;
@@ -68,7 +68,7 @@ static void resize_without_terminal(void)
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("sleep 0.3", 0);
 	exec_container *c = NULL;
-	exec_exit ex;
+	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
 	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));

@@ -29,7 +29,7 @@ static void *work(void *arg)
 		exec_io io = EXEC_IO_INIT;
 		exec_container *c = NULL;
 		const char *id = fx_id();
-		exec_exit ex;
+		exec_exit ex = EXEC_EXIT_INIT;
 		int out = -1;
 
 		REQUIRE_R(id, NULL);

@@ -15,7 +15,7 @@ The library is found through the EXECUTION_LIBRARY environment variable,
 then a checkout's build/libexecution.so, then the system's library path.
 """
 
-from .bundle import bundle_init
+from .bundle import Limits, bundle_init
 from .container import Container, User
 from .errors import (
     AlreadyExists,
@@ -38,6 +38,7 @@ from .library import library_path, version
 from .process import Process
 from .runtime import Runtime
 from .state import State
+from .stats import Stats
 from .streams import DEVNULL, PIPE, STDOUT
 
 __version__ = "0.1.0"
@@ -55,6 +56,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidState",
     "LibraryNotFoundError",
+    "Limits",
     "NotFound",
     "PIPE",
     "Process",
@@ -62,6 +64,7 @@ __all__ = [
     "RuntimeFailure",
     "STDOUT",
     "State",
+    "Stats",
     "SystemCallError",
     "TimedOut",
     "User",

@@ -20,6 +20,9 @@ from ctypes import (
     c_longlong,
     c_size_t,
     c_uint,
+    c_double,
+    c_int64,
+    c_uint64,
     c_void_p,
 )
 from pathlib import Path
@@ -58,6 +61,10 @@ EXEC_STDERR = 2
 EXEC_RUNTIME_OPTIONS_VERSION = 2
 EXEC_IO_VERSION = 1
 EXEC_IMAGE_OPTIONS_VERSION = 1
+EXEC_EXIT_VERSION = 1
+EXEC_STATS_VERSION = 1
+EXEC_BUNDLE_OPTIONS_VERSION = 1
+EXEC_UNLIMITED = 2**64 - 1
 
 
 class RuntimePtr(c_void_p):
@@ -117,10 +124,52 @@ class ExitStatus(Structure):
     """`exec_exit`."""
 
     _fields_ = [
+        ("version", c_uint),
         ("status", c_int),
         ("code", c_int),
         ("signal", c_int),
         ("core_dumped", c_int),
+        ("oom_killed", c_int),
+    ]
+
+
+class Stats(Structure):
+    """`exec_stats`."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("cpu_usage_ns", c_uint64),
+        ("cpu_user_ns", c_uint64),
+        ("cpu_system_ns", c_uint64),
+        ("cpu_periods", c_uint64),
+        ("cpu_throttled_periods", c_uint64),
+        ("cpu_throttled_ns", c_uint64),
+        ("memory_usage", c_uint64),
+        ("memory_peak", c_uint64),
+        ("memory_limit", c_uint64),
+        ("memory_cache", c_uint64),
+        ("memory_swap", c_uint64),
+        ("oom_kills", c_uint64),
+        ("pids_current", c_uint64),
+        ("pids_limit", c_uint64),
+        ("io_read_bytes", c_uint64),
+        ("io_write_bytes", c_uint64),
+    ]
+
+
+class BundleOptions(Structure):
+    """`exec_bundle_options`."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("terminal", c_int),
+        ("memory_limit", c_int64),
+        ("memory_swap_limit", c_int64),
+        ("cpus", c_double),
+        ("cpu_quota", c_int64),
+        ("cpu_period", c_uint64),
+        ("cpu_shares", c_uint64),
+        ("pids_limit", c_int64),
     ]
 
 
@@ -137,10 +186,14 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_strings_free": (None, (_STRINGS, c_size_t)),
     "exec_runtime_options_init": (c_int, (POINTER(RuntimeOptions), c_uint)),
     "exec_io_init": (c_int, (POINTER(IO), c_uint)),
+    "exec_exit_init": (c_int, (POINTER(ExitStatus), c_uint)),
+    "exec_stats_init": (c_int, (POINTER(Stats), c_uint)),
+    "exec_bundle_options_init": (c_int, (POINTER(BundleOptions), c_uint)),
     "exec_bundle_init": (c_int, (c_char_p, _STRINGS, c_int)),
     "exec_image_options_init": (c_int, (POINTER(ImageOptions), c_uint)),
     "exec_bundle_from_image": (c_int, (c_char_p, c_char_p, POINTER(ImageOptions))),
     "exec_bundle_remove": (c_int, (c_char_p,)),
+    "exec_bundle_init_ext": (c_int, (c_char_p, _STRINGS, POINTER(BundleOptions))),
     "exec_runtime_new": (c_int, (POINTER(RuntimeOptions), POINTER(RuntimePtr))),
     "exec_runtime_free": (None, (RuntimePtr,)),
     "exec_container_create": _CREATE,
@@ -157,6 +210,9 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_container_wait": (c_int, (ContainerPtr, c_int, POINTER(ExitStatus))),
     "exec_container_stdio": (c_int, (ContainerPtr, c_int, POINTER(c_int))),
     "exec_container_resize": (c_int, (ContainerPtr, c_uint, c_uint)),
+    "exec_container_stats": (c_int, (ContainerPtr, POINTER(Stats))),
+    "exec_container_ps": (c_int, (ContainerPtr, POINTER(POINTER(c_int)), POINTER(c_size_t))),
+    "exec_container_update": (c_int, (ContainerPtr, c_char_p)),
     "exec_container_delete": (c_int, (ContainerPtr, c_int)),
     "exec_container_free": (None, (ContainerPtr,)),
     "exec_container_exec": (

@@ -1,23 +1,88 @@
 """OCI bundles."""
 
+import math
 import os
-from typing import Sequence, Union
+from ctypes import byref, c_char_p
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence, Union
 
 from . import _args, _ffi
 
 PathArg = Union[str, bytes, "os.PathLike[str]"]
 """A file system path: str, bytes or os.PathLike."""
 
+_INT64_MAX = 2**63 - 1
 
-def bundle_init(bundle_dir: PathArg, args: Sequence[str], terminal: bool = False) -> None:
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits written into a bundle's config, for the runtime to enforce.
+
+    A limit left None is not set. Sizes are in bytes, CPU times in µs.
+    """
+
+    memory: Optional[int] = None
+    """Memory limit."""
+    memory_swap: Optional[int] = None
+    """Memory plus swap limit, at least `memory` (which it needs); -1 is unlimited swap."""
+    cpus: Optional[float] = None
+    """CPU time as a number of CPUs (1.5 is one and a half); excludes cpu_quota."""
+    cpu_quota: Optional[int] = None
+    """CPU time allowed per cpu_period (at least 1000); -1 is none."""
+    cpu_period: Optional[int] = None
+    """Period of the CPU quota, 1000 to 1000000; with `cpus` it defaults to 100000."""
+    cpu_shares: Optional[int] = None
+    """Relative CPU weight, 2 to 262144 (1024 is the default weight)."""
+    pids: Optional[int] = None
+    """Most tasks the container may have; -1 is unlimited."""
+
+    def _to_c(self, terminal: int) -> _ffi.BundleOptions:
+        cpus = 0.0
+        if self.cpus is not None:
+            cpus = _args.seconds(self.cpus, "cpus")
+            if not cpus > 0 or math.isinf(cpus):
+                raise ValueError(f"cpus must be a positive number, got {self.cpus}")
+        return _ffi.BundleOptions(
+            version=_ffi.EXEC_BUNDLE_OPTIONS_VERSION,
+            terminal=terminal,
+            memory_limit=_size(self.memory, "memory", 1),
+            memory_swap_limit=_size(self.memory_swap, "memory_swap", -1),
+            cpus=cpus,
+            cpu_quota=_size(self.cpu_quota, "cpu_quota", -1),
+            cpu_period=_size(self.cpu_period, "cpu_period", 1),
+            cpu_shares=_size(self.cpu_shares, "cpu_shares", 1),
+            pids_limit=_size(self.pids, "pids", -1),
+        )
+
+
+def _size(value: Any, what: str, low: int) -> int:
+    """A limit: None (unset, 0 in C), -1 where allowed, or a positive int."""
+    if value is None:
+        return 0
+    v = _args.integer(value, what, low, _INT64_MAX)
+    if v == 0:
+        raise ValueError(f"{what} must not be 0; None leaves it unset")
+    return v
+
+
+def bundle_init(
+    bundle_dir: PathArg,
+    args: Sequence[str],
+    terminal: bool = False,
+    limits: Optional[Limits] = None,
+) -> None:
     """Write `<bundle_dir>/config.json`: a default config, as `runc spec` makes it.
 
-    The process runs `args`, with a pty when `terminal` is True. The rootfs
-    is `<bundle_dir>/rootfs`, a directory or a symlink to one (written to
-    the config as its resolved absolute path, as runtimes refuse symlinks
-    there). Raises AlreadyExists if a config.json is there.
+    The process runs `args`, with a pty when `terminal` is True, under the
+    resource `limits` if given. The rootfs is `<bundle_dir>/rootfs`, a
+    directory or a symlink to one (written to the config as its resolved
+    absolute path, as runtimes refuse symlinks there). Raises AlreadyExists
+    if a config.json is there, InvalidArgument for limits out of range.
     """
     path = _args.path(bundle_dir, "bundle_dir")
     argv = _args.strings(args, "args")
     t = _args.flag(terminal, "terminal")
-    _ffi.lib().exec_bundle_init(path, _args.string_array(argv), t)
+    if limits is not None and not isinstance(limits, Limits):
+        raise TypeError(f"limits must be Limits, not {type(limits).__name__}")
+    opts = (limits or Limits())._to_c(t)
+    _ffi.lib().exec_bundle_init_ext(path, _args.string_array(argv), byref(opts))

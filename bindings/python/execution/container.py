@@ -2,7 +2,7 @@
 
 import json
 import signal as _signal
-from ctypes import byref, c_int
+from ctypes import POINTER, byref, c_int, c_size_t
 from types import TracebackType
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
@@ -10,6 +10,7 @@ from . import _args, _ffi
 from .errors import NotFound
 from .process import Process
 from .state import State
+from .stats import Stats
 from .streams import Plan, StreamArg
 from .supervised import Supervised
 
@@ -81,6 +82,38 @@ class Container(Supervised):
         """
         f = _args.flag(force, "force")
         _ffi.lib().exec_container_delete(self._handle(), f)
+
+    def stats(self) -> Stats:
+        """Resource use, read from the container's cgroup (no runtime call).
+
+        A stopped container answers until it is deleted; InvalidState when
+        its cgroup is gone, NotFound once deleted.
+        """
+        out = _ffi.Stats(version=_ffi.EXEC_STATS_VERSION)
+        _ffi.lib().exec_container_stats(self._handle(), byref(out))
+        return Stats._from_c(out)
+
+    def ps(self) -> List[int]:
+        """Host pids of the container's processes, sorted, read from its cgroup."""
+        pids = POINTER(c_int)()
+        count = c_size_t()
+        _ffi.lib().exec_container_ps(self._handle(), byref(pids), byref(count))
+        try:
+            return [pids[i] for i in range(count.value)]
+        finally:
+            _ffi.lib().exec_free(pids)
+
+    def update(self, resources: Mapping[str, Any]) -> None:
+        """Change the resources of the live container, through the runtime's update.
+
+        `resources` is an OCI `linux.resources` object, such as
+        ``{"memory": {"limit": 32 << 20}, "pids": {"limit": 64}}``; what it
+        leaves out keeps its value. Unknown fields are InvalidArgument.
+        """
+        if not isinstance(resources, Mapping):
+            raise TypeError(f"resources must be a mapping, not {type(resources).__name__}")
+        text = json.dumps(dict(resources)).encode()
+        _ffi.lib().exec_container_update(self._handle(), text)
 
     def exec(
         self,

@@ -12,12 +12,16 @@ class Exit:
     `status` is the exit code for a normal exit and 128 + signal for a process
     killed by a signal (as a shell reports it); `code` is the exit code or -1
     when killed by a signal; `signal` is the killing signal or 0.
+    `oom_killed` is True when the kernel's OOM killer killed: for a
+    container, any of its processes while its init ran; for an exec'd
+    process, that process.
     """
 
     status: int
     code: int
     signal: int
     core_dumped: bool
+    oom_killed: bool = False
 
     @property
     def signaled(self) -> bool:
@@ -31,4 +35,4 @@ class Exit:
 
     @classmethod
     def _from_c(cls, e: _ffi.ExitStatus) -> "Exit":
-        return cls(e.status, e.code, e.signal, bool(e.core_dumped))
+        return cls(e.status, e.code, e.signal, bool(e.core_dumped), bool(e.oom_killed))

@@ -71,7 +71,7 @@ class Supervised(Handle):
         """
         ms = _args.timeout_ms(timeout)
         h = self._handle()
-        out = _ffi.ExitStatus()
+        out = _ffi.ExitStatus(version=_ffi.EXEC_EXIT_VERSION)
         wait = self._fn("wait")
         if threading.current_thread() is not threading.main_thread():
             wait(h, ms, byref(out))

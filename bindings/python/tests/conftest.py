@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import Callable, Iterator, List
+from typing import Callable, Iterator, List, Optional
 
 import pytest
 
@@ -57,17 +57,19 @@ def new_id() -> Callable[[], str]:
 
 @pytest.fixture
 def bundle(rootfs: str) -> Iterator[Callable[..., str]]:
-    """A factory: bundle(args, terminal=False) -> a new bundle dir running args.
+    """A factory: bundle(args, terminal=False, limits=None) -> a new bundle dir running args.
 
     The bundle's `rootfs` is a symlink to the busybox rootfs.
     """
     made: List[str] = []
 
-    def make(args: List[str], terminal: bool = False) -> str:
+    def make(
+        args: List[str], terminal: bool = False, limits: Optional[execution.Limits] = None
+    ) -> str:
         d = short_tempdir("pybundle-")
         made.append(d)
         os.symlink(rootfs, os.path.join(d, "rootfs"))
-        execution.bundle_init(d, args, terminal)
+        execution.bundle_init(d, args, terminal, limits)
         return d
 
     yield make

@@ -7,7 +7,19 @@ library must export every declared function.
 """
 
 import re
-from ctypes import POINTER, c_char_p, c_int, c_longlong, c_size_t, c_uint, c_void_p
+import dataclasses
+from ctypes import (
+    POINTER,
+    c_char_p,
+    c_double,
+    c_int,
+    c_int64,
+    c_longlong,
+    c_size_t,
+    c_uint,
+    c_uint64,
+    c_void_p,
+)
 from typing import Any, Dict, List, Tuple
 
 import pytest
@@ -28,18 +40,35 @@ _VALUES = {
     "unsigned": c_uint,
     "size_t": c_size_t,
     "long long": c_longlong,
+    "int64_t": c_int64,
+    "uint64_t": c_uint64,
+    "double": c_double,
     "exec_state": c_int,
     "exec_error_code": c_int,
     "exec_runtime_options": _ffi.RuntimeOptions,
     "exec_io": _ffi.IO,
     "exec_image_options": _ffi.ImageOptions,
     "exec_exit": _ffi.ExitStatus,
+    "exec_stats": _ffi.Stats,
+    "exec_bundle_options": _ffi.BundleOptions,
 }
 _STRUCTS = {
     "exec_runtime_options": _ffi.RuntimeOptions,
     "exec_io": _ffi.IO,
     "exec_image_options": _ffi.ImageOptions,
     "exec_exit": _ffi.ExitStatus,
+    "exec_stats": _ffi.Stats,
+    "exec_bundle_options": _ffi.BundleOptions,
+}
+# The C field each field of Limits sets; bundle_init's `terminal` sets the rest.
+_LIMITS_FIELDS = {
+    "memory": "memory_limit",
+    "memory_swap": "memory_swap_limit",
+    "cpus": "cpus",
+    "cpu_quota": "cpu_quota",
+    "cpu_period": "cpu_period",
+    "cpu_shares": "cpu_shares",
+    "pids": "pids_limit",
 }
 
 
@@ -173,6 +202,24 @@ def test_structs_match(header: str) -> None:
     for name, fields in structs.items():
         want = [(f, ctype(t)) for t, f in fields]
         assert list(_STRUCTS[name]._fields_) == want, name
+
+
+def test_dataclasses_cover_the_structs_they_read(header: str) -> None:
+    structs = parse_structs(header)
+    for dc, name in ((execution.Exit, "exec_exit"), (execution.Stats, "exec_stats")):
+        c_fields = [f for _, f in structs[name] if f != "version"]
+        assert [f.name for f in dataclasses.fields(dc)] == c_fields, name
+
+
+def test_limits_cover_the_bundle_options(header: str) -> None:
+    c_fields = [f for _, f in parse_structs(header)["exec_bundle_options"]]
+    assert [f.name for f in dataclasses.fields(execution.Limits)] == list(_LIMITS_FIELDS)
+    assert c_fields == ["version", "terminal", *_LIMITS_FIELDS.values()]
+
+
+def test_unlimited_is_uint64_max(header: str) -> None:
+    assert re.search(r"(?m)^#define EXEC_UNLIMITED UINT64_MAX$", header)
+    assert _ffi.EXEC_UNLIMITED == 2**64 - 1
 
 
 def test_constants_match(header: str) -> None:

@@ -63,6 +63,9 @@ USES = {
         lambda rt, c, p: c.delete(force=True),
         lambda rt, c, p: c.exec("q", ["true"]),
         lambda rt, c, p: c.load_process("p"),
+        lambda rt, c, p: c.stats(),
+        lambda rt, c, p: c.ps(),
+        lambda rt, c, p: c.update({}),
     ],
     "process": [
         lambda rt, c, p: p.pid,
@@ -137,6 +140,11 @@ BAD_CALLS = [
     lambda rt, c, p, d: execution.bundle_init(d, "true"),
     lambda rt, c, p, d: execution.bundle_init(d, [1]),
     lambda rt, c, p, d: execution.bundle_init(d, ["true"], terminal=None),
+    lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits={"memory": 1}),
+    lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits=execution.Limits(memory="1")),
+    lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits=execution.Limits(cpus="1")),
+    lambda rt, c, p, d: c.update("{}"),
+    lambda rt, c, p, d: c.update({"memory": object()}),
 ]
 
 

@@ -14,6 +14,7 @@ use crate::io::{take_fd, Io};
 use crate::process::Process;
 use crate::runtime::non_null;
 use crate::spec::ProcessSpec;
+use crate::stats::Stats;
 use crate::sys;
 
 /// A container's state.
@@ -125,11 +126,50 @@ impl Container {
     /// Errors: TimedOut, System (the exit status cannot be known: the
     /// monitor was gone when the process exited).
     pub fn wait(&self, timeout: Option<Duration>) -> Result<Exit, Error> {
-        let mut exit = sys::exec_exit::default();
+        let mut exit = sys::EXEC_EXIT_INIT;
         check(unsafe {
             sys::exec_container_wait(self.raw.as_ptr(), timeout_ms(timeout), &mut exit)
         })?;
         Ok(exit.into())
+    }
+
+    /// Reads the container's resource use from its cgroup, in process (no
+    /// runtime call). A stopped container answers until it is deleted.
+    ///
+    /// Errors: InvalidState (stopped and its cgroup is gone), NotFound
+    /// (deleted), System.
+    pub fn stats(&self) -> Result<Stats, Error> {
+        let mut raw = sys::EXEC_STATS_INIT;
+        check(unsafe { sys::exec_container_stats(self.raw.as_ptr(), &mut raw) })?;
+        Ok(raw.into())
+    }
+
+    /// The host pids of the container's processes, sorted, read from its
+    /// cgroup. A stopped container has none.
+    ///
+    /// Errors: InvalidState (stopped and its cgroup is gone), NotFound
+    /// (deleted), System.
+    pub fn ps(&self) -> Result<Vec<i32>, Error> {
+        let mut pids: *mut c_int = ptr::null_mut();
+        let mut count = 0usize;
+        check(unsafe { sys::exec_container_ps(self.raw.as_ptr(), &mut pids, &mut count) })?;
+        if pids.is_null() {
+            return Ok(Vec::new());
+        }
+        let list = unsafe { std::slice::from_raw_parts(pids, count) }.to_vec();
+        unsafe { sys::exec_free(pids.cast()) };
+        Ok(list)
+    }
+
+    /// Changes the resources of the live container through the runtime's
+    /// `update`. `resources_json` is an OCI `linux.resources` object, such as
+    /// `{"memory":{"limit":33554432}}`; what it leaves out keeps its value.
+    ///
+    /// Errors: InvalidArgument (not a resources object, an unknown field),
+    /// InvalidState (stopped), NotFound (deleted), Runtime (a value refused).
+    pub fn update(&self, resources_json: &str) -> Result<(), Error> {
+        let json = cstring("resources", resources_json)?;
+        check(unsafe { sys::exec_container_update(self.raw.as_ptr(), json.as_ptr()) })
     }
 
     /// Freezes all processes of a running container.

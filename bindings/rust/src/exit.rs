@@ -18,6 +18,9 @@ pub struct Exit {
     pub signal: Option<i32>,
     /// Whether a core was dumped.
     pub core_dumped: bool,
+    /// Whether the kernel's OOM killer killed: for a container, any of its
+    /// processes while its init ran; for an exec'd process, that process.
+    pub oom_killed: bool,
 }
 
 impl Exit {
@@ -35,6 +38,7 @@ impl From<sys::exec_exit> for Exit {
             code: (!signaled && raw.code >= 0).then_some(raw.code),
             signal: signaled.then_some(raw.signal),
             core_dumped: raw.core_dumped != 0,
+            oom_killed: raw.oom_killed != 0,
         }
     }
 }
@@ -48,6 +52,9 @@ impl fmt::Display for Exit {
         }
         if self.core_dumped {
             f.write_str(" (core dumped)")?;
+        }
+        if self.oom_killed {
+            f.write_str(" (OOM killed)")?;
         }
         Ok(())
     }
@@ -75,8 +82,7 @@ mod tests {
         let normal = Exit::from(sys::exec_exit {
             status: 3,
             code: 3,
-            signal: 0,
-            core_dumped: 0,
+            ..sys::EXEC_EXIT_INIT
         });
         assert_eq!(
             normal,
@@ -84,7 +90,8 @@ mod tests {
                 status: 3,
                 code: Some(3),
                 signal: None,
-                core_dumped: false
+                core_dumped: false,
+                oom_killed: false,
             }
         );
         assert!(!normal.success());
@@ -94,7 +101,8 @@ mod tests {
             status: 137,
             code: -1,
             signal: 9,
-            core_dumped: 0,
+            oom_killed: 1,
+            ..sys::EXEC_EXIT_INIT
         });
         assert_eq!(
             killed,
@@ -102,21 +110,23 @@ mod tests {
                 status: 137,
                 code: None,
                 signal: Some(9),
-                core_dumped: false
+                core_dumped: false,
+                oom_killed: true,
             }
         );
-        assert_eq!(killed.to_string(), "killed by signal 9");
+        assert_eq!(killed.to_string(), "killed by signal 9 (OOM killed)");
 
         let dumped = Exit::from(sys::exec_exit {
             status: 139,
             code: -1,
             signal: 11,
             core_dumped: 1,
+            ..sys::EXEC_EXIT_INIT
         });
         assert!(dumped.core_dumped);
         assert_eq!(dumped.to_string(), "killed by signal 11 (core dumped)");
 
-        assert!(Exit::from(sys::exec_exit::default()).success());
+        assert!(Exit::from(sys::EXEC_EXIT_INIT).success());
     }
 
     #[test]

@@ -45,6 +45,7 @@
 
 pub mod sys;
 
+mod bundle;
 mod container;
 mod error;
 mod exit;
@@ -53,11 +54,13 @@ mod io;
 mod process;
 mod runtime;
 mod spec;
+mod stats;
 
-use std::ffi::{CStr, OsStr};
+use std::ffi::{c_char, c_int, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+pub use bundle::BundleOptions;
 pub use container::{Container, ContainerGuard, State};
 pub use error::{Error, ErrorKind};
 pub use exit::Exit;
@@ -66,6 +69,7 @@ pub use io::{Io, Stdio};
 pub use process::Process;
 pub use runtime::{Runtime, RuntimeOptions};
 pub use spec::ProcessSpec;
+pub use stats::Stats;
 
 /// Writes `<dir>/config.json`: a default runtime-spec config, as `runc spec`
 /// makes it, running `args` on the rootfs `<dir>/rootfs`, with a pty when
@@ -78,10 +82,39 @@ pub fn bundle_init<S: AsRef<OsStr>>(
     args: &[S],
     terminal: bool,
 ) -> Result<(), Error> {
-    let dir = runtime::path_cstring("bundle dir", dir.as_ref())?;
+    with_argv(dir.as_ref(), args, |dir, argv| unsafe {
+        sys::exec_bundle_init(dir, argv, terminal.into())
+    })
+}
+
+/// Writes `<dir>/config.json` as [`bundle_init`] does, with the terminal and
+/// resource limits of `options` (as `linux.resources`, for the runtime to
+/// enforce).
+///
+/// Errors: InvalidArgument (empty `args`, no such dir, a limit out of range
+/// or limits that exclude each other; nothing is written), AlreadyExists,
+/// System.
+pub fn bundle_init_ext<S: AsRef<OsStr>>(
+    dir: impl AsRef<Path>,
+    args: &[S],
+    options: &BundleOptions,
+) -> Result<(), Error> {
+    with_argv(dir.as_ref(), args, |dir, argv| unsafe {
+        sys::exec_bundle_init_ext(dir, argv, options.as_raw())
+    })
+}
+
+/// Calls `f` with `dir` and `args` as C strings (argv NULL-terminated), and
+/// checks its result code.
+fn with_argv<S: AsRef<OsStr>>(
+    dir: &Path,
+    args: &[S],
+    f: impl FnOnce(*const c_char, *const *const c_char) -> c_int,
+) -> Result<(), Error> {
+    let dir = runtime::path_cstring("bundle dir", dir)?;
     let args = cstrings("argument", args)?;
     let argv = image::null_terminated(&args);
-    error::check(unsafe { sys::exec_bundle_init(dir.as_ptr(), argv.as_ptr(), terminal.into()) })
+    error::check(f(dir.as_ptr(), argv.as_ptr()))
 }
 
 /// Each item as a C string; what names them in errors.

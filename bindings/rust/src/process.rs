@@ -70,7 +70,7 @@ impl Process {
     /// Errors: TimedOut, System (the exit status cannot be known: the
     /// monitor was gone when the process exited).
     pub fn wait(&self, timeout: Option<Duration>) -> Result<Exit, Error> {
-        let mut exit = sys::exec_exit::default();
+        let mut exit = sys::EXEC_EXIT_INIT;
         check(unsafe {
             sys::exec_process_wait(self.raw.as_ptr(), timeout_ms(timeout), &mut exit)
         })?;

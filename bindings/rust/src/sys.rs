@@ -6,7 +6,7 @@
 
 #![allow(non_camel_case_types)]
 
-use std::ffi::{c_char, c_int, c_longlong, c_uint, c_void};
+use std::ffi::{c_char, c_double, c_int, c_longlong, c_uint, c_void};
 use std::marker::{PhantomData, PhantomPinned};
 
 /// Version of the header these declarations mirror, as "MAJOR.MINOR.PATCH".
@@ -189,9 +189,17 @@ pub const EXEC_IMAGE_OPTIONS_INIT: exec_image_options = exec_image_options {
 };
 
 /// How a container's init or an exec'd process ended.
+
+/// Current version of `exec_exit`.
+pub const EXEC_EXIT_VERSION: c_uint = 1;
+
+/// How a container's init or an exec'd process ended; initialise with
+/// `EXEC_EXIT_INIT` before a wait fills it.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct exec_exit {
+    /// `EXEC_EXIT_VERSION`, set by the caller.
+    pub version: c_uint,
     /// Exit code for a normal exit, 128 + signal for a signaled one.
     pub status: c_int,
     /// Exit code, or -1 when killed by a signal.
@@ -200,7 +208,129 @@ pub struct exec_exit {
     pub signal: c_int,
     /// Non-zero when a core was dumped.
     pub core_dumped: c_int,
+    /// Non-zero when the kernel's OOM killer killed.
+    pub oom_killed: c_int,
 }
+
+/// Static initialiser of `exec_exit` (`EXEC_EXIT_INIT`).
+pub const EXEC_EXIT_INIT: exec_exit = exec_exit {
+    version: EXEC_EXIT_VERSION,
+    status: 0,
+    code: 0,
+    signal: 0,
+    core_dumped: 0,
+    oom_killed: 0,
+};
+
+/// A limit that is not set, in `exec_stats` (`UINT64_MAX`).
+pub const EXEC_UNLIMITED: u64 = u64::MAX;
+
+/// Current version of `exec_stats`.
+pub const EXEC_STATS_VERSION: c_uint = 1;
+
+/// A container's resource use, read from its cgroup; times in ns, sizes in
+/// bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct exec_stats {
+    /// `EXEC_STATS_VERSION`, set by the caller.
+    pub version: c_uint,
+    /// CPU time used, user and system together.
+    pub cpu_usage_ns: u64,
+    /// CPU time used in user mode.
+    pub cpu_user_ns: u64,
+    /// CPU time used in kernel mode.
+    pub cpu_system_ns: u64,
+    /// Enforcement periods of a CPU quota that have elapsed.
+    pub cpu_periods: u64,
+    /// Periods in which the container was throttled.
+    pub cpu_throttled_periods: u64,
+    /// Time the container was throttled.
+    pub cpu_throttled_ns: u64,
+    /// Memory in use now, page cache included.
+    pub memory_usage: u64,
+    /// The most memory in use so far.
+    pub memory_peak: u64,
+    /// The memory limit, or `EXEC_UNLIMITED`.
+    pub memory_limit: u64,
+    /// Page cache (files and tmpfs) in memory_usage.
+    pub memory_cache: u64,
+    /// Swap in use.
+    pub memory_swap: u64,
+    /// Processes the kernel's OOM killer killed.
+    pub oom_kills: u64,
+    /// Tasks in the container now.
+    pub pids_current: u64,
+    /// The tasks limit, or `EXEC_UNLIMITED`.
+    pub pids_limit: u64,
+    /// Bytes read from block devices.
+    pub io_read_bytes: u64,
+    /// Bytes written to block devices.
+    pub io_write_bytes: u64,
+}
+
+/// Static initialiser of `exec_stats` (`EXEC_STATS_INIT`).
+pub const EXEC_STATS_INIT: exec_stats = exec_stats {
+    version: EXEC_STATS_VERSION,
+    cpu_usage_ns: 0,
+    cpu_user_ns: 0,
+    cpu_system_ns: 0,
+    cpu_periods: 0,
+    cpu_throttled_periods: 0,
+    cpu_throttled_ns: 0,
+    memory_usage: 0,
+    memory_peak: 0,
+    memory_limit: 0,
+    memory_cache: 0,
+    memory_swap: 0,
+    oom_kills: 0,
+    pids_current: 0,
+    pids_limit: 0,
+    io_read_bytes: 0,
+    io_write_bytes: 0,
+};
+
+/// Current version of `exec_bundle_options`.
+pub const EXEC_BUNDLE_OPTIONS_VERSION: c_uint = 1;
+
+/// Options of `exec_bundle_init_ext`: the terminal and resource limits; a
+/// limit left 0 is not set.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct exec_bundle_options {
+    /// `EXEC_BUNDLE_OPTIONS_VERSION`.
+    pub version: c_uint,
+    /// Non-zero sets process.terminal.
+    pub terminal: c_int,
+    /// Memory limit in bytes.
+    pub memory_limit: i64,
+    /// Memory plus swap limit in bytes; -1 is unlimited swap.
+    pub memory_swap_limit: i64,
+    /// CPU time as a number of CPUs; excludes cpu_quota.
+    pub cpus: c_double,
+    /// CPU time allowed per cpu_period, in µs; -1 is none.
+    pub cpu_quota: i64,
+    /// Period of the CPU quota in µs.
+    pub cpu_period: u64,
+    /// Relative CPU weight, 2 to 262144.
+    pub cpu_shares: u64,
+    /// Most tasks the container may have; -1 is unlimited.
+    pub pids_limit: i64,
+}
+
+/// Static initialiser of `exec_bundle_options` (`EXEC_BUNDLE_OPTIONS_INIT`):
+/// no terminal, no limits.
+pub const EXEC_BUNDLE_OPTIONS_INIT: exec_bundle_options = exec_bundle_options {
+    version: EXEC_BUNDLE_OPTIONS_VERSION,
+    terminal: 0,
+    memory_limit: 0,
+    memory_swap_limit: 0,
+    cpus: 0.0,
+    cpu_quota: 0,
+    cpu_period: 0,
+    cpu_shares: 0,
+    pids_limit: 0,
+};
 
 extern "C" {
     /// Version of the loaded library, as "MAJOR.MINOR.PATCH"; never NULL.
@@ -217,12 +347,25 @@ extern "C" {
     pub fn exec_runtime_options_init(opts: *mut exec_runtime_options, version: c_uint) -> c_int;
     /// Initialise stream options: all three `EXEC_IO_NULL`, no terminal.
     pub fn exec_io_init(io: *mut exec_io, version: c_uint) -> c_int;
+    /// Initialise an exit result: version set, all else 0.
+    pub fn exec_exit_init(e: *mut exec_exit, version: c_uint) -> c_int;
+    /// Initialise a stats struct: version set, all else 0.
+    pub fn exec_stats_init(stats: *mut exec_stats, version: c_uint) -> c_int;
+    /// Initialise bundle options: no terminal, no limits.
+    pub fn exec_bundle_options_init(opts: *mut exec_bundle_options, version: c_uint) -> c_int;
 
     /// Write `<bundle_dir>/config.json` for the rootfs `<bundle_dir>/rootfs`.
     pub fn exec_bundle_init(
         bundle_dir: *const c_char,
         argv: *const *const c_char,
         terminal: c_int,
+    ) -> c_int;
+    /// `exec_bundle_init` with a terminal and resource limits; NULL `opts`
+    /// means `EXEC_BUNDLE_OPTIONS_INIT`.
+    pub fn exec_bundle_init_ext(
+        bundle_dir: *const c_char,
+        argv: *const *const c_char,
+        opts: *const exec_bundle_options,
     ) -> c_int;
 
     /// Initialise image options.
@@ -296,6 +439,16 @@ extern "C" {
     pub fn exec_container_stdio(c: *mut exec_container, stream: c_int, fd: *mut c_int) -> c_int;
     /// Set the window size of a terminal container's pty.
     pub fn exec_container_resize(c: *mut exec_container, rows: c_uint, cols: c_uint) -> c_int;
+    /// Read a container's resource use from its cgroup.
+    pub fn exec_container_stats(c: *mut exec_container, out: *mut exec_stats) -> c_int;
+    /// List the host pids of a container's processes; free with `exec_free`.
+    pub fn exec_container_ps(
+        c: *mut exec_container,
+        pids: *mut *mut c_int,
+        count: *mut usize,
+    ) -> c_int;
+    /// Change a live container's resources (an OCI `linux.resources` JSON).
+    pub fn exec_container_update(c: *mut exec_container, resources_json: *const c_char) -> c_int;
     /// Delete a container and its state dir.
     pub fn exec_container_delete(c: *mut exec_container, force: c_int) -> c_int;
     /// Release a container handle and the stream ends it did not hand over.

@@ -50,7 +50,8 @@ fn exec_with_env_cwd_and_user() {
             status: 6,
             code: Some(6),
             signal: None,
-            core_dumped: false
+            core_dumped: false,
+            oom_killed: false,
         }
     );
 
@@ -138,7 +139,8 @@ fn signal_an_exec_process() {
             status: 143,
             code: None,
             signal: Some(15),
-            core_dumped: false
+            core_dumped: false,
+            oom_killed: false,
         }
     );
     assert_eq!(

@@ -199,6 +199,17 @@ int main(void) {
 	exec_io io = EXEC_IO_INIT;
 	printf("%u %d %d %d %u %d %d %d %d\n", o.version, o.systemd_cgroup, o.debug, o.timeout_ms,
 	       io.version, io.stdin_fd, io.stdout_fd, io.stderr_fd, io.terminal);
+	exec_exit e = EXEC_EXIT_INIT;
+	exec_stats s = EXEC_STATS_INIT;
+	exec_bundle_options b = EXEC_BUNDLE_OPTIONS_INIT;
+	printf("%u %u %u %llu\n", EXEC_EXIT_VERSION, EXEC_STATS_VERSION, EXEC_BUNDLE_OPTIONS_VERSION,
+	       (unsigned long long)EXEC_UNLIMITED);
+	printf("%u %d %d %d %d %d\n", e.version, e.status, e.code, e.signal, e.core_dumped, e.oom_killed);
+	printf("%u %llu %llu %llu\n", s.version, (unsigned long long)s.cpu_usage_ns,
+	       (unsigned long long)s.memory_limit, (unsigned long long)s.io_write_bytes);
+	printf("%u %d %lld %lld %g %lld %llu %llu %lld\n", b.version, b.terminal, (long long)b.memory_limit,
+	       (long long)b.memory_swap_limit, b.cpus, (long long)b.cpu_quota, (unsigned long long)b.cpu_period,
+	       (unsigned long long)b.cpu_shares, (long long)b.pids_limit);
 	return 0;
 }
 "#;
@@ -215,6 +226,38 @@ int main(void) {
         o.version, o.systemd_cgroup, o.debug, o.timeout_ms,
         io.version, io.stdin_fd, io.stdout_fd, io.stderr_fd, io.terminal,
     );
+    let (e, st, b) = (
+        sys::EXEC_EXIT_INIT,
+        sys::EXEC_STATS_INIT,
+        sys::EXEC_BUNDLE_OPTIONS_INIT,
+    );
+    let expected = expected
+        + &format!(
+            "{} {} {} {}\n{} {} {} {} {} {}\n{} {} {} {}\n{} {} {} {} {} {} {} {} {}\n",
+            sys::EXEC_EXIT_VERSION,
+            sys::EXEC_STATS_VERSION,
+            sys::EXEC_BUNDLE_OPTIONS_VERSION,
+            sys::EXEC_UNLIMITED,
+            e.version,
+            e.status,
+            e.code,
+            e.signal,
+            e.core_dumped,
+            e.oom_killed,
+            st.version,
+            st.cpu_usage_ns,
+            st.memory_limit,
+            st.io_write_bytes,
+            b.version,
+            b.terminal,
+            b.memory_limit,
+            b.memory_swap_limit,
+            b.cpus,
+            b.cpu_quota,
+            b.cpu_period,
+            b.cpu_shares,
+            b.pids_limit,
+        );
     assert!(
         o.root.is_null()
             && o.runtime_path.is_null()
@@ -239,14 +282,65 @@ int main(void) {
 	printf("\n%zu", sizeof(exec_io));
 	F(exec_io, version); F(exec_io, stdin_fd); F(exec_io, stdout_fd); F(exec_io, stderr_fd); F(exec_io, terminal);
 	printf("\n%zu", sizeof(exec_exit));
-	F(exec_exit, status); F(exec_exit, code); F(exec_exit, signal); F(exec_exit, core_dumped);
+	F(exec_exit, version); F(exec_exit, status); F(exec_exit, code); F(exec_exit, signal);
+	F(exec_exit, core_dumped); F(exec_exit, oom_killed);
+	printf("\n%zu", sizeof(exec_stats));
+	F(exec_stats, version); F(exec_stats, cpu_usage_ns); F(exec_stats, cpu_user_ns);
+	F(exec_stats, cpu_system_ns); F(exec_stats, cpu_periods); F(exec_stats, cpu_throttled_periods);
+	F(exec_stats, cpu_throttled_ns); F(exec_stats, memory_usage); F(exec_stats, memory_peak);
+	F(exec_stats, memory_limit); F(exec_stats, memory_cache); F(exec_stats, memory_swap);
+	F(exec_stats, oom_kills); F(exec_stats, pids_current); F(exec_stats, pids_limit);
+	F(exec_stats, io_read_bytes); F(exec_stats, io_write_bytes);
+	printf("\n%zu", sizeof(exec_bundle_options));
+	F(exec_bundle_options, version); F(exec_bundle_options, terminal); F(exec_bundle_options, memory_limit);
+	F(exec_bundle_options, memory_swap_limit); F(exec_bundle_options, cpus); F(exec_bundle_options, cpu_quota);
+	F(exec_bundle_options, cpu_period); F(exec_bundle_options, cpu_shares); F(exec_bundle_options, pids_limit);
 	printf("\n%zu %zu\n", sizeof(exec_state), sizeof(exec_error_code));
 	return 0;
 }
 "#;
-    use sys::{exec_exit as X, exec_io as I, exec_runtime_options as O};
+    use sys::exec_stats as S;
+    use sys::{exec_bundle_options as B, exec_exit as X, exec_io as I, exec_runtime_options as O};
+    let stats = [
+        size_of::<S>(),
+        offset_of!(S, version),
+        offset_of!(S, cpu_usage_ns),
+        offset_of!(S, cpu_user_ns),
+        offset_of!(S, cpu_system_ns),
+        offset_of!(S, cpu_periods),
+        offset_of!(S, cpu_throttled_periods),
+        offset_of!(S, cpu_throttled_ns),
+        offset_of!(S, memory_usage),
+        offset_of!(S, memory_peak),
+        offset_of!(S, memory_limit),
+        offset_of!(S, memory_cache),
+        offset_of!(S, memory_swap),
+        offset_of!(S, oom_kills),
+        offset_of!(S, pids_current),
+        offset_of!(S, pids_limit),
+        offset_of!(S, io_read_bytes),
+        offset_of!(S, io_write_bytes),
+    ];
+    let bundle = [
+        size_of::<B>(),
+        offset_of!(B, version),
+        offset_of!(B, terminal),
+        offset_of!(B, memory_limit),
+        offset_of!(B, memory_swap_limit),
+        offset_of!(B, cpus),
+        offset_of!(B, cpu_quota),
+        offset_of!(B, cpu_period),
+        offset_of!(B, cpu_shares),
+        offset_of!(B, pids_limit),
+    ];
+    let line = |v: &[usize]| {
+        v.iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let expected = format!(
-        "{} {} {} {} {} {} {} {} {}\n{} {} {} {} {} {}\n{} {} {} {} {}\n{} {}\n",
+        "{} {} {} {} {} {} {} {} {}\n{} {} {} {} {} {}\n{} {} {} {} {} {} {}\n{}\n{}\n{} {}\n",
         size_of::<O>(),
         offset_of!(O, version),
         offset_of!(O, root),
@@ -263,10 +357,14 @@ int main(void) {
         offset_of!(I, stderr_fd),
         offset_of!(I, terminal),
         size_of::<X>(),
+        offset_of!(X, version),
         offset_of!(X, status),
         offset_of!(X, code),
         offset_of!(X, signal),
         offset_of!(X, core_dumped),
+        offset_of!(X, oom_killed),
+        line(&stats),
+        line(&bundle),
         size_of::<sys::exec_state>(),
         size_of::<sys::exec_error_code>(),
     );

@@ -40,7 +40,8 @@ fn create_start_wait_delete() {
             status: 3,
             code: Some(3),
             signal: None,
-            core_dumped: false
+            core_dumped: false,
+            oom_killed: false,
         }
     );
     assert_eq!(c.state().unwrap(), State::Stopped);
@@ -69,7 +70,8 @@ fn exit_codes() {
                 status: code,
                 code: Some(code),
                 signal: None,
-                core_dumped: false
+                core_dumped: false,
+                oom_killed: false,
             }
         );
         assert_eq!(exit.success(), code == 0);
@@ -96,7 +98,8 @@ fn sigkill_ends_init() {
             status: 137,
             code: None,
             signal: Some(9),
-            core_dumped: false
+            core_dumped: false,
+            oom_killed: false,
         }
     );
     assert_eq!(c.state().unwrap(), State::Stopped);

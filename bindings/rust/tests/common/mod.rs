@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
-use execution::{Runtime, RuntimeOptions};
+use execution::{BundleOptions, Runtime, RuntimeOptions};
 
 /// How long a test waits for something that should happen at once.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -78,10 +78,22 @@ impl Bundle {
     }
 
     pub fn with_terminal(args: &[&str], terminal: bool) -> Bundle {
-        let dir = TempDir::new();
-        std::os::unix::fs::symlink(rootfs(), dir.path().join("rootfs")).expect("link rootfs");
+        let dir = Bundle::linked_dir();
         execution::bundle_init(dir.path(), args, terminal).expect("bundle_init");
         Bundle(dir)
+    }
+
+    /// A bundle written by `execution::bundle_init_ext` with `options`.
+    pub fn with_options(args: &[&str], options: &BundleOptions) -> Bundle {
+        let dir = Bundle::linked_dir();
+        execution::bundle_init_ext(dir.path(), args, options).expect("bundle_init_ext");
+        Bundle(dir)
+    }
+
+    fn linked_dir() -> TempDir {
+        let dir = TempDir::new();
+        std::os::unix::fs::symlink(rootfs(), dir.path().join("rootfs")).expect("link rootfs");
+        dir
     }
 
     pub fn path(&self) -> &Path {

@@ -1,0 +1,208 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/cgroups/v3"
+	"github.com/containerd/cgroups/v3/cgroup1"
+	"github.com/containerd/cgroups/v3/cgroup2"
+)
+
+// cgroupNoteName is the state dir file that keeps where the process of the
+// dir lives: its cgroup membership, read while it ran, so that its cgroup
+// can still be found once it has exited (the runtime removes the cgroup on
+// delete, not on exit).
+const cgroupNoteName = "cgroup.json"
+
+// cgroupNote is what cgroupNoteName holds.
+type cgroupNote struct {
+	// Membership is /proc/<pid>/cgroup as read when the process started.
+	Membership string `json:"membership"`
+	// OOMKills is the cgroup's OOM-kill count when an exec'd process
+	// started; 0 for an init.
+	OOMKills uint64 `json:"oom_kills"`
+	// Init tells a container's init from an exec'd process.
+	Init bool `json:"init"`
+}
+
+// cgroup is one container's cgroup, on a v1 (or hybrid) or a v2 host.
+type cgroup struct {
+	v1 cgroup1.Cgroup
+	v2 *cgroup2.Manager
+}
+
+// cgroupMount is where the host mounts its cgroup hierarchies.
+const cgroupMount = "/sys/fs/cgroup"
+
+// errCgroupGone is a cgroup the runtime has removed.
+var errCgroupGone = errors.New("cgroup is gone")
+
+// openCgroup opens the cgroup that a /proc/<pid>/cgroup membership names,
+// with the controllers of the host's layout: v2 on a unified host, v1 on a
+// legacy or hybrid one.
+func openCgroup(membership string) (*cgroup, error) {
+	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(membership))
+	if err != nil {
+		return nil, err
+	}
+	if cgroups.Mode() == cgroups.Unified {
+		if unified == "" {
+			return nil, errCgroupGone
+		}
+		m, err := cgroup2.Load(unified)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(filepath.Join(cgroupMount, unified, "cgroup.procs")); err != nil {
+			return nil, errCgroupGone
+		}
+		return &cgroup{v2: m}, nil
+	}
+	cg, err := cgroup1.Load(v1Path(paths), cgroup1.WithHierarchy(v1Controllers))
+	if errors.Is(err, cgroup1.ErrCgroupDeleted) {
+		return nil, errCgroupGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &cgroup{v1: cg}, nil
+}
+
+// v1Controllers are the v1 controllers this package reads: those of the
+// stats, and pids also for ps. Kernel memory is not read (each memory file
+// costs an open), and a host without swap accounting has no memsw files.
+func v1Controllers() ([]cgroup1.Subsystem, error) {
+	memory := cgroup1.NewMemory(cgroupMount, cgroup1.IgnoreModules("kmem", "kmem.tcp"), cgroup1.OptionalSwap())
+	return []cgroup1.Subsystem{
+		cgroup1.NewCpu(cgroupMount), cgroup1.NewCpuacct(cgroupMount), memory,
+		cgroup1.NewPids(cgroupMount), cgroup1.NewBlkio(cgroupMount),
+	}, nil
+}
+
+// v1Path resolves each v1 controller to its path in the membership.
+func v1Path(paths map[string]string) cgroup1.Path {
+	return func(name cgroup1.Name) (string, error) {
+		if p, ok := paths[string(name)]; ok {
+			return p, nil
+		}
+		if p, ok := paths["name="+string(name)]; ok {
+			return p, nil
+		}
+		return "", cgroup1.ErrControllerNotActive
+	}
+}
+
+// liveMembership reads /proc/<pid>/cgroup of a process that still runs: an
+// exited process (a zombie) has left its cgroups and shows the root ones.
+// A startTime other than 0 must match the process's.
+func liveMembership(pid int, startTime uint64) (string, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		return "", false
+	}
+	st, err := readProcStat(pid)
+	if err != nil || st.state == 'Z' || st.state == 'X' ||
+		(startTime != 0 && st.startTime != startTime) || inRootCgroup(string(data)) {
+		return "", false
+	}
+	return string(data), true
+}
+
+// inRootCgroup tells whether a membership has a root cgroup, where an
+// exiting process shows up in v1 hierarchies before it is a zombie (its v2
+// cgroup stays); a container never lives there.
+func inRootCgroup(membership string) bool {
+	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(membership))
+	if err != nil || unified == "/" {
+		return true
+	}
+	for _, p := range paths {
+		if p == "/" {
+			return true
+		}
+	}
+	return false
+}
+
+// noteCgroup writes dir's cgroup note for the process pid that just
+// started. It is best effort: without a note, a live container's cgroup is
+// still found through its init's pid.
+func noteCgroup(dir string, pid int, init bool) {
+	membership, ok := liveMembership(pid, 0)
+	if !ok {
+		return
+	}
+	note := cgroupNote{Membership: membership, Init: init}
+	// A container's cgroup is made with its init: every kill counts.
+	if !init {
+		note.OOMKills, _ = oomKillsOf(membership)
+	}
+	if data, err := json.Marshal(note); err == nil {
+		// No rename: a reader finding a torn note finds none, and falls back.
+		os.WriteFile(filepath.Join(dir, cgroupNoteName), data, 0o600)
+	}
+}
+
+// readCgroupNote reads dir's cgroup note.
+func readCgroupNote(dir string) (cgroupNote, bool) {
+	var note cgroupNote
+	if readJSON(filepath.Join(dir, cgroupNoteName), &note) != nil {
+		return cgroupNote{}, false
+	}
+	return note, true
+}
+
+// runtimeMembership builds a membership from the cgroup paths runc keeps
+// in its state, for a container whose init exited before it was noted.
+func runtimeMembership(runtimeRoot, id string) (string, bool) {
+	var st struct {
+		CgroupPaths map[string]string `json:"cgroup_paths"`
+	}
+	if readJSON(filepath.Join(runtimeRoot, id, "state.json"), &st) != nil {
+		return "", false
+	}
+	var b strings.Builder
+	for ctrl, path := range st.CgroupPaths {
+		rel, ok := strings.CutPrefix(path, cgroupMount+"/")
+		if !ok {
+			continue
+		}
+		// v1 hierarchies, and v2 on a hybrid host, are mounted one level down.
+		if ctrl != "" || cgroups.Mode() != cgroups.Unified {
+			_, rel, _ = strings.Cut(rel, "/")
+		}
+		fmt.Fprintf(&b, "0:%s:/%s\n", ctrl, rel)
+	}
+	return b.String(), b.Len() > 0
+}
+
+// cgroup opens the container's cgroup: from its note, else from its live
+// init, else from the runtime's state. A cgroup that is gone, or that
+// cannot be found, is ErrState.
+func (c *Container) cgroup() (*cgroup, error) {
+	membership := ""
+	if note, ok := readCgroupNote(c.dir); ok {
+		membership = note.Membership
+	} else if m, ok := liveMembership(c.rec.Pid, c.rec.StartTime); ok && !c.watch.exited() {
+		membership = m
+	} else if c.rt.fastState {
+		membership, _ = runtimeMembership(c.rt.client.Root, c.id)
+	}
+	if membership == "" {
+		return nil, wrapf(ErrState, "container %q has stopped and its cgroup is unknown", c.id)
+	}
+	cg, err := openCgroup(membership)
+	if errors.Is(err, errCgroupGone) {
+		return nil, wrapf(ErrState, "container %q: its cgroup is gone", c.id)
+	}
+	if err != nil {
+		return nil, sysErr("open cgroup", err)
+	}
+	return cg, nil
+}
