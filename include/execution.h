@@ -95,11 +95,16 @@
  * version is EXEC_EINVAL.
  *
  * Changes.
- * 0.2.0: exec_exit gains a leading `version` (EXEC_EXIT_INIT,
+ * 0.2.0: Containers are the children of a monitor process per root, no
+ *        longer of the host, which is no subreaper any more (see Children
+ *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
  *        exec_exit_init()) and `oom_killed`: every exec_exit passed to a
- *        wait must now be initialised. New: exec_bundle_init_ext() with
- *        exec_bundle_options (resource limits), exec_container_stats() with
- *        exec_stats, exec_container_ps(), exec_container_update().
+ *        wait must now be initialised. exec_runtime_options version 2 adds
+ *        kill_on_exit. New: exec_bundle_init_ext() with exec_bundle_options
+ *        (resource limits), exec_container_stats() with exec_stats,
+ *        exec_container_ps(), exec_container_update(),
+ *        exec_bundle_from_image() with exec_image_options, and
+ *        exec_bundle_remove(). Ids beginning with '-' are refused.
  */
 #ifndef EXECUTION_H
 #define EXECUTION_H

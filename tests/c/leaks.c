@@ -65,7 +65,7 @@ static void fifty_lifecycles(void)
 			break;
 		fx_sleep_ms(50);
 	} while (fx_now_ms() < end);
-	CHECK_INT(fx_count_fds(), ==, fds);
+	CHECK_INT(fx_count_fds(), <=, fds); /* fewer: an earlier test's fd went */
 	CHECK_INT(now_zombies, ==, zombies);
 	CHECK_INT(now_children, ==, children);
 	CHECK_INT(fx_count_dir(containers), ==, dirs);

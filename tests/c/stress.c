@@ -122,7 +122,7 @@ static void sequential(void)
 	for (int i = 0; i < n; i++)
 		REQUIRE(lifecycle(rt, bundle, 0) == 0);
 	REQUIRE(fx_nothing_left(__FILE__, __LINE__, &before, root, NULL, NULL, 1) == 0);
-	CHECK_INT(fx_count_fds(), ==, fds);
+	CHECK_INT(fx_count_fds(), <=, fds); /* fewer: an earlier test's fd went */
 	/* Go keeps the threads it made under load; a leak grows with n. */
 	CHECK_INT(self_status("Threads"), <=, threads + 4);
 	CHECK_INT(self_status("VmRSS"), <, rss + 16 * 1024);
