@@ -15,6 +15,7 @@ CARGO  ?= cargo
 
 BUILD   := build
 LIB     := $(BUILD)/libexecution.so
+ARCHIVE := $(BUILD)/libexecution.a
 SONAME  := libexecution.so.0
 VERSION := $(shell sed -n 's/^\#define EXEC_VERSION "\(.*\)"$$/\1/p' include/execution.h)
 PC      := $(BUILD)/execution.pc
@@ -23,6 +24,7 @@ ROOTFS  := $(BUNDLE)/rootfs
 C_TEST  := $(BUILD)/tests/c/test_execution
 DEMO    := $(BUILD)/examples/demo
 DEMO_BUNDLE := $(BUILD)/demo-bundle
+STAGE   := $(BUILD)/stage
 
 GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map \
 	$(wildcard capi/*.go capi/*.c capi/*.h) \
@@ -34,6 +36,11 @@ C_TEST_HEADERS := $(wildcard tests/c/*.h)
 # #cgo LDFLAGS allowlist rejects it, so it goes to the external linker here.
 GO_LDFLAGS := -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(abspath capi/exports.map)'
 
+# The system libraries the Go packages linked into the library need (cgo's
+# LDFLAGS of every dependency): Libs.private of execution.pc, for static links.
+LIBS_PRIVATE = $(shell $(GO) list -deps -f '{{join .CgoLDFLAGS " "}}' ./capi | \
+	tr ' ' '\n' | grep '^-l' | sort -u | tr '\n' ' ')
+
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
 LDLIBS_TEST := -L$(BUILD) -lexecution -lpthread
 
@@ -43,18 +50,28 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
-.PHONY: all lib pc bundle deps check-exports vet test test-go test-c \
-	test-python test-rust demo install uninstall clean help
+.PHONY: all lib static pc bundle deps check-exports vet test test-go test-c \
+	test-python test-rust test-static demo install uninstall clean help
 
 all: lib pc ## Build build/libexecution.so and build/execution.pc (default)
 
 lib: $(LIB) ## Build build/libexecution.so (SONAME libexecution.so.0)
 
+static: $(ARCHIVE) ## Build build/libexecution.a, the same library for static links
+
+# The shared and the static library are one Go build in two modes; what one
+# needs (sources, embedded files) the other needs too. Go writes a header of
+# its own beside each, which ours replaces.
 $(LIB): $(GO_SOURCES)
 	@mkdir -p $(BUILD)
 	$(GO) build -buildmode=c-shared -trimpath -ldflags "$(GO_LDFLAGS)" -o $@ ./capi
 	@rm -f $(BUILD)/libexecution.h
 	ln -sf libexecution.so $(BUILD)/$(SONAME)
+
+$(ARCHIVE): $(GO_SOURCES)
+	@mkdir -p $(BUILD)
+	$(GO) build -buildmode=c-archive -trimpath -o $@ ./capi
+	@rm -f $(BUILD)/libexecution.h
 
 pc: $(PC) ## Build build/execution.pc for PREFIX
 
@@ -67,6 +84,7 @@ $(PC): scripts/execution.pc.in FORCE
 # pc_from_template writes execution.pc for PREFIX, LIBDIR and INCLUDEDIR to $(1).
 pc_from_template = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	-e 's|@LIBS_PRIVATE@|$(strip $(LIBS_PRIVATE))|' \
 	scripts/execution.pc.in > $(1)
 
 FORCE:
@@ -109,6 +127,14 @@ test-python: lib bundle deps ## Run the Python binding's tests
 test-rust: lib bundle ## Run the Rust binding's tests
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test
 
+# make install into a staging dir, then a -static link through its .pc.
+test-static: bundle deps ## Install into build/stage; link and run the C demo with -static
+	rm -rf $(STAGE)
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(STAGE)) PREFIX=/usr/local
+	PKG_CONFIG_SYSROOT_DIR=$(abspath $(STAGE)) \
+	PKG_CONFIG_LIBDIR=$(abspath $(STAGE))/usr/local/lib/pkgconfig \
+		tests/static/run.sh $(BUILD)/static
+
 $(DEMO): examples/c/demo.c include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< $(LDLIBS_TEST) -o $@
@@ -116,9 +142,10 @@ $(DEMO): examples/c/demo.c include/execution.h $(LIB)
 demo: deps $(DEMO) $(DEMO_BUNDLE)/rootfs/bin/busybox ## Build and run the C example (examples/c/demo.c)
 	$(TEST_ENV) $(DEMO) $(DEMO_BUNDLE)
 
-install: $(LIB) ## Install lib, header and execution.pc under DESTDIR/PREFIX
+install: $(LIB) $(ARCHIVE) ## Install both libraries, header and execution.pc under DESTDIR/PREFIX
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libexecution.so.$(VERSION)
+	install -m 0644 $(ARCHIVE) $(DESTDIR)$(LIBDIR)/libexecution.a
 	ln -sf libexecution.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libexecution.so
 	install -m 0644 include/execution.h $(DESTDIR)$(INCLUDEDIR)/execution.h
@@ -127,7 +154,8 @@ install: $(LIB) ## Install lib, header and execution.pc under DESTDIR/PREFIX
 
 uninstall: ## Remove what install put under DESTDIR/PREFIX
 	rm -f $(DESTDIR)$(LIBDIR)/libexecution.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
-		$(DESTDIR)$(LIBDIR)/libexecution.so $(DESTDIR)$(LIBDIR)/pkgconfig/execution.pc \
+		$(DESTDIR)$(LIBDIR)/libexecution.so $(DESTDIR)$(LIBDIR)/libexecution.a \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/execution.pc \
 		$(DESTDIR)$(INCLUDEDIR)/execution.h
 
 include bench/bench.mk

@@ -63,8 +63,13 @@
  * under `runtime_root` (default `<root>/runc`).
  *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
- * gives the flags after `make install`. The library is built with Go's
- * c-shared mode and brings its own runtime threads into the host.
+ * gives the flags after `make install`, which installs both
+ * libexecution.so and libexecution.a. For a static link use
+ * `pkg-config --static --cflags --libs execution` (it adds the system
+ * libraries the archive needs) with -static or with the archive's path.
+ * The library is built with Go's c-shared or c-archive mode and brings its
+ * own runtime threads into the host. The archive also defines Go's runtime
+ * symbols, so a program can link at most one Go archive.
  *
  * Versions. EXEC_VERSION is the version of this header, exec_version() the
  * one of the library loaded. Codes, enum values and EXEC_IO_* constants never
