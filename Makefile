@@ -25,6 +25,9 @@ C_TEST  := $(BUILD)/tests/c/test_execution
 DEMO    := $(BUILD)/examples/demo
 DEMO_BUNDLE := $(BUILD)/demo-bundle
 STAGE   := $(BUILD)/stage
+WHEEL_DIR := $(BUILD)/wheel
+PY_PACKAGE := $(wildcard bindings/python/execution/*.py) bindings/python/execution/py.typed \
+	bindings/python/pyproject.toml bindings/python/setup.py bindings/python/README.md
 
 GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map \
 	$(wildcard capi/*.go capi/*.c capi/*.h) \
@@ -51,7 +54,7 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
 .PHONY: all lib static pc bundle deps check-exports vet test test-go test-c \
-	test-python test-rust test-static demo install uninstall clean help
+	test-python test-rust test-static wheel test-wheel demo install uninstall clean help
 
 all: lib pc ## Build build/libexecution.so and build/execution.pc (default)
 
@@ -134,6 +137,20 @@ test-static: bundle deps ## Install into build/stage; link and run the C demo wi
 	PKG_CONFIG_SYSROOT_DIR=$(abspath $(STAGE)) \
 	PKG_CONFIG_LIBDIR=$(abspath $(STAGE))/usr/local/lib/pkgconfig \
 		tests/static/run.sh $(BUILD)/static
+
+wheel: $(LIB) ## Build the Python wheel holding the library: build/wheel/*.whl
+	rm -rf $(WHEEL_DIR)
+	mkdir -p $(WHEEL_DIR)/src/execution
+	cp $(filter bindings/python/execution/%,$(PY_PACKAGE)) $(WHEEL_DIR)/src/execution/
+	cp $(filter-out bindings/python/execution/%,$(PY_PACKAGE)) $(WHEEL_DIR)/src/
+	strip --strip-debug -o $(WHEEL_DIR)/src/execution/libexecution.so $(LIB)
+	$(PYTHON) -m pip wheel --quiet --no-deps --wheel-dir $(WHEEL_DIR) $(WHEEL_DIR)/src
+	rm -rf $(WHEEL_DIR)/src
+	@ls $(WHEEL_DIR)/*.whl
+
+# The wheel in a fresh venv, outside the checkout, with no EXECUTION_LIBRARY.
+test-wheel: wheel bundle deps ## Install the wheel into a fresh venv and run a container with it
+	tests/wheel/run.sh $(WHEEL_DIR) $(BUILD)/wheel-test
 
 $(DEMO): examples/c/demo.c include/execution.h $(LIB)
 	@mkdir -p $(@D)
