@@ -54,7 +54,7 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
 .PHONY: all lib static pc bundle deps check-exports vet test test-go test-c \
-	test-python test-rust test-static wheel test-wheel demo install uninstall clean help
+	test-python test-rust test-static wheel test-wheel check-crates demo install uninstall clean help
 
 all: lib pc ## Build build/libexecution.so and build/execution.pc (default)
 
@@ -127,8 +127,15 @@ test-c: $(C_TEST) bundle ## Build and run the C test suite (tests/c)
 test-python: lib bundle deps ## Run the Python binding's tests
 	cd bindings/python && $(TEST_ENV) $(PYTHON) -m pytest -q tests
 
-test-rust: lib bundle ## Run the Rust binding's tests
-	cd bindings/rust && $(TEST_ENV) $(CARGO) test
+test-rust: lib static pc bundle ## Run the Rust crates' tests
+	cd bindings/rust && $(TEST_ENV) $(CARGO) test --workspace
+
+# What a release of the crates needs: no lint, and packages that build alone.
+check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, a docs.rs build
+	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
+		$(CARGO) clippy --quiet --workspace --all-targets -- -D warnings
+	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) $(CARGO) package --quiet --workspace --allow-dirty
+	scripts/check-docs-rs.sh bindings/rust/target/package/execution-sys-$(VERSION)
 
 # make install into a staging dir, then a -static link through its .pc.
 test-static: bundle deps ## Install into build/stage; link and run the C demo with -static

@@ -1,4 +1,4 @@
-"""The Python examples of the READMEs run as written, from the checkout root."""
+"""The examples of the READMEs: Python's run as written, from the checkout root; Rust's is hello.rs."""
 
 import os
 import re
@@ -57,3 +57,10 @@ def test_readme_python_examples_run(readme, rootfs, tmp_path) -> None:
                 shutil.rmtree(root, ignore_errors=True)
         assert r.returncode == 0, f"{readme}:\n{code}\n{r.stderr}"
         assert "hello from runc" in r.stdout
+
+
+def test_the_rust_example_is_hello_rs() -> None:
+    """The README's Rust example is examples/rust/hello.rs, which the crate's tests run."""
+    blocks = re.findall(r"```rust\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+    assert blocks, "no Rust example in README.md"
+    assert blocks[0] == (REPO / "examples" / "rust" / "hello.rs").read_text()
