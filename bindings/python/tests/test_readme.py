@@ -1,6 +1,7 @@
-"""The examples of the READMEs: Python's run as written, from the checkout root; Rust's is hello.rs."""
+"""The READMEs' examples: the Python ones run as written, from the checkout root; Rust's is hello.rs."""
 
 import os
+from pathlib import Path
 import re
 import shutil
 import subprocess
@@ -33,7 +34,7 @@ def force_delete(root: str, ids: Set[str]) -> None:
 
 
 @pytest.mark.parametrize("readme", READMES, ids=[str(p.relative_to(REPO)) for p in READMES])
-def test_readme_python_examples_run(readme, rootfs, tmp_path) -> None:
+def test_readme_python_examples_run(readme: Path, rootfs: str, tmp_path: Path) -> None:
     blocks = python_blocks(readme.read_text())
     assert blocks, f"no Python example in {readme}"
     for code in blocks:
