@@ -54,7 +54,7 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
 .PHONY: all lib static pc bundle deps check-exports vet test test-go test-c \
-	test-python test-rust test-static wheel test-wheel check-crates demo install uninstall clean help
+	test-python test-rust test-static wheel test-wheel check-crates docs demo install uninstall clean help
 
 all: lib pc ## Build build/libexecution.so and build/execution.pc (default)
 
@@ -92,7 +92,7 @@ pc_from_template = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 
 FORCE:
 
-deps: ## Install runc, busybox-static and pytest where missing (as root)
+deps: ## Install runc, busybox-static, pytest, mypy, doxygen... where missing (as root)
 	@scripts/install-deps.sh
 
 bundle: $(ROOTFS)/bin/busybox ## Build the busybox test rootfs in build/bundle/rootfs
@@ -144,6 +144,25 @@ test-static: bundle deps ## Install into build/stage; link and run the C demo wi
 	PKG_CONFIG_SYSROOT_DIR=$(abspath $(STAGE)) \
 	PKG_CONFIG_LIBDIR=$(abspath $(STAGE))/usr/local/lib/pkgconfig \
 		tests/static/run.sh $(BUILD)/static
+
+# The API reference: C from the header (doxygen), Python (pdoc, in a venv of
+# its own) and Rust (cargo doc), each failing on a warning.
+DOCS      := $(BUILD)/docs
+DOCS_VENV := $(BUILD)/docs-venv
+
+docs: lib deps ## Build the API reference for C, Python and Rust into build/docs/
+	rm -rf $(DOCS) && mkdir -p $(DOCS)
+	scripts/header-manual.sh include/execution.h > $(DOCS)/c-mainpage.md
+	EXEC_DOCS_VERSION=$(VERSION) EXEC_DOCS_OUT=$(DOCS)/c EXEC_DOCS_MAINPAGE=$(DOCS)/c-mainpage.md \
+		doxygen docs/Doxyfile
+	test -x $(DOCS_VENV)/bin/pdoc || { $(PYTHON) -m venv $(DOCS_VENV) && \
+		$(DOCS_VENV)/bin/pip install --quiet 'pdoc>=14,<17'; }
+	PYTHONPATH=bindings/python $(DOCS_VENV)/bin/python -W error -m pdoc -o $(DOCS)/python execution
+	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) RUSTDOCFLAGS="-D warnings" \
+		$(CARGO) doc --quiet --no-deps --workspace
+	cp -r bindings/rust/target/doc $(DOCS)/rust
+	sed 's/@VERSION@/$(VERSION)/' docs/index.html.in > $(DOCS)/index.html
+	@echo "open $(DOCS)/index.html"
 
 wheel: $(LIB) ## Build the Python wheel holding the library: build/wheel/*.whl
 	rm -rf $(WHEEL_DIR)

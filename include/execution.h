@@ -76,6 +76,11 @@
  * change once released; option structs only ever grow at their end, which
  * their leading `version` field tells.
  */
+/**
+ * @file execution.h
+ * The libexecution API: runtimes, containers and processes. The comment at
+ * the top of this header is the manual.
+ */
 #ifndef EXECUTION_H
 #define EXECUTION_H
 
@@ -385,6 +390,7 @@ int exec_container_list(exec_runtime *rt, char ***ids, size_t *count);
 /**
  * Current state of a container.
  *
+ * @param c the container.
  * @param[out] out EXEC_STATE_CREATED, _RUNNING, _PAUSED or _STOPPED.
  * @return EXEC_OK, EXEC_ENOTFOUND (deleted), EXEC_ECLOSED, EXEC_ERUNTIME.
  * Thread-safe.
@@ -394,6 +400,7 @@ int exec_container_state(exec_container *c, exec_state *out);
 /**
  * Host pid of a container's init process.
  *
+ * @param c the container.
  * @param[out] pid the pid.
  * @return EXEC_OK, EXEC_ECLOSED, EXEC_EINVAL.
  * Thread-safe.
@@ -428,6 +435,7 @@ int exec_container_resume(exec_container *c);
  * Send a signal to a container's init process (through its pidfd, so never
  * to a process that reused its pid), or with `all` to all its processes.
  *
+ * @param c the container.
  * @param signal the signal number.
  * @param all non-zero signals every process of the container.
  * @return EXEC_OK, EXEC_EINVAL (bad signal), EXEC_ESTATE (stopped),
@@ -441,6 +449,7 @@ int exec_container_kill(exec_container *c, int signal, int all);
  * waits until the container is started and exits. Any number of waits, from
  * any threads, before or after the exit, get the same result.
  *
+ * @param c the container.
  * @param timeout_ms < 0 waits forever, 0 polls.
  * @param[out] out how it ended.
  * @return EXEC_OK, EXEC_ETIMEDOUT, EXEC_ESYS (the exit status was reaped by
@@ -454,6 +463,7 @@ int exec_container_wait(exec_container *c, int timeout_ms, exec_exit *out);
  * master (stream EXEC_STDIN) of a terminal container. Each end is handed
  * over once.
  *
+ * @param c the container.
  * @param stream EXEC_STDIN, EXEC_STDOUT or EXEC_STDERR.
  * @param[out] fd the file descriptor (close-on-exec).
  * @return EXEC_OK, EXEC_EINVAL (the stream is no pipe or terminal),
@@ -497,6 +507,7 @@ void exec_container_free(exec_container *c);
 /**
  * Start an extra process in a running container.
  *
+ * @param c the running container.
  * @param process_id id for the process, unique within the container; same
  *        rule as container ids.
  * @param process_json an OCI runtime-spec `process` object (args, env, cwd,
@@ -515,6 +526,8 @@ int exec_container_exec(exec_container *c, const char *process_id,
 /**
  * Open a handle to a process exec'd earlier, also by another process.
  *
+ * @param c the container.
+ * @param process_id the process id given to exec_container_exec().
  * @param[out] out the process handle.
  * @return EXEC_OK, EXEC_EINVAL, EXEC_ENOTFOUND, EXEC_ECLOSED.
  * The caller owns *out and releases it with exec_process_free(). Thread-safe.
@@ -532,6 +545,7 @@ const char *exec_process_id(exec_process *p);
 /**
  * Host pid of an exec'd process.
  *
+ * @param p the process.
  * @param[out] pid the pid.
  * @return EXEC_OK, EXEC_EINVAL, EXEC_ECLOSED.
  * Thread-safe.
