@@ -64,7 +64,9 @@ static: $(ARCHIVE) ## Build build/libexecution.a, the same library for static li
 
 # The shared and the static library are one Go build in two modes; what one
 # needs (sources, embedded files) the other needs too. Go writes a header of
-# its own beside each, which ours replaces.
+# its own beside each, which ours replaces. The Rust crate execution-sys
+# carries what this build reads as links in bindings/rust/execution-sys/
+# libexecution/, for its bundled feature: a new source dir needs a link there.
 $(LIB): $(GO_SOURCES)
 	@mkdir -p $(BUILD)
 	$(GO) build -buildmode=c-shared -trimpath -ldflags "$(GO_LDFLAGS)" -o $@ ./capi
@@ -131,11 +133,11 @@ test-rust: lib static pc bundle ## Run the Rust crates' tests
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test --workspace
 
 # What a release of the crates needs: no lint, and packages that build alone.
-check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, a docs.rs build
+check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, docs.rs and bundled builds
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 		$(CARGO) clippy --quiet --workspace --all-targets -- -D warnings
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) $(CARGO) package --quiet --workspace --allow-dirty
-	scripts/check-docs-rs.sh bindings/rust/target/package/execution-sys-$(VERSION)
+	scripts/check-sys-package.sh bindings/rust/target/package/execution-sys-$(VERSION)
 
 # make install into a staging dir, then a -static link through its .pc.
 test-static: bundle deps ## Install into build/stage; link and run the C demo with -static

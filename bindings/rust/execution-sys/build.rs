@@ -4,7 +4,7 @@
 //! In order:
 //! - on docs.rs (`DOCS_RS` set): nothing; documentation links no library;
 //! - with the `bundled` feature: `make static pc` in the libexecution source
-//!   tree (`EXECUTION_SRC_DIR`, or the checkout this crate sits in), into
+//!   tree (`EXECUTION_SRC_DIR`, else the crate's own `libexecution/`), into
 //!   `OUT_DIR`, and a static link of the archive;
 //! - `EXECUTION_LIB_DIR`: the directory holding `libexecution.so`, or with
 //!   `EXECUTION_STATIC=1` `libexecution.a` and `execution.pc`;
@@ -175,7 +175,7 @@ fn private_libs(dir: &Path) -> Vec<String> {
 fn bundled() -> PathBuf {
     let source = env::var_os("EXECUTION_SRC_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| manifest_dir().join("../../.."));
+        .unwrap_or_else(|| manifest_dir().join("libexecution"));
     if !source.join("capi").is_dir() || !source.join("Makefile").is_file() {
         panic!(
             "the `bundled` feature builds libexecution from its source tree with Go, and {} \
