@@ -78,8 +78,14 @@ fn absolute(dir: PathBuf) -> PathBuf {
 /// The libexecution versions this crate's declarations match: the same
 /// major version, or for 0.x the same minor one, as pkg-config terms.
 fn version_range() -> [String; 2] {
-    let major: u32 = env::var("CARGO_PKG_VERSION_MAJOR").unwrap().parse().unwrap();
-    let minor: u32 = env::var("CARGO_PKG_VERSION_MINOR").unwrap().parse().unwrap();
+    let major: u32 = env::var("CARGO_PKG_VERSION_MAJOR")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let minor: u32 = env::var("CARGO_PKG_VERSION_MINOR")
+        .unwrap()
+        .parse()
+        .unwrap();
     let (low, high) = if major == 0 {
         (format!("0.{minor}.0"), format!("0.{}.0", minor + 1))
     } else {
@@ -127,10 +133,7 @@ fn link_from_dir(dir: &Path, statically: bool) {
     println!("cargo:rustc-link-search=native={}", dir.display());
     if !statically {
         if !dir.join(SHARED).exists() {
-            panic!(
-                "EXECUTION_LIB_DIR={} holds no {SHARED}",
-                dir.display()
-            );
+            panic!("EXECUTION_LIB_DIR={} holds no {SHARED}", dir.display());
         }
         println!("cargo:rustc-link-lib=dylib=execution");
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());

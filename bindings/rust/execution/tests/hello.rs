@@ -1,9 +1,11 @@
 //! The README's example, examples/hello.rs, runs as the README says: with
-//! `cargo run`, and linked statically (`EXECUTION_STATIC=1`, or the
-//! `bundled` feature) with no LD_LIBRARY_PATH.
+//! `cargo run`, and linked statically (`EXECUTION_STATIC=1`, pkg-config's
+//! static flags, or the `bundled` feature) with no LD_LIBRARY_PATH. The
+//! build script takes pkg-config's libexecution only of a matching version.
 
 mod common;
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -25,7 +27,10 @@ fn check(what: &str, out: Output) {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("Linux "), "{what}: no uname output:\n{stdout}");
+    assert!(
+        stdout.contains("Linux "),
+        "{what}: no uname output:\n{stdout}"
+    );
     assert!(
         stdout.contains("container: "),
         "{what}: no container exit:\n{stdout}"
@@ -61,10 +66,10 @@ fn static_lib_dir() -> PathBuf {
     dir
 }
 
-/// Builds examples/hello.rs into its own target dir with `args` and `env`,
-/// checks that it needs no shared libexecution, and runs it with no
-/// LD_LIBRARY_PATH.
-fn build_and_run_static(what: &str, args: &[&str], env: &[(&str, &Path)]) {
+/// Builds examples/hello.rs into its own target dir `what` with `args` and
+/// `env` (and no EXECUTION_LIB_DIR unless `env` sets it); returns the
+/// target dir.
+fn build_hello(what: &str, args: &[&str], env: &[(&str, &Path)]) -> PathBuf {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join(what);
     let mut cargo = Command::new(env!("CARGO"));
     cargo
@@ -80,6 +85,12 @@ fn build_and_run_static(what: &str, args: &[&str], env: &[(&str, &Path)]) {
         cargo.status().expect("run cargo").success(),
         "{what}: cargo build failed"
     );
+    target
+}
+
+/// Checks that the hello built in `target` needs no shared libexecution,
+/// and runs it with no LD_LIBRARY_PATH.
+fn run_static(what: &str, target: &Path) {
     let program = target.join("debug/examples/hello");
     let dynamic = Command::new("readelf")
         .arg("-d")
@@ -103,10 +114,23 @@ fn build_and_run_static(what: &str, args: &[&str], env: &[(&str, &Path)]) {
     check(what, out);
 }
 
+/// What execution-sys's build script told cargo, for the build in `target`.
+fn link_instructions(target: &Path) -> String {
+    let build = target.join("debug/build");
+    let mut text = String::new();
+    for entry in fs::read_dir(&build).expect("read the build dir") {
+        let output = entry.unwrap().path().join("output");
+        if output.to_string_lossy().contains("execution-sys-") && output.exists() {
+            text += &fs::read_to_string(output).unwrap();
+        }
+    }
+    text
+}
+
 #[test]
 fn hello_linked_statically_needs_no_library_at_run_time() {
     let lib_dir = static_lib_dir();
-    build_and_run_static(
+    let target = build_hello(
         "static",
         &[],
         &[
@@ -114,9 +138,65 @@ fn hello_linked_statically_needs_no_library_at_run_time() {
             ("EXECUTION_STATIC", Path::new("1")),
         ],
     );
+    run_static("static", &target);
 }
 
 #[test]
 fn hello_with_the_bundled_feature_needs_no_library_at_run_time() {
-    build_and_run_static("bundled", &["--features", "bundled"], &[]);
+    let target = build_hello("bundled", &["--features", "bundled"], &[]);
+    run_static("bundled", &target);
+}
+
+/// A pkg-config dir whose execution.pc says `version` and points at a copy
+/// of the static library, with the checkout's Libs.private.
+fn pkg_config_dir(version: &str) -> TempDir {
+    let lib = static_lib_dir();
+    let dir = TempDir::new();
+    fs::copy(
+        lib.join("libexecution.a"),
+        dir.path().join("libexecution.a"),
+    )
+    .unwrap();
+    let checkout_pc = fs::read_to_string(lib.join("execution.pc")).expect("build/execution.pc");
+    let private = checkout_pc
+        .lines()
+        .find(|l| l.starts_with("Libs.private:"))
+        .expect("a Libs.private line");
+    let pc = format!(
+        "libdir={}\nName: execution\nDescription: test\nVersion: {version}\n\
+         Libs: -L${{libdir}} -lexecution\n{private}\nCflags:\n",
+        dir.path().display()
+    );
+    fs::write(dir.path().join("execution.pc"), pc).unwrap();
+    dir
+}
+
+#[test]
+fn pkg_config_gives_a_matching_version_and_static_flags() {
+    let pc = pkg_config_dir(execution::sys::EXEC_VERSION);
+    let target = build_hello(
+        "pkg-config",
+        &[],
+        &[
+            ("PKG_CONFIG_PATH", pc.path()),
+            ("EXECUTION_STATIC", Path::new("1")),
+        ],
+    );
+    let told = link_instructions(&target);
+    assert!(
+        told.contains(&format!("rustc-link-search=native={}", pc.path().display())),
+        "pkg-config's dir was not used:\n{told}"
+    );
+    run_static("pkg-config", &target);
+}
+
+#[test]
+fn pkg_config_of_another_minor_version_is_passed_over() {
+    let pc = pkg_config_dir("0.99.0");
+    let target = build_hello("pkg-config-other", &[], &[("PKG_CONFIG_PATH", pc.path())]);
+    let told = link_instructions(&target);
+    assert!(
+        !told.contains(&pc.path().display().to_string()),
+        "a libexecution 0.99.0 was linked:\n{told}"
+    );
 }
