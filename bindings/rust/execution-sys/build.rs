@@ -42,29 +42,35 @@ fn main() {
     if env::var_os("DOCS_RS").is_some() {
         return;
     }
-    let statically = env::var("EXECUTION_STATIC").is_ok_and(|v| v == "1");
-    let checkout = manifest_dir().join("../../../build");
+    link();
+}
 
+/// Links the first libexecution found, in the order the module doc gives.
+fn link() {
+    let statically = env::var("EXECUTION_STATIC").is_ok_and(|v| v == "1");
     if env::var_os("CARGO_FEATURE_BUNDLED").is_some() {
-        let dir = bundled();
-        link_from_dir(&dir, true);
-    } else if let Some(dir) = env::var_os("EXECUTION_LIB_DIR").filter(|d| !d.is_empty()) {
-        link_from_dir(&absolute(PathBuf::from(dir)), statically);
-    } else if pkg_config(statically) {
-    } else if checkout.join(SHARED).exists() {
-        println!("cargo:rerun-if-changed={}", checkout.join(SHARED).display());
-        link_from_dir(&absolute(checkout), statically);
-    } else {
-        panic!(
-            "libexecution not found. Looked for: (1) the `bundled` feature (off), (2) the \
-             EXECUTION_LIB_DIR environment variable (unset), (3) pkg-config's `execution` in \
-             {} (none, or no pkg-config), (4) a checkout's build dir {} (no {SHARED}). Set \
-             EXECUTION_LIB_DIR to the directory holding {SHARED}, `make install` libexecution, \
-             or turn on the `bundled` feature to build it with Go.",
-            version_range().join(", "),
-            checkout.display()
-        );
+        return link_from_dir(&bundled(), true);
     }
+    if let Some(dir) = env::var_os("EXECUTION_LIB_DIR").filter(|d| !d.is_empty()) {
+        return link_from_dir(&absolute(PathBuf::from(dir)), statically);
+    }
+    if pkg_config(statically) {
+        return;
+    }
+    let checkout = manifest_dir().join("../../../build");
+    if checkout.join(SHARED).exists() {
+        println!("cargo:rerun-if-changed={}", checkout.join(SHARED).display());
+        return link_from_dir(&absolute(checkout), statically);
+    }
+    panic!(
+        "libexecution not found. Looked for: (1) the `bundled` feature (off), (2) the \
+         EXECUTION_LIB_DIR environment variable (unset), (3) pkg-config's `execution` in {} \
+         (none, or no pkg-config), (4) a checkout's build dir {} (no {SHARED}). Set \
+         EXECUTION_LIB_DIR to the directory holding {SHARED}, `make install` libexecution, \
+         or turn on the `bundled` feature to build it with Go.",
+        version_range().join(", "),
+        checkout.display()
+    );
 }
 
 fn manifest_dir() -> PathBuf {
