@@ -26,6 +26,12 @@ library = os.path.join(package_dir, "libexecution.so")
 symbols = subprocess.run(["objdump", "-T", library], check=True, capture_output=True, text=True)
 needed = max(tuple(map(int, v)) for v in re.findall(r"GLIBC_(\d+)\.(\d+)", symbols.stdout))
 assert needed == (int(tag[1]), int(tag[2])), f"the library needs glibc {needed}, tag says {tag[0]}"
+# ...and links only libraries every manylinux system has (PEP 600's list).
+MANYLINUX_LIBS = {"libc.so.6", "libpthread.so.0", "libdl.so.2", "libm.so.6", "librt.so.1",
+                  "libgcc_s.so.1", "libstdc++.so.6", "ld-linux-x86-64.so.2", "libutil.so.1"}
+dynamic = subprocess.run(["readelf", "-d", library], check=True, capture_output=True, text=True)
+linked = set(re.findall(r"\(NEEDED\).*\[(.+)\]", dynamic.stdout))
+assert linked and linked <= MANYLINUX_LIBS, f"the library links {linked - MANYLINUX_LIBS}"
 
 # The package: installed, and the library beside it loaded without help.
 assert package_dir.startswith(sys.prefix), package_dir
