@@ -159,7 +159,8 @@ docs: lib deps ## Build the API reference for C, Python and Rust into build/docs
 		doxygen docs/Doxyfile
 	test -x $(DOCS_VENV)/bin/pdoc || { $(PYTHON) -m venv $(DOCS_VENV) && \
 		$(DOCS_VENV)/bin/pip install --quiet 'pdoc>=14,<17'; }
-	PYTHONPATH=bindings/python $(DOCS_VENV)/bin/python -W error -m pdoc -o $(DOCS)/python execution
+	PYTHONPATH=bindings/python $(DOCS_VENV)/bin/python -W error -m pdoc -o $(DOCS)/python \
+		execution execution.supervised
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) RUSTDOCFLAGS="-D warnings" \
 		$(CARGO) doc --quiet --no-deps --workspace
 	cp -r bindings/rust/target/doc $(DOCS)/rust
