@@ -94,8 +94,16 @@ def test_wait_on_a_created_container_waits_for_its_start(
 
 
 def test_pid_is_the_host_pid_of_init(sleeper: execution.Container) -> None:
-    with open(f"/proc/{sleeper.pid}/cmdline", "rb") as f:
-        assert f.read().split(b"\0")[0] == b"sleep"
+    # run returns once the init is started; its execve of sleep may still be
+    # under way, and /proc shows an empty cmdline meanwhile.
+    deadline = time.monotonic() + 10
+    while True:
+        with open(f"/proc/{sleeper.pid}/cmdline", "rb") as f:
+            argv0 = f.read().split(b"\0")[0]
+        if argv0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    assert argv0 == b"sleep"
 
 
 def test_list_and_load(
