@@ -8,7 +8,7 @@ from ctypes import byref, c_int
 from typing import IO, Any, ClassVar, Dict, Optional, Tuple, Union
 
 from . import _args, _ffi
-from .errors import TimedOut
+from .errors import InvalidState, TimedOut
 from .exit import Exit
 from .handle import Handle
 from .streams import Communication, Plan, Text, stdio_fetcher
@@ -115,8 +115,13 @@ class Supervised(Handle):
         Does nothing once the process has exited (poll() is not None).
         """
         _args.integer(sig, "sig", 0)
-        if self.poll() is None:
+        if self.poll() is not None:
+            return
+        try:
             self._signal(sig)
+        except InvalidState:
+            if self.poll() is None:  # not the exit racing us: a real refusal
+                raise
 
     def terminate(self) -> None:
         """Send SIGTERM, as `subprocess.Popen.terminate()`.
