@@ -15,6 +15,7 @@ CARGO  ?= cargo
 
 BUILD   := build
 LIB     := $(BUILD)/libexecution.so
+ARCHIVE := $(BUILD)/libexecution.a
 SONAME  := libexecution.so.0
 VERSION := $(shell sed -n 's/^\#define EXEC_VERSION "\(.*\)"$$/\1/p' include/execution.h)
 PC      := $(BUILD)/execution.pc
@@ -25,6 +26,10 @@ C_TEST  := $(BUILD)/tests/c/test_execution
 DEMO    := $(BUILD)/examples/demo
 IMAGE_EXAMPLE := $(BUILD)/examples/image
 DEMO_BUNDLE := $(BUILD)/demo-bundle
+STAGE   := $(BUILD)/stage
+WHEEL_DIR := $(BUILD)/wheel
+PY_PACKAGE := $(wildcard bindings/python/execution/*.py) bindings/python/execution/py.typed \
+	bindings/python/pyproject.toml bindings/python/setup.py bindings/python/README.md
 
 MONITOR := capi/execution-monitor
 MONITOR_SOURCES := $(wildcard monitor/*.c monitor/*.h)
@@ -40,6 +45,11 @@ C_TEST_HEADERS := $(wildcard tests/c/*.h)
 # #cgo LDFLAGS allowlist rejects it, so it goes to the external linker here.
 GO_LDFLAGS := -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(abspath capi/exports.map)'
 
+# The system libraries the Go packages linked into the library need (cgo's
+# LDFLAGS of every dependency): Libs.private of execution.pc, for static links.
+LIBS_PRIVATE = $(shell $(GO) list -deps -f '{{join .CgoLDFLAGS " "}}' ./capi | \
+	tr ' ' '\n' | grep '^-l' | sort -u | tr '\n' ' ')
+
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
 LDLIBS_TEST := -L$(BUILD) -lexecution -lpthread
 
@@ -51,8 +61,9 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
-.PHONY: stress all lib monitor pc bundle images deps check-exports vet test test-go test-c \
-	test-python test-rust demo install uninstall clean help
+.PHONY: stress all lib monitor static pc bundle images deps check-exports vet test test-go \
+	test-c test-python test-rust test-static wheel test-wheel check-crates docs demo install \
+	uninstall clean help
 
 all: lib pc ## Build build/libexecution.so and build/execution.pc (default)
 
@@ -65,11 +76,23 @@ $(MONITOR): $(MONITOR_SOURCES)
 
 monitor: $(MONITOR) ## Build the monitor program (embedded into the library)
 
+static: $(ARCHIVE) ## Build build/libexecution.a, the same library for static links
+
+# The shared and the static library are one Go build in two modes; what one
+# needs (sources, embedded files) the other needs too. Go writes a header of
+# its own beside each, which ours replaces. The Rust crate execution-sys
+# carries what this build reads as links in bindings/rust/execution-sys/
+# libexecution/, for its bundled feature: a new source dir needs a link there.
 $(LIB): $(GO_SOURCES)
 	@mkdir -p $(BUILD)
 	$(GO) build -buildmode=c-shared -trimpath -ldflags "$(GO_LDFLAGS)" -o $@ ./capi
 	@rm -f $(BUILD)/libexecution.h
 	ln -sf libexecution.so $(BUILD)/$(SONAME)
+
+$(ARCHIVE): $(GO_SOURCES)
+	@mkdir -p $(BUILD)
+	$(GO) build -buildmode=c-archive -trimpath -o $@ ./capi
+	@rm -f $(BUILD)/libexecution.h
 
 pc: $(PC) ## Build build/execution.pc for PREFIX
 
@@ -82,11 +105,12 @@ $(PC): scripts/execution.pc.in FORCE
 # pc_from_template writes execution.pc for PREFIX, LIBDIR and INCLUDEDIR to $(1).
 pc_from_template = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	-e 's|@LIBS_PRIVATE@|$(strip $(LIBS_PRIVATE))|' \
 	scripts/execution.pc.in > $(1)
 
 FORCE:
 
-deps: ## Install runc, busybox-static and pytest where missing (as root)
+deps: ## Install runc, busybox-static, pytest, mypy, doxygen... where missing (as root)
 	@scripts/install-deps.sh
 
 bundle: $(ROOTFS)/bin/busybox ## Build the busybox test rootfs in build/bundle/rootfs
@@ -136,8 +160,57 @@ stress: $(C_TEST) bundle ## Run the stress tests at scale STRESS (default 20)
 test-python: lib bundle deps images ## Run the Python binding's tests
 	cd bindings/python && $(TEST_ENV) $(PYTHON) -m pytest -q tests
 
-test-rust: lib bundle images ## Run the Rust binding's tests
-	cd bindings/rust && $(TEST_ENV) $(CARGO) test
+test-rust: lib static pc bundle images ## Run the Rust crates' tests
+	cd bindings/rust && $(TEST_ENV) $(CARGO) test --workspace
+
+# What a release of the crates needs: no lint, and packages that build alone.
+check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, docs.rs and bundled builds
+	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
+		$(CARGO) clippy --quiet --workspace --all-targets -- -D warnings
+	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) $(CARGO) package --quiet --workspace --allow-dirty
+	scripts/check-sys-package.sh bindings/rust/target/package/execution-sys-$(VERSION)
+
+# make install into a staging dir, then a -static link through its .pc.
+test-static: bundle deps ## Install into build/stage; link and run the C demo with -static
+	rm -rf $(STAGE)
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(STAGE)) PREFIX=/usr/local
+	PKG_CONFIG_SYSROOT_DIR=$(abspath $(STAGE)) \
+	PKG_CONFIG_LIBDIR=$(abspath $(STAGE))/usr/local/lib/pkgconfig \
+		tests/static/run.sh $(BUILD)/static
+
+# The API reference: C from the header (doxygen), Python (pdoc, in a venv of
+# its own) and Rust (cargo doc), each failing on a warning.
+DOCS      := $(BUILD)/docs
+DOCS_VENV := $(BUILD)/docs-venv
+
+docs: lib deps ## Build the API reference for C, Python and Rust into build/docs/
+	rm -rf $(DOCS) && mkdir -p $(DOCS)
+	scripts/header-manual.sh include/execution.h > $(DOCS)/c-mainpage.md
+	EXEC_DOCS_VERSION=$(VERSION) EXEC_DOCS_OUT=$(DOCS)/c EXEC_DOCS_MAINPAGE=$(DOCS)/c-mainpage.md \
+		doxygen docs/Doxyfile
+	test -x $(DOCS_VENV)/bin/pdoc || { $(PYTHON) -m venv $(DOCS_VENV) && \
+		$(DOCS_VENV)/bin/pip install --quiet 'pdoc>=14,<17'; }
+	PYTHONPATH=bindings/python $(DOCS_VENV)/bin/python -W error -m pdoc -o $(DOCS)/python \
+		execution execution.supervised
+	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) RUSTDOCFLAGS="-D warnings" \
+		$(CARGO) doc --quiet --no-deps --workspace
+	cp -r bindings/rust/target/doc $(DOCS)/rust
+	sed 's/@VERSION@/$(VERSION)/' docs/index.html.in > $(DOCS)/index.html
+	@echo "open $(DOCS)/index.html"
+
+wheel: $(LIB) ## Build the Python wheel holding the library: build/wheel/*.whl
+	rm -rf $(WHEEL_DIR)
+	mkdir -p $(WHEEL_DIR)/src/execution
+	cp $(filter bindings/python/execution/%,$(PY_PACKAGE)) $(WHEEL_DIR)/src/execution/
+	cp $(filter-out bindings/python/execution/%,$(PY_PACKAGE)) $(WHEEL_DIR)/src/
+	strip --strip-debug -o $(WHEEL_DIR)/src/execution/libexecution.so $(LIB)
+	$(PYTHON) -m pip wheel --quiet --no-deps --wheel-dir $(WHEEL_DIR) $(WHEEL_DIR)/src
+	rm -rf $(WHEEL_DIR)/src
+	@ls $(WHEEL_DIR)/*.whl
+
+# The wheel in a fresh venv, outside the checkout, with no EXECUTION_LIBRARY.
+test-wheel: wheel bundle deps ## Install the wheel into a fresh venv and run a container with it
+	tests/wheel/run.sh $(WHEEL_DIR) $(BUILD)/wheel-test
 
 $(DEMO) $(IMAGE_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
 	@mkdir -p $(@D)
@@ -146,9 +219,10 @@ $(DEMO) $(IMAGE_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.
 demo: deps $(DEMO) $(DEMO_BUNDLE)/rootfs/bin/busybox ## Build and run the C example (examples/c/demo.c)
 	$(TEST_ENV) $(DEMO) $(DEMO_BUNDLE)
 
-install: $(LIB) ## Install lib, header and execution.pc under DESTDIR/PREFIX
+install: $(LIB) $(ARCHIVE) ## Install both libraries, header and execution.pc under DESTDIR/PREFIX
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libexecution.so.$(VERSION)
+	install -m 0644 $(ARCHIVE) $(DESTDIR)$(LIBDIR)/libexecution.a
 	ln -sf libexecution.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libexecution.so
 	install -m 0644 include/execution.h $(DESTDIR)$(INCLUDEDIR)/execution.h
@@ -157,7 +231,8 @@ install: $(LIB) ## Install lib, header and execution.pc under DESTDIR/PREFIX
 
 uninstall: ## Remove what install put under DESTDIR/PREFIX
 	rm -f $(DESTDIR)$(LIBDIR)/libexecution.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
-		$(DESTDIR)$(LIBDIR)/libexecution.so $(DESTDIR)$(LIBDIR)/pkgconfig/execution.pc \
+		$(DESTDIR)$(LIBDIR)/libexecution.so $(DESTDIR)$(LIBDIR)/libexecution.a \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/execution.pc \
 		$(DESTDIR)$(INCLUDEDIR)/execution.h
 
 include bench/bench.mk

@@ -81,8 +81,13 @@
  * pruned by the library.
  *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
- * gives the flags after `make install`. The library is built with Go's
- * c-shared mode and brings its own runtime threads into the host.
+ * gives the flags after `make install`, which installs both
+ * libexecution.so and libexecution.a. For a static link use
+ * `pkg-config --static --cflags --libs execution` (it adds the system
+ * libraries the archive needs) with -static or with the archive's path.
+ * The library is built with Go's c-shared or c-archive mode and brings its
+ * own runtime threads into the host. The archive also defines Go's runtime
+ * symbols, so a program can link at most one Go archive.
  *
  * Versions. EXEC_VERSION is the version of this header, exec_version() the
  * one of the library loaded. Codes, enum values and EXEC_IO_* constants never
@@ -105,6 +110,11 @@
  *        exec_container_ps(), exec_container_update(),
  *        exec_bundle_from_image() with exec_image_options, and
  *        exec_bundle_remove(). Ids beginning with '-' are refused.
+ */
+/**
+ * @file execution.h
+ * The libexecution API: runtimes, containers and processes. The comment at
+ * the top of this header is the manual.
  */
 #ifndef EXECUTION_H
 #define EXECUTION_H
@@ -663,6 +673,7 @@ int exec_container_list(exec_runtime *rt, char ***ids, size_t *count);
 /**
  * Current state of a container.
  *
+ * @param c the container.
  * @param[out] out EXEC_STATE_CREATED, _RUNNING, _PAUSED or _STOPPED.
  * @return EXEC_OK, EXEC_ENOTFOUND (deleted), EXEC_ECLOSED, EXEC_ERUNTIME.
  * Thread-safe.
@@ -672,6 +683,7 @@ int exec_container_state(exec_container *c, exec_state *out);
 /**
  * Host pid of a container's init process.
  *
+ * @param c the container.
  * @param[out] pid the pid.
  * @return EXEC_OK, EXEC_ECLOSED, EXEC_EINVAL.
  * Thread-safe.
@@ -706,6 +718,7 @@ int exec_container_resume(exec_container *c);
  * Send a signal to a container's init process (never to a process that
  * reused its pid), or with `all` to all its processes.
  *
+ * @param c the container.
  * @param signal the signal number.
  * @param all non-zero signals every process of the container.
  * @return EXEC_OK, EXEC_EINVAL (bad signal), EXEC_ESTATE (stopped),
@@ -719,6 +732,7 @@ int exec_container_kill(exec_container *c, int signal, int all);
  * waits until the container is started and exits. Any number of waits, from
  * any threads, before or after the exit, get the same result.
  *
+ * @param c the container.
  * @param timeout_ms < 0 waits forever, 0 polls.
  * @param[out] out how it ended; out->version says which fields to write.
  * @return EXEC_OK, EXEC_EINVAL (NULL, unknown version), EXEC_ETIMEDOUT,
@@ -733,6 +747,7 @@ int exec_container_wait(exec_container *c, int timeout_ms, exec_exit *out);
  * master (stream EXEC_STDIN) of a terminal container. Each end is handed
  * over once.
  *
+ * @param c the container.
  * @param stream EXEC_STDIN, EXEC_STDOUT or EXEC_STDERR.
  * @param[out] fd the file descriptor (close-on-exec).
  * @return EXEC_OK, EXEC_EINVAL (the stream is no pipe or terminal),
@@ -816,6 +831,7 @@ void exec_container_free(exec_container *c);
 /**
  * Start an extra process in a running container.
  *
+ * @param c the running container.
  * @param process_id id for the process, unique within the container; same
  *        rule as container ids.
  * @param process_json an OCI runtime-spec `process` object (args, env, cwd,
@@ -834,6 +850,8 @@ int exec_container_exec(exec_container *c, const char *process_id,
 /**
  * Open a handle to a process exec'd earlier, also by another process.
  *
+ * @param c the container.
+ * @param process_id the process id given to exec_container_exec().
  * @param[out] out the process handle.
  * @return EXEC_OK, EXEC_EINVAL, EXEC_ENOTFOUND, EXEC_ECLOSED.
  * The caller owns *out and releases it with exec_process_free(). Thread-safe.
@@ -851,6 +869,7 @@ const char *exec_process_id(exec_process *p);
 /**
  * Host pid of an exec'd process.
  *
+ * @param p the process.
  * @param[out] pid the pid.
  * @return EXEC_OK, EXEC_EINVAL, EXEC_ECLOSED.
  * Thread-safe.

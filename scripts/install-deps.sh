@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # install-deps.sh - install what building and testing libexecution needs
-# and the machine lacks: runc, busybox-static and pytest from Debian's
-# packages as root (pytest with pip otherwise). Does nothing when everything
-# is there.
+# and the machine lacks: runc, busybox-static, pkg-config, mypy, doxygen,
+# pytest and venv support from Debian's packages as root (pytest with pip
+# otherwise).
+# Does nothing when everything is there.
 set -euo pipefail
 
 die() {
@@ -27,12 +28,20 @@ have_pytest() {
 	python3 -c 'import pytest' >/dev/null 2>&1
 }
 
+have_venv() {
+	python3 -c 'import ensurepip, venv' >/dev/null 2>&1
+}
+
 root=false
 [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && root=true
 
 packages=()
 have_runc || packages+=(runc)
 have_static_busybox || packages+=(busybox-static)
+command -v pkg-config >/dev/null || packages+=(pkg-config)
+command -v mypy >/dev/null || packages+=(mypy)
+command -v doxygen >/dev/null || packages+=(doxygen)
+have_venv || packages+=(python3-venv)
 if ! have_pytest && $root; then
 	packages+=(python3-pytest)
 fi
@@ -55,3 +64,6 @@ fi
 have_runc || die "runc still missing"
 have_static_busybox || die "a static /bin/busybox is still missing"
 have_pytest || die "pytest still missing"
+for tool in pkg-config mypy doxygen; do
+	command -v "$tool" >/dev/null || die "$tool still missing"
+done

@@ -12,7 +12,8 @@ runtime) directly::
             print(out, c.wait().code)
 
 The library is found through the EXECUTION_LIBRARY environment variable,
-then a checkout's build/libexecution.so, then the system's library path.
+then beside this package (where a wheel from `make wheel` puts it), then a
+checkout's build/libexecution.so, then the system's library path.
 """
 
 from .bundle import Limits, bundle_init

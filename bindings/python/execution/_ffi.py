@@ -235,16 +235,33 @@ _lib_path: Optional[str] = None
 _lock = threading.Lock()
 
 
-def checkout_library() -> Path:
-    """Where a checkout's `make` puts the library, relative to this file."""
-    return Path(__file__).resolve().parents[3] / "build" / "libexecution.so"
+LIBRARY_FILE = "libexecution.so"
+"""The library's file name, beside this package in a wheel, in build/ in a checkout."""
+
+
+def package_library() -> Path:
+    """Where a wheel puts the library: beside this file."""
+    return Path(__file__).resolve().parent / LIBRARY_FILE
+
+
+def checkout_library() -> Optional[Path]:
+    """Where a checkout's `make` puts the library; None unless this package is in a checkout."""
+    package = Path(__file__).resolve().parent
+    if package.parent.name != "python" or package.parents[1].name != "bindings":
+        return None
+    return package.parents[2] / "build" / LIBRARY_FILE
 
 
 def _candidates() -> Iterator[Tuple[str, Optional[str], str]]:
     """(how, path or None, why not) for each place to look, in order, looked up lazily."""
     yield "EXECUTION_LIBRARY", os.environ.get("EXECUTION_LIBRARY") or None, "not set"
+    bundled = package_library()
+    yield "package", str(bundled) if bundled.is_file() else None, f"no {bundled}"
     checkout = checkout_library()
-    yield "checkout", str(checkout) if checkout.is_file() else None, f"no {checkout}"
+    if checkout is None:
+        yield "checkout", None, "the package is not in a checkout's bindings/python"
+    else:
+        yield "checkout", str(checkout) if checkout.is_file() else None, f"no {checkout}"
     yield "system", ctypes.util.find_library("execution"), "find_library('execution') found nothing"
 
 
@@ -271,8 +288,9 @@ def _load() -> ctypes.CDLL:
         _lib_path = path
         return lib
     raise LibraryNotFoundError(
-        "libexecution not found; set EXECUTION_LIBRARY to its path, run `make` in the "
-        "checkout, or install it system-wide (" + "; ".join(tried) + ")"
+        "libexecution not found; install a wheel that holds it (`make wheel`), set "
+        "EXECUTION_LIBRARY to its path, run `make` in the checkout, or install it "
+        "system-wide (" + "; ".join(tried) + ")"
     )
 
 

@@ -11,7 +11,7 @@ from .errors import NotFound
 from .process import Process
 from .state import State
 from .stats import Stats
-from .streams import Plan, StreamArg
+from .streams import Plan, StreamArg, text_mode
 from .supervised import Supervised
 
 """PATH of an exec'd process when `env` is None."""
@@ -36,12 +36,23 @@ class Container(Supervised):
 
     id: str
     """The container id (still readable after close)."""
+    _owned: bool = False
 
-    def __init__(self, ptr: int, owned: bool = False) -> None:
-        super().__init__(ptr)
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise TypeError(
+            "Container objects come from Runtime.create(), Runtime.run() or Runtime.load(), "
+            "not from Container()"
+        )
+
+    @classmethod
+    def _from_handle(cls, ptr: int, owned: bool = False) -> "Container":
+        """The Container owning the library handle `ptr`; deleted by `with` when `owned`."""
+        self = cls.__new__(cls)
+        self._adopt(ptr)
         self._owned = owned
         raw = _ffi.lib().exec_container_id(ptr)
         self.id = raw.decode("utf-8", "surrogateescape") if raw is not None else ""
+        return self
 
     @property
     def state(self) -> State:
@@ -72,6 +83,9 @@ class Container(Supervised):
         s = _args.integer(sig, "sig", 0)
         a = _args.flag(all, "all")
         _ffi.lib().exec_container_kill(self._handle(), s, a)
+
+    def _signal(self, sig: int) -> None:
+        self.kill(sig)
 
     def delete(self, force: bool = False) -> None:
         """Delete the container and its state.
@@ -126,21 +140,25 @@ class Container(Supervised):
         stdout: StreamArg = None,
         stderr: StreamArg = None,
         terminal: bool = False,
+        *,
+        text: bool = False,
+        encoding: Optional[str] = None,
+        errors: Optional[str] = None,
     ) -> Process:
         """Start an extra process in the running container.
 
         `process_id` must be unique within the container. `env` replaces the
         whole environment; None keeps the container's own (its config's). `user` is a uid (gid 0) or a (uid, gid) pair, None is root.
-        Streams are as for Runtime.create().
+        Streams and text mode are as for Runtime.create().
         """
         pid = _args.text(process_id, "process_id")
         spec = _process_json(args, env, cwd, user, _args.flag(terminal, "terminal"))
-        plan = Plan(stdin, stdout, stderr, terminal)
+        plan = Plan(stdin, stdout, stderr, terminal, text_mode(text, encoding, errors))
         h = self._handle()
         out = _ffi.ProcessPtr()
         try:
             _ffi.lib().exec_container_exec(h, pid, spec, byref(plan.io()), byref(out))
-            p = Process(_ffi.handle(out))
+            p = Process._from_handle(_ffi.handle(out))
             try:
                 p._attach(plan)
             except BaseException:
@@ -156,7 +174,7 @@ class Container(Supervised):
         pid = _args.text(process_id, "process_id")
         out = _ffi.ProcessPtr()
         _ffi.lib().exec_process_load(self._handle(), pid, byref(out))
-        return Process(_ffi.handle(out))
+        return Process._from_handle(_ffi.handle(out))
 
     def __exit__(
         self,

@@ -21,7 +21,8 @@ class Handle:
     _kind: ClassVar[str]
     _ptr: Optional[int] = None
 
-    def __init__(self, ptr: int) -> None:
+    def _adopt(self, ptr: int) -> None:
+        """Take ownership of the library handle `ptr`."""
         self._ptr = ptr
 
     @property

@@ -1,5 +1,6 @@
 """Processes exec'd into a running container."""
 
+import signal as _signal
 from typing import Optional
 
 from . import _args, _ffi
@@ -21,15 +22,32 @@ class Process(Supervised):
     id: str
     """The process id, unique within its container (still readable after close)."""
 
-    def __init__(self, ptr: int) -> None:
-        super().__init__(ptr)
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise TypeError(
+            "Process objects come from Container.exec() or Container.load_process(), "
+            "not from Process()"
+        )
+
+    @classmethod
+    def _from_handle(cls, ptr: int) -> "Process":
+        """The Process owning the library handle `ptr`."""
+        self = cls.__new__(cls)
+        self._adopt(ptr)
         raw: Optional[bytes] = _ffi.lib().exec_process_id(ptr)
         self.id = raw.decode("utf-8", "surrogateescape") if raw is not None else ""
+        return self
 
     def signal(self, sig: int) -> None:
         """Send signal `sig` to the process."""
         s = _args.integer(sig, "sig", 0)
         _ffi.lib().exec_process_signal(self._handle(), s)
+
+    def kill(self) -> None:
+        """Send SIGKILL to the process, as `subprocess.Popen.kill()`; nothing once it exited."""
+        self.send_signal(_signal.SIGKILL)
+
+    def _signal(self, sig: int) -> None:
+        self.signal(sig)
 
     def delete(self) -> None:
         """Remove the state of the exited process (InvalidState while it runs)."""

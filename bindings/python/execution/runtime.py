@@ -8,7 +8,7 @@ from . import _args, _ffi
 from .bundle import PathArg
 from .container import Container
 from .handle import Handle
-from .streams import Plan, StreamArg
+from .streams import Plan, StreamArg, Text, text_mode
 
 
 class Runtime(Handle):
@@ -68,7 +68,7 @@ class Runtime(Handle):
         opts.kill_on_exit = kill
         out = _ffi.RuntimePtr()
         lib.exec_runtime_new(byref(opts), byref(out))
-        super().__init__(_ffi.handle(out))
+        self._adopt(_ffi.handle(out))
         self.root = os.fsdecode(root_b)
 
     def create(
@@ -79,6 +79,10 @@ class Runtime(Handle):
         stdout: StreamArg = None,
         stderr: StreamArg = None,
         terminal: bool = False,
+        *,
+        text: bool = False,
+        encoding: Optional[str] = None,
+        errors: Optional[str] = None,
     ) -> Container:
         """Create a container from a bundle; its process waits for Container.start().
 
@@ -88,9 +92,14 @@ class Runtime(Handle):
         the container's `stdin`, `stdout` or `stderr` a file object; stderr
         may be STDOUT. With `terminal=True` the process gets a pty instead,
         the bundle's process.terminal must be true, and the streams must be
-        None. Used in a `with` block, the container is deleted at its end.
+        None. `text`, `encoding` or `errors` make the PIPE streams text
+        files and communicate() take and return str, as with Popen. Used in a
+        `with` block, the container is deleted at its end.
         """
-        return self._make("exec_container_create", id, bundle, stdin, stdout, stderr, terminal)
+        return self._make(
+            "exec_container_create", id, bundle, stdin, stdout, stderr, terminal,
+            text_mode(text, encoding, errors),
+        )
 
     def run(
         self,
@@ -100,9 +109,16 @@ class Runtime(Handle):
         stdout: StreamArg = None,
         stderr: StreamArg = None,
         terminal: bool = False,
+        *,
+        text: bool = False,
+        encoding: Optional[str] = None,
+        errors: Optional[str] = None,
     ) -> Container:
         """Create and start a container in one runtime call; arguments as create()."""
-        return self._make("exec_container_run", id, bundle, stdin, stdout, stderr, terminal)
+        return self._make(
+            "exec_container_run", id, bundle, stdin, stdout, stderr, terminal,
+            text_mode(text, encoding, errors),
+        )
 
     def _make(
         self,
@@ -113,15 +129,16 @@ class Runtime(Handle):
         stdout: StreamArg,
         stderr: StreamArg,
         terminal: bool,
+        text: Text,
     ) -> Container:
         id_b = _args.text(id, "id")
         bundle_b = _args.path(bundle, "bundle")
-        plan = Plan(stdin, stdout, stderr, _args.flag(terminal, "terminal") == 1)
+        plan = Plan(stdin, stdout, stderr, _args.flag(terminal, "terminal") == 1, text)
         h = self._handle()
         out = _ffi.ContainerPtr()
         try:
             getattr(_ffi.lib(), fn)(h, id_b, bundle_b, byref(plan.io()), byref(out))
-            c = Container(_ffi.handle(out), owned=True)
+            c = Container._from_handle(_ffi.handle(out), owned=True)
             try:
                 c._attach(plan)
             except BaseException:
@@ -139,7 +156,7 @@ class Runtime(Handle):
         id_b = _args.text(id, "id")
         out = _ffi.ContainerPtr()
         _ffi.lib().exec_container_load(self._handle(), id_b, byref(out))
-        return Container(_ffi.handle(out))
+        return Container._from_handle(_ffi.handle(out))
 
     def list(self) -> List[str]:
         """The ids of this runtime's containers, sorted."""

@@ -5,7 +5,10 @@ any object with fileno(), or PIPE. PIPE, STDOUT and DEVNULL have the values
 of the `subprocess` constants of the same names, so either module's work.
 """
 
+import codecs
 import errno
+import io
+import locale
 import os
 import select
 import selectors
@@ -58,13 +61,41 @@ def _fd(value: StreamArg, what: str) -> int:
     return fd
 
 
+Text = Optional[Tuple[str, str]]
+"""Text mode: (encoding, errors), or None for bytes."""
+
+
+def text_mode(text: Any, encoding: Any, errors: Any) -> Text:
+    """The text mode of create/run/exec's `text`, `encoding` and `errors`, as Popen's.
+
+    Any of the three turns it on; the encoding defaults to the locale's, as
+    Popen's does, and errors to "strict".
+    """
+    if not isinstance(text, bool):
+        raise TypeError(f"text must be bool, not {type(text).__name__}")
+    for name, value in (("encoding", encoding), ("errors", errors)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be str or None, not {type(value).__name__}")
+    if not (text or encoding or errors):
+        return None
+    if encoding:
+        codecs.lookup(encoding)
+    return (encoding or locale.getpreferredencoding(False), errors or "strict")
+
+
 class Plan:
     """How create/run/exec set up their streams: the exec_io, then what to fetch."""
 
     def __init__(
-        self, stdin: StreamArg, stdout: StreamArg, stderr: StreamArg, terminal: bool
+        self,
+        stdin: StreamArg,
+        stdout: StreamArg,
+        stderr: StreamArg,
+        terminal: bool,
+        text: Text = None,
     ) -> None:
         self.terminal = terminal
+        self.text = text
         self.stdin = self.stdout = self.stderr = _ffi.EXEC_IO_NULL
         self.merge = False
         self._read_end: Optional[int] = None
@@ -100,19 +131,31 @@ class Plan:
         self._read_end = self._write_end = None
 
     def attach(self, owner: Any, stdio: Callable[[int], int]) -> None:
-        """Set owner.stdin/stdout/stderr/terminal from the fds `stdio(stream)` hands over."""
+        """Set owner.stdin/stdout/stderr/terminal from the fds `stdio(stream)` hands over.
+
+        In text mode the three streams are text files, as Popen's; the
+        terminal stays binary.
+        """
+        owner._text = self.text
         if self.terminal:
             owner.terminal = open(stdio(_ffi.EXEC_STDIN), "r+b", buffering=0)
             return
         if self._read_end is not None:
-            owner.stdout = open(self._read_end, "rb")
+            owner.stdout = self._file(self._read_end, "rb")
             self._read_end = None
         elif self.stdout == _ffi.EXEC_IO_PIPE:
-            owner.stdout = open(stdio(_ffi.EXEC_STDOUT), "rb")
+            owner.stdout = self._file(stdio(_ffi.EXEC_STDOUT), "rb")
         if self.stdin == _ffi.EXEC_IO_PIPE:
-            owner.stdin = open(stdio(_ffi.EXEC_STDIN), "wb")
+            owner.stdin = self._file(stdio(_ffi.EXEC_STDIN), "wb")
         if self.stderr == _ffi.EXEC_IO_PIPE and not self.merge:
-            owner.stderr = open(stdio(_ffi.EXEC_STDERR), "rb")
+            owner.stderr = self._file(stdio(_ffi.EXEC_STDERR), "rb")
+
+    def _file(self, fd: int, mode: str) -> _IO[Any]:
+        f = open(fd, mode)
+        if self.text is None:
+            return f
+        encoding, errors = self.text
+        return io.TextIOWrapper(f, encoding, errors, write_through=mode == "wb")
 
 
 def stdio_fetcher(fn: Callable[..., int], handle: int) -> Callable[[int], int]:

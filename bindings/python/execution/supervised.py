@@ -1,16 +1,17 @@
 """What containers and exec'd processes share: streams, wait, communicate, resize."""
 
 import math
+import signal
 import threading
 import time
 from ctypes import byref, c_int
-from typing import IO, Any, ClassVar, Dict, Optional, Tuple
+from typing import IO, Any, ClassVar, Dict, Optional, Tuple, Union
 
 from . import _args, _ffi
-from .errors import TimedOut
+from .errors import InvalidState, TimedOut
 from .exit import Exit
 from .handle import Handle
-from .streams import Communication, Plan, stdio_fetcher
+from .streams import Communication, Plan, Text, stdio_fetcher
 
 
 _WAIT_SLICE_MS = 200
@@ -21,22 +22,28 @@ class Supervised(Handle):
     """A container's init process or an exec'd process, used like `subprocess.Popen`.
 
     With PIPE streams, `stdin`, `stdout` and `stderr` are binary file objects
-    (buffered, as Popen's); the others are None. With `terminal=True`,
-    `terminal` is the pty master, one unbuffered read/write file object, and
-    the three streams are None. close() closes these file objects too.
+    (buffered, as Popen's), or text files in text mode; the others are None.
+    With `terminal=True`, `terminal` is the pty master, one unbuffered
+    read/write file object, and the three streams are None. close() closes
+    these file objects too. wait(), poll(), communicate(), returncode,
+    send_signal() and terminate() behave as Popen's.
     """
 
     _prefix: ClassVar[str]
 
-    stdin: Optional[IO[bytes]] = None
-    """Writable end of the process's standard input with stdin=PIPE, else None."""
-    stdout: Optional[IO[bytes]] = None
-    """Readable end of its standard output with stdout=PIPE, else None."""
-    stderr: Optional[IO[bytes]] = None
-    """Readable end of its standard error with stderr=PIPE, else None."""
+    stdin: Optional[IO[Any]] = None
+    """Writable end of the process's standard input with stdin=PIPE, else None.
+
+    A binary file, or a text file in text mode (`text`, `encoding` or `errors`)."""
+    stdout: Optional[IO[Any]] = None
+    """Readable end of its standard output with stdout=PIPE, else None; binary or text."""
+    stderr: Optional[IO[Any]] = None
+    """Readable end of its standard error with stderr=PIPE, else None; binary or text."""
     terminal: Optional[IO[bytes]] = None
-    """The pty master with terminal=True (read and write), else None."""
+    """The pty master with terminal=True (read and write, binary), else None."""
     _communication: Optional[Communication] = None
+    _text: Text = None
+    _exit: Optional[Exit] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -75,7 +82,7 @@ class Supervised(Handle):
         wait = self._fn("wait")
         if threading.current_thread() is not threading.main_thread():
             wait(h, ms, byref(out))
-            return Exit._from_c(out)
+            return self._exited(out)
         # Signal handlers (Ctrl-C) run in the main thread only between C
         # calls, so it waits in slices.
         deadline = None if ms < 0 else time.monotonic() + ms / 1000
@@ -85,10 +92,47 @@ class Supervised(Handle):
                 left = max(0, min(left, math.ceil((deadline - time.monotonic()) * 1000)))
             try:
                 wait(h, left, byref(out))
-                return Exit._from_c(out)
+                return self._exited(out)
             except TimedOut:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise
+
+    def _exited(self, out: _ffi.ExitStatus) -> Exit:
+        self._exit = Exit._from_c(out)
+        return self._exit
+
+    @property
+    def returncode(self) -> Optional[int]:
+        """The exit code, or -signal when killed, once wait() or poll() saw the exit; else None.
+
+        As `subprocess.Popen.returncode`; `Exit.status` is the shell's form.
+        """
+        return None if self._exit is None else self._exit.returncode
+
+    def send_signal(self, sig: int) -> None:
+        """Send signal `sig` to the process, as `subprocess.Popen.send_signal()`.
+
+        Does nothing once the process has exited (poll() is not None).
+        """
+        _args.integer(sig, "sig", 0)
+        if self.poll() is not None:
+            return
+        try:
+            self._signal(sig)
+        except InvalidState:
+            if self.poll() is None:  # not the exit racing us: a real refusal
+                raise
+
+    def terminate(self) -> None:
+        """Send SIGTERM, as `subprocess.Popen.terminate()`.
+
+        A container's init (pid 1 of its pid namespace) ignores it unless it
+        handles SIGTERM; SIGKILL always works.
+        """
+        self.send_signal(signal.SIGTERM)
+
+    def _signal(self, sig: int) -> None:
+        raise NotImplementedError
 
     def poll(self) -> Optional[Exit]:
         """How the process ended, or None while it runs."""
@@ -98,28 +142,47 @@ class Supervised(Handle):
             return None
 
     def communicate(
-        self, input: Optional[bytes] = None, timeout: Optional[float] = None
-    ) -> Tuple[Optional[bytes], Optional[bytes]]:
+        self, input: Optional[Union[bytes, bytearray, memoryview, str]] = None,
+        timeout: Optional[float] = None,
+    ) -> Tuple[Any, Any]:
         """Send `input`, read stdout and stderr to EOF, wait for the exit; as Popen's.
 
         Returns (stdout, stderr), each None unless that stream is a PIPE; with a
-        terminal, what was read from it is returned as stdout. stdin is closed
-        after the input is written. When `timeout` (seconds) runs out, TimedOut
-        is raised and a later call (without input) resumes without losing output.
+        terminal, what was read from it is returned as stdout. They are bytes,
+        or str in text mode (decoded, newlines translated, as Popen's), where
+        `input` is a str too. stdin is closed after the input is written. When
+        `timeout` (seconds) runs out, TimedOut is raised and a later call
+        (without input) resumes without losing output.
         """
-        if input is not None and not isinstance(input, (bytes, bytearray, memoryview)):
-            raise TypeError(f"input must be bytes, not {type(input).__name__}")
+        data = self._encode(input)
         deadline = None if timeout is None else time.monotonic() + _args.seconds(timeout, "timeout")
         self._handle()
         if self._communication is None:
             self._communication = Communication(
-                self.stdin, self.stdout, self.stderr, self.terminal, bytes(input or b"")
+                self.stdin, self.stdout, self.stderr, self.terminal, data
             )
-        elif input:
+        elif data:
             raise ValueError("cannot send input after starting communication")
         self._communication.run(deadline)
         self.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        return self._communication.output()
+        out, err = self._communication.output()
+        return self._decode(out), self._decode(err)
+
+    def _encode(self, input: Any) -> bytes:
+        if input is None:
+            return b""
+        if self._text is None:
+            if not isinstance(input, (bytes, bytearray, memoryview)):
+                raise TypeError(f"input must be bytes, not {type(input).__name__}")
+            return bytes(input)
+        if not isinstance(input, str):
+            raise TypeError(f"input must be str in text mode, not {type(input).__name__}")
+        return input.encode(*self._text)
+
+    def _decode(self, data: Optional[bytes]) -> Any:
+        if data is None or self._text is None:
+            return data
+        return data.decode(*self._text).replace("\r\n", "\n").replace("\r", "\n")
 
     def resize(self, rows: int, cols: int) -> None:
         """Set the window size of the process's terminal (terminal=True only)."""

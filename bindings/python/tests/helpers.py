@@ -6,7 +6,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Tuple
+from typing import Any, List, Tuple
 
 import execution
 
@@ -44,13 +44,14 @@ def force_delete_all(root: str) -> None:
                 pass
 
 
-def python_child(script: str, **kw: object) -> "subprocess.CompletedProcess[str]":
+def python_child(script: str, **kw: Any) -> "subprocess.CompletedProcess[str]":
     """Run `script` in a second Python process that imports this package."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(PACKAGE_DIR) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run(
+    r: "subprocess.CompletedProcess[str]" = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, **kw
     )
+    return r
 
 
 def is_monitor(pid: int) -> bool:

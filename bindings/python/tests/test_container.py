@@ -6,6 +6,8 @@ import signal
 import threading
 import time
 
+from typing import Callable
+
 import pytest
 
 import execution
@@ -14,7 +16,9 @@ from helpers import sh
 
 
 @pytest.mark.parametrize("code", [0, 3, 255])
-def test_exit_codes(rt, bundle, new_id, code) -> None:
+def test_exit_codes(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str], code: int
+) -> None:
     with rt.run(new_id(), bundle(sh(f"exit {code}"))) as c:
         e = c.wait(timeout=10)
         assert e == execution.Exit(status=code, code=code, signal=0, core_dumped=False)
@@ -22,22 +26,24 @@ def test_exit_codes(rt, bundle, new_id, code) -> None:
         assert c.state is State.STOPPED
 
 
-def test_killed_by_a_signal(sleeper) -> None:
+def test_killed_by_a_signal(sleeper: execution.Container) -> None:
     sleeper.kill(signal.SIGKILL)
     e = sleeper.wait(timeout=10)
     assert e == execution.Exit(status=128 + 9, code=-1, signal=9, core_dumped=False)
     assert e.signaled and e.returncode == -9
 
 
-def test_kill_sends_sigterm_by_default(rt, bundle, new_id) -> None:
+def test_kill_sends_sigterm_by_default(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     script = 'trap "exit 42" TERM; echo ready; while :; do sleep 0.05; done'
     with rt.run(new_id(), bundle(sh(script)), stdout=execution.PIPE) as c:
-        assert c.stdout.readline() == b"ready\n"
+        assert c.stdout is not None and c.stdout.readline() == b"ready\n"
         c.kill()
         assert c.wait(timeout=10).code == 42
 
 
-def test_kill_all_reaches_every_process(sleeper) -> None:
+def test_kill_all_reaches_every_process(sleeper: execution.Container) -> None:
     # The init ignores SIGTERM (pid 1 without a handler); an exec'd sleep does not.
     with sleeper.exec("p", ["sleep", "1000"]) as p:
         sleeper.kill(signal.SIGTERM)
@@ -48,14 +54,18 @@ def test_kill_all_reaches_every_process(sleeper) -> None:
         assert sleeper.state is State.RUNNING
 
 
-def test_kill_a_stopped_container_is_invalid_state(rt, bundle, new_id) -> None:
+def test_kill_a_stopped_container_is_invalid_state(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     with rt.run(new_id(), bundle(["true"])) as c:
         c.wait(timeout=10)
         with pytest.raises(execution.InvalidState):
             c.kill(signal.SIGKILL)
 
 
-def test_create_then_start(rt, bundle, new_id) -> None:
+def test_create_then_start(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     cid = new_id()
     with rt.create(cid, bundle(sh("exit 5"))) as c:
         assert c.id == cid
@@ -69,7 +79,9 @@ def test_create_then_start(rt, bundle, new_id) -> None:
             c.start()
 
 
-def test_wait_on_a_created_container_waits_for_its_start(rt, bundle, new_id) -> None:
+def test_wait_on_a_created_container_waits_for_its_start(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     with rt.create(new_id(), bundle(sh("exit 6"))) as c:
         result = []
         t = threading.Thread(target=lambda: result.append(c.wait(timeout=20)))
@@ -81,12 +93,22 @@ def test_wait_on_a_created_container_waits_for_its_start(rt, bundle, new_id) -> 
         assert [e.code for e in result] == [6]
 
 
-def test_pid_is_the_host_pid_of_init(sleeper) -> None:
-    with open(f"/proc/{sleeper.pid}/cmdline", "rb") as f:
-        assert f.read().split(b"\0")[0] == b"sleep"
+def test_pid_is_the_host_pid_of_init(sleeper: execution.Container) -> None:
+    # run returns once the init is started; its execve of sleep may still be
+    # under way, and /proc shows an empty cmdline meanwhile.
+    deadline = time.monotonic() + 10
+    while True:
+        with open(f"/proc/{sleeper.pid}/cmdline", "rb") as f:
+            argv0 = f.read().split(b"\0")[0]
+        if argv0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    assert argv0 == b"sleep"
 
 
-def test_list_and_load(rt, bundle, new_id) -> None:
+def test_list_and_load(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     ids = sorted([new_id(), new_id()])
     b = bundle(["sleep", "1000"])
     with rt.run(ids[1], b) as c1, rt.create(ids[0], b) as c0:
@@ -102,17 +124,21 @@ def test_list_and_load(rt, bundle, new_id) -> None:
     assert rt.list() == []
 
 
-def test_list_of_an_empty_root(rt) -> None:
+def test_list_of_an_empty_root(rt: execution.Runtime) -> None:
     assert rt.list() == []
 
 
-def test_pause_and_resume_freeze_the_container(rt, bundle, new_id) -> None:
+def test_pause_and_resume_freeze_the_container(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     script = "while :; do echo tick; sleep 0.02; done"
     with rt.run(new_id(), bundle(sh(script)), stdout=execution.PIPE) as c:
+        assert c.stdout is not None
         fd = c.stdout.fileno()
         assert os.read(fd, 5) == b"tick\n"
         c.pause()
-        assert c.state is State.PAUSED
+        paused = c.state
+        assert paused is State.PAUSED
         time.sleep(0.1)
         while select.select([fd], [], [], 0)[0]:
             os.read(fd, 4096)
@@ -126,7 +152,9 @@ def test_pause_and_resume_freeze_the_container(rt, bundle, new_id) -> None:
             c.resume()
 
 
-def test_delete_a_created_container(rt, bundle, new_id) -> None:
+def test_delete_a_created_container(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     cid = new_id()
     c = rt.create(cid, bundle(["true"]))
     c.delete()
@@ -140,7 +168,9 @@ def test_delete_a_created_container(rt, bundle, new_id) -> None:
     c.close()
 
 
-def test_delete_keeps_the_recorded_exit(rt, bundle, new_id) -> None:
+def test_delete_keeps_the_recorded_exit(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     c = rt.run(new_id(), bundle(sh("exit 9")))
     assert c.wait(timeout=10).code == 9
     c.delete()
@@ -148,7 +178,9 @@ def test_delete_keeps_the_recorded_exit(rt, bundle, new_id) -> None:
     c.close()
 
 
-def test_force_delete_kills_a_running_container(rt, bundle, new_id) -> None:
+def test_force_delete_kills_a_running_container(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     c = rt.run(new_id(), bundle(["sleep", "1000"]))
     pid = c.pid
     c.delete(force=True)
@@ -158,14 +190,18 @@ def test_force_delete_kills_a_running_container(rt, bundle, new_id) -> None:
     c.close()
 
 
-def test_force_delete_a_paused_container(sleeper, rt) -> None:
+def test_force_delete_a_paused_container(
+    sleeper: execution.Container, rt: execution.Runtime
+) -> None:
     sleeper.pause()
     sleeper.delete(force=True)
     assert sleeper.wait(timeout=10).signaled
     assert rt.list() == []
 
 
-def test_with_block_deletes_what_it_created(rt, bundle, new_id) -> None:
+def test_with_block_deletes_what_it_created(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     cid = new_id()
     with rt.run(cid, bundle(["sleep", "1000"])) as c:
         pid = c.pid
@@ -174,14 +210,18 @@ def test_with_block_deletes_what_it_created(rt, bundle, new_id) -> None:
     assert not os.path.exists(f"/proc/{pid}")
 
 
-def test_with_block_deletes_on_an_exception(rt, bundle, new_id) -> None:
+def test_with_block_deletes_on_an_exception(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     with pytest.raises(ZeroDivisionError):
         with rt.create(new_id(), bundle(["true"])):
             1 / 0
     assert rt.list() == []
 
 
-def test_with_block_on_a_loaded_container_only_closes(sleeper, rt) -> None:
+def test_with_block_on_a_loaded_container_only_closes(
+    sleeper: execution.Container, rt: execution.Runtime
+) -> None:
     with rt.load(sleeper.id) as c:
         pass
     assert c.closed
@@ -189,14 +229,18 @@ def test_with_block_on_a_loaded_container_only_closes(sleeper, rt) -> None:
     assert sleeper.state is State.RUNNING
 
 
-def test_with_block_after_an_explicit_delete(rt, bundle, new_id) -> None:
+def test_with_block_after_an_explicit_delete(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     with rt.run(new_id(), bundle(["true"])) as c:
         c.wait(timeout=10)
         c.delete()
     assert c.closed
 
 
-def test_close_neither_kills_nor_deletes(rt, bundle, new_id) -> None:
+def test_close_neither_kills_nor_deletes(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     cid = new_id()
     c = rt.run(cid, bundle(["sleep", "1000"]))
     c.close()
@@ -205,7 +249,9 @@ def test_close_neither_kills_nor_deletes(rt, bundle, new_id) -> None:
         again.delete(force=True)
 
 
-def test_a_container_outlives_its_runtime_handle(state_root, bundle, new_id) -> None:
+def test_a_container_outlives_its_runtime_handle(
+    state_root: str, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     rt = execution.Runtime(state_root)
     c = rt.run(new_id(), bundle(sh("exit 4")))
     rt.close()
@@ -214,7 +260,9 @@ def test_a_container_outlives_its_runtime_handle(state_root, bundle, new_id) -> 
     c.close()
 
 
-def test_runtime_options(state_root, bundle, new_id) -> None:
+def test_runtime_options(
+    state_root: str, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     runc_root = os.path.join(state_root, "other-runc-root")
     log = os.path.join(state_root, "runc.log")
     with execution.Runtime(
@@ -227,12 +275,12 @@ def test_runtime_options(state_root, bundle, new_id) -> None:
     assert os.path.getsize(log) > 0
 
 
-def test_runtime_rejects_an_unknown_binary(state_root) -> None:
+def test_runtime_rejects_an_unknown_binary(state_root: str) -> None:
     with pytest.raises(execution.InvalidArgument):
         execution.Runtime(state_root, runtime_path="/nonexistent/runc")
 
 
-def test_runtime_creates_its_root(state_root) -> None:
+def test_runtime_creates_its_root(state_root: str) -> None:
     root = os.path.join(state_root, "a", "b")
     with execution.Runtime(root):
         assert os.stat(root).st_mode & 0o777 == 0o700
@@ -242,7 +290,7 @@ class _Interrupted(Exception):
     pass
 
 
-def test_wait_in_the_main_thread_lets_signal_handlers_run(sleeper) -> None:
+def test_wait_in_the_main_thread_lets_signal_handlers_run(sleeper: execution.Container) -> None:
     def interrupt(signum: int, frame: object) -> None:
         raise _Interrupted()
 

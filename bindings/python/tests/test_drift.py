@@ -125,6 +125,7 @@ def ctype(c: str) -> Any:
     base = " ".join(t for t in tokens if t != "*")
     if base == "void" and stars == 0:
         return None
+    t: Any
     if base == "char" and stars:
         t, stars = c_char_p, stars - 1
     elif base == "void" and stars:

@@ -7,7 +7,7 @@ import stat
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -48,26 +48,32 @@ def failing_runtime() -> Iterator[str]:
     shutil.rmtree(d, ignore_errors=True)
 
 
-def test_invalid_argument_for_a_bad_id(rt, bundle, new_id) -> None:
+def test_invalid_argument_for_a_bad_id(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     with pytest.raises(execution.InvalidArgument) as e:
         rt.create("bad/id", bundle(["true"]))
-    assert e.value.code == ErrorCode.EINVAL == -1
+    assert e.value.code == ErrorCode.EINVAL and int(e.value.code) == -1
     assert "bad/id" in str(e.value)
     assert rt.list() == []
 
 
-def test_invalid_argument_for_a_missing_bundle(rt, new_id) -> None:
+def test_invalid_argument_for_a_missing_bundle(
+    rt: execution.Runtime, new_id: Callable[[], str]
+) -> None:
     with pytest.raises(execution.InvalidArgument):
         rt.create(new_id(), "/nonexistent/bundle")
 
 
-def test_invalid_argument_for_a_terminal_mismatch(rt, bundle, new_id) -> None:
+def test_invalid_argument_for_a_terminal_mismatch(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     with pytest.raises(execution.InvalidArgument):
         rt.create(new_id(), bundle(["true"], terminal=False), terminal=True)
     assert rt.list() == []
 
 
-def test_not_found_loading_an_unknown_id(rt, new_id) -> None:
+def test_not_found_loading_an_unknown_id(rt: execution.Runtime, new_id: Callable[[], str]) -> None:
     cid = new_id()
     with pytest.raises(execution.NotFound) as e:
         rt.load(cid)
@@ -75,7 +81,9 @@ def test_not_found_loading_an_unknown_id(rt, new_id) -> None:
     assert cid in str(e.value)
 
 
-def test_already_exists_for_a_duplicate_id(rt, bundle, new_id) -> None:
+def test_already_exists_for_a_duplicate_id(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     cid = new_id()
     b = bundle(["true"])
     with rt.create(cid, b) as c:
@@ -85,13 +93,13 @@ def test_already_exists_for_a_duplicate_id(rt, bundle, new_id) -> None:
         assert c.state is execution.State.CREATED
 
 
-def test_already_exists_for_an_existing_config(bundle) -> None:
+def test_already_exists_for_an_existing_config(bundle: Callable[..., str]) -> None:
     b = bundle(["true"])
     with pytest.raises(execution.AlreadyExists):
         execution.bundle_init(b, ["true"])
 
 
-def test_invalid_state_deleting_a_running_container(sleeper) -> None:
+def test_invalid_state_deleting_a_running_container(sleeper: execution.Container) -> None:
     with pytest.raises(execution.InvalidState) as e:
         sleeper.delete()
     assert e.value.code == ErrorCode.ESTATE
@@ -99,7 +107,7 @@ def test_invalid_state_deleting_a_running_container(sleeper) -> None:
 
 
 def test_runtime_failure_carries_what_the_runtime_said(
-    state_root, bundle, new_id, failing_runtime
+    state_root: str, bundle: Callable[..., str], new_id: Callable[[], str], failing_runtime: str
 ) -> None:
     log = os.path.join(state_root, "runtime.log")
     with execution.Runtime(state_root, runtime_path=failing_runtime, log_path=log) as rt:
@@ -111,14 +119,18 @@ def test_runtime_failure_carries_what_the_runtime_said(
     assert "fake runtime refuses to" in Path(log).read_text()
 
 
-def test_runtime_failure_without_a_log(state_root, bundle, new_id, failing_runtime) -> None:
+def test_runtime_failure_without_a_log(
+    state_root: str, bundle: Callable[..., str], new_id: Callable[[], str], failing_runtime: str
+) -> None:
     with execution.Runtime(state_root, runtime_path=failing_runtime) as rt:
         with pytest.raises(execution.RuntimeFailure) as e:
             rt.create(new_id(), bundle(["true"]))
         assert "fake runtime refuses to create" in str(e.value)
 
 
-def test_timed_out_when_the_runtime_does_not_answer(state_root, bundle, new_id) -> None:
+def test_timed_out_when_the_runtime_does_not_answer(
+    state_root: str, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     hang = Path(state_root, "hanging-runc")
     hang.write_text(
         '#!/bin/sh\ncase " $* " in *" --version "*) echo "runc version 1.1.5" ;; *) exec sleep 30 ;; esac\n'
@@ -132,7 +144,7 @@ def test_timed_out_when_the_runtime_does_not_answer(state_root, bundle, new_id) 
         assert e.value.code == ErrorCode.ETIMEDOUT
 
 
-def test_timed_out_is_a_timeout_error(sleeper) -> None:
+def test_timed_out_is_a_timeout_error(sleeper: execution.Container) -> None:
     start = time.monotonic()
     with pytest.raises(TimeoutError) as e:
         sleeper.wait(timeout=0.1)
@@ -144,14 +156,16 @@ def test_timed_out_is_a_timeout_error(sleeper) -> None:
     assert sleeper.state is execution.State.RUNNING
 
 
-def test_closed_after_close(sleeper) -> None:
+def test_closed_after_close(sleeper: execution.Container) -> None:
     sleeper.close()
     with pytest.raises(execution.Closed) as e:
         sleeper.state
     assert e.value.code == ErrorCode.ECLOSED
 
 
-def test_closed_from_the_library_for_a_freed_handle(rt, bundle, new_id) -> None:
+def test_closed_from_the_library_for_a_freed_handle(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     c = rt.create(new_id(), bundle(["true"]))
     ptr = c._ptr
     c.close()
@@ -160,7 +174,9 @@ def test_closed_from_the_library_for_a_freed_handle(rt, bundle, new_id) -> None:
     assert e.value.message
 
 
-def test_system_call_error_when_the_monitor_died(rt, state_root, bundle, new_id) -> None:
+def test_system_call_error_when_the_monitor_died(
+    rt: execution.Runtime, state_root: str, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     # A second process runs the container and exits. The monitor, its
     # parent, is killed by hand: the container is re-parented to init, which
     # reaps it, so no exit status can be known.
@@ -221,7 +237,7 @@ def test_check_reads_the_message_of_the_failing_call() -> None:
     assert e.value.message and e.value.message == _ffi.last_error()
 
 
-def test_last_error_is_per_thread(rt, new_id) -> None:
+def test_last_error_is_per_thread(rt: execution.Runtime, new_id: Callable[[], str]) -> None:
     with pytest.raises(execution.NotFound):
         rt.load(new_id())
     mine = _ffi.last_error()

@@ -11,7 +11,7 @@ from helpers import REPO, short_tempdir
 DEMO = REPO / "examples" / "python" / "demo.py"
 
 
-def run_demo(*args: str) -> subprocess.CompletedProcess:
+def run_demo(*args: str) -> "subprocess.CompletedProcess[str]":
     return subprocess.run(
         [sys.executable, str(DEMO), *args],
         cwd="/",
@@ -22,7 +22,7 @@ def run_demo(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_demo_runs_twice_in_a_bundle(rootfs) -> None:
+def test_demo_runs_twice_in_a_bundle(rootfs: str) -> None:
     bundle = short_tempdir("pydemo-")
     root = os.path.join(bundle, "state")
     os.symlink(rootfs, os.path.join(bundle, "rootfs"))

@@ -4,13 +4,17 @@ import gc
 import signal
 from ctypes import byref, c_int
 
+from typing import Callable, Dict, List
+
 import pytest
 
 import execution
 from execution import _ffi
 
 
-def test_close_twice(state_root, bundle, new_id) -> None:
+def test_close_twice(
+    state_root: str, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     rt = execution.Runtime(state_root)
     c = rt.run(new_id(), bundle(["sleep", "1000"]))
     p = c.exec("p", ["sleep", "1000"])
@@ -23,7 +27,7 @@ def test_close_twice(state_root, bundle, new_id) -> None:
         assert rt2.list() == [c.id]
 
 
-def test_with_closes(state_root, sleeper) -> None:
+def test_with_closes(state_root: str, sleeper: execution.Container) -> None:
     with execution.Runtime(state_root) as rt:
         pass
     assert rt.closed
@@ -32,7 +36,9 @@ def test_with_closes(state_root, sleeper) -> None:
     assert p.closed
 
 
-def test_finaliser_frees_the_handle(rt, bundle, new_id) -> None:
+def test_finaliser_frees_the_handle(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     c = rt.create(new_id(), bundle(["true"]))
     ptr = c._ptr
     _ffi.lib().exec_container_state(ptr, byref(c_int()))
@@ -42,7 +48,7 @@ def test_finaliser_frees_the_handle(rt, bundle, new_id) -> None:
         _ffi.lib().exec_container_state(ptr, byref(c_int()))
 
 
-USES = {
+USES: Dict[str, List[Callable[..., object]]] = {
     "runtime": [
         lambda rt, c, p: rt.list(),
         lambda rt, c, p: rt.load("x"),
@@ -80,7 +86,9 @@ USES = {
 
 
 @pytest.mark.parametrize("kind", sorted(USES))
-def test_use_after_close_raises_closed(state_root, sleeper, kind) -> None:
+def test_use_after_close_raises_closed(
+    state_root: str, sleeper: execution.Container, kind: str
+) -> None:
     rt = execution.Runtime(state_root)
     c = rt.load(sleeper.id)
     p = sleeper.exec("p", ["sleep", "1000"])
@@ -97,14 +105,14 @@ def _no_c_calls() -> None:
     raise AssertionError("a C call was made")
 
 
-BAD_CALLS = [
-    lambda rt, c, p, d: execution.Runtime(123),
-    lambda rt, c, p, d: execution.Runtime(d, runtime_path=1),
-    lambda rt, c, p, d: execution.Runtime(d, runtime_root=1.0),
-    lambda rt, c, p, d: execution.Runtime(d, debug="yes"),
-    lambda rt, c, p, d: execution.Runtime(d, systemd_cgroup=1),
-    lambda rt, c, p, d: execution.Runtime(d, log_path=[]),
-    lambda rt, c, p, d: execution.Runtime(d, timeout="1"),
+BAD_CALLS: List[Callable[..., object]] = [
+    lambda rt, c, p, d: execution.Runtime(123),  # type: ignore[arg-type]
+    lambda rt, c, p, d: execution.Runtime(d, runtime_path=1),  # type: ignore[arg-type]
+    lambda rt, c, p, d: execution.Runtime(d, runtime_root=1.0),  # type: ignore[arg-type]
+    lambda rt, c, p, d: execution.Runtime(d, debug="yes"),  # type: ignore[arg-type]
+    lambda rt, c, p, d: execution.Runtime(d, systemd_cgroup=1),  # type: ignore[arg-type]
+    lambda rt, c, p, d: execution.Runtime(d, log_path=[]),  # type: ignore[arg-type]
+    lambda rt, c, p, d: execution.Runtime(d, timeout="1"),  # type: ignore[arg-type]
     lambda rt, c, p, d: rt.create(1, d),
     lambda rt, c, p, d: rt.create(b"x", d),
     lambda rt, c, p, d: rt.run("x", None),
@@ -136,21 +144,25 @@ BAD_CALLS = [
     lambda rt, c, p, d: p.signal(None),
     lambda rt, c, p, d: p.wait(timeout=[]),
     lambda rt, c, p, d: p.resize(24, 80.0),
-    lambda rt, c, p, d: execution.bundle_init(1, ["true"]),
+    lambda rt, c, p, d: execution.bundle_init(1, ["true"]),  # type: ignore[arg-type]
     lambda rt, c, p, d: execution.bundle_init(d, "true"),
-    lambda rt, c, p, d: execution.bundle_init(d, [1]),
-    lambda rt, c, p, d: execution.bundle_init(d, ["true"], terminal=None),
-    lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits={"memory": 1}),
-    lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits=execution.Limits(memory="1")),
-    lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits=execution.Limits(cpus="1")),
-    lambda rt, c, p, d: c.update("{}"),
+    lambda rt, c, p, d: execution.bundle_init(d, [1]),  # type: ignore[list-item]
+    lambda rt, c, p, d: execution.bundle_init(d, ["true"], terminal=None),  # type: ignore[arg-type]
+    lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits={"memory": 1}),  # type: ignore[arg-type]
+    lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits=execution.Limits(memory="1")),  # type: ignore[arg-type]
+    lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits=execution.Limits(cpus="1")),  # type: ignore[arg-type]
+    lambda rt, c, p, d: c.update("{}"),  # type: ignore[arg-type]
     lambda rt, c, p, d: c.update({"memory": object()}),
 ]
 
 
 @pytest.mark.parametrize("call", range(len(BAD_CALLS)))
 def test_wrong_types_raise_type_error_before_any_c_call(
-    monkeypatch, rt, state_root, sleeper, call
+    monkeypatch: pytest.MonkeyPatch,
+    rt: execution.Runtime,
+    state_root: str,
+    sleeper: execution.Container,
+    call: int,
 ) -> None:
     with sleeper.exec("p", ["sleep", "1000"]) as p:
         monkeypatch.setattr(_ffi, "lib", _no_c_calls)

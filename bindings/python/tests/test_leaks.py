@@ -3,15 +3,17 @@
 import os
 import signal
 
+from typing import Callable
+
 import execution
 from helpers import children_of, open_fds, sh
 
 
-def lifecycle(rt, b, new_id) -> None:
+def lifecycle(rt: execution.Runtime, b: str, new_id: Callable[[], str]) -> None:
     with rt.run(
         new_id(), b, stdin=execution.PIPE, stdout=execution.PIPE, stderr=execution.PIPE
     ) as c:
-        assert c.stdout.readline() == b"up\n"
+        assert c.stdout is not None and c.stdout.readline() == b"up\n"
         with c.exec("p", ["cat"], stdin=execution.PIPE, stdout=execution.PIPE) as p:
             assert p.communicate(b"x", timeout=30) == (b"x", None)
             p.delete()
@@ -22,7 +24,9 @@ def lifecycle(rt, b, new_id) -> None:
         assert c.wait(timeout=30).signal == signal.SIGKILL
 
 
-def test_no_fd_or_zombie_growth_over_50_lifecycles(rt, bundle, new_id) -> None:
+def test_no_fd_or_zombie_growth_over_50_lifecycles(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     b = bundle(sh("echo up; exec sleep 1000"))
     for _ in range(3):
         lifecycle(rt, b, new_id)

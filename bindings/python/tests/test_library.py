@@ -1,11 +1,11 @@
-"""Finding the library: EXECUTION_LIBRARY, then the checkout's build/, then the system."""
+"""Finding the library: EXECUTION_LIBRARY, beside the package, the checkout's build/, the system."""
 
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Iterator
 
 import pytest
 
@@ -15,15 +15,24 @@ from helpers import PACKAGE_DIR, REPO, short_tempdir
 
 
 @pytest.fixture
-def lone_package():
-    """A copy of the package at <tmp>/a/b/execution: its "checkout" is <tmp>."""
+def lone_package() -> Iterator[Path]:
+    """A copy of the package at <tmp>/bindings/python/execution: its "checkout" is <tmp>."""
     tmp = Path(short_tempdir("pylib-"))
-    shutil.copytree(PACKAGE_DIR / "execution", tmp / "a" / "b" / "execution")
+    shutil.copytree(PACKAGE_DIR / "execution", tmp / "bindings" / "python" / "execution")
     yield tmp
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(pythonpath: Path, code: str, env: Dict[str, str]) -> subprocess.CompletedProcess:
+@pytest.fixture
+def installed_package() -> Iterator[Path]:
+    """A copy of the package at <tmp>/site-packages/execution, as pip installs it."""
+    tmp = Path(short_tempdir("pysite-"))
+    shutil.copytree(PACKAGE_DIR / "execution", tmp / "site-packages" / "execution")
+    yield tmp / "site-packages"
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(pythonpath: Path, code: str, env: Dict[str, str]) -> "subprocess.CompletedProcess[str]":
     clean = {
         k: v for k, v in os.environ.items() if k not in ("EXECUTION_LIBRARY", "LD_LIBRARY_PATH")
     }
@@ -41,9 +50,9 @@ def run(pythonpath: Path, code: str, env: Dict[str, str]) -> subprocess.Complete
 NO_SYSTEM_LIBRARY = "import ctypes.util; ctypes.util.find_library = lambda name: None\n"
 
 
-def test_nothing_found_names_all_three_places(lone_package) -> None:
+def test_nothing_found_names_every_place(lone_package: Path) -> None:
     r = run(
-        lone_package / "a" / "b",
+        lone_package / "bindings" / "python",
         NO_SYSTEM_LIBRARY + "import execution\n"
         "try:\n    execution.version()\n"
         "except execution.LibraryNotFoundError as e:\n    print(e)\n",
@@ -52,13 +61,14 @@ def test_nothing_found_names_all_three_places(lone_package) -> None:
     assert r.returncode == 0, r.stderr
     msg = r.stdout
     assert "EXECUTION_LIBRARY" in msg and "not set" in msg
+    assert str(lone_package / "bindings" / "python" / "execution" / "libexecution.so") in msg
     assert str(lone_package / "build" / "libexecution.so") in msg
     assert "find_library('execution') found nothing" in msg
 
 
-def test_a_bad_execution_library_is_an_error(lone_package) -> None:
+def test_a_bad_execution_library_is_an_error(lone_package: Path) -> None:
     r = run(
-        lone_package / "a" / "b",
+        lone_package / "bindings" / "python",
         "import execution\n"
         "try:\n    execution.version()\n"
         "except ImportError as e:\n    print(type(e).__name__, e)\n",
@@ -74,11 +84,11 @@ def test_execution_library_comes_first() -> None:
     assert execution.library_path() == os.environ["EXECUTION_LIBRARY"]
 
 
-def test_the_checkout_build_dir(lone_package) -> None:
+def test_the_checkout_build_dir(lone_package: Path) -> None:
     (lone_package / "build").mkdir()
     (lone_package / "build" / "libexecution.so").symlink_to(REPO / "build" / "libexecution.so")
     r = run(
-        lone_package / "a" / "b",
+        lone_package / "bindings" / "python",
         NO_SYSTEM_LIBRARY
         + "import execution\nprint(execution.version(), execution.library_path())\n",
         {},
@@ -89,9 +99,9 @@ def test_the_checkout_build_dir(lone_package) -> None:
     ], r.stderr
 
 
-def test_the_system_library_path(lone_package) -> None:
+def test_the_system_library_path(lone_package: Path) -> None:
     r = run(
-        lone_package / "a" / "b",
+        lone_package / "bindings" / "python",
         "import execution\nprint(execution.version(), execution.library_path())\n",
         {"LD_LIBRARY_PATH": str(REPO / "build")},
     )
@@ -100,3 +110,29 @@ def test_the_system_library_path(lone_package) -> None:
 
 def test_the_checkout_of_this_package() -> None:
     assert _ffi.checkout_library() == REPO / "build" / "libexecution.so"
+
+
+def test_the_library_beside_the_package_comes_before_the_system(installed_package: Path) -> None:
+    """As a wheel installs it: no EXECUTION_LIBRARY, no checkout, a library on the system path."""
+    shutil.copy(REPO / "build" / "libexecution.so", installed_package / "execution")
+    r = run(
+        installed_package,
+        "import execution\nprint(execution.version(), execution.library_path())\n",
+        {"LD_LIBRARY_PATH": str(REPO / "build")},
+    )
+    assert r.stdout.split() == [
+        _ffi.EXEC_VERSION,
+        str(installed_package / "execution" / "libexecution.so"),
+    ], r.stderr
+
+
+def test_an_installed_package_names_no_checkout(installed_package: Path) -> None:
+    r = run(
+        installed_package,
+        NO_SYSTEM_LIBRARY + "import execution\n"
+        "try:\n    execution.version()\n"
+        "except execution.LibraryNotFoundError as e:\n    print(e)\n",
+        {},
+    )
+    assert "checkout: the package is not in a checkout's bindings/python" in r.stdout, r.stderr
+    assert "/build/libexecution.so" not in r.stdout

@@ -2,13 +2,15 @@
 
 import signal
 
+from typing import Callable
+
 import pytest
 
 import execution
 from helpers import sh
 
 
-def test_exec_captures_output_and_status(sleeper) -> None:
+def test_exec_captures_output_and_status(sleeper: execution.Container) -> None:
     with sleeper.exec("p", sh("ls /; exit 3"), stdout=execution.PIPE) as p:
         assert p.id == "p" and p.pid > 0 and p.pid != sleeper.pid
         out, err = p.communicate(timeout=10)
@@ -16,7 +18,7 @@ def test_exec_captures_output_and_status(sleeper) -> None:
         assert p.wait() == execution.Exit(status=3, code=3, signal=0, core_dumped=False)
 
 
-def test_exec_env_cwd_user(sleeper) -> None:
+def test_exec_env_cwd_user(sleeper: execution.Container) -> None:
     script = 'echo "$FOO|$PATH"; pwd; id -u; id -g'
     env = {"FOO": "bar baz", "PATH": "/bin"}
     with sleeper.exec(
@@ -26,7 +28,7 @@ def test_exec_env_cwd_user(sleeper) -> None:
         assert out == b"bar baz|/bin\n/tmp\n65534\n65534\n"
 
 
-def test_exec_defaults(sleeper) -> None:
+def test_exec_defaults(sleeper: execution.Container) -> None:
     with sleeper.exec("p", sh('echo "$PATH"; pwd; id -u; id -g'), stdout=execution.PIPE) as p:
         out, _ = p.communicate(timeout=10)
         # The bundle's config (as runc spec writes it) gives the environment.
@@ -34,19 +36,19 @@ def test_exec_defaults(sleeper) -> None:
         assert out == path + b"\n/\n0\n0\n"
 
 
-def test_exec_uid_alone_means_gid_0(sleeper) -> None:
+def test_exec_uid_alone_means_gid_0(sleeper: execution.Container) -> None:
     with sleeper.exec("p", sh("id -u; id -g"), user=65534, stdout=execution.PIPE) as p:
         assert p.communicate(timeout=10)[0] == b"65534\n0\n"
 
 
-def test_exec_stdin_and_stderr(sleeper) -> None:
+def test_exec_stdin_and_stderr(sleeper: execution.Container) -> None:
     with sleeper.exec(
         "p", sh("cat >&2"), stdin=execution.PIPE, stdout=execution.PIPE, stderr=execution.PIPE
     ) as p:
         assert p.communicate(b"to stderr", timeout=10) == (b"", b"to stderr")
 
 
-def test_signal_and_wait(sleeper) -> None:
+def test_signal_and_wait(sleeper: execution.Container) -> None:
     with sleeper.exec("p", ["sleep", "1000"]) as p:
         assert p.poll() is None
         with pytest.raises(execution.TimedOut):
@@ -59,23 +61,23 @@ def test_signal_and_wait(sleeper) -> None:
             p.signal(signal.SIGTERM)
 
 
-def test_terminal_and_resize(sleeper) -> None:
+def test_terminal_and_resize(sleeper: execution.Container) -> None:
     with sleeper.exec("p", ["sh"], terminal=True) as p:
-        assert p.terminal.isatty() and p.stdout is None
+        assert p.terminal is not None and p.terminal.isatty() and p.stdout is None
         p.resize(33, 77)
         out, err = p.communicate(b"stty size; exit 4\n", timeout=10)
         assert b"33 77\r\n" in out and err is None
         assert p.wait().code == 4
 
 
-def test_resize_without_a_terminal(sleeper) -> None:
+def test_resize_without_a_terminal(sleeper: execution.Container) -> None:
     with sleeper.exec("p", ["sleep", "1000"]) as p:
         with pytest.raises(execution.InvalidArgument):
             p.resize(24, 80)
         p.signal(signal.SIGKILL)
 
 
-def test_delete(sleeper) -> None:
+def test_delete(sleeper: execution.Container) -> None:
     with sleeper.exec("p", ["sleep", "1000"]) as p:
         with pytest.raises(execution.InvalidState):
             p.delete()
@@ -88,7 +90,7 @@ def test_delete(sleeper) -> None:
         sleeper.load_process("p")
 
 
-def test_load_process(sleeper) -> None:
+def test_load_process(sleeper: execution.Container) -> None:
     with sleeper.exec("p", sh("exit 8")) as p:
         with sleeper.load_process("p") as again:
             assert again.id == "p" and again.pid == p.pid
@@ -96,37 +98,39 @@ def test_load_process(sleeper) -> None:
         assert p.wait().code == 8
 
 
-def test_duplicate_process_id(sleeper) -> None:
+def test_duplicate_process_id(sleeper: execution.Container) -> None:
     with sleeper.exec("p", ["sleep", "1000"]) as p:
         with pytest.raises(execution.AlreadyExists):
             sleeper.exec("p", ["true"])
         p.signal(signal.SIGKILL)
 
 
-def test_bad_process_id(sleeper) -> None:
+def test_bad_process_id(sleeper: execution.Container) -> None:
     with pytest.raises(execution.InvalidArgument):
         sleeper.exec("../p", ["true"])
 
 
-def test_empty_args(sleeper) -> None:
+def test_empty_args(sleeper: execution.Container) -> None:
     with pytest.raises(ValueError):
         sleeper.exec("p", [])
 
 
-def test_exec_into_a_stopped_container(rt, bundle, new_id) -> None:
+def test_exec_into_a_stopped_container(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     with rt.run(new_id(), bundle(["true"])) as c:
         c.wait(timeout=10)
         with pytest.raises(execution.InvalidState):
             c.exec("p", ["true"])
 
 
-def test_processes_die_with_their_container(sleeper) -> None:
+def test_processes_die_with_their_container(sleeper: execution.Container) -> None:
     with sleeper.exec("p", ["sleep", "1000"]) as p:
         sleeper.kill(signal.SIGKILL)
         assert p.wait(timeout=10).signal == signal.SIGKILL
 
 
-def test_a_process_outlives_its_container_handle(sleeper) -> None:
+def test_a_process_outlives_its_container_handle(sleeper: execution.Container) -> None:
     p = sleeper.exec("p", sh("exit 2"))
     sleeper.close()
     assert p.wait(timeout=10).code == 2

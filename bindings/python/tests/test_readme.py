@@ -1,6 +1,7 @@
-"""The Python examples of the READMEs run as written, from the checkout root."""
+"""The READMEs' examples: the Python ones run as written, from the checkout root; Rust's is hello.rs."""
 
 import os
+from pathlib import Path
 import re
 import shutil
 import subprocess
@@ -33,7 +34,7 @@ def force_delete(root: str, ids: Set[str]) -> None:
 
 
 @pytest.mark.parametrize("readme", READMES, ids=[str(p.relative_to(REPO)) for p in READMES])
-def test_readme_python_examples_run(readme, rootfs, tmp_path) -> None:
+def test_readme_python_examples_run(readme: Path, rootfs: str, tmp_path: Path) -> None:
     blocks = python_blocks(readme.read_text())
     assert blocks, f"no Python example in {readme}"
     for code in blocks:
@@ -57,3 +58,10 @@ def test_readme_python_examples_run(readme, rootfs, tmp_path) -> None:
                 shutil.rmtree(root, ignore_errors=True)
         assert r.returncode == 0, f"{readme}:\n{code}\n{r.stderr}"
         assert "hello from runc" in r.stdout
+
+
+def test_the_rust_example_is_hello_rs() -> None:
+    """The README's Rust example is examples/rust/hello.rs, which the crate's tests run."""
+    blocks = re.findall(r"```rust\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+    assert blocks, "no Rust example in README.md"
+    assert blocks[0] == (REPO / "examples" / "rust" / "hello.rs").read_text()

@@ -3,12 +3,14 @@
 import os
 import signal
 
+from typing import Callable
+
 import execution
 from helpers import children_of, is_monitor, parent_of, python_child, sh
 
 
 def test_load_and_wait_a_container_another_process_left_running(
-    rt, state_root, bundle, new_id
+    rt: execution.Runtime, state_root: str, bundle: Callable[..., str], new_id: Callable[[], str]
 ) -> None:
     # The child runs the container and exits without deleting it; its init
     # stays the monitor's child, and this process loads it and gets its exit.
@@ -35,7 +37,9 @@ def test_load_and_wait_a_container_another_process_left_running(
     assert rt.list() == []
 
 
-def test_a_second_process_lists_loads_and_deletes(rt, state_root, bundle, new_id) -> None:
+def test_a_second_process_lists_loads_and_deletes(
+    rt: execution.Runtime, state_root: str, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     cid = new_id()
     with rt.run(cid, bundle(["sleep", "1000"])) as c:
         child = python_child(
@@ -52,7 +56,9 @@ def test_a_second_process_lists_loads_and_deletes(rt, state_root, bundle, new_id
         assert rt.list() == []
 
 
-def test_a_recorded_exit_survives_the_process_that_saw_it(rt, state_root, bundle, new_id) -> None:
+def test_a_recorded_exit_survives_the_process_that_saw_it(
+    rt: execution.Runtime, state_root: str, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     cid = new_id()
     c = rt.run(cid, bundle(sh("exit 12")))
     assert c.wait(timeout=10).code == 12

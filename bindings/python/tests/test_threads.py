@@ -4,11 +4,13 @@ import signal
 import threading
 import time
 
+from typing import Callable
+
 import execution
 from helpers import sh
 
 
-def test_wait_does_not_hold_up_other_threads(sleeper) -> None:
+def test_wait_does_not_hold_up_other_threads(sleeper: execution.Container) -> None:
     done = []
     t = threading.Thread(target=lambda: done.append(sleeper.wait(timeout=30)))
     t.start()
@@ -24,7 +26,9 @@ def test_wait_does_not_hold_up_other_threads(sleeper) -> None:
     assert done and done[0].signal == 9
 
 
-def test_communicate_does_not_hold_up_other_threads(rt, bundle, new_id) -> None:
+def test_communicate_does_not_hold_up_other_threads(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     with rt.run(new_id(), bundle(sh("sleep 1; echo late")), stdout=execution.PIPE) as c:
         result = []
         t = threading.Thread(target=lambda: result.append(c.communicate(timeout=30)))
@@ -35,7 +39,9 @@ def test_communicate_does_not_hold_up_other_threads(rt, bundle, new_id) -> None:
         assert result == [(b"late\n", None)]
 
 
-def test_many_waiters_get_the_same_exit(rt, bundle, new_id) -> None:
+def test_many_waiters_get_the_same_exit(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     with rt.run(new_id(), bundle(sh("sleep 0.3; exit 11"))) as c:
         results = []
         threads = [
@@ -48,7 +54,9 @@ def test_many_waiters_get_the_same_exit(rt, bundle, new_id) -> None:
         assert len(results) == 8 and {e.code for e in results} == {11}
 
 
-def test_eight_threads_run_lifecycles(rt, bundle, new_id) -> None:
+def test_eight_threads_run_lifecycles(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
     b = bundle(sh('read name; echo "hello $name"; exec sleep 1000'))
     errors = []
 
@@ -56,6 +64,7 @@ def test_eight_threads_run_lifecycles(rt, bundle, new_id) -> None:
         try:
             for i in range(3):
                 with rt.run(new_id(), b, stdin=execution.PIPE, stdout=execution.PIPE) as c:
+                    assert c.stdin is not None and c.stdout is not None
                     c.stdin.write(f"{n}-{i}\n".encode())
                     c.stdin.flush()
                     assert c.stdout.readline() == f"hello {n}-{i}\n".encode()

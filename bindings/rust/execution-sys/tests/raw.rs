@@ -4,7 +4,7 @@
 use std::ffi::{CStr, CString};
 use std::ptr;
 
-use execution::sys;
+use execution_sys as sys;
 
 #[test]
 fn option_initialisers_fill_defaults_and_check_the_version() {

@@ -1,4 +1,4 @@
-//! Fails when src/sys.rs and include/execution.h drift apart: a function,
+//! Fails when src/lib.rs and include/execution.h drift apart: a function,
 //! constant or type of one missing in the other, a parameter count that
 //! differs, or a struct laid out differently (checked with the C compiler).
 
@@ -7,14 +7,14 @@ use std::mem::{offset_of, size_of};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use execution::sys;
+use execution_sys as sys;
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn header_path() -> PathBuf {
-    manifest_dir().join("../../include/execution.h")
+    manifest_dir().join("include/execution.h")
 }
 
 fn read(path: &Path) -> String {
@@ -83,9 +83,9 @@ fn header_functions() -> BTreeMap<String, usize> {
     functions
 }
 
-/// Function name -> parameter count, of sys.rs's extern block.
+/// Function name -> parameter count, of src/lib.rs's extern block.
 fn sys_functions() -> BTreeMap<String, usize> {
-    let text = read(&manifest_dir().join("src/sys.rs"));
+    let text = read(&manifest_dir().join("src/lib.rs"));
     let mut functions = BTreeMap::new();
     let mut rest = text.as_str();
     while let Some(at) = rest.find("pub fn ") {
@@ -145,15 +145,15 @@ fn every_function_is_declared_alike() {
     );
     let missing: Vec<_> = header.keys().filter(|f| !sys.contains_key(*f)).collect();
     let extra: Vec<_> = sys.keys().filter(|f| !header.contains_key(*f)).collect();
-    assert!(missing.is_empty(), "sys.rs lacks {missing:?}");
+    assert!(missing.is_empty(), "src/lib.rs lacks {missing:?}");
     assert!(
         extra.is_empty(),
-        "sys.rs declares {extra:?}, which the header lacks"
+        "src/lib.rs declares {extra:?}, which the header lacks"
     );
     for (name, count) in &header {
         assert_eq!(
             sys[name], *count,
-            "{name}: {count} parameters in the header, {} in sys.rs",
+            "{name}: {count} parameters in the header, {} in src/lib.rs",
             sys[name]
         );
     }
@@ -161,7 +161,7 @@ fn every_function_is_declared_alike() {
 
 #[test]
 fn every_constant_and_type_is_declared() {
-    let text = read(&manifest_dir().join("src/sys.rs"));
+    let text = read(&manifest_dir().join("src/lib.rs"));
     let (constants, types) = header_names();
     assert!(
         constants.len() >= 25,
@@ -171,14 +171,14 @@ fn every_constant_and_type_is_declared() {
     for name in constants {
         assert!(
             text.contains(&format!("pub const {name}:")),
-            "sys.rs lacks the constant {name}"
+            "src/lib.rs lacks the constant {name}"
         );
     }
     for name in types {
         assert!(
             text.contains(&format!("pub struct {name} "))
                 || text.contains(&format!("pub type {name} ")),
-            "sys.rs lacks the type {name}"
+            "src/lib.rs lacks the type {name}"
         );
     }
 }

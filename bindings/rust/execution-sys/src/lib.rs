@@ -1,10 +1,14 @@
-//! Raw declarations of `include/execution.h`, one to one.
+//! Raw declarations of `include/execution.h`, libexecution's C header, one
+//! to one.
 //!
 //! Everything here is `unsafe` to call and follows the header's contract to
-//! the letter; the rest of the crate is the safe layer on top. A test
+//! the letter; the `execution` crate is the safe layer on top. A test
 //! (`tests/header_drift.rs`) fails when this file and the header disagree.
+//! The build script links the library (see README.md: `EXECUTION_LIB_DIR`,
+//! `EXECUTION_STATIC`, pkg-config, the `bundled` feature).
 
 #![allow(non_camel_case_types)]
+#![deny(missing_docs)]
 
 use std::ffi::{c_char, c_double, c_int, c_longlong, c_uint, c_void};
 use std::marker::{PhantomData, PhantomPinned};

@@ -43,7 +43,9 @@
 
 #![deny(missing_docs)]
 
-pub mod sys;
+/// The raw declarations of `include/execution.h`, one to one: the
+/// [`execution-sys`](execution_sys) crate.
+pub use execution_sys as sys;
 
 mod bundle;
 mod container;

@@ -1,0 +1,55 @@
+"""Wheel tags: a platform wheel when the library sits beside the package.
+
+`make wheel` stages the package with build/libexecution.so in execution/ and
+builds it here. Such a wheel is not pure: it installs into platlib and is
+tagged py3-none-<platform> (ctypes, so any Python 3), where the platform is
+the manylinux tag the library's own needs make true: the highest GLIBC_
+symbol version it imports. Without the library the wheel stays pure
+(py3-none-any) and finds the library elsewhere at run time.
+"""
+
+import platform
+import re
+import subprocess
+from pathlib import Path
+from typing import Optional, Tuple
+
+from setuptools import setup
+from setuptools.dist import Distribution
+
+try:
+    from setuptools.command.bdist_wheel import bdist_wheel
+except ImportError:  # setuptools < 70
+    from wheel.bdist_wheel import bdist_wheel
+
+LIBRARY = Path(__file__).resolve().parent / "execution" / "libexecution.so"
+
+
+def manylinux_tag(library: Path) -> str:
+    """manylinux_2_<minor>_<arch> for the newest glibc symbol version `library` imports."""
+    out = subprocess.run(
+        ["objdump", "-T", str(library)], check=True, capture_output=True, text=True
+    ).stdout
+    versions = {tuple(int(n) for n in v.split(".")) for v in re.findall(r"GLIBC_(\d+\.\d+)", out)}
+    if not versions:
+        raise SystemExit(f"{library} imports no GLIBC_ symbol version; not a glibc library?")
+    major, minor = max(versions)
+    return f"manylinux_{major}_{minor}_{platform.machine()}"
+
+
+class LibraryDistribution(Distribution):
+    """Not pure once the library is in the package."""
+
+    def has_ext_modules(self) -> bool:
+        return LIBRARY.is_file()
+
+
+class PlatformWheel(bdist_wheel):  # type: ignore[misc]
+    """py3-none-<manylinux tag> with the library, py3-none-any without."""
+
+    def get_tag(self) -> Tuple[str, str, str]:
+        plat: Optional[str] = manylinux_tag(LIBRARY) if LIBRARY.is_file() else None
+        return ("py3", "none", plat or "any")
+
+
+setup(distclass=LibraryDistribution, cmdclass={"bdist_wheel": PlatformWheel})

@@ -1,0 +1,124 @@
+"""What a subprocess.Popen user looks for: returncode, send_signal, terminate, kill, text mode."""
+
+import signal
+from typing import Callable
+
+import pytest
+
+import execution
+from helpers import sh
+
+
+def test_objects_come_only_from_their_factories() -> None:
+    with pytest.raises(TypeError, match=r"Runtime\.create\(\), Runtime\.run\(\) or Runtime\.load"):
+        execution.Container("job-1")
+    with pytest.raises(TypeError, match=r"Container\.exec\(\) or Container\.load_process"):
+        execution.Process("p")
+
+
+def test_returncode_is_none_until_wait_or_poll_sees_the_exit(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
+    with rt.run(new_id(), bundle(sh("read x; exit 4")), stdin=execution.PIPE) as c:
+        assert c.returncode is None
+        assert c.poll() is None and c.returncode is None
+        c.communicate(b"go\n", timeout=30)
+        assert c.returncode == 4
+        c.close()
+        assert c.returncode == 4  # still readable after close
+
+
+def test_terminate_kill_and_send_signal_of_a_process(sleeper: execution.Container) -> None:
+    with sleeper.exec("t", ["sleep", "1000"]) as p:
+        p.terminate()
+        assert p.wait(timeout=30).signal == signal.SIGTERM
+        assert p.returncode == -signal.SIGTERM
+        p.send_signal(signal.SIGKILL)  # exited: nothing happens, as with Popen
+        p.terminate()
+    with sleeper.exec("k", ["sleep", "1000"]) as p:
+        p.kill()
+        assert p.wait(timeout=30).status == 128 + signal.SIGKILL
+        assert p.returncode == -signal.SIGKILL
+        p.kill()
+
+
+def test_terminate_a_container_whose_init_handles_sigterm(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
+    script = 'trap "exit 5" TERM; echo ready; while :; do sleep 0.1; done'
+    with rt.run(new_id(), bundle(sh(script)), stdout=execution.PIPE) as c:
+        assert c.stdout is not None and c.stdout.readline() == b"ready\n"
+        c.terminate()
+        assert c.wait(timeout=30).code == 5 and c.returncode == 5
+        c.terminate()
+        c.send_signal(signal.SIGKILL)
+
+
+def test_send_signal_checks_its_argument(sleeper: execution.Container) -> None:
+    with pytest.raises(TypeError):
+        sleeper.send_signal("TERM")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        sleeper.send_signal(-1)
+    assert sleeper.poll() is None
+
+
+def test_text_mode_streams_and_communicate(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
+    script = "read line; echo \"got $line\"; printf 'a\\r\\nb\\n'; echo oops >&2"
+    with rt.run(
+        new_id(),
+        bundle(sh(script)),
+        stdin=execution.PIPE,
+        stdout=execution.PIPE,
+        stderr=execution.PIPE,
+        text=True,
+    ) as c:
+        assert c.stdout is not None and c.stdin is not None
+        out, err = c.communicate("h\u00e9llo\n", timeout=30)
+        assert (out, err) == ("got h\u00e9llo\na\nb\n", "oops\n")
+        assert c.returncode == 0
+
+
+def test_text_mode_files_read_and_write_str(sleeper: execution.Container) -> None:
+    with sleeper.exec(
+        "cat", ["cat"], stdin=execution.PIPE, stdout=execution.PIPE, encoding="latin-1"
+    ) as p:
+        assert p.stdin is not None and p.stdout is not None
+        p.stdin.write("caf\u00e9\n")
+        p.stdin.flush()  # buffered, as Popen's
+        assert p.stdout.readline() == "caf\u00e9\n"
+        p.stdin.close()
+        assert p.stdout.read() == ""
+        assert p.wait(timeout=30).code == 0
+
+
+def test_errors_alone_turns_text_mode_on(sleeper: execution.Container) -> None:
+    with sleeper.exec(
+        "bad", sh("printf 'x\\377y'"), stdout=execution.PIPE, encoding="utf-8", errors="replace"
+    ) as p:
+        assert p.communicate(timeout=30) == ("x\ufffdy", None)
+
+
+def test_text_mode_arguments_are_checked_before_any_container_is_made(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
+    b = bundle(["true"])
+    with pytest.raises(LookupError):
+        rt.run(new_id(), b, stdout=execution.PIPE, encoding="no-such-codec")
+    with pytest.raises(TypeError):
+        rt.run(new_id(), b, text=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        rt.run(new_id(), b, errors=b"strict")  # type: ignore[arg-type]
+    assert rt.list() == []
+
+
+def test_text_mode_input_must_be_str_and_bytes_mode_input_bytes(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
+    with rt.run(new_id(), bundle(["cat"]), stdin=execution.PIPE, text=True) as c:
+        with pytest.raises(TypeError, match="input must be str in text mode"):
+            c.communicate(b"x")
+    with rt.run(new_id(), bundle(["cat"]), stdin=execution.PIPE) as c:
+        with pytest.raises(TypeError, match="input must be bytes"):
+            c.communicate("x")
