@@ -30,6 +30,9 @@ type launch struct {
 	// cleanup, with KillOnExit, is the command the monitor runs when this
 	// process's connection ends while the process lives.
 	cleanup []string
+	// oom, for an exec, is its container's OOM counter read before the call;
+	// for a container it is found once its init runs.
+	oom *oomCounter
 }
 
 // launched is the process a launch started.
@@ -92,7 +95,12 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 		return nil, wrapf(ErrRuntime, "%s %s: it wrote no pid file", r.name, l.op)
 	}
 	init := l.recordName == containerRecordName
-	if out.watch, out.rec, err = r.claim(l.dir, pid, init, l.rec, l.cleanup); err != nil {
+	noteCgroup(l.dir, pid, init)
+	oom := oomCounterOf(l.dir, init, r.client.Root, l.rec.ID)
+	if l.oom != nil {
+		oom = *l.oom
+	}
+	if out.watch, out.rec, err = r.claim(l.dir, pid, oom, l.rec, l.cleanup); err != nil {
 		return nil, err
 	}
 	out.streams = st.handover(l.rec.Terminal)
@@ -115,13 +123,11 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 // claim hands process pid, which the runtime started into dir (a
 // container's init or an exec'd process), to the monitor, which reaps it
 // and records its exit there, OOM kill included.
-func (r *Runtime) claim(dir string, pid int, init bool, rec record, cleanup []string) (*exitWatch, record, error) {
+func (r *Runtime) claim(dir string, pid int, oom oomCounter, rec record, cleanup []string) (*exitWatch, record, error) {
 	exitPath, err := prepareExitRecord(dir)
 	if err != nil {
 		return nil, rec, err
 	}
-	noteCgroup(dir, pid, init)
-	oom := oomCounterOf(dir, init, r.client.Root, rec.ID)
 	mon, err := r.monitor()
 	if err != nil {
 		return nil, rec, err
@@ -159,7 +165,7 @@ func (r *Runtime) claim(dir string, pid int, init bool, rec record, cleanup []st
 // into dir before it was claimed: through the monitor when it can, else
 // from outside.
 func (r *Runtime) reclaim(dir string, pid int) *exitWatch {
-	if w, _, err := r.claim(dir, pid, false, record{}, nil); err == nil {
+	if w, _, err := r.claim(dir, pid, oomCounter{}, record{}, nil); err == nil {
 		return w
 	}
 	st, err := readProcStat(pid)

@@ -39,9 +39,9 @@ func oomKillsOf(membership string) (uint64, error) {
 	return readOOMControl(filepath.Join(cgroupMount, "memory", path, "memory.oom_control"))
 }
 
-// readOOMControl reads the oom_kill line of a v1 memory.oom_control file,
-// with plain system calls: an os.File would first try the file on the
-// poller.
+// readOOMControl reads the oom_kill line of a v1 memory.oom_control file
+// (or of a v2 memory.events file, which has the same line), with plain
+// system calls: an os.File would first try the file on the poller.
 func readOOMControl(path string) (uint64, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -97,4 +97,19 @@ func oomCounterOf(dir string, init bool, runtimeRoot, id string) oomCounter {
 		c.file = filepath.Join(cgroupMount, "memory", path, "memory.oom_control")
 	}
 	return c
+}
+
+// execOOMCounter is the counter an exec'd process is judged by: its
+// container's, read before the process starts, so that a kill that comes
+// at once still counts; nil when the container's cgroup is not found.
+func (c *Container) execOOMCounter() *oomCounter {
+	counter := oomCounterOf(c.dir, true, c.rt.client.Root, c.id)
+	if counter.file == "" {
+		return nil
+	}
+	n, err := readOOMControl(counter.file)
+	if err != nil {
+		return nil
+	}
+	return &oomCounter{file: counter.file, base: n, sigkillOnly: true}
 }

@@ -71,6 +71,7 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 	if c.rt.killOnExit {
 		l.cleanup = []string{}
 	}
+	l.oom = c.execOOMCounter()
 	out, err := c.rt.start(ctx, l)
 	if err != nil {
 		if isNotExist(err) {
