@@ -127,11 +127,11 @@ extern "C" {
 #endif
 
 /** Version of this header, as "MAJOR.MINOR.PATCH". */
-#define EXEC_VERSION "0.1.0"
+#define EXEC_VERSION "0.2.0"
 /** Major version of this header. */
 #define EXEC_VERSION_MAJOR 0
 /** Minor version of this header. */
-#define EXEC_VERSION_MINOR 1
+#define EXEC_VERSION_MINOR 2
 /** Patch version of this header. */
 #define EXEC_VERSION_PATCH 0
 

@@ -30,7 +30,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 
 from .errors import InternalError, LibraryNotFoundError, error_from_code
 
-EXEC_VERSION = "0.1.0"
+EXEC_VERSION = "0.2.0"
 EXEC_VERSION_MAJOR = 0
 EXEC_VERSION_MINOR = 1
 EXEC_VERSION_PATCH = 0

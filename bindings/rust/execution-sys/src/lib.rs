@@ -14,7 +14,7 @@ use std::ffi::{c_char, c_double, c_int, c_longlong, c_uint, c_void};
 use std::marker::{PhantomData, PhantomPinned};
 
 /// Version of the header these declarations mirror, as "MAJOR.MINOR.PATCH".
-pub const EXEC_VERSION: &str = "0.1.0";
+pub const EXEC_VERSION: &str = "0.2.0";
 /// Major version of the header.
 pub const EXEC_VERSION_MAJOR: c_int = 0;
 /// Minor version of the header.
