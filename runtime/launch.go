@@ -128,10 +128,6 @@ func (r *Runtime) claim(dir string, pid int, oom oomCounter, rec record, cleanup
 	if err != nil {
 		return nil, rec, err
 	}
-	mon, err := r.monitor()
-	if err != nil {
-		return nil, rec, err
-	}
 	m := monMsg{Type: monClaim, Pid: int64(pid), Count: oom.base}
 	strs := new(monStrings).str(exitPath).str(oom.file)
 	if oom.sigkillOnly {
@@ -142,10 +138,14 @@ func (r *Runtime) claim(dir string, pid int, oom oomCounter, rec record, cleanup
 		strs.list(cleanup).list(runtimeEnv())
 	}
 	var w *exitWatch
-	reply, err := mon.request(m, strs, nil, func(reply monMsg) {
-		if reply.Err == 0 && reply.State == monLive {
-			w = sharedWatch(newWatch(pid, reply.Start, dir, mon))
-		}
+	var reply monMsg
+	err = withMonitor(r.root, func(mon *monitorConn) (err error) {
+		reply, err = mon.request(m, strs, nil, func(reply monMsg) {
+			if reply.Err == 0 && reply.State == monLive {
+				w = sharedWatch(newWatch(pid, reply.Start, dir, mon))
+			}
+		})
+		return err
 	})
 	if errors.Is(err, unix.ECHILD) {
 		return nil, rec, wrapf(ErrRuntime, "%s %s: its process %d is not a child of the monitor "+

@@ -54,7 +54,7 @@ var monitors = struct {
 func monitorFor(root string) (*monitorConn, error) {
 	monitors.Lock()
 	defer monitors.Unlock()
-	if c := monitors.m[root]; c != nil && !c.isBroken() {
+	if c := monitors.m[root]; c != nil && !c.isBroken() && !c.hungUp() {
 		return c, nil
 	}
 	c, err := connectMonitor(root)
@@ -135,6 +135,47 @@ func dialMonitor(root, sock string) (*monitorConn, error) {
 	return c, nil
 }
 
+// withMonitor runs fn with the connection to root's monitor, and once more
+// with a new one when fn's message never reached a monitor that was gone
+// (a monitor killed by hand: the next call starts another).
+func withMonitor(root string, fn func(*monitorConn) error) error {
+	for attempt := 0; ; attempt++ {
+		c, err := monitorFor(root)
+		if err != nil {
+			return err
+		}
+		err = fn(c)
+		if attempt == 0 && errors.Is(err, errNotSent) {
+			continue
+		}
+		return err
+	}
+}
+
+// errNotSent marks a message the monitor never got: the connection had
+// ended before it was sent.
+var errNotSent = errors.New("not sent")
+
+// notSent wraps why a message could not be sent.
+type notSent struct{ err error }
+
+func (e *notSent) Error() string        { return e.err.Error() }
+func (e *notSent) Unwrap() error        { return e.err }
+func (e *notSent) Is(target error) bool { return target == errNotSent }
+
+// hungUp tells whether the monitor closed its end, before the reader has
+// seen it: a monitor that just died.
+func (c *monitorConn) hungUp() bool {
+	hup := false
+	c.raw.Control(func(fd uintptr) {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
+		if n, err := unix.Poll(fds, 0); err == nil && n == 1 {
+			hup = fds[0].Revents&(unix.POLLHUP|unix.POLLRDHUP|unix.POLLERR) != 0
+		}
+	})
+	return hup
+}
+
 func (c *monitorConn) isBroken() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -156,7 +197,7 @@ func (c *monitorConn) send(data []byte, fds []int) error {
 		err = werr
 	}
 	if err != nil {
-		return c.fail(sysErr("send to monitor", err))
+		return &notSent{c.fail(sysErr("send to monitor", err))}
 	}
 	return nil
 }
@@ -169,7 +210,7 @@ func (c *monitorConn) request(m monMsg, strs *monStrings, fds []int, onReply fun
 	if c.broken != nil {
 		err := c.broken
 		c.mu.Unlock()
-		return monMsg{}, err
+		return monMsg{}, &notSent{err}
 	}
 	c.seq++
 	m.Seq = c.seq

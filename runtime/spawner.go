@@ -88,11 +88,7 @@ func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
 	if c == nil {
 		return s.fallback.Start(cmd)
 	}
-	mon, err := c.rt.monitor()
-	if err != nil {
-		return nil, err
-	}
-	sc := &spawnedCmd{call: c, mon: mon}
+	sc := &spawnedCmd{call: c}
 	files, err := sc.streams(cmd)
 	defer closeAll(files)
 	if err != nil {
@@ -113,7 +109,11 @@ func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
 	for i, f := range files {
 		fds[i] = int(f.Fd())
 	}
-	sc.proc, err = mon.spawn(args, env, cmd.Dir, fds)
+	err = withMonitor(c.rt.root, func(mon *monitorConn) (err error) {
+		sc.mon = mon
+		sc.proc, err = mon.spawn(args, env, cmd.Dir, fds)
+		return err
+	})
 	if err != nil {
 		sc.closeCopies()
 		return nil, err

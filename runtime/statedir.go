@@ -189,17 +189,16 @@ func (r *Runtime) followRecord(dir, what string, rec record) (*exitWatch, error)
 	if _, ok := recordedExit(dir); ok || !alive(rec.Pid, rec.StartTime) {
 		return gone(), nil
 	}
-	mon, err := r.monitor()
-	if err != nil {
-		return nil, err
-	}
 	var w *exitWatch
-	_, err = mon.request(monMsg{Type: monQuery, Pid: int64(rec.Pid), Start: rec.StartTime}, nil, nil,
-		func(reply monMsg) {
-			if reply.Err == 0 {
-				w = sharedWatch(newWatch(rec.Pid, rec.StartTime, dir, mon))
-			}
-		})
+	err := withMonitor(r.root, func(mon *monitorConn) error {
+		_, err := mon.request(monMsg{Type: monQuery, Pid: int64(rec.Pid), Start: rec.StartTime}, nil, nil,
+			func(reply monMsg) {
+				if reply.Err == 0 {
+					w = sharedWatch(newWatch(rec.Pid, rec.StartTime, dir, mon))
+				}
+			})
+		return err
+	})
 	switch {
 	case err == nil:
 		return w, nil

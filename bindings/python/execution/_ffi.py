@@ -32,7 +32,7 @@ from .errors import InternalError, LibraryNotFoundError, error_from_code
 
 EXEC_VERSION = "0.2.0"
 EXEC_VERSION_MAJOR = 0
-EXEC_VERSION_MINOR = 1
+EXEC_VERSION_MINOR = 2
 EXEC_VERSION_PATCH = 0
 
 EXEC_OK = 0

@@ -18,7 +18,7 @@ pub const EXEC_VERSION: &str = "0.2.0";
 /// Major version of the header.
 pub const EXEC_VERSION_MAJOR: c_int = 0;
 /// Minor version of the header.
-pub const EXEC_VERSION_MINOR: c_int = 1;
+pub const EXEC_VERSION_MINOR: c_int = 2;
 /// Patch version of the header.
 pub const EXEC_VERSION_PATCH: c_int = 0;
 
@@ -191,8 +191,6 @@ pub const EXEC_IMAGE_OPTIONS_INIT: exec_image_options = exec_image_options {
     terminal: 0,
     max_bytes: 0,
 };
-
-/// How a container's init or an exec'd process ended.
 
 /// Current version of `exec_exit`.
 pub const EXEC_EXIT_VERSION: c_uint = 1;
