@@ -91,9 +91,11 @@ func (s *stdio) withStderr(err error) error {
 	if f == nil || !errors.Is(err, ErrRuntime) {
 		return err
 	}
+	// Not blocking: a process the runtime left may hold the other end.
+	fd := int(f.Fd())
 	buf := make([]byte, stderrLimit)
-	unix.SetNonblock(int(f.Fd()), true)
-	n, _ := unix.Read(int(f.Fd()), buf)
+	unix.SetNonblock(fd, true)
+	n, _ := unix.Read(fd, buf)
 	said := strings.TrimSpace(string(buf[:max(n, 0)]))
 	if said == "" || strings.Contains(err.Error(), said) {
 		return err
