@@ -859,6 +859,7 @@ int exec_container_resize(exec_container *c, unsigned rows, unsigned cols);
  * call). A stopped container answers until it is deleted, with what its
  * processes used.
  *
+ * @param c the container.
  * @param[out] out the stats; out->version says which fields to write.
  * @return EXEC_OK, EXEC_EINVAL (NULL, unknown version), EXEC_ESTATE (the
  *         container stopped and its cgroup is gone or cannot be found),
@@ -872,6 +873,7 @@ int exec_container_stats(exec_container *c, exec_stats *out);
  * List the host pids of a container's processes, sorted, read from its
  * cgroup in process. A stopped container has none.
  *
+ * @param c the container.
  * @param[out] pids array of pids; NULL when count is 0.
  * @param[out] count number of pids.
  * @return EXEC_OK, EXEC_EINVAL, EXEC_ESTATE (the container stopped and its
@@ -885,6 +887,7 @@ int exec_container_ps(exec_container *c, int **pids, size_t *count);
  * Change the resources of a live (created, running or paused) container
  * through the runtime's `update`; exec_container_stats() then shows them.
  *
+ * @param c the container.
  * @param resources_json an OCI runtime-spec `linux.resources` object, e.g.
  *        {"memory":{"limit":33554432},"pids":{"limit":64}}; fields it
  *        leaves out keep their values.

@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -271,6 +272,17 @@ int fx_run_output(exec_runtime *rt, const char *id, const char *bundle, char *bu
 		rc = exec_container_delete(c, 0);
 	exec_container_free(c);
 	CHECK_RC_R(rc, EXEC_OK, -1);
+	return 0;
+}
+
+int fx_kill_delete(exec_container *c)
+{
+	exec_exit ex = EXEC_EXIT_INIT;
+
+	CHECK_RC_R(exec_container_kill(c, SIGKILL, 0), EXEC_OK, -1);
+	CHECK_RC_R(exec_container_wait(c, 10000, &ex), EXEC_OK, -1);
+	CHECK_RC_R(exec_container_delete(c, 0), EXEC_OK, -1);
+	exec_container_free(c);
 	return 0;
 }
 

@@ -78,6 +78,12 @@ const char *fx_probe_rootfs(void);
 int fx_run_output(exec_runtime *rt, const char *id, const char *bundle, char *buf, size_t cap,
                   exec_exit *ex);
 
+/**
+ * Kill a running container with SIGKILL, wait for it, delete it and free
+ * its handle; failures are recorded. Returns 0 or -1.
+ */
+int fx_kill_delete(exec_container *c);
+
 /** A bundle running `sh -c script`. */
 const char *fx_bundle_sh(const char *script, int terminal);
 

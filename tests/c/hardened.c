@@ -112,10 +112,7 @@ static void setuid_gains_nothing(void)
 		CHECK_OK(exec_process_wait(p, 10000, &ex));
 		CHECK_STR(buf, hardened ? "euid=1000\n" : "euid=0\n");
 		exec_process_free(p);
-		CHECK_OK(exec_container_kill(c, 9, 0));
-		CHECK_OK(exec_container_wait(c, 10000, &ex));
-		CHECK_OK(exec_container_delete(c, 0));
-		exec_container_free(c);
+		CHECK(fx_kill_delete(c) == 0);
 	}
 }
 
@@ -126,7 +123,6 @@ static void root_is_not_root(void)
 	exec_bundle_options opts = EXEC_BUNDLE_OPTIONS_INIT;
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	exec_container *c = NULL;
-	exec_exit ex = EXEC_EXIT_INIT;
 	const char *bundle;
 	char status[4096];
 	int pid = 0;
@@ -148,10 +144,7 @@ static void root_is_not_root(void)
 	CHECK_INT(euid, !=, 0);
 	if (geteuid() != 0)
 		CHECK_INT(euid, ==, geteuid());
-	CHECK_OK(exec_container_kill(c, 9, 0));
-	CHECK_OK(exec_container_wait(c, 10000, &ex));
-	CHECK_OK(exec_container_delete(c, 0));
-	exec_container_free(c);
+	CHECK(fx_kill_delete(c) == 0);
 }
 
 /*

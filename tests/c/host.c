@@ -49,10 +49,7 @@ static void fds_stay_home(void)
 	close(leaky);
 	close(pipe_fds[0]);
 	close(pipe_fds[1]);
-	CHECK_OK(exec_container_kill(c, SIGKILL, 0));
-	CHECK_OK(exec_container_wait(c, 10000, &ex));
-	CHECK_OK(exec_container_delete(c, 0));
-	exec_container_free(c);
+	CHECK(fx_kill_delete(c) == 0);
 }
 
 /* Fails unless path exists and grants nothing to group or others beyond `allowed`. */
@@ -143,10 +140,7 @@ static void flood_blocks_no_other(void)
 		CHECK(fx_run_output(rt, fx_id(), quick, buf, sizeof(buf), &ex) == 0);
 		CHECK_STR(buf, "done\n");
 	}
-	CHECK_OK(exec_container_kill(f, SIGKILL, 0));
-	CHECK_OK(exec_container_wait(f, 10000, &ex));
-	CHECK_OK(exec_container_delete(f, 0));
-	exec_container_free(f);
+	CHECK(fx_kill_delete(f) == 0);
 }
 
 const test_case host_tests[] = {

@@ -110,7 +110,6 @@ static void no_cgroup_not_supported(void)
 	exec_runtime *rt;
 	exec_container *c = NULL;
 	exec_stats stats = EXEC_STATS_INIT;
-	exec_exit ex = EXEC_EXIT_INIT;
 	const char *bundle, *dir;
 	int *pids = NULL;
 	size_t n = 0;
@@ -128,10 +127,7 @@ static void no_cgroup_not_supported(void)
 	CHECK_RC(exec_container_ps(c, &pids, &n), EXEC_ENOTSUP);
 	CHECK_RC(exec_container_pause(c), EXEC_ENOTSUP);
 	CHECK_RC(exec_container_update(c, "{\"pids\":{\"limit\":10}}"), EXEC_ENOTSUP);
-	CHECK_OK(exec_container_kill(c, SIGKILL, 0));
-	CHECK_OK(exec_container_wait(c, 10000, &ex));
-	CHECK_OK(exec_container_delete(c, 0));
-	exec_container_free(c);
+	CHECK(fx_kill_delete(c) == 0);
 
 	CHECK_INT(symlink(fx_rootfs(), fx_str("%s/rootfs", dir)), ==, 0);
 	opts.memory_limit = 64 << 20;
@@ -186,10 +182,7 @@ static void subids(void)
 	CHECK_OK(exec_process_signal(p, SIGKILL));
 	CHECK_OK(exec_process_wait(p, 10000, &ex));
 	exec_process_free(p);
-	CHECK_OK(exec_container_kill(c, SIGKILL, 0));
-	CHECK_OK(exec_container_wait(c, 10000, &ex));
-	CHECK_OK(exec_container_delete(c, 0));
-	exec_container_free(c);
+	CHECK(fx_kill_delete(c) == 0);
 }
 
 /* No user namespace is for root only; refused before anything is written. */
