@@ -4,8 +4,8 @@
 #
 # The checkout may be closed to USER (a clone under /root), so what the
 # suites need is copied to a stage dir it can read: the library, the test
-# rootfs and probe rootfs, the C suite's binary (its rootless. and
-# hardened. groups), the Python package and tests (test_rootless.py) and
+# rootfs and probe rootfs, the C suite's binary (its rootless., hardened.
+# and host. groups), the Python package and tests (test_rootless.py) and
 # the Rust rootless test's binary. The stage is removed at the end.
 set -euo pipefail
 
@@ -42,7 +42,7 @@ as_user() {
 }
 
 echo "test-rootless.sh: as $user (uid $(id -u "$user"))"
-as_user ./test_execution rootless. hardened.
+as_user ./test_execution rootless. hardened. host.
 as_user python3 -m pytest -q -p no:cacheprovider --rootdir=python \
 	python/tests/test_rootless.py python/tests/test_hardened.py
 as_user ./rust_rootless --test-threads=2
