@@ -122,25 +122,29 @@ static void planted_symlink(void)
 	CHECK_STR(text, record);
 }
 
-/* A container that floods its stdout, never read, blocks no other. */
+/* Containers that flood their stdout and their terminal, never read, block no other. */
 static void flood_blocks_no_other(void)
 {
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *flood = fx_bundle_sh("yes flood", 0);
+	const char *flood_tty = fx_bundle_sh("yes flood", 1);
 	const char *quick = fx_bundle_sh("echo done", 0);
-	exec_io io = EXEC_IO_INIT;
-	exec_container *f = NULL;
+	exec_io io = EXEC_IO_INIT, tty = EXEC_IO_INIT;
+	exec_container *f = NULL, *t = NULL;
 	exec_exit ex = EXEC_EXIT_INIT;
 	char buf[256];
 
-	REQUIRE(rt && flood && quick);
+	REQUIRE(rt && flood && flood_tty && quick);
 	io.stdout_fd = EXEC_IO_PIPE;
+	tty.terminal = 1;
 	CHECK_OK(exec_container_run(rt, fx_id(), flood, &io, &f));
+	CHECK_OK(exec_container_run(rt, fx_id(), flood_tty, &tty, &t));
 	for (int i = 0; i < 3; i++) {
 		CHECK(fx_run_output(rt, fx_id(), quick, buf, sizeof(buf), &ex) == 0);
 		CHECK_STR(buf, "done\n");
 	}
 	CHECK(fx_kill_delete(f) == 0);
+	CHECK(fx_kill_delete(t) == 0);
 }
 
 const test_case host_tests[] = {
