@@ -20,24 +20,37 @@ func rootless(spec *specs.Spec) {
 	spec.Linux.Resources.Devices = nil
 }
 
-// cgroupsWritable tells whether the calling user's containers can get
-// cgroups of their own, which limits, stats and pause need: as root, or
-// on a unified (v2) host where the user's cgroup can be delegated to it.
-// A rootless runtime on a v1 host leaves its containers in its own.
+// cgroupsWritable tells whether limits in a config the calling user
+// writes can apply, which needs a cgroup of the container's own: as root,
+// or on a unified (v2) host, where the user's cgroup can be delegated to
+// it. A rootless runtime on a v1 host leaves its containers in its own.
 func cgroupsWritable() bool {
 	return os.Geteuid() == 0 || cgroups.Mode() == cgroups.Unified
 }
 
-// ownCgroup checks that c can have a cgroup of its own before op, which
-// needs one (stats, ps, pause, update): a rootless runtime on a cgroup v1
-// host leaves its containers in the cgroups of its caller, and reading or
-// freezing those would reach processes that are not the container's.
+// ownCgroup checks that c has a cgroup of its own before op, which needs
+// one (stats, ps, pause, update). A runtime run by a user who is not root
+// makes one only where the user's cgroup is delegated to it; elsewhere its
+// containers stay in the cgroups of their caller, and reading or freezing
+// those would reach processes that are not the container's. So for such a
+// user, a container whose cgroup is the caller's own, or cannot be found,
+// has none.
 func (c *Container) ownCgroup(op string) error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	if !cgroupsWritable() {
-		return wrapf(ErrNotSupported, "%s container %q: it has no cgroup of its own, as a runtime run by uid %d gets none on a cgroup v1 host", op, c.id, os.Geteuid())
+	if os.Geteuid() == 0 {
+		return nil
 	}
-	return nil
+	self, _ := os.ReadFile("/proc/self/cgroup")
+	membership, ok := liveMembership(c.rec.Pid, c.rec.StartTime)
+	if !ok {
+		var note cgroupNote
+		note, ok = readCgroupNote(c.dir)
+		membership = note.Membership
+	}
+	if ok && membership != string(self) {
+		return nil
+	}
+	return wrapf(ErrNotSupported, "%s container %q: it has no cgroup of its own, as a runtime run by uid %d gets one only in a cgroup delegated to it", op, c.id, os.Geteuid())
 }
