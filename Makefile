@@ -26,6 +26,9 @@ C_TEST  := $(BUILD)/tests/c/test_execution
 DEMO    := $(BUILD)/examples/demo
 IMAGE_EXAMPLE := $(BUILD)/examples/image
 DEMO_BUNDLE := $(BUILD)/demo-bundle
+PROBE   := $(BUILD)/tests/probe
+PROBE_ROOTFS := $(BUILD)/probe-bundle/rootfs
+ROOTLESS_USER ?= exectest
 STAGE   := $(BUILD)/stage
 WHEEL_DIR := $(BUILD)/wheel
 PY_PACKAGE := $(wildcard bindings/python/execution/*.py) bindings/python/execution/py.typed \
@@ -57,11 +60,13 @@ LDLIBS_TEST := -L$(BUILD) -lexecution -lpthread
 TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXEC_TEST_MONITOR=$(abspath $(MONITOR)) \
 	EXEC_TEST_IMAGES=$(abspath $(IMAGES)) \
+	EXEC_TEST_PROBE_ROOTFS=$(abspath $(PROBE_ROOTFS)) \
 	EXECUTION_LIBRARY=$(abspath $(LIB)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
-.PHONY: stress all lib monitor static pc bundle images deps check-exports vet test test-go \
+.PHONY: stress all lib monitor static pc bundle images probe deps check-exports vet test test-go \
+	test-rootless \
 	test-c test-python test-rust test-static wheel test-wheel check-crates docs demo install \
 	uninstall clean help
 
@@ -124,6 +129,20 @@ $(IMAGES)/busybox/index.json: scripts/make-image.py $(ROOTFS)/bin/busybox
 	rm -rf $(IMAGES)
 	$(PYTHON) scripts/make-image.py $(ROOTFS) $(IMAGES)
 
+# A static program that tries, inside a container, what a hardened config
+# must stop (tests/probe/probe.c), in a copy of the busybox rootfs with a
+# setuid-root copy of it beside.
+$(PROBE): tests/probe/probe.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+probe: $(PROBE_ROOTFS)/bin/probe-suid ## Build the probe rootfs the hardened tests run (build/probe-bundle/rootfs)
+
+$(PROBE_ROOTFS)/bin/probe-suid: $(PROBE) scripts/make-bundle.sh | deps
+	scripts/make-bundle.sh $(BUILD)/probe-bundle
+	install -m 0755 $(PROBE) $(PROBE_ROOTFS)/bin/probe
+	install -m 4755 $(PROBE) $(PROBE_ROOTFS)/bin/probe-suid
+
 # The demo's own bundle: it writes its config.json there on first run.
 $(DEMO_BUNDLE)/rootfs/bin/busybox: scripts/make-bundle.sh | deps
 	scripts/make-bundle.sh $(DEMO_BUNDLE)
@@ -134,7 +153,7 @@ check-exports: $(LIB) ## Check that the library exports exactly the header's fun
 vet: $(MONITOR) ## Run go vet on every package
 	$(GO) vet ./...
 
-test: deps lib bundle check-exports vet test-go test-c test-python test-rust ## Run every check and test suite
+test: deps lib bundle check-exports vet test-go test-c test-python test-rust test-rootless ## Run every check and test suite
 
 test-go: bundle images $(MONITOR) ## Run the Go tests of runtime/, also with -race
 	$(TEST_ENV) $(GO) test -count=1 ./runtime/...
@@ -145,7 +164,7 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $(C_TEST_SOURCES) $(LDLIBS_TEST) -o $@
 
-test-c: $(C_TEST) $(IMAGE_EXAMPLE) bundle images ## Build and run the C test suite (tests/c) and the image example
+test-c: $(C_TEST) $(IMAGE_EXAMPLE) bundle images probe ## Build and run the C test suite (tests/c) and the image example
 	$(TEST_ENV) $(C_TEST)
 	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
 
@@ -157,11 +176,19 @@ STRESS ?= 20
 stress: $(C_TEST) bundle ## Run the stress tests at scale STRESS (default 20)
 	$(TEST_ENV) EXEC_STRESS=$(STRESS) $(C_TEST) stress.
 
-test-python: lib bundle deps images ## Run the Python binding's tests
+test-python: lib bundle deps images probe ## Run the Python binding's tests
 	cd bindings/python && $(TEST_ENV) $(PYTHON) -m pytest -q tests
 
-test-rust: lib static pc bundle images ## Run the Rust crates' tests
+test-rust: lib static pc bundle images probe ## Run the Rust crates' tests
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test --workspace
+
+# The rootless suites: the C, Python and Rust tests of rootless containers
+# and hardened configs, run as ROOTLESS_USER (made by rootless-user.sh) on
+# copies of what they need, as the checkout may be closed to that user.
+test-rootless: $(C_TEST) lib bundle probe deps ## Run the rootless suites as an unprivileged user (as root)
+	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) $(CARGO) test --no-run --test rootless 2>&1 | \
+		sed -n 's/.*Executable .*(\(.*\))$$/\1/p' > $(abspath $(BUILD))/rust-rootless-test
+	scripts/test-rootless.sh $(ROOTLESS_USER) $(BUILD) $(C_TEST) bindings/rust/$$(cat $(BUILD)/rust-rootless-test)
 
 # What a release of the crates needs: no lint, and packages that build alone.
 check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, docs.rs and bundled builds

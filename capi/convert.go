@@ -230,7 +230,7 @@ func bundleOptionsOf(o *C.exec_bundle_options) (runtime.BundleOptions, error) {
 	if err := checkVersion(o.version, C.EXEC_BUNDLE_OPTIONS_VERSION, "opts"); err != nil {
 		return runtime.BundleOptions{}, err
 	}
-	return runtime.BundleOptions{
+	opts := runtime.BundleOptions{
 		Terminal: o.terminal != 0,
 		Limits: runtime.Limits{
 			MemoryBytes:     int64(o.memory_limit),
@@ -241,7 +241,13 @@ func bundleOptionsOf(o *C.exec_bundle_options) (runtime.BundleOptions, error) {
 			CPUShares:       uint64(o.cpu_shares),
 			PidsLimit:       int64(o.pids_limit),
 		},
-	}, nil
+	}
+	if o.version >= 2 {
+		opts.UserNS = runtime.UserNS(o.userns)
+		opts.Hardened = o.hardened != 0
+		opts.Tmpfs = stringsOf(o.tmpfs)
+	}
+	return opts, nil
 }
 
 // resourcesOfJSON parses an OCI runtime-spec linux.resources object,

@@ -48,6 +48,7 @@ var codes = []struct {
 	{runtime.ErrTimeout, C.EXEC_ETIMEDOUT},
 	{runtime.ErrClosed, C.EXEC_ECLOSED},
 	{runtime.ErrSys, C.EXEC_ESYS},
+	{runtime.ErrNotSupported, C.EXEC_ENOTSUP},
 	{context.DeadlineExceeded, C.EXEC_ETIMEDOUT},
 }
 

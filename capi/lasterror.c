@@ -85,6 +85,8 @@ const char *exec_strerror(int code)
 		return "system call failed";
 	case EXEC_EINTERNAL:
 		return "internal error";
+	case EXEC_ENOTSUP:
+		return "not supported for this user or host";
 	}
 	return "unknown error";
 }

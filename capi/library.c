@@ -86,7 +86,11 @@ int exec_bundle_options_init(exec_bundle_options *opts, unsigned version)
 {
 	static const exec_bundle_options defaults = EXEC_BUNDLE_OPTIONS_INIT;
 
-	return init_versioned(opts, &defaults, sizeof defaults, version,
+	/* A caller built against version 1 has the smaller struct. */
+	return init_versioned(opts, &defaults,
+	                      version == 1 ? offsetof(exec_bundle_options, userns)
+	                                   : sizeof defaults,
+	                      version,
 	                      EXEC_BUNDLE_OPTIONS_VERSION, "opts is NULL",
 	                      "unknown exec_bundle_options version");
 }

@@ -80,6 +80,39 @@
  * layer cache, when one is used, is the caller's directory and is never
  * pruned by the library.
  *
+ * Rootless. The library works for an ordinary user, as runc does
+ * rootless: give it a root the user owns (under $XDG_RUNTIME_DIR, say;
+ * the runtime's root defaults to `<root>/runc`). The bundle writers then
+ * write a rootless config, as `runc spec --rootless` does: a user
+ * namespace mapping root inside to the caller (or, with
+ * EXEC_USERNS_SUBIDS, also the caller's /etc/subuid and /etc/subgid
+ * ranges, installed by newuidmap and newgidmap), /sys bound from the host,
+ * no device cgroup rules. Run, exec, kill, wait, delete and load work as
+ * for root. A container gets a cgroup of its own only where the user's
+ * cgroup is delegated to it (cgroup v2): elsewhere stats, ps, pause,
+ * update and resource limits fail with EXEC_ENOTSUP instead of reading or
+ * freezing the caller's own cgroup.
+ *
+ * Trust model. The root is its user's: the library creates it mode 0700,
+ * its state dirs 0700 and its files 0600, and the monitor serves only
+ * that uid. Whoever can write the root can make the library act on its
+ * behalf, so never share a root with another user or point it into a dir
+ * others can write. Even so, state files are resolved beneath
+ * `<root>/containers` (openat2-style, os.Root): a symlink planted at
+ * `<root>/containers/<id>` or inside it never leads create, load or delete
+ * to read, write or remove outside the root; ids and process ids are
+ * checked before any path is built from them. A container reaches the
+ * host process only through the streams it was given: no other fd of the
+ * host, with or without O_CLOEXEC, reaches a container or an exec'd
+ * process (the monitor spawns them with only their three streams). A
+ * container that floods a pipe nobody reads, or its terminal, blocks only
+ * itself: each container has its own pipes and the monitor never reads
+ * them, so other containers' calls and waits go on, and a container costs
+ * the host only the stream ends it handed over. What a container may do
+ * inside is its config's business: a default config run by root keeps
+ * root inside root outside (with 3 capabilities and no seccomp filter);
+ * run untrusted code with a hardened config (exec_bundle_options).
+ *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
  * gives the flags after `make install`, which installs both
  * libexecution.so and libexecution.a. For a static link use
@@ -110,6 +143,10 @@
  *        exec_container_ps(), exec_container_update(),
  *        exec_bundle_from_image() with exec_image_options, and
  *        exec_bundle_remove(). Ids beginning with '-' are refused.
+ *        Rootless use (see Rootless): exec_bundle_options version 2 adds
+ *        userns (EXEC_USERNS_*), hardened and tmpfs; the new code
+ *        EXEC_ENOTSUP; state files resolved beneath the root (see Trust
+ *        model).
  */
 /**
  * @file execution.h
@@ -156,7 +193,10 @@ typedef enum {
 	/** A system call failed; the message carries the errno text. */
 	EXEC_ESYS = -8,
 	/** A bug in the library (a recovered panic). */
-	EXEC_EINTERNAL = -9
+	EXEC_EINTERNAL = -9,
+	/** Not possible for this user on this host: limits, stats or pause
+	 *  of a rootless container without a cgroup of its own. */
+	EXEC_ENOTSUP = -10
 } exec_error_code;
 
 /** A container's state, as exec_container_state() reports it. */
@@ -332,8 +372,32 @@ typedef struct {
 /** Static initialiser of exec_stats. */
 #define EXEC_STATS_INIT { EXEC_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
-/** Current version of exec_bundle_options. */
-#define EXEC_BUNDLE_OPTIONS_VERSION 1
+/**
+ * Current version of exec_bundle_options (2 added userns, hardened and
+ * tmpfs).
+ */
+#define EXEC_BUNDLE_OPTIONS_VERSION 2
+
+/**
+ * exec_bundle_options.userns: root inside maps to the caller when the
+ * caller is not root; as root, no user namespace, or EXEC_USERNS_SUBIDS
+ * for a hardened config.
+ */
+#define EXEC_USERNS_AUTO 0
+/** exec_bundle_options.userns: no user namespace; root only. */
+#define EXEC_USERNS_NONE 1
+/**
+ * exec_bundle_options.userns: root inside is the caller's uid and gid, and
+ * no other id is mapped (as `runc spec --rootless`).
+ */
+#define EXEC_USERNS_CALLER 2
+/**
+ * exec_bundle_options.userns: root inside is the caller, ids from 1 on the
+ * caller's range in /etc/subuid and /etc/subgid (newuidmap and newgidmap
+ * install them); as root, ids from 0 on root's range there, so that root
+ * inside is an unprivileged uid outside.
+ */
+#define EXEC_USERNS_SUBIDS 3
 
 /**
  * Options of exec_bundle_init_ext(): the terminal and the common resource
@@ -364,10 +428,27 @@ typedef struct {
 	uint64_t cpu_shares;
 	/** Most tasks the container may have; -1 is unlimited. */
 	int64_t pids_limit;
+	/** How the container's users map to the host's: EXEC_USERNS_*
+	 *  (version 2). */
+	int userns;
+	/**
+	 * Non-zero writes a config fit for untrusted code (version 2): no
+	 * capability, no new privileges, the default seccomp filter of Docker
+	 * and podman (moby's profile), a read-only rootfs, more masked /proc
+	 * and /sys paths, a user namespace also as root (see
+	 * EXEC_USERNS_AUTO), and, where limits apply, a pids limit of 1024 and
+	 * a memory limit of 1 GiB unless set above.
+	 */
+	int hardened;
+	/** NULL-terminated absolute dirs of the container that get a writable
+	 *  tmpfs (nosuid, nodev) over the read-only rootfs; NULL for none
+	 *  (version 2). */
+	const char *const *tmpfs;
 } exec_bundle_options;
 
-/** Static initialiser of exec_bundle_options: no terminal, no limits. */
-#define EXEC_BUNDLE_OPTIONS_INIT { EXEC_BUNDLE_OPTIONS_VERSION, 0, 0, 0, 0.0, 0, 0, 0, 0 }
+/** Static initialiser of exec_bundle_options: no terminal, no limits,
+ *  EXEC_USERNS_AUTO, not hardened, no tmpfs. */
+#define EXEC_BUNDLE_OPTIONS_INIT { EXEC_BUNDLE_OPTIONS_VERSION, 0, 0, 0, 0.0, 0, 0, 0, 0, EXEC_USERNS_AUTO, 0, NULL }
 
 /* ---- Library -------------------------------------------------------- */
 
@@ -486,15 +567,22 @@ int exec_bundle_init(const char *bundle_dir, const char *const *argv, int termin
 /**
  * Write `<bundle_dir>/config.json` as exec_bundle_init() does, with the
  * options' terminal and resource limits in `linux.resources`, for the
- * runtime to enforce.
+ * runtime to enforce, its user namespace, hardening and tmpfs dirs. A
+ * caller who is not root gets a rootless config, as `runc spec --rootless`
+ * writes it: a user namespace (EXEC_USERNS_AUTO maps root inside to the
+ * caller), /sys bound from the host, no device cgroup rules.
  *
  * @param bundle_dir an existing directory.
  * @param argv NULL-terminated process arguments; at least one.
  * @param opts options; NULL means EXEC_BUNDLE_OPTIONS_INIT.
  * @return EXEC_OK, EXEC_EINVAL (NULL, empty argv, no such dir, unknown
- *         version, a limit out of range or limits that exclude each other;
- *         nothing is written), EXEC_EEXIST (a config.json is there),
- *         EXEC_ESYS.
+ *         version, a limit out of range or limits that exclude each other,
+ *         an unknown userns, EXEC_USERNS_NONE when not root,
+ *         EXEC_USERNS_SUBIDS without a range for the caller, a tmpfs dir
+ *         not absolute; nothing is written), EXEC_ENOTSUP (limits from a
+ *         caller who is not root on a cgroup v1 host, where its containers
+ *         get no cgroup of their own), EXEC_EEXIST (a config.json is
+ *         there), EXEC_ESYS.
  * Thread-safe.
  */
 int exec_bundle_init_ext(const char *bundle_dir, const char *const *argv,
@@ -701,7 +789,9 @@ const char *exec_container_id(exec_container *c);
 /**
  * Freeze all processes of a running container.
  *
- * @return EXEC_OK, EXEC_ESTATE (not running), EXEC_ERUNTIME, EXEC_ECLOSED.
+ * @return EXEC_OK, EXEC_ESTATE (not running), EXEC_ENOTSUP (no cgroup of
+ *         its own: rootless without a delegated cgroup), EXEC_ERUNTIME,
+ *         EXEC_ECLOSED.
  * Thread-safe.
  */
 int exec_container_pause(exec_container *c);
@@ -773,7 +863,8 @@ int exec_container_resize(exec_container *c, unsigned rows, unsigned cols);
  * @param[out] out the stats; out->version says which fields to write.
  * @return EXEC_OK, EXEC_EINVAL (NULL, unknown version), EXEC_ESTATE (the
  *         container stopped and its cgroup is gone or cannot be found),
- *         EXEC_ENOTFOUND (deleted), EXEC_ESYS, EXEC_ECLOSED.
+ *         EXEC_ENOTSUP (no cgroup of its own: rootless without a delegated
+ *         cgroup), EXEC_ENOTFOUND (deleted), EXEC_ESYS, EXEC_ECLOSED.
  * Thread-safe.
  */
 int exec_container_stats(exec_container *c, exec_stats *out);
@@ -786,8 +877,8 @@ int exec_container_stats(exec_container *c, exec_stats *out);
  * @param[out] pids array of pids; NULL when count is 0.
  * @param[out] count number of pids.
  * @return EXEC_OK, EXEC_EINVAL, EXEC_ESTATE (the container stopped and its
- *         cgroup is gone or cannot be found), EXEC_ENOTFOUND (deleted),
- *         EXEC_ESYS, EXEC_ECLOSED.
+ *         cgroup is gone or cannot be found), EXEC_ENOTSUP (as for stats),
+ *         EXEC_ENOTFOUND (deleted), EXEC_ESYS, EXEC_ECLOSED.
  * The caller owns *pids and releases it with exec_free(). Thread-safe.
  */
 int exec_container_ps(exec_container *c, int **pids, size_t *count);
@@ -801,8 +892,9 @@ int exec_container_ps(exec_container *c, int **pids, size_t *count);
  *        {"memory":{"limit":33554432},"pids":{"limit":64}}; fields it
  *        leaves out keep their values.
  * @return EXEC_OK, EXEC_EINVAL (NULL, not a resources object, an unknown
- *         field), EXEC_ESTATE (stopped), EXEC_ENOTFOUND (deleted),
- *         EXEC_ERUNTIME (the runtime refused a value), EXEC_ECLOSED.
+ *         field), EXEC_ESTATE (stopped), EXEC_ENOTSUP (as for stats),
+ *         EXEC_ENOTFOUND (deleted), EXEC_ERUNTIME (the runtime refused a
+ *         value), EXEC_ECLOSED.
  * Thread-safe.
  */
 int exec_container_update(exec_container *c, const char *resources_json);

@@ -54,8 +54,10 @@ func BundleInit(dir string, args []string, terminal bool) error {
 	return BundleInitWith(dir, args, BundleOptions{Terminal: terminal})
 }
 
-// BundleInitWith is BundleInit with options: a terminal and resource
-// limits. Bad limits are ErrInvalid, and nothing is written.
+// BundleInitWith is BundleInit with options: a terminal, resource limits,
+// a user namespace, a hardened profile and tmpfs dirs. A caller who is not
+// root gets a rootless config. Bad options are ErrInvalid, limits a
+// rootless caller cannot apply ErrNotSupported, and nothing is written.
 func BundleInitWith(dir string, args []string, opts BundleOptions) error {
 	if len(args) == 0 {
 		return wrapf(ErrInvalid, "bundle init: no process args")
@@ -63,9 +65,9 @@ func BundleInitWith(dir string, args []string, opts BundleOptions) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return wrapf(ErrInvalid, "bundle init: %q is not a directory", dir)
 	}
-	spec := defaultSpec(args, opts.Terminal)
-	if err := opts.Limits.apply(spec.Linux.Resources); err != nil {
-		return wrapf(ErrInvalid, "bundle init: %v", err)
+	spec, err := specWith(args, opts)
+	if err != nil {
+		return err
 	}
 	rootfs := filepath.Join(dir, spec.Root.Path)
 	if fi, err := os.Lstat(rootfs); err == nil && fi.Mode()&os.ModeSymlink != 0 {

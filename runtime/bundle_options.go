@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"math"
+	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -12,6 +13,16 @@ type BundleOptions struct {
 	Terminal bool
 	// Limits are written as linux.resources.
 	Limits Limits
+	// UserNS says how the container's users map to the host's; a caller
+	// who is not root always gets a user namespace and a rootless config.
+	UserNS UserNS
+	// Hardened makes the config fit for untrusted code: no capability,
+	// Docker's seccomp filter, no new privileges, more masked paths, a
+	// user namespace also as root, default pids and memory limits.
+	Hardened bool
+	// Tmpfs are the container's dirs that get a writable tmpfs over the
+	// read-only rootfs.
+	Tmpfs []string
 }
 
 // Limits are the common resource limits of a bundle config. A zero field
@@ -125,3 +136,36 @@ func (l Limits) cpu() (*specs.LinuxCPU, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// specWith returns the config of args as opts shape it.
+func specWith(args []string, opts BundleOptions) (*specs.Spec, error) {
+	spec := defaultSpec(args, opts.Terminal)
+	userns, err := opts.UserNS.resolve(opts.Hardened)
+	if err != nil {
+		return nil, wrapf(ErrInvalid, "bundle init: %v", err)
+	}
+	limits := opts.Limits
+	if limits != (Limits{}) && !cgroupsWritable() {
+		return nil, wrapf(ErrNotSupported, "bundle init: limits need a cgroup of the container's own, which a rootless runtime gets only on a cgroup v2 host")
+	}
+	if opts.Hardened {
+		if err := harden(spec, &limits); err != nil {
+			return nil, err
+		}
+	}
+	if err := limits.apply(spec.Linux.Resources); err != nil {
+		return nil, wrapf(ErrInvalid, "bundle init: %v", err)
+	}
+	if err := withTmpfs(spec, opts.Tmpfs); err != nil {
+		return nil, wrapf(ErrInvalid, "bundle init: %v", err)
+	}
+	if os.Geteuid() != 0 {
+		rootless(spec)
+	}
+	if userns != UserNSNone {
+		if err := withUserNS(spec, userns); err != nil {
+			return nil, wrapf(ErrInvalid, "bundle init: %v", err)
+		}
+	}
+	return spec, nil
+}

@@ -144,8 +144,7 @@ func noteCgroup(dir string, pid int, init bool) {
 		note.OOMKills, _ = oomKillsOf(membership)
 	}
 	if data, err := json.Marshal(note); err == nil {
-		// No rename: a reader finding a torn note finds none, and falls back.
-		os.WriteFile(filepath.Join(dir, cgroupNoteName), data, 0o600)
+		writeConfined(filepath.Join(dir, cgroupNoteName), data)
 	}
 }
 

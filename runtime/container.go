@@ -102,6 +102,9 @@ func (c *Container) runtimeState(ctx context.Context) (State, error) {
 
 // Pause freezes a running container.
 func (c *Container) Pause(ctx context.Context) error {
+	if err := c.ownCgroup("pause"); err != nil {
+		return err
+	}
 	return c.transition(ctx, "pause", StateRunning, (*runc.Runc).Pause)
 }
 

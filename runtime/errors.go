@@ -24,6 +24,9 @@ var (
 	ErrClosed = errors.New("closed")
 	// ErrSys is a failed system call (the errno is wrapped too).
 	ErrSys = errors.New("system call failed")
+	// ErrNotSupported is a call this host or user cannot serve: stats,
+	// limits or pause of a rootless container without a delegated cgroup.
+	ErrNotSupported = errors.New("not supported")
 	// ErrInternal is a bug in this package.
 	ErrInternal = errors.New("internal error")
 )

@@ -11,7 +11,7 @@ import (
 // its cgroup with no runtime call. A stopped container has none; a cgroup
 // that is gone is ErrState.
 func (c *Container) Ps(ctx context.Context) ([]int, error) {
-	if err := c.check(); err != nil {
+	if err := c.ownCgroup("ps"); err != nil {
 		return nil, err
 	}
 	cg, err := c.cgroup()

@@ -77,10 +77,10 @@ func lockDir(dir, what, id string) (unlock func(), err error) {
 // removeStateDir removes a state dir, its record first, so that a delete
 // waiting on the dir's lock finds it gone.
 func removeStateDir(dir, recordName string) error {
-	if err := os.Remove(filepath.Join(dir, recordName)); err != nil && !isNotExist(err) {
+	if err := removeConfined(filepath.Join(dir, recordName)); err != nil && !isNotExist(err) {
 		return sysErr("remove state record", err)
 	}
-	return sysErr("remove state dir", os.RemoveAll(dir))
+	return sysErr("remove state dir", removeConfined(dir))
 }
 
 // makeStateDir reserves a state dir: an existing one means the id is in use.
@@ -104,20 +104,12 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return sysErr("write "+filepath.Base(path), err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return sysErr("write "+filepath.Base(path), err)
-	}
-	return nil
+	return sysErr("write "+filepath.Base(path), writeConfined(path, data))
 }
 
 // readJSON reads path into v.
 func readJSON(path string, v any) error {
-	data, err := os.ReadFile(path)
+	data, err := readConfined(path)
 	if err != nil {
 		return err
 	}

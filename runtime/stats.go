@@ -44,7 +44,7 @@ type Stats struct {
 // with no runtime call. It also answers for a stopped container until it is
 // deleted; a cgroup that is gone is ErrState.
 func (c *Container) Stats(ctx context.Context) (Stats, error) {
-	if err := c.check(); err != nil {
+	if err := c.ownCgroup("stats"); err != nil {
 		return Stats{}, err
 	}
 	cg, err := c.cgroup()

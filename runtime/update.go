@@ -9,7 +9,7 @@ import (
 // Update changes the resources of a live (created, running or paused)
 // container through the runtime's update; fields left nil keep their value.
 func (c *Container) Update(ctx context.Context, resources *specs.LinuxResources) error {
-	if err := c.check(); err != nil {
+	if err := c.ownCgroup("update"); err != nil {
 		return err
 	}
 	if resources == nil {

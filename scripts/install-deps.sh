@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh - install what building and testing libexecution needs
-# and the machine lacks: runc, busybox-static, pkg-config, mypy, doxygen,
+# and the machine lacks: runc, busybox-static, uidmap (newuidmap for rootless
+# containers), pkg-config, mypy, doxygen,
 # pytest and venv support from Debian's packages as root (pytest with pip
 # otherwise).
 # Does nothing when everything is there.
@@ -38,6 +39,7 @@ root=false
 packages=()
 have_runc || packages+=(runc)
 have_static_busybox || packages+=(busybox-static)
+command -v newuidmap >/dev/null || packages+=(uidmap)
 command -v pkg-config >/dev/null || packages+=(pkg-config)
 command -v mypy >/dev/null || packages+=(mypy)
 command -v doxygen >/dev/null || packages+=(doxygen)
@@ -64,6 +66,6 @@ fi
 have_runc || die "runc still missing"
 have_static_busybox || die "a static /bin/busybox is still missing"
 have_pytest || die "pytest still missing"
-for tool in pkg-config mypy doxygen; do
+for tool in newuidmap pkg-config mypy doxygen; do
 	command -v "$tool" >/dev/null || die "$tool still missing"
 done

@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -232,10 +233,67 @@ const char *fx_bundle(const char *const *argv, int terminal)
 
 const char *fx_bundle_ext(const char *const *argv, const exec_bundle_options *opts)
 {
-	const char *rootfs = fx_rootfs();
+	return fx_bundle_ext_in(NULL, argv, opts);
+}
+
+const char *fx_probe_rootfs(void)
+{
+	const char *p = getenv("EXEC_TEST_PROBE_ROOTFS");
+
+	if (p == NULL || p[0] != '/' || !fx_exists(fx_str("%s/bin/probe-suid", p))) {
+		t_fail(__FILE__, __LINE__, "set EXEC_TEST_PROBE_ROOTFS to the probe rootfs "
+		                           "(make probe: build/probe-bundle/rootfs)");
+		return NULL;
+	}
+	return p;
+}
+
+int fx_run_output(exec_runtime *rt, const char *id, const char *bundle, char *buf, size_t cap,
+                  exec_exit *ex)
+{
+	exec_io io = EXEC_IO_INIT;
+	exec_container *c = NULL;
+	int p[2], rc;
+
+	REQUIRE_R(pipe2(p, O_CLOEXEC) == 0, -1);
+	io.stdout_fd = io.stderr_fd = p[1];
+	rc = exec_container_run(rt, id, bundle, &io, &c);
+	close(p[1]);
+	if (rc != EXEC_OK) {
+		close(p[0]);
+		t_fail_rc(__FILE__, __LINE__, "exec_container_run(rt, id, bundle, &io, &c)", rc,
+		          EXEC_OK, exec_last_error());
+		return -1;
+	}
+	fx_read_all(p[0], buf, cap, 20000);
+	close(p[0]);
+	rc = exec_container_wait(c, 20000, ex);
+	if (rc == EXEC_OK)
+		rc = exec_container_delete(c, 0);
+	exec_container_free(c);
+	CHECK_RC_R(rc, EXEC_OK, -1);
+	return 0;
+}
+
+int fx_kill_delete(exec_container *c)
+{
+	exec_exit ex = EXEC_EXIT_INIT;
+
+	CHECK_RC_R(exec_container_kill(c, SIGKILL, 0), EXEC_OK, -1);
+	CHECK_RC_R(exec_container_wait(c, 10000, &ex), EXEC_OK, -1);
+	CHECK_RC_R(exec_container_delete(c, 0), EXEC_OK, -1);
+	exec_container_free(c);
+	return 0;
+}
+
+const char *fx_bundle_ext_in(const char *rootfs, const char *const *argv,
+                             const exec_bundle_options *opts)
+{
 	const char *dir;
 	int rc;
 
+	if (rootfs == NULL)
+		rootfs = fx_rootfs();
 	if (rootfs == NULL || (dir = fx_tempdir()) == NULL)
 		return NULL;
 	if (symlink(rootfs, fx_str("%s/rootfs", dir)) != 0) {

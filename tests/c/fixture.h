@@ -56,6 +56,34 @@ const char *fx_bundle(const char *const *argv, int terminal);
  */
 const char *fx_bundle_ext(const char *const *argv, const exec_bundle_options *opts);
 
+/**
+ * fx_bundle_ext() with another rootfs, such as fx_probe_rootfs(); NULL is
+ * the busybox rootfs.
+ */
+const char *fx_bundle_ext_in(const char *rootfs, const char *const *argv,
+                             const exec_bundle_options *opts);
+
+/**
+ * The probe rootfs ($EXEC_TEST_PROBE_ROOTFS): the busybox rootfs with
+ * tests/probe as /bin/probe and a setuid-root copy as /bin/probe-suid.
+ */
+const char *fx_probe_rootfs(void);
+
+/**
+ * Run `bundle` as container `id` on rt to its exit, stdout and stderr into
+ * buf (as fx_read_all()), its exit into *ex, then delete it.
+ *
+ * @return 0, or -1 with a failure recorded.
+ */
+int fx_run_output(exec_runtime *rt, const char *id, const char *bundle, char *buf, size_t cap,
+                  exec_exit *ex);
+
+/**
+ * Kill a running container with SIGKILL, wait for it, delete it and free
+ * its handle; failures are recorded. Returns 0 or -1.
+ */
+int fx_kill_delete(exec_container *c);
+
 /** A bundle running `sh -c script`. */
 const char *fx_bundle_sh(const char *script, int terminal);
 

@@ -133,6 +133,9 @@ extern const test_case stress_tests[];
 extern const test_case promise_tests[];
 extern const test_case image_tests[];
 extern const test_case observe_tests[];
+extern const test_case hardened_tests[];
+extern const test_case rootless_tests[];
+extern const test_case host_tests[];
 
 /** Entry points of the re-executed test binary (load tests); see child.c. */
 int child_main(int argc, char **argv);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -28,8 +29,11 @@ int main(int argc, char **argv)
 		lifecycle_tests, exit_tests, io_tests, terminal_tests, exec_tests,
 		pause_tests, kill_tests, delete_tests, load_tests, args_tests,
 		handle_tests, error_tests, failing_runtime_tests, thread_tests,
-		fork_tests, leak_tests, observe_tests, image_tests, promise_tests, stress_tests,
-		NULL,
+		fork_tests, leak_tests, observe_tests, image_tests, promise_tests, hardened_tests,
+		host_tests, stress_tests, NULL,
+	};
+	static const test_case *const unprivileged_groups[] = {
+		rootless_tests, hardened_tests, host_tests, NULL,
 	};
 	struct sigaction sa;
 
@@ -48,5 +52,6 @@ int main(int argc, char **argv)
 	sa.sa_flags = SA_ONSTACK | SA_RESTART;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	return run_tests(groups, argc, argv);
+	/* Only the groups that run unprivileged; the rootless ones only so. */
+	return run_tests(geteuid() == 0 ? groups : unprivileged_groups, argc, argv);
 }

@@ -16,7 +16,7 @@ then beside this package (where a wheel from `make wheel` puts it), then a
 checkout's build/libexecution.so, then the system's library path.
 """
 
-from .bundle import Limits, bundle_init
+from .bundle import Limits, UserNS, bundle_init
 from .container import Container, User
 from .errors import (
     AlreadyExists,
@@ -28,6 +28,7 @@ from .errors import (
     InvalidState,
     LibraryNotFoundError,
     NotFound,
+    NotSupported,
     RuntimeFailure,
     SystemCallError,
     TimedOut,
@@ -59,6 +60,7 @@ __all__ = [
     "LibraryNotFoundError",
     "Limits",
     "NotFound",
+    "NotSupported",
     "PIPE",
     "Process",
     "Runtime",
@@ -69,6 +71,7 @@ __all__ = [
     "SystemCallError",
     "TimedOut",
     "User",
+    "UserNS",
     "bundle_from_image",
     "bundle_init",
     "bundle_remove",

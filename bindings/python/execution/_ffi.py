@@ -45,6 +45,7 @@ EXEC_ETIMEDOUT = -6
 EXEC_ECLOSED = -7
 EXEC_ESYS = -8
 EXEC_EINTERNAL = -9
+EXEC_ENOTSUP = -10
 
 EXEC_STATE_CREATED = 1
 EXEC_STATE_RUNNING = 2
@@ -63,7 +64,11 @@ EXEC_IO_VERSION = 1
 EXEC_IMAGE_OPTIONS_VERSION = 1
 EXEC_EXIT_VERSION = 1
 EXEC_STATS_VERSION = 1
-EXEC_BUNDLE_OPTIONS_VERSION = 1
+EXEC_BUNDLE_OPTIONS_VERSION = 2
+EXEC_USERNS_AUTO = 0
+EXEC_USERNS_NONE = 1
+EXEC_USERNS_CALLER = 2
+EXEC_USERNS_SUBIDS = 3
 EXEC_UNLIMITED = 2**64 - 1
 
 
@@ -170,6 +175,9 @@ class BundleOptions(Structure):
         ("cpu_period", c_uint64),
         ("cpu_shares", c_uint64),
         ("pids_limit", c_int64),
+        ("userns", c_int),
+        ("hardened", c_int),
+        ("tmpfs", POINTER(c_char_p)),
     ]
 
 

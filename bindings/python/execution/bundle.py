@@ -1,8 +1,9 @@
 """OCI bundles."""
 
+import enum
 import math
 import os
-from ctypes import byref, c_char_p
+from ctypes import POINTER, byref, c_char_p, cast
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Union
 
@@ -12,6 +13,21 @@ PathArg = Union[str, bytes, "os.PathLike[str]"]
 """A file system path: str, bytes or os.PathLike."""
 
 _INT64_MAX = 2**63 - 1
+
+
+class UserNS(enum.IntEnum):
+    """How a container's users map to the host's (`EXEC_USERNS_*`)."""
+
+    AUTO = _ffi.EXEC_USERNS_AUTO
+    """Root inside is the caller when it is not root; as root no user
+    namespace, or SUBIDS for a hardened config."""
+    NONE = _ffi.EXEC_USERNS_NONE
+    """No user namespace; root only."""
+    CALLER = _ffi.EXEC_USERNS_CALLER
+    """Root inside is the caller's uid and gid, and no other id is mapped."""
+    SUBIDS = _ffi.EXEC_USERNS_SUBIDS
+    """Root inside is the caller, ids from 1 on its /etc/subuid and /etc/subgid
+    ranges; as root, ids from 0 on root's ranges there."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,10 @@ def bundle_init(
     args: Sequence[str],
     terminal: bool = False,
     limits: Optional[Limits] = None,
+    *,
+    userns: UserNS = UserNS.AUTO,
+    hardened: bool = False,
+    tmpfs: Sequence[str] = (),
 ) -> None:
     """Write `<bundle_dir>/config.json`: a default config, as `runc spec` makes it.
 
@@ -78,11 +98,26 @@ def bundle_init(
     directory or a symlink to one (written to the config as its resolved
     absolute path, as runtimes refuse symlinks there). Raises AlreadyExists
     if a config.json is there, InvalidArgument for limits out of range.
+
+    A caller who is not root gets a rootless config; `userns` says how users
+    map (a `UserNS`). `hardened` writes a config fit for untrusted code: no
+    capability, no new privileges, Docker's default seccomp filter, a user
+    namespace also as root, default pids and memory limits where limits
+    apply. `tmpfs` lists dirs of the container that get a writable tmpfs
+    over the read-only rootfs. Raises NotSupported for limits a rootless
+    caller cannot apply (cgroup v1).
     """
     path = _args.path(bundle_dir, "bundle_dir")
     argv = _args.strings(args, "args")
     t = _args.flag(terminal, "terminal")
     if limits is not None and not isinstance(limits, Limits):
         raise TypeError(f"limits must be Limits, not {type(limits).__name__}")
+    if not isinstance(userns, UserNS):
+        raise TypeError(f"userns must be UserNS, not {type(userns).__name__}")
+    dirs = _args.strings(tmpfs, "tmpfs")
     opts = (limits or Limits())._to_c(t)
+    opts.userns = int(userns)
+    opts.hardened = _args.flag(hardened, "hardened")
+    dirs_c = _args.string_array(dirs)
+    opts.tmpfs = cast(dirs_c, POINTER(c_char_p))
     _ffi.lib().exec_bundle_init_ext(path, _args.string_array(argv), byref(opts))

@@ -17,6 +17,7 @@ class ErrorCode(enum.IntEnum):
     ECLOSED = -7
     ESYS = -8
     EINTERNAL = -9
+    ENOTSUP = -10
 
 
 class ExecutionError(Exception):
@@ -98,6 +99,13 @@ class InternalError(ExecutionError):
     code = ErrorCode.EINTERNAL
 
 
+class NotSupported(ExecutionError):
+    """EXEC_ENOTSUP: not possible for this user on this host (limits, stats or
+    pause of a rootless container without a cgroup of its own)."""
+
+    code = ErrorCode.ENOTSUP
+
+
 class LibraryNotFoundError(ImportError):
     """libexecution.so could not be found or loaded; the message says where it looked."""
 
@@ -114,6 +122,7 @@ _CLASSES: Dict[int, Type[ExecutionError]] = {
         Closed,
         SystemCallError,
         InternalError,
+        NotSupported,
     )
 }
 

@@ -6,8 +6,9 @@ struct the matching fields, every constant the same value, and the loaded
 library must export every declared function.
 """
 
-import re
 import dataclasses
+import inspect
+import re
 from ctypes import (
     POINTER,
     c_char_p,
@@ -70,6 +71,8 @@ _LIMITS_FIELDS = {
     "cpu_shares": "cpu_shares",
     "pids": "pids_limit",
 }
+# The C field each keyword argument of bundle_init sets, after the limits.
+_BUNDLE_KEYWORDS = {"userns": "userns", "hardened": "hardened", "tmpfs": "tmpfs"}
 
 
 def _strip_comments(text: str) -> str:
@@ -215,7 +218,17 @@ def test_dataclasses_cover_the_structs_they_read(header: str) -> None:
 def test_limits_cover_the_bundle_options(header: str) -> None:
     c_fields = [f for _, f in parse_structs(header)["exec_bundle_options"]]
     assert [f.name for f in dataclasses.fields(execution.Limits)] == list(_LIMITS_FIELDS)
-    assert c_fields == ["version", "terminal", *_LIMITS_FIELDS.values()]
+    # bundle_init's keyword arguments set the fields after the limits.
+    assert c_fields == ["version", "terminal", *_LIMITS_FIELDS.values(), *_BUNDLE_KEYWORDS.values()]
+    params = inspect.signature(execution.bundle_init).parameters
+    for arg in _BUNDLE_KEYWORDS:
+        assert params[arg].kind == inspect.Parameter.KEYWORD_ONLY, arg
+
+
+def test_userns_modes_match(header: str) -> None:
+    constants = parse_constants(header)
+    modes = {k[len("EXEC_USERNS_") :]: v for k, v in constants.items() if k.startswith("EXEC_USERNS_")}
+    assert {m.name: m.value for m in execution.UserNS} == modes
 
 
 def test_unlimited_is_uint64_max(header: str) -> None:

@@ -44,6 +44,9 @@ pub const EXEC_ECLOSED: exec_error_code = -7;
 pub const EXEC_ESYS: exec_error_code = -8;
 /// A bug in the library (a recovered panic).
 pub const EXEC_EINTERNAL: exec_error_code = -9;
+/// Not possible for this user on this host: limits, stats or pause of a
+/// rootless container without a cgroup of its own.
+pub const EXEC_ENOTSUP: exec_error_code = -10;
 
 /// A container's state, as `exec_container_state()` reports it.
 pub type exec_state = c_int;
@@ -292,13 +295,27 @@ pub const EXEC_STATS_INIT: exec_stats = exec_stats {
     io_write_bytes: 0,
 };
 
-/// Current version of `exec_bundle_options`.
-pub const EXEC_BUNDLE_OPTIONS_VERSION: c_uint = 1;
+/// Current version of `exec_bundle_options` (2 added userns, hardened and
+/// tmpfs).
+pub const EXEC_BUNDLE_OPTIONS_VERSION: c_uint = 2;
 
-/// Options of `exec_bundle_init_ext`: the terminal and resource limits; a
-/// limit left 0 is not set.
+/// `exec_bundle_options.userns`: root inside maps to the caller when the
+/// caller is not root; as root, no user namespace, or
+/// `EXEC_USERNS_SUBIDS` for a hardened config.
+pub const EXEC_USERNS_AUTO: c_int = 0;
+/// `exec_bundle_options.userns`: no user namespace; root only.
+pub const EXEC_USERNS_NONE: c_int = 1;
+/// `exec_bundle_options.userns`: root inside is the caller's uid and gid,
+/// and no other id is mapped.
+pub const EXEC_USERNS_CALLER: c_int = 2;
+/// `exec_bundle_options.userns`: root inside is the caller, ids from 1 on
+/// its /etc/subuid and /etc/subgid ranges; as root, ids from 0 on root's.
+pub const EXEC_USERNS_SUBIDS: c_int = 3;
+
+/// Options of `exec_bundle_init_ext`: the terminal, resource limits (a
+/// limit left 0 is not set), user namespace, hardening and tmpfs dirs.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct exec_bundle_options {
     /// `EXEC_BUNDLE_OPTIONS_VERSION`.
     pub version: c_uint,
@@ -318,10 +335,29 @@ pub struct exec_bundle_options {
     pub cpu_shares: u64,
     /// Most tasks the container may have; -1 is unlimited.
     pub pids_limit: i64,
+    /// How the container's users map to the host's: `EXEC_USERNS_*`
+    /// (version 2).
+    pub userns: c_int,
+    /// Non-zero writes a config fit for untrusted code (version 2).
+    pub hardened: c_int,
+    /// NULL-terminated absolute dirs that get a writable tmpfs; NULL for
+    /// none (version 2).
+    pub tmpfs: *const *const c_char,
+}
+
+impl Default for exec_bundle_options {
+    /// All zero and NULL, version 0 included, as `Default` gives the other
+    /// structs: set the version, or start from the INIT constant.
+    fn default() -> exec_bundle_options {
+        exec_bundle_options {
+            version: 0,
+            ..EXEC_BUNDLE_OPTIONS_INIT
+        }
+    }
 }
 
 /// Static initialiser of `exec_bundle_options` (`EXEC_BUNDLE_OPTIONS_INIT`):
-/// no terminal, no limits.
+/// no terminal, no limits, `EXEC_USERNS_AUTO`, not hardened, no tmpfs.
 pub const EXEC_BUNDLE_OPTIONS_INIT: exec_bundle_options = exec_bundle_options {
     version: EXEC_BUNDLE_OPTIONS_VERSION,
     terminal: 0,
@@ -332,6 +368,9 @@ pub const EXEC_BUNDLE_OPTIONS_INIT: exec_bundle_options = exec_bundle_options {
     cpu_period: 0,
     cpu_shares: 0,
     pids_limit: 0,
+    userns: EXEC_USERNS_AUTO,
+    hardened: 0,
+    tmpfs: std::ptr::null(),
 };
 
 extern "C" {

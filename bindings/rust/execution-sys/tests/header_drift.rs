@@ -438,3 +438,41 @@ int main(void) {
     );
     assert_eq!(run_c(probe), expected);
 }
+
+#[test]
+fn rootless_and_hardened_additions_match() {
+    let probe = r#"
+#include <stddef.h>
+#include <stdio.h>
+#include "execution.h"
+#define F(t, f) printf(" %zu", offsetof(t, f))
+int main(void) {
+	exec_bundle_options b = EXEC_BUNDLE_OPTIONS_INIT;
+	printf("%d %d %d %d %d\n", EXEC_ENOTSUP, EXEC_USERNS_AUTO, EXEC_USERNS_NONE, EXEC_USERNS_CALLER,
+	       EXEC_USERNS_SUBIDS);
+	printf("%d %d %d\n", b.userns, b.hardened, b.tmpfs == NULL);
+	printf("%zu", sizeof(exec_bundle_options));
+	F(exec_bundle_options, userns); F(exec_bundle_options, hardened); F(exec_bundle_options, tmpfs);
+	printf("\n");
+	return 0;
+}
+"#;
+    use sys::exec_bundle_options as B;
+    let b = sys::EXEC_BUNDLE_OPTIONS_INIT;
+    let expected = format!(
+        "{} {} {} {} {}\n{} {} {}\n{} {} {} {}\n",
+        sys::EXEC_ENOTSUP,
+        sys::EXEC_USERNS_AUTO,
+        sys::EXEC_USERNS_NONE,
+        sys::EXEC_USERNS_CALLER,
+        sys::EXEC_USERNS_SUBIDS,
+        b.userns,
+        b.hardened,
+        i32::from(b.tmpfs.is_null()),
+        size_of::<B>(),
+        offset_of!(B, userns),
+        offset_of!(B, hardened),
+        offset_of!(B, tmpfs),
+    );
+    assert_eq!(run_c(probe), expected);
+}

@@ -1,6 +1,37 @@
 //! Bundle configs: the options of `bundle_init_ext`.
 
+use std::path::{Path, PathBuf};
+
 use crate::sys;
+
+/// How a container's users map to the host's (`EXEC_USERNS_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum UserNs {
+    /// Root inside is the caller when it is not root; as root, no user
+    /// namespace, or [`SubIds`](Self::SubIds) for a hardened config.
+    #[default]
+    Auto,
+    /// No user namespace; root only.
+    None,
+    /// Root inside is the caller's uid and gid, and no other id is mapped.
+    Caller,
+    /// Root inside is the caller, ids from 1 on its /etc/subuid and
+    /// /etc/subgid ranges; as root, ids from 0 on root's ranges there.
+    SubIds,
+}
+
+impl UserNs {
+    /// The `EXEC_USERNS_*` value.
+    pub fn raw(self) -> std::ffi::c_int {
+        match self {
+            UserNs::Auto => sys::EXEC_USERNS_AUTO,
+            UserNs::None => sys::EXEC_USERNS_NONE,
+            UserNs::Caller => sys::EXEC_USERNS_CALLER,
+            UserNs::SubIds => sys::EXEC_USERNS_SUBIDS,
+        }
+    }
+}
 
 /// The terminal and resource limits of a bundle's config, for
 /// [`bundle_init_ext`](crate::bundle_init_ext). A limit left unset is not
@@ -11,10 +42,17 @@ use crate::sys;
 /// let opts = execution::BundleOptions::new().memory_limit(64 << 20).pids_limit(32).cpus(1.5);
 /// # let _ = opts;
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BundleOptions {
     raw: sys::exec_bundle_options,
+    tmpfs: Vec<PathBuf>,
 }
+
+// SAFETY: `raw.tmpfs` is always NULL: the dirs live in `tmpfs`, and are
+// lent to the C call only for its duration.
+unsafe impl Send for BundleOptions {}
+// SAFETY: as for Send; no method mutates through a shared reference.
+unsafe impl Sync for BundleOptions {}
 
 impl Default for BundleOptions {
     fn default() -> BundleOptions {
@@ -27,6 +65,7 @@ impl BundleOptions {
     pub fn new() -> BundleOptions {
         BundleOptions {
             raw: sys::EXEC_BUNDLE_OPTIONS_INIT,
+            tmpfs: Vec::new(),
         }
     }
 
@@ -82,7 +121,36 @@ impl BundleOptions {
         self
     }
 
-    /// The raw options, for [`sys::exec_bundle_init_ext`].
+    /// Maps the container's users to the host's as `userns` says; a caller
+    /// who is not root always gets a user namespace.
+    pub fn userns(mut self, userns: UserNs) -> BundleOptions {
+        self.raw.userns = userns.raw();
+        self
+    }
+
+    /// Writes a config fit for untrusted code: no capability, no new
+    /// privileges, the default seccomp filter of Docker and podman, more
+    /// masked paths, a user namespace also as root, and where limits apply
+    /// a pids limit of 1024 and a memory limit of 1 GiB unless set.
+    pub fn hardened(mut self, on: bool) -> BundleOptions {
+        self.raw.hardened = on.into();
+        self
+    }
+
+    /// Mounts a writable tmpfs at `dir`, an absolute path in the container,
+    /// over the read-only rootfs; call once per dir.
+    pub fn tmpfs(mut self, dir: impl AsRef<Path>) -> BundleOptions {
+        self.tmpfs.push(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// The tmpfs dirs asked for, which [`as_raw`](Self::as_raw) leaves out.
+    pub fn tmpfs_dirs(&self) -> &[PathBuf] {
+        &self.tmpfs
+    }
+
+    /// The raw options, for [`sys::exec_bundle_init_ext`], with `tmpfs`
+    /// NULL: the caller sets it from [`tmpfs_dirs`](Self::tmpfs_dirs).
     pub fn as_raw(&self) -> &sys::exec_bundle_options {
         &self.raw
     }

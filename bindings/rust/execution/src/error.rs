@@ -27,6 +27,9 @@ pub enum ErrorKind {
     System,
     /// A bug in the library (`EXEC_EINTERNAL`).
     Internal,
+    /// Not possible for this user on this host: limits, stats or pause of
+    /// a rootless container without a cgroup of its own (`EXEC_ENOTSUP`).
+    NotSupported,
 }
 
 impl ErrorKind {
@@ -43,6 +46,7 @@ impl ErrorKind {
             sys::EXEC_ECLOSED => ErrorKind::Closed,
             sys::EXEC_ESYS => ErrorKind::System,
             sys::EXEC_EINTERNAL => ErrorKind::Internal,
+            sys::EXEC_ENOTSUP => ErrorKind::NotSupported,
             _ => return None,
         })
     }
@@ -59,6 +63,7 @@ impl ErrorKind {
             ErrorKind::Closed => sys::EXEC_ECLOSED,
             ErrorKind::System => sys::EXEC_ESYS,
             ErrorKind::Internal => sys::EXEC_EINTERNAL,
+            ErrorKind::NotSupported => sys::EXEC_ENOTSUP,
         }
     }
 
@@ -73,6 +78,7 @@ impl ErrorKind {
             ErrorKind::Closed => "handle closed",
             ErrorKind::System => "system call failed",
             ErrorKind::Internal => "internal error",
+            ErrorKind::NotSupported => "not supported",
         }
     }
 }
@@ -171,12 +177,12 @@ mod tests {
 
     #[test]
     fn every_code_maps_to_its_kind_and_back() {
-        for code in sys::EXEC_EINTERNAL..=sys::EXEC_EINVAL {
+        for code in sys::EXEC_ENOTSUP..=sys::EXEC_EINVAL {
             let kind = ErrorKind::from_code(code).expect("a kind for every EXEC_E* code");
             assert_eq!(kind.code(), code);
         }
         assert_eq!(ErrorKind::from_code(sys::EXEC_OK), None);
-        assert_eq!(ErrorKind::from_code(-10), None);
+        assert_eq!(ErrorKind::from_code(-11), None);
         assert_eq!(
             ErrorKind::from_code(sys::EXEC_EINTERNAL),
             Some(ErrorKind::Internal)

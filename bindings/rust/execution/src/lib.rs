@@ -62,7 +62,7 @@ use std::ffi::{c_char, c_int, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-pub use bundle::BundleOptions;
+pub use bundle::{BundleOptions, UserNs};
 pub use container::{Container, ContainerGuard, State};
 pub use error::{Error, ErrorKind};
 pub use exit::Exit;
@@ -101,8 +101,18 @@ pub fn bundle_init_ext<S: AsRef<OsStr>>(
     args: &[S],
     options: &BundleOptions,
 ) -> Result<(), Error> {
+    let dirs = options
+        .tmpfs_dirs()
+        .iter()
+        .map(|d| error::cstring("tmpfs dir", d.as_os_str().as_bytes()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tmpfs = image::null_terminated(&dirs);
+    let mut raw = *options.as_raw();
+    if !dirs.is_empty() {
+        raw.tmpfs = tmpfs.as_ptr();
+    }
     with_argv(dir.as_ref(), args, |dir, argv| unsafe {
-        sys::exec_bundle_init_ext(dir, argv, options.as_raw())
+        sys::exec_bundle_init_ext(dir, argv, &raw)
     })
 }
 

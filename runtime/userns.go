@@ -1,0 +1,120 @@
+package runtime
+
+import (
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/moby/sys/user"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// UserNS is how a bundle config maps the container's users to the host's.
+type UserNS int
+
+const (
+	// UserNSAuto maps root inside to the caller when the caller is not
+	// root; as root it is UserNSNone, or UserNSSubIDs for a hardened
+	// config.
+	UserNSAuto UserNS = iota
+	// UserNSNone gives the container no user namespace: root inside is
+	// root outside. Only root can run such a config.
+	UserNSNone
+	// UserNSCaller maps root inside to the caller's uid and gid, and no
+	// other id (as `runc spec --rootless`).
+	UserNSCaller
+	// UserNSSubIDs maps root inside to the caller and ids from 1 on to the
+	// caller's ranges in /etc/subuid and /etc/subgid; as root, ids from 0
+	// on to root's ranges there, so that root inside is nobody outside.
+	UserNSSubIDs
+)
+
+// subIDFiles are where subordinate id ranges are kept (shadow's files).
+var subIDFiles = [2]string{"/etc/subuid", "/etc/subgid"}
+
+// resolve turns UserNSAuto into the mode the caller gets.
+func (m UserNS) resolve(hardened bool) (UserNS, error) {
+	switch m {
+	case UserNSAuto:
+		if os.Geteuid() != 0 {
+			return UserNSCaller, nil
+		}
+		if hardened {
+			return UserNSSubIDs, nil
+		}
+		return UserNSNone, nil
+	case UserNSNone:
+		if os.Geteuid() != 0 {
+			return 0, wrapf(ErrInvalid, "no user namespace needs root; the caller is uid %d", os.Geteuid())
+		}
+		return m, nil
+	case UserNSCaller, UserNSSubIDs:
+		return m, nil
+	}
+	return 0, wrapf(ErrInvalid, "user namespace mode %d is unknown", int(m))
+}
+
+// idMappings returns the uid and gid mappings of mode m for the caller.
+func (m UserNS) idMappings() (uids, gids []specs.LinuxIDMapping, err error) {
+	ids := [2]uint32{uint32(os.Geteuid()), uint32(os.Getegid())}
+	var maps [2][]specs.LinuxIDMapping
+	for i, file := range subIDFiles {
+		if m == UserNSCaller {
+			maps[i] = []specs.LinuxIDMapping{{ContainerID: 0, HostID: ids[i], Size: 1}}
+			continue
+		}
+		r, err := subIDRange(file, os.Geteuid())
+		if err != nil {
+			return nil, nil, err
+		}
+		if ids[0] == 0 {
+			maps[i] = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(r.SubID), Size: uint32(r.Count)}}
+		} else {
+			maps[i] = []specs.LinuxIDMapping{
+				{ContainerID: 0, HostID: ids[i], Size: 1},
+				{ContainerID: 1, HostID: uint32(r.SubID), Size: uint32(r.Count)},
+			}
+		}
+	}
+	return maps[0], maps[1], nil
+}
+
+// subIDRange returns the first range file grants to the user uid, named by
+// its login or its number.
+func subIDRange(file string, uid int) (user.SubID, error) {
+	names := map[string]bool{strconv.Itoa(uid): true}
+	if u, err := user.LookupUid(uid); err == nil {
+		names[u.Name] = true
+	}
+	ranges, err := user.ParseSubIDFileFilter(file, func(s user.SubID) bool { return names[s.Name] })
+	if err != nil && !os.IsNotExist(err) {
+		return user.SubID{}, wrapf(ErrInvalid, "user namespace: %s: %v", file, err)
+	}
+	for _, r := range ranges {
+		if r.SubID > 0 && r.Count > 0 && r.SubID+r.Count <= 1<<32 {
+			return r, nil
+		}
+	}
+	return user.SubID{}, wrapf(ErrInvalid, "user namespace: %s grants uid %d no range (usermod --add-subuids/--add-subgids adds one)", file, uid)
+}
+
+// withUserNS adds a user namespace mapping ids as mode m says, and makes
+// the mounts fit it: mount options naming an id the mapping may lack go.
+func withUserNS(spec *specs.Spec, m UserNS) error {
+	uids, gids, err := m.idMappings()
+	if err != nil {
+		return err
+	}
+	spec.Linux.UIDMappings, spec.Linux.GIDMappings = uids, gids
+	spec.Linux.Namespaces = append(spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	for i, mnt := range spec.Mounts {
+		opts := mnt.Options[:0:0]
+		for _, o := range mnt.Options {
+			if !strings.HasPrefix(o, "uid=") && !strings.HasPrefix(o, "gid=") {
+				opts = append(opts, o)
+			}
+		}
+		spec.Mounts[i].Options = opts
+	}
+	return nil
+}
