@@ -164,7 +164,8 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $(C_TEST_SOURCES) $(LDLIBS_TEST) -o $@
 
-test-c: $(C_TEST) $(IMAGE_EXAMPLE) bundle images probe ## Build and run the C test suite (tests/c) and the image example
+test-c: $(C_TEST) $(IMAGE_EXAMPLE) bundle images probe ## Build and run the C test suite (tests/c), the image example; compile the README's C
+	CC="$(CC)" scripts/check-readme-c.sh README.md include
 	$(TEST_ENV) $(C_TEST)
 	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
 

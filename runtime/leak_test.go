@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -82,10 +83,11 @@ func TestConcurrentLifecycles(t *testing.T) {
 	rt := newTestRuntime(t, Options{})
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
+		// Made here: newBundle fails the test, which only this goroutine may do.
+		bundle := newBundle(t, false, "echo", fmt.Sprint(i))
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			bundle := newBundle(t, false, "echo", fmt.Sprint(i))
 			for j := 0; j < 3; j++ {
 				lifecycle(t, rt, bundle, fmt.Sprint(i))
 			}
@@ -101,8 +103,8 @@ func TestWaitOnCreatedWaitsForStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cleanup(t, c)
-	if _, err := c.Wait(withTimeout(200 * time.Millisecond)); err == nil {
-		t.Fatal("Wait on a created container returned before start")
+	if _, err := c.Wait(withTimeout(200 * time.Millisecond)); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Wait on a created container before start: %v, want ErrTimeout", err)
 	}
 	if err := c.Start(bg); err != nil {
 		t.Fatal(err)
@@ -110,8 +112,8 @@ func TestWaitOnCreatedWaitsForStart(t *testing.T) {
 	if e := mustWait(t, c); e != (Exit{Status: 255, Code: 255}) {
 		t.Errorf("exit %+v", e)
 	}
-	if err := c.Start(bg); err == nil {
-		t.Error("Start of a stopped container succeeded")
+	if err := c.Start(bg); !errors.Is(err, ErrState) {
+		t.Errorf("Start of a stopped container: %v, want ErrState", err)
 	}
 }
 

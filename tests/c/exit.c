@@ -173,6 +173,8 @@ static void wait_before_start(void)
 	w.rc = -100;
 	CHECK(pthread_create(&th, NULL, fx_wait_forever, &w) == 0);
 	fx_sleep_ms(300);
+	/* The waiter is still waiting: it returned nothing before the start. */
+	CHECK_INT(__atomic_load_n(&w.rc, __ATOMIC_SEQ_CST), ==, -100);
 	CHECK_OK(exec_container_start(c));
 	pthread_join(th, NULL);
 	CHECK_INT(w.rc, ==, EXEC_OK);

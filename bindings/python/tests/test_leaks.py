@@ -35,7 +35,8 @@ def test_no_fd_or_zombie_growth_over_50_lifecycles(
     for _ in range(50):
         lifecycle(rt, b, new_id)
     assert open_fds() == fds
-    assert children_of(os.getpid()) == children
-    assert [pid for pid, state in children if state == "Z"] == []
+    after = children_of(os.getpid())
+    assert after == children
+    assert [pid for pid, state in after if state == "Z"] == []
     assert rt.list() == []
     assert os.listdir(os.path.join(rt.root, "containers")) == []

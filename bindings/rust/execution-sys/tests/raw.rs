@@ -60,6 +60,15 @@ fn option_initialisers_fill_defaults_and_check_the_version() {
 
 #[test]
 fn frees_of_null_and_twice_are_no_ops() {
+    let root = std::env::temp_dir().join(format!("rs-sys-free-{}", std::process::id()));
+    let croot = CString::new(root.to_str().unwrap()).unwrap();
+    let mut opts = sys::EXEC_RUNTIME_OPTIONS_INIT;
+    opts.root = croot.as_ptr();
+    let mut rt = ptr::null_mut();
+    assert_eq!(
+        unsafe { sys::exec_runtime_new(&opts, &mut rt) },
+        sys::EXEC_OK
+    );
     unsafe {
         sys::exec_free(ptr::null_mut());
         sys::exec_strings_free(ptr::null_mut(), 0);
@@ -68,7 +77,17 @@ fn frees_of_null_and_twice_are_no_ops() {
         sys::exec_process_free(ptr::null_mut());
         sys::exec_container_free(0x1234 as *mut sys::exec_container);
         sys::exec_process_free(0x1234 as *mut sys::exec_process);
+        sys::exec_runtime_free(rt);
+        sys::exec_runtime_free(rt);
     }
+    // Still alive, and the freed handle is refused, not used.
+    let (mut ids, mut n) = (ptr::null_mut(), 0usize);
+    assert_eq!(
+        unsafe { sys::exec_container_list(rt, &mut ids, &mut n) },
+        sys::EXEC_ECLOSED
+    );
+    assert!(ids.is_null());
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]

@@ -91,7 +91,14 @@ fn cached_bundles_share_layers_and_unmount() {
 
 #[test]
 fn malicious_layers_are_refused() {
-    for kind in ["traversal", "absolute", "symlink", "symlink-layers", "hardlink", "size"] {
+    for kind in [
+        "traversal",
+        "absolute",
+        "symlink",
+        "symlink-layers",
+        "hardlink",
+        "size",
+    ] {
         for cached in [false, true] {
             let tmp = TempDir::new();
             let bundle = tmp.path().join("bundle");

@@ -154,6 +154,10 @@ fn wait_on_a_created_container_waits_for_start_and_exit() {
     let exits = thread::scope(|s| {
         let waiters: Vec<_> = (0..3).map(|_| s.spawn(|| c.wait(None))).collect();
         thread::sleep(Duration::from_millis(200));
+        assert!(
+            waiters.iter().all(|w| !w.is_finished()),
+            "a wait returned before the start"
+        );
         c.start().unwrap();
         waiters
             .into_iter()
