@@ -70,14 +70,14 @@ func optionsOf(o *C.exec_runtime_options) (runtime.Options, error) {
 	if err := checkVersion(o.version, C.EXEC_RUNTIME_OPTIONS_VERSION, "opts"); err != nil {
 		return runtime.Options{}, err
 	}
-	if o.root == nil || *o.root == 0 {
-		return runtime.Options{}, invalidf("opts->root is required")
+	if o.root != nil && *o.root == 0 {
+		return runtime.Options{}, invalidf("opts->root is empty")
 	}
 	if o.timeout_ms < 0 {
 		return runtime.Options{}, invalidf("opts->timeout_ms is negative")
 	}
 	opts := runtime.Options{
-		Root:          C.GoString(o.root),
+		Root:          optString(o.root),
 		RuntimePath:   optString(o.runtime_path),
 		RuntimeRoot:   optString(o.runtime_root),
 		SystemdCgroup: o.systemd_cgroup != 0,

@@ -58,8 +58,21 @@ func runtimeNew(opts *C.exec_runtime_options, out *C.uintptr_t) error {
 	if err != nil {
 		return err
 	}
-	*out = handles.add(kindRuntime, r, "")
+	*out = handles.add(kindRuntime, r, r.Root())
 	return nil
+}
+
+// execgo_runtime_root implements exec_runtime_root (see forward.c).
+//
+//export execgo_runtime_root
+func execgo_runtime_root(h C.uintptr_t) *C.char {
+	defer guard(nil)
+	e, err := handles.lookup(h, kindRuntime, "rt")
+	if err != nil {
+		result(err)
+		return nil
+	}
+	return e.id
 }
 
 // execgo_runtime_free implements exec_runtime_free (see forward.c).

@@ -58,6 +58,12 @@ int exec_runtime_new(const exec_runtime_options *opts, exec_runtime **out)
 	return execgo_runtime_new((exec_runtime_options *)opts, (uintptr_t *)out);
 }
 
+const char *exec_runtime_root(exec_runtime *rt)
+{
+	REFUSE_IN_CHILD(NULL);
+	return execgo_runtime_root(KEY(rt));
+}
+
 void exec_runtime_free(exec_runtime *rt)
 {
 	if (rt && !capi_forked())

@@ -76,13 +76,10 @@ func newRegistry() *registry {
 	return &registry{next: base, entries: make(map[uint64]*entry)}
 }
 
-// add registers obj and returns its new handle value. For a container or a
-// process, id is kept as C memory for the exec_*_id getters.
+// add registers obj and returns its new handle value. id is kept as C
+// memory for the getters: a container's or process's id, a runtime's root.
 func (r *registry) add(k kind, obj any, id string) C.uintptr_t {
-	e := &entry{kind: k, obj: obj}
-	if k != kindRuntime {
-		e.id = C.CString(id)
-	}
+	e := &entry{kind: k, obj: obj, id: C.CString(id)}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.next++

@@ -81,8 +81,10 @@
  * pruned by the library.
  *
  * Rootless. The library works for an ordinary user, as runc does
- * rootless: give it a root the user owns (under $XDG_RUNTIME_DIR, say;
- * the runtime's root defaults to `<root>/runc`). The bundle writers then
+ * rootless: with a NULL root it uses `$XDG_RUNTIME_DIR/libexecution` (the
+ * user's own runtime dir; exec_runtime_root() tells the path), or give it
+ * any root the user owns. The runtime's root defaults to `<root>/runc`
+ * either way. The bundle writers then
  * write a rootless config, as `runc spec --rootless` does: a user
  * namespace mapping root inside to the caller (or, with
  * EXEC_USERNS_SUBIDS, also the caller's /etc/subuid and /etc/subgid
@@ -142,7 +144,9 @@
  *        (resource limits), exec_container_stats() with exec_stats,
  *        exec_container_ps(), exec_container_update(),
  *        exec_bundle_from_image() with exec_image_options, and
- *        exec_bundle_remove(). Ids beginning with '-' are refused.
+ *        exec_bundle_remove(). Ids beginning with '-' are refused. An
+ *        ordinary user may leave exec_runtime_options.root NULL for a
+ *        default root; exec_runtime_root() tells it.
  *        Rootless use (see Rootless): exec_bundle_options version 2 adds
  *        userns (EXEC_USERNS_*), hardened and tmpfs; the new code
  *        EXEC_ENOTSUP; state files resolved beneath the root (see Trust
@@ -240,7 +244,8 @@ typedef struct exec_process exec_process;
 typedef struct {
 	/** EXEC_RUNTIME_OPTIONS_VERSION. */
 	unsigned version;
-	/** The library's state dir (required); created with mode 0700 if missing. */
+	/** The library's state dir, created with mode 0700 if missing; NULL: the
+	 *  default root of an ordinary user (see exec_runtime_new()). */
 	const char *root;
 	/** The OCI runtime binary; NULL means "runc" from PATH. */
 	const char *runtime_path;
@@ -680,13 +685,24 @@ int exec_bundle_remove(const char *bundle_dir);
 /**
  * Open a runtime: a state root and an OCI runtime binary.
  *
- * @param opts options; opts->root is required.
+ * @param opts options. opts->root NULL picks the default root of an
+ *        ordinary user, `$XDG_RUNTIME_DIR/libexecution` (a directory of that
+ *        user's); as root, and without such a directory, it is required.
  * @param[out] out the new runtime handle.
  * @return EXEC_OK, EXEC_EINVAL (NULL, no root, unknown version, runtime
  *         binary not found), EXEC_ESYS (root cannot be created).
  * The caller owns *out and releases it with exec_runtime_free(). Thread-safe.
  */
 int exec_runtime_new(const exec_runtime_options *opts, exec_runtime **out);
+
+/**
+ * The state root of a runtime, as given or defaulted, made absolute.
+ *
+ * @param rt the runtime.
+ * @return the root, borrowed from the handle; NULL for an invalid handle.
+ * Thread-safe.
+ */
+const char *exec_runtime_root(exec_runtime *rt);
 
 /**
  * Release a runtime handle. Containers stay as they are; container handles

@@ -19,7 +19,8 @@ const DefaultCallTimeout = 60 * time.Second
 
 // Options configure a Runtime.
 type Options struct {
-	// Root is the library's state dir, created with mode 0700 if missing.
+	// Root is the library's state dir, created with mode 0700 if missing;
+	// empty means DefaultRoot.
 	Root string
 	// RuntimePath is the runtime binary; empty means "runc" from PATH.
 	RuntimePath string
@@ -65,7 +66,11 @@ type Runtime struct {
 // root's monitor, starting it if none runs.
 func New(opts Options) (*Runtime, error) {
 	if opts.Root == "" {
-		return nil, wrapf(ErrInvalid, "root is required")
+		def, err := DefaultRoot()
+		if err != nil {
+			return nil, err
+		}
+		opts.Root = def
 	}
 	root, err := filepath.Abs(opts.Root)
 	if err != nil {
@@ -111,6 +116,24 @@ func New(opts Options) (*Runtime, error) {
 		detachKeepsChild: filepath.Base(path) == "runc",
 		killOnExit:       opts.KillOnExit,
 	}, nil
+}
+
+// DefaultRoot is the state root of a caller that names none: for an
+// ordinary user $XDG_RUNTIME_DIR/libexecution, where that directory is the
+// user's own (a tmpfs the login session owns, as runc and podman use it
+// rootless). Root has no default: a root process names its root, so that
+// two programs never share one by accident.
+func DefaultRoot() (string, error) {
+	if os.Geteuid() == 0 {
+		return "", wrapf(ErrInvalid, "root is required when running as root")
+	}
+	dir := os.Getenv("XDG_RUNTIME_DIR")
+	var st unix.Stat_t
+	if dir == "" || !filepath.IsAbs(dir) || unix.Stat(dir, &st) != nil ||
+		st.Uid != uint32(os.Geteuid()) || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return "", wrapf(ErrInvalid, "root is required: $XDG_RUNTIME_DIR (%q) is not a directory of this user", dir)
+	}
+	return filepath.Join(dir, "libexecution"), nil
 }
 
 // monitor returns the connection to the root's monitor.

@@ -34,8 +34,12 @@ cp -r "$here/bindings/python/execution" "$here/bindings/python/tests" \
 	"$here/bindings/python/pyproject.toml" "$stage/python/"
 
 home=$(getent passwd "$user" | cut -d: -f6)
+# The user's runtime dir, as a login session gives one: the default root
+# goes under it.
+install -d -m 0700 -o "$user" "$stage/xdg"
 as_user() {
 	(cd "$stage" && runuser -u "$user" -- env -i PATH="$PATH" HOME="$home" \
+		XDG_RUNTIME_DIR="$stage/xdg" \
 		EXEC_TEST_ROOTFS="$stage/rootfs" EXEC_TEST_PROBE_ROOTFS="$stage/probe-rootfs" \
 		EXECUTION_LIBRARY="$stage/libexecution.so" LD_LIBRARY_PATH="$stage" \
 		PYTHONDONTWRITEBYTECODE=1 "$@")

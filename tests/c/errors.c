@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "harness.h"
@@ -149,6 +150,31 @@ static void runtime_new(void)
 	exec_runtime_free(rt);
 }
 
+/* As root a runtime needs a root; the root it reports is absolute. */
+static void root_required_and_reported(void)
+{
+	exec_runtime_options opts = EXEC_RUNTIME_OPTIONS_INIT;
+	exec_runtime *rt = NULL;
+	const char *dir = fx_tempdir();
+	char cwd[4096];
+
+	REQUIRE(dir && getcwd(cwd, sizeof(cwd)));
+	if (geteuid() == 0) {
+		CHECK_RC(exec_runtime_new(&opts, &rt), EXEC_EINVAL);
+		CHECK_CONTAINS(exec_last_error(), "root is required");
+	}
+	opts.root = "";
+	CHECK_RC(exec_runtime_new(&opts, &rt), EXEC_EINVAL);
+	CHECK(exec_runtime_root(NULL) == NULL);
+	REQUIRE(chdir(dir) == 0);
+	opts.root = "relative-root";
+	CHECK_OK(exec_runtime_new(&opts, &rt));
+	CHECK(chdir(cwd) == 0);
+	CHECK_STR(exec_runtime_root(rt), fx_str("%s/relative-root", dir));
+	exec_runtime_free(rt);
+	CHECK(exec_runtime_root(rt) == NULL);
+}
+
 /* exec_runtime_new leaves the host as it was: no child subreaper. */
 static void not_subreaper(void)
 {
@@ -166,5 +192,6 @@ const test_case error_tests[] = {
 	{ "runtime.options_init", options_init },
 	{ "runtime.new", runtime_new },
 	{ "runtime.not_subreaper", not_subreaper },
+	{ "runtime.root_required_and_reported", root_required_and_reported },
 	{ NULL, NULL },
 };

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -55,6 +56,28 @@ static void lifecycle(void)
 	CHECK_INT(ex.status, ==, 7);
 	CHECK_INT(ex.code, ==, 7);
 	NOTHING_LEFT(&before, root, id);
+}
+
+/* With no root, the runtime takes $XDG_RUNTIME_DIR/libexecution. */
+static void default_root(void)
+{
+	exec_runtime_options opts = EXEC_RUNTIME_OPTIONS_INIT;
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *bundle = fx_bundle_sh("exit 5", 0);
+	exec_runtime *rt = NULL;
+	exec_container *c = NULL;
+	exec_exit ex = EXEC_EXIT_INIT;
+
+	REQUIRE(unprivileged());
+	REQUIRE(xdg && bundle);
+	CHECK_OK(exec_runtime_new(&opts, &rt));
+	CHECK_STR(exec_runtime_root(rt), fx_str("%s/libexecution", xdg));
+	CHECK_OK(exec_container_run(rt, fx_id(), bundle, NULL, &c));
+	CHECK_OK(exec_container_wait(c, 10000, &ex));
+	CHECK_INT(ex.status, ==, 5);
+	CHECK_OK(exec_container_delete(c, 0));
+	exec_container_free(c);
+	exec_runtime_free(rt);
 }
 
 /* exec, kill, wait and delete; a second runtime on the root reattaches. */
@@ -200,6 +223,7 @@ static void userns_none_refused(void)
 }
 
 const test_case rootless_tests[] = {
+	{ "rootless.default_root", default_root },
 	{ "rootless.lifecycle", lifecycle },
 	{ "rootless.exec_and_reattach", exec_and_reattach },
 	{ "rootless.no_cgroup_not_supported", no_cgroup_not_supported },

@@ -203,6 +203,7 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_bundle_remove": (c_int, (c_char_p,)),
     "exec_bundle_init_ext": (c_int, (c_char_p, _STRINGS, POINTER(BundleOptions))),
     "exec_runtime_new": (c_int, (POINTER(RuntimeOptions), POINTER(RuntimePtr))),
+    "exec_runtime_root": (c_char_p, (RuntimePtr,)),
     "exec_runtime_free": (None, (RuntimePtr,)),
     "exec_container_create": _CREATE,
     "exec_container_run": _CREATE,

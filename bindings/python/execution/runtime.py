@@ -14,7 +14,8 @@ from .streams import Plan, StreamArg, Text, text_mode
 class Runtime(Handle):
     """A state root and an OCI runtime binary, through which containers are made.
 
-    `root` is the library's state dir (created with mode 0700 if missing);
+    `root` is the library's state dir (created with mode 0700 if missing;
+    None, for an ordinary user, is `$XDG_RUNTIME_DIR/libexecution`);
     `runtime_path` the OCI runtime binary (None: "runc" from PATH);
     `runtime_root` the runtime's --root (None: "<root>/runc");
     `systemd_cgroup` and `debug` pass those flags to the runtime; `log_path`
@@ -29,11 +30,11 @@ class Runtime(Handle):
     _kind = "runtime"
 
     root: str
-    """The state root given."""
+    """The state root, absolute: as given, or the default one."""
 
     def __init__(
         self,
-        root: PathArg,
+        root: Optional[PathArg] = None,
         runtime_path: Optional[PathArg] = None,
         *,
         runtime_root: Optional[PathArg] = None,
@@ -43,7 +44,7 @@ class Runtime(Handle):
         timeout: Optional[float] = None,
         kill_on_exit: bool = False,
     ) -> None:
-        root_b = _args.path(root, "root")
+        root_b = _args.optional_path(root, "root")
         path_b = _args.optional_path(runtime_path, "runtime_path")
         rroot_b = _args.optional_path(runtime_root, "runtime_root")
         systemd = _args.flag(systemd_cgroup, "systemd_cgroup")
@@ -69,7 +70,7 @@ class Runtime(Handle):
         out = _ffi.RuntimePtr()
         lib.exec_runtime_new(byref(opts), byref(out))
         self._adopt(_ffi.handle(out))
-        self.root = os.fsdecode(root_b)
+        self.root = os.fsdecode(lib.exec_runtime_root(out))
 
     def create(
         self,

@@ -205,6 +205,17 @@ def test_system_call_error_when_the_monitor_died(
         c.delete(force=True)
 
 
+def test_root_is_required_as_root_and_reported_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.geteuid() == 0:
+        with pytest.raises(execution.InvalidArgument, match="root is required"):
+            execution.Runtime()
+    monkeypatch.chdir(tmp_path)
+    with execution.Runtime("state") as rt:
+        assert rt.root == str(tmp_path / "state")
+
+
 def test_internal_error_maps_from_its_code() -> None:
     e = execution.errors.error_from_code(_ffi.EXEC_EINTERNAL, "a recovered panic")
     assert type(e) is execution.InternalError

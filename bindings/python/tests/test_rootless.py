@@ -20,6 +20,11 @@ def _uid_map_line(inside: int, outside: int, count: int) -> str:
     return f"{inside:10d} {outside:10d} {count:10d}\n"
 
 
+def test_the_default_root_is_under_xdg_runtime_dir() -> None:
+    with execution.Runtime() as rt:
+        assert rt.root == os.path.join(os.environ["XDG_RUNTIME_DIR"], "libexecution")
+
+
 def test_root_inside_is_the_caller(
     rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
 ) -> None:

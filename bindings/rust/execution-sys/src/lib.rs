@@ -425,6 +425,8 @@ extern "C" {
         opts: *const exec_runtime_options,
         out: *mut *mut exec_runtime,
     ) -> c_int;
+    /// The state root of a runtime, absolute; borrowed from the handle.
+    pub fn exec_runtime_root(rt: *mut exec_runtime) -> *const c_char;
     /// Release a runtime handle.
     pub fn exec_runtime_free(rt: *mut exec_runtime);
 

@@ -1,6 +1,6 @@
 //! Runtimes: a state root and an OCI runtime binary.
 
-use std::ffi::{c_char, c_int, CStr, CString};
+use std::ffi::{c_char, c_int, CStr, CString, OsStr};
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ use crate::sys;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub struct RuntimeOptions {
-    root: PathBuf,
+    root: Option<PathBuf>,
     runtime_path: Option<PathBuf>,
     runtime_root: Option<PathBuf>,
     systemd_cgroup: bool,
@@ -41,7 +41,18 @@ impl RuntimeOptions {
     /// missing; everything else at its default.
     pub fn new(root: impl Into<PathBuf>) -> RuntimeOptions {
         RuntimeOptions {
-            root: root.into(),
+            root: Some(root.into()),
+            ..RuntimeOptions::user_default()
+        }
+    }
+
+    /// Options for an ordinary user's default root,
+    /// `$XDG_RUNTIME_DIR/libexecution` ([`Runtime::root`] tells it); as root
+    /// [`Runtime::new`] then fails with InvalidArgument, as a root process
+    /// must name its root.
+    pub fn user_default() -> RuntimeOptions {
+        RuntimeOptions {
+            root: None,
             runtime_path: None,
             runtime_root: None,
             systemd_cgroup: false,
@@ -119,7 +130,7 @@ impl Runtime {
     /// Errors: InvalidArgument (the runtime binary is not found), System
     /// (the root cannot be created).
     pub fn new(options: RuntimeOptions) -> Result<Runtime, Error> {
-        let root = path_cstring("root", &options.root)?;
+        let root = opt_path_cstring("root", options.root.as_deref())?;
         let runtime_path = opt_path_cstring("runtime path", options.runtime_path.as_deref())?;
         let runtime_root = opt_path_cstring("runtime root", options.runtime_root.as_deref())?;
         let log_path = opt_path_cstring("log path", options.log_path.as_deref())?;
@@ -128,7 +139,7 @@ impl Runtime {
         check(unsafe {
             sys::exec_runtime_options_init(&mut raw, sys::EXEC_RUNTIME_OPTIONS_VERSION)
         })?;
-        raw.root = root.as_ptr();
+        raw.root = opt_ptr(root.as_ref());
         raw.runtime_path = opt_ptr(runtime_path.as_ref());
         raw.runtime_root = opt_ptr(runtime_root.as_ref());
         raw.systemd_cgroup = c_int::from(options.systemd_cgroup);
@@ -141,13 +152,17 @@ impl Runtime {
 
         let mut out = ptr::null_mut();
         check(unsafe { sys::exec_runtime_new(&raw, &mut out) })?;
+        let raw = non_null(out)?;
+        // Borrowed from the handle, which lives as long as `raw`.
+        let root = unsafe { CStr::from_ptr(sys::exec_runtime_root(raw.as_ptr())) };
         Ok(Runtime {
-            raw: non_null(out)?,
-            root: options.root,
+            raw,
+            root: PathBuf::from(OsStr::from_bytes(root.to_bytes())),
         })
     }
 
-    /// The library's state dir of this runtime.
+    /// The library's state dir of this runtime: as given, or the default,
+    /// made absolute.
     pub fn root(&self) -> &Path {
         &self.root
     }

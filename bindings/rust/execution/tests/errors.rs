@@ -68,6 +68,24 @@ fn invalid_argument() {
 }
 
 #[test]
+fn a_root_process_names_its_root_and_gets_it_back_absolute() {
+    let is_root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    if is_root {
+        let err = assert_kind(
+            Runtime::new(RuntimeOptions::user_default()),
+            ErrorKind::InvalidArgument,
+        );
+        assert!(err.message().contains("root is required"), "{err}");
+    }
+    let dir = TempDir::new();
+    let rt = Runtime::new(RuntimeOptions::new(dir.path().join("a/../state"))).unwrap();
+    assert!(rt.root().is_absolute());
+    assert_eq!(rt.root(), dir.path().join("state"));
+}
+
+#[test]
 fn invalid_signal() {
     let fx = Fixture::new();
     let bundle = Bundle::new(&["sleep", "1000"]);

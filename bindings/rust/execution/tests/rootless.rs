@@ -173,6 +173,15 @@ fn rootless_root_inside_is_the_caller() {
 }
 
 #[test]
+fn rootless_default_root_is_under_xdg_runtime_dir() {
+    let Some(xdg) = std::env::var_os("XDG_RUNTIME_DIR") else {
+        panic!("the rootless suite runs with XDG_RUNTIME_DIR set (make test-rootless)");
+    };
+    let rt = execution::Runtime::new(execution::RuntimeOptions::user_default()).unwrap();
+    assert_eq!(rt.root(), Path::new(&xdg).join("libexecution"));
+}
+
+#[test]
 fn rootless_exec_and_reattach() {
     if is_root() {
         eprintln!("skipped as root: make test-rootless runs it");
