@@ -87,7 +87,7 @@ static void forked_child_fails_fast(void)
 	const char *argv[] = { "sleep", "100", NULL };
 	const char *bundle = fx_bundle(argv, 0);
 	exec_container *c = NULL;
-	int results[FORKED_CALLS], p[2], status;
+	int results[FORKED_CALLS], nogo[3] = { 0, 0, 0 }, p[2], status;
 	exec_state st;
 	pid_t child;
 
@@ -117,9 +117,15 @@ static void forked_child_fails_fast(void)
 		r[8] = exec_container_stats(c, &stats);
 		r[9] = exec_container_ps(c, &pids, &n);
 		r[10] = exec_container_update(c, "{}");
+		/* Getters give NULL; what needs no Go keeps working. */
+		nogo[0] = exec_container_id(c) == NULL && exec_runtime_root(rt) == NULL;
+		nogo[1] = strcmp(exec_version(), EXEC_VERSION) == 0 &&
+		          strcmp(exec_strerror(EXEC_ENOTFOUND), exec_strerror(EXEC_EINVAL)) != 0;
+		nogo[2] = exec_last_error() != NULL && exec_exit_init(&ex, EXEC_EXIT_VERSION) == EXEC_OK;
+		exec_free(NULL);
 		exec_container_free(c);
 		exec_runtime_free(rt);
-		if (write(p[1], r, sizeof(r)) != sizeof(r))
+		if (write(p[1], r, sizeof(r)) != sizeof(r) || write(p[1], nogo, sizeof(nogo)) != sizeof(nogo))
 			_exit(1);
 		_exit(0);
 	}
@@ -132,7 +138,9 @@ static void forked_child_fails_fast(void)
 	}
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK(read(p[0], results, sizeof(results)) == sizeof(results));
+	CHECK(read(p[0], nogo, sizeof(nogo)) == sizeof(nogo));
 	close(p[0]);
+	CHECK(nogo[0] && nogo[1] && nogo[2]);
 	for (int i = 0; i < FORKED_CALLS; i++)
 		if (results[i] != EXEC_ESTATE)
 			t_fail(__FILE__, __LINE__, "call #%d in the forked child: %d (%s), want EXEC_ESTATE",
