@@ -71,3 +71,29 @@ def test_a_recorded_exit_survives_the_process_that_saw_it(
     )
     assert child.returncode == 0, child.stderr
     assert child.stdout.split() == ["STOPPED", "12"]
+
+
+def test_load_a_process_another_process_execd(
+    rt: execution.Runtime, state_root: str, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
+    # The child execs a process into the container and exits; this process
+    # loads it by id, signals it and gets its exit.
+    cid = new_id()
+    b = bundle(["sleep", "1000"])
+    child = python_child(
+        "import execution\n"
+        f"rt = execution.Runtime({state_root!r})\n"
+        f"c = rt.run({cid!r}, {b!r})\n"
+        "p = c.exec('worker', ['sh', '-c', 'trap \"exit 9\" TERM; while :; do sleep 0.05; done'])\n"
+        "print(p.pid)\n"
+    )
+    assert child.returncode == 0, child.stderr
+    pid = int(child.stdout)
+    with rt.load(cid) as c:
+        with c.load_process("worker") as p:
+            assert p.pid == pid
+            assert p.poll() is None
+            p.signal(signal.SIGTERM)
+            assert p.wait(timeout=10).code == 9
+            p.delete()
+        c.delete(force=True)
