@@ -195,6 +195,11 @@ test-rootless: $(C_TEST) lib bundle probe deps ## Run the rootless suites as an 
 check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, docs.rs and bundled builds
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 		$(CARGO) clippy --quiet --workspace --all-targets -- -D warnings
+	@# cargo verifies each package against the others through a local registry
+	@# whose extracted copies it keeps by name and version: drop ours, or a
+	@# copy from an earlier build of the same version would be verified against.
+	rm -rf $${CARGO_HOME:-$$HOME/.cargo}/registry/src/-*/execution-sys-$(VERSION) \
+		$${CARGO_HOME:-$$HOME/.cargo}/registry/src/-*/execution-$(VERSION)
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) $(CARGO) package --quiet --workspace --allow-dirty
 	scripts/check-sys-package.sh bindings/rust/target/package/execution-sys-$(VERSION)
 
