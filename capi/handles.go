@@ -21,6 +21,7 @@ const (
 	kindRuntime kind = iota + 1
 	kindContainer
 	kindProcess
+	kindEvents
 )
 
 // String returns the C type name of the handle kind.
@@ -32,6 +33,8 @@ func (k kind) String() string {
 		return "exec_container"
 	case kindProcess:
 		return "exec_process"
+	case kindEvents:
+		return "exec_events"
 	}
 	return "unknown handle"
 }
@@ -80,7 +83,7 @@ func newRegistry() *registry {
 // process, id is kept as C memory for the exec_*_id getters.
 func (r *registry) add(k kind, obj any, id string) C.uintptr_t {
 	e := &entry{kind: k, obj: obj}
-	if k != kindRuntime {
+	if k == kindContainer || k == kindProcess {
 		e.id = C.CString(id)
 	}
 	r.mu.Lock()

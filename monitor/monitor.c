@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "protocol.h"
@@ -54,6 +55,7 @@ struct client {
 	int fd;
 	uint64_t id;
 	struct packet *head, *tail; /* unsent packets, oldest first */
+	bool subscribed;            /* gets the root's events */
 };
 
 /* A runtime call: a SPAWN, or a cleanup of the monitor's own (client 0). */
@@ -61,6 +63,9 @@ struct call {
 	pid_t pid;
 	uint64_t client;
 	uint64_t seq;
+	int64_t events;  /* a mask of 1 << MON_EV_*, published at success */
+	char *container; /* whom those events are about */
+	char *process;
 };
 
 /* A process the library claimed. */
@@ -74,6 +79,18 @@ struct claim {
 	uint64_t oom_base;
 	char *cleanup; /* argv list then env list, as in the message */
 	size_t cleanup_len;
+	char *container; /* its exit event's ids; container "" for none */
+	char *process;
+};
+
+/* An exit event held back until the start of its container is published. */
+struct held {
+	int type;
+	pid_t pid;
+	int wstatus;
+	bool oom;
+	char *container;
+	char *process;
 };
 
 /* A reaped child, kept for a claim that comes after its exit. */
@@ -93,6 +110,8 @@ static struct claim *claims;
 static size_t nclaims;
 static struct gone gone[GONE_RING];
 static size_t gone_next;
+static struct held *helds;
+static size_t nhelds;
 
 static const char *sock_path;
 static int lock_fd = -1;
@@ -184,19 +203,24 @@ static bool flush_client(struct client *c)
 	return true;
 }
 
-/* Queue a message for c and send what can be sent now, in order. */
-static void send_msg(struct client *c, const struct mon_msg *m)
+/* Queue a packet for c and send what can be sent now, in order. */
+static void send_packet(struct client *c, const void *data, size_t len)
 {
-	struct packet *p = xrealloc(NULL, sizeof(*p) + sizeof(*m));
+	struct packet *p = xrealloc(NULL, sizeof(*p) + len);
 	p->next = NULL;
-	p->len = sizeof(*m);
-	memcpy(p->data, m, sizeof(*m));
+	p->len = len;
+	memcpy(p->data, data, len);
 	if (c->tail)
 		c->tail->next = p;
 	else
 		c->head = p;
 	c->tail = p;
 	flush_client(c);
+}
+
+static void send_msg(struct client *c, const struct mon_msg *m)
+{
+	send_packet(c, m, sizeof(*m));
 }
 
 static struct mon_msg reply_to(const struct mon_msg *req)
@@ -311,10 +335,13 @@ static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int
 	return pid;
 }
 
-static void add_call(pid_t pid, uint64_t client, uint64_t seq)
+static void add_call(pid_t pid, uint64_t client, uint64_t seq, int64_t events,
+                     const char *container, const char *process)
 {
 	calls = xrealloc(calls, (ncalls + 1) * sizeof(*calls));
-	calls[ncalls++] = (struct call){ pid, client, seq };
+	calls[ncalls++] = (struct call){ pid, client, seq, events,
+	                                 events ? xstrdup(container) : NULL,
+	                                 events ? xstrdup(process) : NULL };
 }
 
 static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *s,
@@ -323,14 +350,17 @@ static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *
 	char **argv = next_list(s);
 	char **env = argv ? next_list(s) : NULL;
 	const char *dir = env ? next_string(s) : NULL;
-	if (!dir || !argv[0] || nfds < 3 || (uint32_t)nfds != m->nfds) {
+	const char *container = dir && m->arg ? next_string(s) : "";
+	const char *process = container && m->arg ? next_string(s) : "";
+	if (!dir || !process || !argv[0] || nfds < 3 || (uint32_t)nfds != m->nfds ||
+	    (m->arg & ~(int64_t)0x3fe)) {
 		reply_err(c, m, EINVAL);
 	} else {
 		pid_t pid = spawn(argv, env, dir, fds, nfds);
 		if (pid < 0) {
 			reply_err(c, m, (int)-pid);
 		} else {
-			add_call(pid, c->id, m->seq);
+			add_call(pid, c->id, m->seq, m->arg, container, process);
 			struct mon_msg r = reply_to(m);
 			r.pid = pid;
 			send_msg(c, &r);
@@ -351,7 +381,7 @@ static void run_cleanup(struct claim *cl)
 		int fds[3] = { null, null, null };
 		pid_t pid = spawn(argv, env, "/", fds, 3);
 		if (pid > 0)
-			add_call(pid, 0, 0);
+			add_call(pid, 0, 0, 0, NULL, NULL);
 	}
 	if (null >= 0)
 		close(null);
@@ -374,6 +404,8 @@ static void drop_claim(struct claim *cl)
 	free(cl->exit_path);
 	free(cl->oom_file);
 	free(cl->cleanup);
+	free(cl->container);
+	free(cl->process);
 	*cl = claims[--nclaims];
 }
 
@@ -449,25 +481,116 @@ static void broadcast(const struct mon_msg *m)
 		send_msg(&clients[i], m);
 }
 
+/* ---- events ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Send an event to every subscribed connection. */
+static void publish(int type, pid_t pid, int wstatus, bool oom, const char *container,
+                    const char *process)
+{
+	size_t lc = strlen(container) + 1, lp = strlen(process) + 1;
+	struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EVENT, .pid = pid,
+	                     .arg = type, .count = now_ns(), .state = oom, .wstatus = wstatus };
+	char *p = xrealloc(NULL, sizeof(m) + lc + lp);
+	memcpy(p, &m, sizeof(m));
+	memcpy(p + sizeof(m), container, lc);
+	memcpy(p + sizeof(m) + lc, process, lp);
+	for (size_t i = 0; i < nclients; i++)
+		if (clients[i].subscribed)
+			send_packet(&clients[i], p, sizeof(m) + lc + lp);
+	free(p);
+}
+
+/* Whether a start of container is in flight. */
+static bool start_pending(const char *container)
+{
+	for (size_t i = 0; i < ncalls; i++)
+		if ((calls[i].events & (1 << MON_EV_STARTED)) && !strcmp(calls[i].container, container))
+			return true;
+	return false;
+}
+
+static void publish_exit_now(const struct held *h)
+{
+	if (h->oom)
+		publish(MON_EV_OOM, h->pid, 0, true, h->container, h->process);
+	publish(h->type, h->pid, h->wstatus, h->oom, h->container, h->process);
+}
+
+/* Publish the exit of a claimed process, its OOM kill first; while a start
+ * of its container is in flight, hold it until that start is published. */
+static void publish_exit(pid_t pid, int ws, bool oom, const char *container, const char *process)
+{
+	if (!*container)
+		return;
+	struct held h = { *process ? MON_EV_PROCESS_EXITED : MON_EV_EXITED, pid, ws, oom,
+	                  (char *)container, (char *)process };
+	if (!start_pending(container)) {
+		publish_exit_now(&h);
+		return;
+	}
+	h.container = xstrdup(container);
+	h.process = xstrdup(process);
+	helds = xrealloc(helds, (nhelds + 1) * sizeof(*helds));
+	helds[nhelds++] = h;
+}
+
+/* A call exited with ws: publish its events if it succeeded, then the
+ * exits held for its container's start. */
+static void call_events(const struct call *cl, int ws)
+{
+	if (!cl->events)
+		return;
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+		for (int type = MON_EV_CREATED; type <= MON_EV_PROCESS_EXITED; type++)
+			if (cl->events & (1 << type))
+				publish(type, 0, 0, false, cl->container, cl->process);
+	if (start_pending(cl->container))
+		return;
+	size_t kept = 0;
+	for (size_t i = 0; i < nhelds; i++) {
+		struct held *h = &helds[i];
+		if (strcmp(h->container, cl->container)) {
+			helds[kept++] = *h;
+			continue;
+		}
+		publish_exit_now(h);
+		free(h->container);
+		free(h->process);
+	}
+	nhelds = kept;
+}
+
 /* A child was reaped: tell whoever waits for it. */
 static void child_exited(pid_t pid, uint64_t start, int ws)
 {
 	for (size_t i = 0; i < ncalls; i++) {
 		if (calls[i].pid != pid)
 			continue;
-		struct client *c = client_by_id(calls[i].client);
+		struct call call = calls[i];
+		calls[i] = calls[--ncalls];
+		call_events(&call, ws);
+		struct client *c = client_by_id(call.client);
 		if (c) {
 			struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_CALL_EXIT,
-			                     .seq = calls[i].seq, .pid = pid, .wstatus = ws };
+			                     .seq = call.seq, .pid = pid, .wstatus = ws };
 			send_msg(c, &m);
 		}
-		calls[i] = calls[--ncalls];
+		free(call.container);
+		free(call.process);
 		return;
 	}
 	struct claim *cl = claim_by_pid(pid);
 	if (cl) {
 		bool oom = oom_killed(cl->oom_file, cl->oom_base, cl->flags, ws);
 		write_exit(cl->exit_path, ws, oom);
+		publish_exit(pid, ws, oom, cl->container, cl->process);
 		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EXIT, .pid = pid,
 		                     .start = cl->start, .arg = oom, .state = MON_EXITED, .wstatus = ws };
 		remember_gone(pid, cl->start, ws, true);
@@ -499,13 +622,15 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	pid_t pid = (pid_t)m->pid;
 	const char *exit_path = next_string(s);
 	const char *oom_file = exit_path ? next_string(s) : NULL;
+	const char *container = oom_file ? next_string(s) : NULL;
+	const char *process = container ? next_string(s) : NULL;
 	const char *cleanup = s->p;
 	if ((m->arg & MON_CLAIM_KILL_ORPHAN)) {
 		char **argv = next_list(s), **env = argv ? next_list(s) : NULL;
 		free(argv);
 		free(env);
 	}
-	if (!exit_path || !*exit_path || !oom_file || s->bad || pid <= 1) {
+	if (!exit_path || !*exit_path || !process || s->bad || pid <= 1) {
 		reply_err(c, m, EINVAL);
 		return;
 	}
@@ -528,13 +653,16 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 			r.wstatus = wstatus_of(&si);
 			r.arg = oom_killed(oom_file, m->count, (int)m->arg, r.wstatus);
 			write_exit(exit_path, r.wstatus, r.arg);
+			publish_exit(pid, r.wstatus, r.arg, container, process);
 			remember_gone(pid, r.start, r.wstatus, true);
 		} else {
 			claims = xrealloc(claims, (nclaims + 1) * sizeof(*claims));
 			cl = &claims[nclaims++];
 			*cl = (struct claim){ .pid = pid, .start = r.start, .owner = c->id,
 			                      .flags = (int)m->arg, .exit_path = xstrdup(exit_path),
-			                      .oom_file = xstrdup(oom_file), .oom_base = m->count };
+			                      .oom_file = xstrdup(oom_file), .oom_base = m->count,
+			                      .container = xstrdup(container),
+			                      .process = xstrdup(process) };
 			if (m->arg & MON_CLAIM_KILL_ORPHAN) {
 				cl->cleanup_len = (size_t)(s->p - cleanup);
 				cl->cleanup = memcpy(xrealloc(NULL, cl->cleanup_len), cleanup, cl->cleanup_len);
@@ -555,6 +683,7 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	r.wstatus = g->wstatus;
 	r.arg = oom_killed(oom_file, m->count, (int)m->arg, g->wstatus);
 	write_exit(exit_path, g->wstatus, r.arg);
+	publish_exit(pid, g->wstatus, r.arg, container, process);
 	send_msg(c, &r);
 }
 
@@ -704,6 +833,10 @@ static bool serve(size_t i)
 		break;
 	case MON_SIGNAL:
 		do_signal(c, &m);
+		break;
+	case MON_SUBSCRIBE:
+		c->subscribed = true;
+		reply_err(c, &m, 0);
 		break;
 	default:
 		reply_err(c, &m, EPROTO);

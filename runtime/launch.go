@@ -30,6 +30,16 @@ type launch struct {
 	// cleanup, with KillOnExit, is the command the monitor runs when this
 	// process's connection ends while the process lives.
 	cleanup []string
+	// container is the id of the container, for its events.
+	container string
+}
+
+// processID is the exec'd process's id, "" for a container's init.
+func (l *launch) processID() string {
+	if l.recordName == containerRecordName {
+		return ""
+	}
+	return l.rec.ID
 }
 
 // launched is the process a launch started.
@@ -81,6 +91,7 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 		return nil, err
 	}
 	pidFile := filepath.Join(l.dir, pidFileName)
+	c.announce(l.container, l.processID())
 	err = l.invoke(c, st, pidFile, sock)
 	st.closeInner()
 	err = c.done(err)
@@ -92,7 +103,7 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 		return nil, wrapf(ErrRuntime, "%s %s: it wrote no pid file", r.name, l.op)
 	}
 	init := l.recordName == containerRecordName
-	if out.watch, out.rec, err = r.claim(l.dir, pid, init, l.rec, l.cleanup); err != nil {
+	if out.watch, out.rec, err = r.claim(l.dir, pid, init, l.rec, l.cleanup, l.container); err != nil {
 		return nil, err
 	}
 	out.streams = st.handover(l.rec.Terminal)
@@ -115,7 +126,8 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 // claim hands process pid, which the runtime started into dir (a
 // container's init or an exec'd process), to the monitor, which reaps it
 // and records its exit there, OOM kill included.
-func (r *Runtime) claim(dir string, pid int, init bool, rec record, cleanup []string) (*exitWatch, record, error) {
+// Its exit event names container and, when it is no init, rec's id.
+func (r *Runtime) claim(dir string, pid int, init bool, rec record, cleanup []string, container string) (*exitWatch, record, error) {
 	exitPath, err := prepareExitRecord(dir)
 	if err != nil {
 		return nil, rec, err
@@ -127,7 +139,14 @@ func (r *Runtime) claim(dir string, pid int, init bool, rec record, cleanup []st
 		return nil, rec, err
 	}
 	m := monMsg{Type: monClaim, Pid: int64(pid), Count: oom.base}
-	strs := new(monStrings).str(exitPath).str(oom.file)
+	process := rec.ID
+	if init {
+		process = ""
+	}
+	if hasNUL(container, process) {
+		return nil, rec, wrapf(ErrInvalid, "an id holds a NUL byte")
+	}
+	strs := new(monStrings).str(exitPath).str(oom.file).str(container).str(process)
 	if oom.sigkillOnly {
 		m.Arg |= monClaimOOMSigkill
 	}
@@ -159,7 +178,7 @@ func (r *Runtime) claim(dir string, pid int, init bool, rec record, cleanup []st
 // into dir before it was claimed: through the monitor when it can, else
 // from outside.
 func (r *Runtime) reclaim(dir string, pid int) *exitWatch {
-	if w, _, err := r.claim(dir, pid, false, record{}, nil); err == nil {
+	if w, _, err := r.claim(dir, pid, false, record{}, nil, ""); err == nil {
 		return w
 	}
 	st, err := readProcStat(pid)

@@ -113,7 +113,7 @@ func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
 	for i, f := range files {
 		fds[i] = int(f.Fd())
 	}
-	sc.proc, err = mon.spawn(args, env, cmd.Dir, fds)
+	sc.proc, err = mon.spawn(args, env, cmd.Dir, fds, c.event)
 	if err != nil {
 		sc.closeCopies()
 		return nil, err

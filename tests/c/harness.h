@@ -133,6 +133,7 @@ extern const test_case stress_tests[];
 extern const test_case promise_tests[];
 extern const test_case image_tests[];
 extern const test_case observe_tests[];
+extern const test_case event_tests[];
 
 /** Entry points of the re-executed test binary (load tests); see child.c. */
 int child_main(int argc, char **argv);
