@@ -162,11 +162,14 @@ test-python: lib bundle deps images ## Run the Python binding's tests
 
 test-rust: lib static pc bundle images ## Run the Rust crates' tests
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test --workspace
+	cd bindings/rust && $(TEST_ENV) $(CARGO) test -p execution --features tokio --test events_tokio
 
 # What a release of the crates needs: no lint, and packages that build alone.
 check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, docs.rs and bundled builds
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 		$(CARGO) clippy --quiet --workspace --all-targets -- -D warnings
+	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
+		$(CARGO) clippy --quiet -p execution --all-targets --features tokio -- -D warnings
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) $(CARGO) package --quiet --workspace --allow-dirty
 	scripts/check-sys-package.sh bindings/rust/target/package/execution-sys-$(VERSION)
 

@@ -199,8 +199,6 @@ pub const EXEC_IMAGE_OPTIONS_INIT: exec_image_options = exec_image_options {
     max_bytes: 0,
 };
 
-/// How a container's init or an exec'd process ended.
-
 /// Current version of `exec_exit`.
 pub const EXEC_EXIT_VERSION: c_uint = 1;
 
