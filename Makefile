@@ -25,6 +25,7 @@ IMAGES  := $(BUILD)/images
 C_TEST  := $(BUILD)/tests/c/test_execution
 DEMO    := $(BUILD)/examples/demo
 IMAGE_EXAMPLE := $(BUILD)/examples/image
+SUPERVISOR_EXAMPLE := $(BUILD)/examples/supervisor
 DEMO_BUNDLE := $(BUILD)/demo-bundle
 STAGE   := $(BUILD)/stage
 WHEEL_DIR := $(BUILD)/wheel
@@ -145,9 +146,12 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $(C_TEST_SOURCES) $(LDLIBS_TEST) -o $@
 
-test-c: $(C_TEST) $(IMAGE_EXAMPLE) bundle images ## Build and run the C test suite (tests/c) and the image example
+test-c: $(C_TEST) $(IMAGE_EXAMPLE) $(SUPERVISOR_EXAMPLE) bundle images ## Build and run the C test suite (tests/c) and the examples
 	$(TEST_ENV) $(C_TEST)
 	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
+	$(TEST_ENV) $(SUPERVISOR_EXAMPLE) $(abspath $(ROOTFS)) $(BUILD)/supervisor-root > $(BUILD)/supervisor.out
+	test "$$(grep -c ': exited with status 3$$' $(BUILD)/supervisor.out)" = 3
+	test "$$(grep -c ': deleted$$' $(BUILD)/supervisor.out)" = 3
 
 # The stress group of the C suite (tests/c/stress.c) at a larger scale than
 # `make test` runs it: 400 sequential lifecycles, 640 from 32 threads, 200
@@ -215,7 +219,7 @@ wheel: $(LIB) ## Build the Python wheel holding the library: build/wheel/*.whl
 test-wheel: wheel bundle deps ## Install the wheel into a fresh venv and run a container with it
 	tests/wheel/run.sh $(WHEEL_DIR) $(BUILD)/wheel-test
 
-$(DEMO) $(IMAGE_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
+$(DEMO) $(IMAGE_EXAMPLE) $(SUPERVISOR_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< $(LDLIBS_TEST) -o $@
 
