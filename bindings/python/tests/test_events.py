@@ -10,6 +10,7 @@ import pytest
 
 import execution
 from execution import EventType
+from helpers import python_child
 
 MIB = 1 << 20
 
@@ -49,6 +50,24 @@ def test_a_lifecycle_in_order(
         assert times == sorted(times)
         with pytest.raises(execution.TimedOut):
             events.next(0)
+
+
+def test_a_stream_sees_another_process_on_the_root(
+    rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
+) -> None:
+    id, b = new_id(), bundle(["sh", "-c", "exit 4"])
+    with rt.events() as events:
+        r = python_child(
+            "import execution\n"
+            f"with execution.Runtime({rt.root!r}) as rt, rt.run({id!r}, {b!r}) as c:\n"
+            "    c.wait(20)\n"
+            "    c.delete()\n"
+        )
+        assert r.returncode == 0, r.stderr
+        got = [events.next(20) for _ in range(4)]
+    assert kinds(got) == [EventType.CREATED, EventType.STARTED, EventType.EXITED, EventType.DELETED]
+    assert {e.container_id for e in got} == {id}
+    assert got[2].exit is not None and got[2].exit.code == 4
 
 
 def test_twenty_lifecycles_nothing_lost(
