@@ -318,9 +318,12 @@ typedef enum {
 	/** A container's init exited: pid and exit say which and how. */
 	EXEC_EVENT_EXITED = 5,
 	/**
-	 * The kernel's OOM killer ended the process named (a container's init,
-	 * or an exec'd process with process_id), as its exit's oom_killed
-	 * says; published just before that exit, when the monitor reaps it.
+	 * The kernel's OOM killer killed in a container. With no process_id
+	 * (pid 0): any process of the container, seen as it happens in the
+	 * container's memory cgroup (memory.events on cgroup v2, an eventfd on
+	 * memory.oom_control on v1), and at the latest just before the exit of
+	 * its init, whose oom_killed it then sets. With process_id and pid: that
+	 * exec'd process, just before its exit.
 	 */
 	EXEC_EVENT_OOM = 6,
 	/** A container was deleted. */

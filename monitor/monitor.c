@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -43,6 +44,10 @@
 #define GONE_RING 256
 /* How long an idle monitor waits between tries to take the lock. */
 #define IDLE_RETRY_MS 20
+/* How often, and how many times, an OOM counter is read again after a
+ * notification that came before the kill was counted. */
+#define OOM_RETRY_MS 10
+#define OOM_RETRIES 100
 
 /* A packet waiting for its connection to drain. */
 struct packet {
@@ -81,6 +86,15 @@ struct claim {
 	size_t cleanup_len;
 	char *container; /* its exit event's ids; container "" for none */
 	char *process;
+	/* A container's memory cgroup watched for OOM kills: its counter file
+	 * open (polled for POLLPRI on v2), and on v1 the eventfd registered
+	 * for it; -1 when not watched. oom_seen is the count last published. */
+	int oom_fd;
+	int oom_efd;
+	uint64_t oom_seen;
+	/* Looks left at the counter after a notification: v1 notifies as the
+	 * OOM starts, before its kill is counted. */
+	int oom_retries;
 };
 
 /* An exit event held back until the start of its container is published. */
@@ -88,7 +102,8 @@ struct held {
 	int type;
 	pid_t pid;
 	int wstatus;
-	bool oom;
+	bool oom;       /* the exit tells an OOM kill */
+	bool oom_event; /* and no OOM event told it yet */
 	char *container;
 	char *process;
 };
@@ -406,6 +421,10 @@ static void drop_claim(struct claim *cl)
 	free(cl->cleanup);
 	free(cl->container);
 	free(cl->process);
+	if (cl->oom_fd >= 0)
+		close(cl->oom_fd);
+	if (cl->oom_efd >= 0)
+		close(cl->oom_efd);
 	*cl = claims[--nclaims];
 }
 
@@ -426,14 +445,12 @@ static void remember_gone(pid_t pid, uint64_t start, int wstatus, bool claimed)
 	gone_next = (gone_next + 1) % GONE_RING;
 }
 
-/* The value of the "oom_kill N" line of an OOM counter file, or 0. */
-static uint64_t oom_kills(const char *path)
+/* The value of the "oom_kill N" line of an open OOM counter file, or 0.
+ * On v2 the read also clears the file's POLLPRI. */
+static uint64_t oom_kills_fd(int fd)
 {
 	char buf[1024];
-	int fd = path && *path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
@@ -441,6 +458,53 @@ static uint64_t oom_kills(const char *path)
 		if (strncmp(line, "oom_kill ", 9) == 0)
 			return strtoull(line + 9, NULL, 10);
 	return 0;
+}
+
+/* The value of the "oom_kill N" line of an OOM counter file, or 0. */
+static uint64_t oom_kills(const char *path)
+{
+	int fd = path && *path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return 0;
+	uint64_t n = oom_kills_fd(fd);
+	close(fd);
+	return n;
+}
+
+/*
+ * Watch a container's memory cgroup for OOM kills as they happen: on v2 its
+ * memory.events polls POLLPRI when it changes; on v1 an eventfd registered
+ * through cgroup.event_control for memory.oom_control is signalled.
+ */
+static void oom_watch(struct claim *cl)
+{
+	const char *name = strrchr(cl->oom_file, '/');
+	cl->oom_fd = open(cl->oom_file, O_RDONLY | O_CLOEXEC);
+	if (cl->oom_fd < 0 || !name || strcmp(name, "/memory.oom_control") != 0)
+		return;
+	char ctl[PATH_MAX], line[64];
+	snprintf(ctl, sizeof(ctl), "%.*s/cgroup.event_control", (int)(name - cl->oom_file),
+	         cl->oom_file);
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int cfd = efd >= 0 ? open(ctl, O_WRONLY | O_CLOEXEC) : -1;
+	int n = snprintf(line, sizeof(line), "%d %d", efd, cl->oom_fd);
+	if (cfd >= 0 && write(cfd, line, (size_t)n) == n) {
+		cl->oom_efd = efd;
+	} else {
+		if (efd >= 0)
+			close(efd);
+		close(cl->oom_fd);
+		cl->oom_fd = -1;
+	}
+	if (cfd >= 0)
+		close(cfd);
+}
+
+/* The fd to poll for a watched claim's OOM kills, and for what. */
+static int oom_poll_fd(const struct claim *cl, short *events)
+{
+	*events = cl->oom_efd >= 0 ? POLLIN : POLLPRI;
+	return cl->oom_efd >= 0 ? cl->oom_efd : cl->oom_fd;
 }
 
 /* Whether the OOM killer ended a process that exited with ws. */
@@ -516,21 +580,24 @@ static bool start_pending(const char *container)
 	return false;
 }
 
+/* A container's OOM event names no process: any of its processes counts.
+ * An exec'd process's names it. */
 static void publish_exit_now(const struct held *h)
 {
-	if (h->oom)
-		publish(MON_EV_OOM, h->pid, 0, true, h->container, h->process);
+	if (h->oom_event)
+		publish(MON_EV_OOM, *h->process ? h->pid : 0, 0, true, h->container, h->process);
 	publish(h->type, h->pid, h->wstatus, h->oom, h->container, h->process);
 }
 
 /* Publish the exit of a claimed process, its OOM kill first; while a start
  * of its container is in flight, hold it until that start is published. */
-static void publish_exit(pid_t pid, int ws, bool oom, const char *container, const char *process)
+static void publish_exit(pid_t pid, int ws, bool oom, bool oom_event, const char *container,
+                         const char *process)
 {
 	if (!*container)
 		return;
 	struct held h = { *process ? MON_EV_PROCESS_EXITED : MON_EV_EXITED, pid, ws, oom,
-	                  (char *)container, (char *)process };
+	                  oom_event, (char *)container, (char *)process };
 	if (!start_pending(container)) {
 		publish_exit_now(&h);
 		return;
@@ -541,8 +608,34 @@ static void publish_exit(pid_t pid, int ws, bool oom, const char *container, con
 	helds[nhelds++] = h;
 }
 
+/* Publish the OOM kills a watched claim's counter shows since the last
+ * one published; not while its container's start is in flight. Returns
+ * whether it published. */
+static bool oom_check(struct claim *cl)
+{
+	if (cl->oom_fd < 0 || start_pending(cl->container))
+		return false;
+	uint64_t kills = oom_kills_fd(cl->oom_fd);
+	if (kills <= cl->oom_seen)
+		return false;
+	cl->oom_seen = kills;
+	cl->oom_retries = 0;
+	publish(MON_EV_OOM, 0, 0, true, cl->container, "");
+	return true;
+}
+
+/* How long the loop may sleep: a short while when a counter is to be
+ * looked at again, else as long as it likes. */
+static int oom_retry_timeout(int otherwise)
+{
+	for (size_t i = 0; i < nclaims; i++)
+		if (claims[i].oom_retries > 0)
+			return OOM_RETRY_MS;
+	return otherwise;
+}
+
 /* A call exited with ws: publish its events if it succeeded, then the
- * exits held for its container's start. */
+ * exits held for its container's start, and the OOM kills they hid. */
 static void call_events(const struct call *cl, int ws)
 {
 	if (!cl->events)
@@ -565,6 +658,9 @@ static void call_events(const struct call *cl, int ws)
 		free(h->process);
 	}
 	nhelds = kept;
+	for (size_t i = 0; i < nclaims; i++)
+		if (!strcmp(claims[i].container, cl->container))
+			oom_check(&claims[i]);
 }
 
 /* A child was reaped: tell whoever waits for it. */
@@ -590,7 +686,8 @@ static void child_exited(pid_t pid, uint64_t start, int ws)
 	if (cl) {
 		bool oom = oom_killed(cl->oom_file, cl->oom_base, cl->flags, ws);
 		write_exit(cl->exit_path, ws, oom);
-		publish_exit(pid, ws, oom, cl->container, cl->process);
+		bool oom_event = oom && (cl->oom_fd < 0 || oom_kills(cl->oom_file) > cl->oom_seen);
+		publish_exit(pid, ws, oom, oom_event, cl->container, cl->process);
 		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EXIT, .pid = pid,
 		                     .start = cl->start, .arg = oom, .state = MON_EXITED, .wstatus = ws };
 		remember_gone(pid, cl->start, ws, true);
@@ -653,7 +750,7 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 			r.wstatus = wstatus_of(&si);
 			r.arg = oom_killed(oom_file, m->count, (int)m->arg, r.wstatus);
 			write_exit(exit_path, r.wstatus, r.arg);
-			publish_exit(pid, r.wstatus, r.arg, container, process);
+			publish_exit(pid, r.wstatus, r.arg, r.arg, container, process);
 			remember_gone(pid, r.start, r.wstatus, true);
 		} else {
 			claims = xrealloc(claims, (nclaims + 1) * sizeof(*claims));
@@ -662,7 +759,10 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 			                      .flags = (int)m->arg, .exit_path = xstrdup(exit_path),
 			                      .oom_file = xstrdup(oom_file), .oom_base = m->count,
 			                      .container = xstrdup(container),
-			                      .process = xstrdup(process) };
+			                      .process = xstrdup(process), .oom_fd = -1,
+			                      .oom_efd = -1, .oom_seen = m->count };
+			if (!(m->arg & MON_CLAIM_OOM_SIGKILL) && *container && *oom_file)
+				oom_watch(cl);
 			if (m->arg & MON_CLAIM_KILL_ORPHAN) {
 				cl->cleanup_len = (size_t)(s->p - cleanup);
 				cl->cleanup = memcpy(xrealloc(NULL, cl->cleanup_len), cleanup, cl->cleanup_len);
@@ -683,7 +783,7 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	r.wstatus = g->wstatus;
 	r.arg = oom_killed(oom_file, m->count, (int)m->arg, g->wstatus);
 	write_exit(exit_path, g->wstatus, r.arg);
-	publish_exit(pid, g->wstatus, r.arg, container, process);
+	publish_exit(pid, g->wstatus, r.arg, r.arg, container, process);
 	send_msg(c, &r);
 }
 
@@ -935,16 +1035,26 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, "exec-monitor", 0, 0, 0);
 
 	struct pollfd *pfds = NULL;
+	pid_t *watched = NULL;
 	for (;;) {
-		pfds = xrealloc(pfds, (nclients + 2) * sizeof(*pfds));
+		pfds = xrealloc(pfds, (nclients + nclaims + 2) * sizeof(*pfds));
+		watched = xrealloc(watched, (nclaims + 1) * sizeof(*watched));
 		pfds[0] = (struct pollfd){ sfd, POLLIN, 0 };
 		pfds[1] = (struct pollfd){ LISTEN_FD, POLLIN, 0 };
 		for (size_t i = 0; i < nclients; i++)
 			pfds[i + 2] = (struct pollfd){ clients[i].fd,
 			                               POLLIN | (clients[i].head ? POLLOUT : 0), 0 };
+		size_t polled = nclients, nwatched = 0;
+		for (size_t i = 0; i < nclaims; i++) {
+			if (claims[i].oom_fd < 0)
+				continue;
+			struct pollfd *p = &pfds[polled + 2 + nwatched];
+			p->fd = oom_poll_fd(&claims[i], &p->events);
+			p->revents = 0;
+			watched[nwatched++] = claims[i].pid;
+		}
 		bool idle = !nclients && !nclaims && !ncalls;
-		size_t polled = nclients;
-		int n = poll(pfds, polled + 2, idle ? IDLE_RETRY_MS : -1);
+		int n = poll(pfds, polled + 2 + nwatched, oom_retry_timeout(idle ? IDLE_RETRY_MS : -1));
 		if (n < 0 && errno != EINTR)
 			_exit(111);
 		if (n > 0 && (pfds[0].revents & POLLIN)) {
@@ -967,6 +1077,22 @@ int main(int argc, char **argv)
 			if (!ok)
 				drop_client(i);
 		}
+		/* Claims may have gone or moved: find each by its pid. */
+		for (size_t j = 0; n > 0 && j < nwatched; j++) {
+			struct pollfd *p = &pfds[polled + 2 + j];
+			struct claim *cl = p->revents ? claim_by_pid(watched[j]) : NULL;
+			short events;
+			if (!cl || cl->oom_fd < 0 || oom_poll_fd(cl, &events) != p->fd)
+				continue;
+			uint64_t count;
+			if (cl->oom_efd >= 0 && read(cl->oom_efd, &count, sizeof(count)) < 0)
+				continue;
+			if (!oom_check(cl))
+				cl->oom_retries = OOM_RETRIES;
+		}
+		for (size_t i = 0; i < nclaims; i++)
+			if (claims[i].oom_retries > 0 && !oom_check(&claims[i]))
+				claims[i].oom_retries--;
 		if (n > 0 && (pfds[1].revents & POLLIN))
 			accept_clients();
 		maybe_exit();

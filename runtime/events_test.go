@@ -203,6 +203,24 @@ func TestEventsOOM(t *testing.T) {
 	}
 }
 
+func TestEventsOOMWhileRunning(t *testing.T) {
+	c := runLimited(t, Limits{MemoryBytes: 16 * mib, MemorySwapBytes: 16 * mib}, NullIO(),
+		"sh", "-c", "sleep 0.3; busybox tail /dev/zero; sleep 100")
+	e := openEvents(t, c.rt, 0)
+	ev := nextEvents(t, e, 1)[0]
+	if ev.Type != EventOOM || ev.ContainerID != c.id || ev.ProcessID != "" || ev.Pid != 0 {
+		t.Fatalf("event = %+v, want an OOM of the container", ev)
+	}
+	if s, err := c.State(bg); err != nil || s != StateRunning {
+		t.Errorf("state after a child's OOM kill = %v, %v", s, err)
+	}
+	c.Kill(bg, unix.SIGKILL, false)
+	mustWait(t, c)
+	if ev := nextEvents(t, e, 1)[0]; ev.Type != EventExited || !ev.Exit.OOMKilled {
+		t.Errorf("exit event = %+v, want one OOM-killed and no second OOM event", ev)
+	}
+}
+
 func TestExitFd(t *testing.T) {
 	rt := newTestRuntime(t, Options{})
 	c, err := rt.Run(bg, testID(t), newBundle(t, false, "sleep", "100"), NullIO())

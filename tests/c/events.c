@@ -224,6 +224,43 @@ static void oom(void)
 	exec_events_free(evs);
 }
 
+/* An OOM kill of a child is an event as it happens, the container running
+ * on; its init's exit then tells it without a second OOM event. */
+static void oom_running(void)
+{
+	const char *argv[] = { "sh", "-c", "sleep 0.3; busybox tail /dev/zero; sleep 100", NULL };
+	exec_bundle_options opts = EXEC_BUNDLE_OPTIONS_INIT;
+	exec_runtime *rt = fx_runtime(NULL, NULL);
+	const char *bundle;
+	const char *id = fx_id();
+	exec_events *evs = NULL;
+	exec_container *c = NULL;
+	exec_exit e = EXEC_EXIT_INIT;
+	exec_event ev;
+	exec_state st;
+
+	opts.memory_limit = 16 << 20;
+	opts.memory_swap_limit = 16 << 20;
+	bundle = fx_bundle_ext(argv, &opts);
+	REQUIRE(rt && bundle && id);
+	CHECK_OK(exec_events_open(rt, 0, &evs));
+	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));
+	REQUIRE(expect(evs, &ev, EXEC_EVENT_CREATED, id, "") == 0);
+	REQUIRE(expect(evs, &ev, EXEC_EVENT_STARTED, id, "") == 0);
+	REQUIRE(expect(evs, &ev, EXEC_EVENT_OOM, id, "") == 0);
+	CHECK_INT(ev.pid, ==, 0);
+	CHECK_OK(exec_container_state(c, &st));
+	CHECK_INT(st, ==, EXEC_STATE_RUNNING);
+	CHECK_OK(exec_container_kill(c, SIGKILL, 0));
+	CHECK_OK(exec_container_wait(c, 20000, &e));
+	CHECK(e.oom_killed);
+	REQUIRE(expect(evs, &ev, EXEC_EVENT_EXITED, id, "") == 0);
+	CHECK(ev.exit.oom_killed);
+	CHECK_OK(exec_container_delete(c, 0));
+	exec_container_free(c);
+	exec_events_free(evs);
+}
+
 /* The exit fds poll readable once the exit is known, not before. */
 static void exit_fds(void)
 {
@@ -320,6 +357,7 @@ const test_case event_tests[] = {
 	{ "events.concurrent", concurrent },
 	{ "events.overflow", overflow },
 	{ "events.oom", oom },
+	{ "events.oom_running", oom_running },
 	{ "events.exit_fds", exit_fds },
 	{ "events.bad_args", bad_args },
 	{ "events.no_fd_leak", no_fd_leak },

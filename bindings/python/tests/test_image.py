@@ -86,7 +86,7 @@ def test_bad_arguments(images: str, tmp_path: Path) -> None:
     with pytest.raises(execution.InvalidArgument):
         execution.bundle_from_image(tmp_path / "b", image, env={"A": "1"}, cache_dir=tmp_path / "a:b")
     with pytest.raises(TypeError):
-        execution.bundle_from_image(tmp_path / "b", image, args="sh")  # type: ignore[arg-type]
+        execution.bundle_from_image(tmp_path / "b", image, args="sh")
     with pytest.raises(TypeError):
         execution.bundle_from_image(tmp_path / "b", image, env=["A=1"])  # type: ignore[arg-type]
     with pytest.raises(ValueError):
