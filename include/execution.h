@@ -318,12 +318,11 @@ typedef enum {
 	/** A container's init exited: pid and exit say which and how. */
 	EXEC_EVENT_EXITED = 5,
 	/**
-	 * The kernel's OOM killer killed in a container. With no process_id
-	 * (pid 0): any process of the container, seen as it happens in the
-	 * container's memory cgroup (memory.events on cgroup v2, an eventfd on
-	 * memory.oom_control on v1), and at the latest just before the exit of
-	 * its init, whose oom_killed it then sets. With process_id and pid: that
-	 * exec'd process, just before its exit.
+	 * The kernel's OOM killer killed a process of a container (process_id
+	 * "", pid 0: the kernel counts kills per container). Seen as it happens
+	 * in the container's memory cgroup (memory.events on cgroup v2, an
+	 * eventfd on memory.oom_control on v1), and at the latest just before
+	 * an exit whose oom_killed it sets; that exit names the process.
 	 */
 	EXEC_EVENT_OOM = 6,
 	/** A container was deleted. */

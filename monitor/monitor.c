@@ -580,12 +580,12 @@ static bool start_pending(const char *container)
 	return false;
 }
 
-/* A container's OOM event names no process: any of its processes counts.
- * An exec'd process's names it. */
+/* An OOM event names the container only: the kernel's count is the
+ * container's; the exit that follows names the process. */
 static void publish_exit_now(const struct held *h)
 {
 	if (h->oom_event)
-		publish(MON_EV_OOM, *h->process ? h->pid : 0, 0, true, h->container, h->process);
+		publish(MON_EV_OOM, 0, 0, true, h->container, "");
 	publish(h->type, h->pid, h->wstatus, h->oom, h->container, h->process);
 }
 
@@ -632,6 +632,20 @@ static int oom_retry_timeout(int otherwise)
 		if (claims[i].oom_retries > 0)
 			return OOM_RETRY_MS;
 	return otherwise;
+}
+
+/* Whether an OOM kill an exec'd process's exit tells still needs an
+ * event: not when its container's memory cgroup is watched, whose event
+ * tells it (published now if the watch has not seen it yet). */
+static bool oom_untold(const char *container)
+{
+	for (size_t i = 0; i < nclaims; i++) {
+		if (claims[i].oom_fd >= 0 && !strcmp(claims[i].container, container)) {
+			oom_check(&claims[i]);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* A call exited with ws: publish its events if it succeeded, then the
@@ -686,7 +700,8 @@ static void child_exited(pid_t pid, uint64_t start, int ws)
 	if (cl) {
 		bool oom = oom_killed(cl->oom_file, cl->oom_base, cl->flags, ws);
 		write_exit(cl->exit_path, ws, oom);
-		bool oom_event = oom && (cl->oom_fd < 0 || oom_kills(cl->oom_file) > cl->oom_seen);
+		bool oom_event = oom && (*cl->process ? oom_untold(cl->container)
+		                                      : cl->oom_fd < 0 || oom_kills(cl->oom_file) > cl->oom_seen);
 		publish_exit(pid, ws, oom, oom_event, cl->container, cl->process);
 		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EXIT, .pid = pid,
 		                     .start = cl->start, .arg = oom, .state = MON_EXITED, .wstatus = ws };
@@ -750,7 +765,7 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 			r.wstatus = wstatus_of(&si);
 			r.arg = oom_killed(oom_file, m->count, (int)m->arg, r.wstatus);
 			write_exit(exit_path, r.wstatus, r.arg);
-			publish_exit(pid, r.wstatus, r.arg, r.arg, container, process);
+			publish_exit(pid, r.wstatus, r.arg, r.arg && oom_untold(container), container, process);
 			remember_gone(pid, r.start, r.wstatus, true);
 		} else {
 			claims = xrealloc(claims, (nclaims + 1) * sizeof(*claims));
@@ -783,7 +798,7 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	r.wstatus = g->wstatus;
 	r.arg = oom_killed(oom_file, m->count, (int)m->arg, g->wstatus);
 	write_exit(exit_path, g->wstatus, r.arg);
-	publish_exit(pid, g->wstatus, r.arg, r.arg, container, process);
+	publish_exit(pid, g->wstatus, r.arg, r.arg && oom_untold(container), container, process);
 	send_msg(c, &r);
 }
 

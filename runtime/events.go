@@ -19,7 +19,7 @@ const (
 	EventPaused        EventType = 3  // a container was paused
 	EventResumed       EventType = 4  // a paused container was resumed
 	EventExited        EventType = 5  // a container's init exited; Exit says how
-	EventOOM           EventType = 6  // the OOM killer ended the process named
+	EventOOM           EventType = 6  // the OOM killer killed a process of a container
 	EventDeleted       EventType = 7  // a container was deleted
 	EventExecAdded     EventType = 8  // a process was exec'd in a container
 	EventProcessExited EventType = 9  // an exec'd process exited; Exit says how

@@ -193,29 +193,40 @@ static void overflow(void)
 	exec_events_free(evs);
 }
 
-/* An OOM kill is an event just before the exit it caused. */
-static void oom(void)
+/* Run argv with a 16 MiB limit under a new stream, and read its created
+ * and started events; the container, or NULL. */
+static exec_container *run_starved(const char *const *argv, exec_events **evs, const char *id)
 {
-	const char *argv[] = { "busybox", "tail", "/dev/zero", NULL };
 	exec_bundle_options opts = EXEC_BUNDLE_OPTIONS_INIT;
 	exec_runtime *rt = fx_runtime(NULL, NULL);
-	const char *bundle;
-	const char *id = fx_id();
-	exec_events *evs = NULL;
 	exec_container *c = NULL;
-	exec_exit e = EXEC_EXIT_INIT;
 	exec_event ev;
+	const char *bundle;
 
 	opts.memory_limit = 16 << 20;
 	opts.memory_swap_limit = 16 << 20;
 	bundle = fx_bundle_ext(argv, &opts);
-	REQUIRE(rt && bundle && id);
-	CHECK_OK(exec_events_open(rt, 0, &evs));
-	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));
+	REQUIRE_R(rt && bundle && id, NULL);
+	CHECK_RC_R(exec_events_open(rt, 0, evs), EXEC_OK, NULL);
+	CHECK_RC_R(exec_container_run(rt, id, bundle, NULL, &c), EXEC_OK, NULL);
+	REQUIRE_R(expect(*evs, &ev, EXEC_EVENT_CREATED, id, "") == 0, c);
+	REQUIRE_R(expect(*evs, &ev, EXEC_EVENT_STARTED, id, "") == 0, c);
+	return c;
+}
+
+/* An OOM kill is an event just before the exit it caused. */
+static void oom(void)
+{
+	const char *argv[] = { "busybox", "tail", "/dev/zero", NULL };
+	const char *id = fx_id();
+	exec_events *evs = NULL;
+	exec_container *c = run_starved(argv, &evs, id);
+	exec_exit e = EXEC_EXIT_INIT;
+	exec_event ev;
+
+	REQUIRE(c != NULL);
 	CHECK_OK(exec_container_wait(c, 20000, &e));
 	CHECK(e.oom_killed);
-	REQUIRE(expect(evs, &ev, EXEC_EVENT_CREATED, id, "") == 0);
-	REQUIRE(expect(evs, &ev, EXEC_EVENT_STARTED, id, "") == 0);
 	REQUIRE(expect(evs, &ev, EXEC_EVENT_OOM, id, "") == 0);
 	REQUIRE(expect(evs, &ev, EXEC_EVENT_EXITED, id, "") == 0);
 	CHECK(ev.exit.oom_killed);
@@ -229,24 +240,14 @@ static void oom(void)
 static void oom_running(void)
 {
 	const char *argv[] = { "sh", "-c", "sleep 0.3; busybox tail /dev/zero; sleep 100", NULL };
-	exec_bundle_options opts = EXEC_BUNDLE_OPTIONS_INIT;
-	exec_runtime *rt = fx_runtime(NULL, NULL);
-	const char *bundle;
 	const char *id = fx_id();
 	exec_events *evs = NULL;
-	exec_container *c = NULL;
+	exec_container *c = run_starved(argv, &evs, id);
 	exec_exit e = EXEC_EXIT_INIT;
 	exec_event ev;
 	exec_state st;
 
-	opts.memory_limit = 16 << 20;
-	opts.memory_swap_limit = 16 << 20;
-	bundle = fx_bundle_ext(argv, &opts);
-	REQUIRE(rt && bundle && id);
-	CHECK_OK(exec_events_open(rt, 0, &evs));
-	CHECK_OK(exec_container_run(rt, id, bundle, NULL, &c));
-	REQUIRE(expect(evs, &ev, EXEC_EVENT_CREATED, id, "") == 0);
-	REQUIRE(expect(evs, &ev, EXEC_EVENT_STARTED, id, "") == 0);
+	REQUIRE(c != NULL);
 	REQUIRE(expect(evs, &ev, EXEC_EVENT_OOM, id, "") == 0);
 	CHECK_INT(ev.pid, ==, 0);
 	CHECK_OK(exec_container_state(c, &st));

@@ -27,7 +27,7 @@ class EventType(enum.IntEnum):
     EXITED = _ffi.EXEC_EVENT_EXITED
     """A container's init exited; `exit` says how."""
     OOM = _ffi.EXEC_EVENT_OOM
-    """The OOM killer ended the process named, just before its exit event."""
+    """The OOM killer killed a process of the container (named by the exit that follows)."""
     DELETED = _ffi.EXEC_EVENT_DELETED
     """A container was deleted."""
     EXEC_ADDED = _ffi.EXEC_EVENT_EXEC_ADDED

@@ -243,7 +243,7 @@ pub const EXEC_EVENT_PAUSED: exec_event_type = 3;
 pub const EXEC_EVENT_RESUMED: exec_event_type = 4;
 /// A container's init exited.
 pub const EXEC_EVENT_EXITED: exec_event_type = 5;
-/// The OOM killer ended the process named, just before its exit event.
+/// The OOM killer killed a process of the container.
 pub const EXEC_EVENT_OOM: exec_event_type = 6;
 /// A container was deleted.
 pub const EXEC_EVENT_DELETED: exec_event_type = 7;

@@ -23,7 +23,8 @@ pub enum EventKind {
     Resumed,
     /// A container's init exited; [`Event::exit`] says how.
     Exited,
-    /// The OOM killer ended the process named, just before its exit event.
+    /// The OOM killer killed a process of the container; an exit it
+    /// caused follows and names the process.
     Oom,
     /// A container was deleted.
     Deleted,
