@@ -9,7 +9,11 @@
  * makes itself a child subreaper: the runtime calls it spawns, and the
  * container inits and exec'd processes they start, are its children. It
  * reaps every child, writes the exit record of each process the library
- * claimed, and tells every connection. It exits once it has no connection,
+ * claimed, and tells every connection. It is also the hub of the root's
+ * events: it publishes each runtime call's lifecycle step as the call
+ * succeeds, each exit as it reaps it, and each OOM kill its watch of a
+ * container's memory cgroup sees, in one order, to every connection that
+ * subscribed. It exits once it has no connection,
  * no claimed process and no call left, under <root>/monitor.lock so that a
  * library process connecting at that moment never finds it gone.
  *
