@@ -879,6 +879,7 @@ int exec_container_resize(exec_container *c, unsigned rows, unsigned cols);
  * call). A stopped container answers until it is deleted, with what its
  * processes used.
  *
+ * @param c the container.
  * @param[out] out the stats; out->version says which fields to write.
  * @return EXEC_OK, EXEC_EINVAL (NULL, unknown version), EXEC_ESTATE (the
  *         container stopped and its cgroup is gone or cannot be found),
@@ -891,6 +892,7 @@ int exec_container_stats(exec_container *c, exec_stats *out);
  * List the host pids of a container's processes, sorted, read from its
  * cgroup in process. A stopped container has none.
  *
+ * @param c the container.
  * @param[out] pids array of pids; NULL when count is 0.
  * @param[out] count number of pids.
  * @return EXEC_OK, EXEC_EINVAL, EXEC_ESTATE (the container stopped and its
@@ -904,6 +906,7 @@ int exec_container_ps(exec_container *c, int **pids, size_t *count);
  * Change the resources of a live (created, running or paused) container
  * through the runtime's `update`; exec_container_stats() then shows them.
  *
+ * @param c the container.
  * @param resources_json an OCI runtime-spec `linux.resources` object, e.g.
  *        {"memory":{"limit":33554432},"pids":{"limit":64}}; fields it
  *        leaves out keep their values.
@@ -1008,6 +1011,9 @@ int exec_process_wait(exec_process *p, int timeout_ms, exec_exit *out);
  * A file descriptor that polls readable once an exec'd process's exit is
  * known; as exec_container_exit_fd().
  *
+ * @param p the process.
+ * @param[out] fd the file descriptor (close-on-exec); the same one on every
+ *             call.
  * @return EXEC_OK, EXEC_EINVAL, EXEC_ESYS, EXEC_ECLOSED.
  * The handle owns *fd, valid until exec_process_free(); do not close it.
  * Thread-safe.
