@@ -51,6 +51,7 @@ type Events struct {
 	mon      *monitorConn
 	capacity int
 	notify   chan struct{} // gets a token when an event is queued
+	gone     chan struct{} // closed by Close, waking every Next
 
 	mu      sync.Mutex
 	queue   []Event
@@ -77,7 +78,8 @@ func (r *Runtime) Events(capacity int) (*Events, error) {
 	if err != nil {
 		return nil, sysErr("eventfd", err)
 	}
-	e := &Events{mon: mon, capacity: capacity, notify: make(chan struct{}, 1), fd: fd}
+	e := &Events{mon: mon, capacity: capacity, notify: make(chan struct{}, 1),
+		gone: make(chan struct{}), fd: fd}
 	if err := mon.subscribe(e); err != nil {
 		unix.Close(fd)
 		return nil, sysErr("subscribe to events", err)
@@ -110,6 +112,7 @@ func (e *Events) Next(ctx context.Context) (Event, error) {
 		}
 		select {
 		case <-e.notify:
+		case <-e.gone:
 		case <-ctx.Done():
 			select {
 			case <-e.notify:
@@ -190,7 +193,8 @@ func (e *Events) wake() {
 	}
 }
 
-// Close ends the stream and closes its fd. Closing twice is a no-op.
+// Close ends the stream and closes its fd; a Next blocked on it returns
+// ErrClosed. Closing twice is a no-op.
 func (e *Events) Close() error {
 	e.mon.unsubscribe(e)
 	e.mu.Lock()
@@ -199,6 +203,7 @@ func (e *Events) Close() error {
 		return nil
 	}
 	e.closed = true
+	close(e.gone)
 	e.queue = nil
 	unix.Close(e.fd)
 	e.fd = -1
