@@ -25,6 +25,7 @@ IMAGES  := $(BUILD)/images
 C_TEST  := $(BUILD)/tests/c/test_execution
 DEMO    := $(BUILD)/examples/demo
 IMAGE_EXAMPLE := $(BUILD)/examples/image
+SUPERVISOR_EXAMPLE := $(BUILD)/examples/supervisor
 DEMO_BUNDLE := $(BUILD)/demo-bundle
 PROBE   := $(BUILD)/tests/probe
 PROBE_ROOTFS := $(BUILD)/probe-bundle/rootfs
@@ -164,10 +165,13 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $(C_TEST_SOURCES) $(LDLIBS_TEST) -o $@
 
-test-c: $(C_TEST) $(IMAGE_EXAMPLE) bundle images probe ## Build and run the C test suite (tests/c), the image example; compile the README's C
+test-c: $(C_TEST) $(IMAGE_EXAMPLE) $(SUPERVISOR_EXAMPLE) bundle images probe ## Build and run the C test suite (tests/c) and the examples; compile the README's C
 	CC="$(CC)" scripts/check-readme-c.sh README.md include
 	$(TEST_ENV) $(C_TEST)
 	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
+	$(TEST_ENV) $(SUPERVISOR_EXAMPLE) $(abspath $(ROOTFS)) $(BUILD)/supervisor-root > $(BUILD)/supervisor.out
+	test "$$(grep -c ': exited with status 3$$' $(BUILD)/supervisor.out)" = 3
+	test "$$(grep -c ': deleted$$' $(BUILD)/supervisor.out)" = 3
 
 # The stress group of the C suite (tests/c/stress.c) at a larger scale than
 # `make test` runs it: 400 sequential lifecycles, 640 from 32 threads, 200
@@ -182,6 +186,7 @@ test-python: lib bundle deps images probe ## Run the Python binding's tests
 
 test-rust: lib static pc bundle images probe ## Run the Rust crates' tests
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test --workspace
+	cd bindings/rust && $(TEST_ENV) $(CARGO) test -p execution --features tokio --test events_tokio
 
 # The rootless suites: the C, Python and Rust tests of rootless containers
 # and hardened configs, run as ROOTLESS_USER (made by rootless-user.sh) on
@@ -195,6 +200,8 @@ test-rootless: $(C_TEST) lib bundle probe deps ## Run the rootless suites as an 
 check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, docs.rs and bundled builds
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 		$(CARGO) clippy --quiet --workspace --all-targets -- -D warnings
+	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
+		$(CARGO) clippy --quiet -p execution --all-targets --features tokio -- -D warnings
 	@# cargo verifies each package against the others through a local registry
 	@# whose extracted copies it keeps by name and version: drop ours, or a
 	@# copy from an earlier build of the same version would be verified against.
@@ -245,7 +252,7 @@ wheel: $(LIB) ## Build the Python wheel holding the library: build/wheel/*.whl
 test-wheel: wheel bundle deps ## Install the wheel into a fresh venv and run a container with it
 	tests/wheel/run.sh $(WHEEL_DIR) $(BUILD)/wheel-test
 
-$(DEMO) $(IMAGE_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
+$(DEMO) $(IMAGE_EXAMPLE) $(SUPERVISOR_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< $(LDLIBS_TEST) -o $@
 

@@ -146,6 +146,12 @@ int exec_container_wait(exec_container *c, int timeout_ms, exec_exit *out)
 	return execgo_container_wait(KEY(c), timeout_ms, out);
 }
 
+int exec_container_exit_fd(exec_container *c, int *fd)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_container_exit_fd(KEY(c), fd);
+}
+
 int exec_container_stdio(exec_container *c, int stream, int *fd)
 {
 	REFUSE_IN_CHILD(EXEC_ESTATE);
@@ -250,4 +256,34 @@ void exec_process_free(exec_process *p)
 {
 	if (p && !capi_forked())
 		execgo_process_free(KEY(p));
+}
+
+int exec_process_exit_fd(exec_process *p, int *fd)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_process_exit_fd(KEY(p), fd);
+}
+
+int exec_events_open(exec_runtime *rt, unsigned capacity, exec_events **out)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_events_open(KEY(rt), capacity, (uintptr_t *)out);
+}
+
+int exec_events_fd(exec_events *ev, int *fd)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_events_fd(KEY(ev), fd);
+}
+
+int exec_events_next(exec_events *ev, int timeout_ms, exec_event *out)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_events_next(KEY(ev), timeout_ms, out);
+}
+
+void exec_events_free(exec_events *ev)
+{
+	if (ev && !capi_forked())
+		execgo_events_free(KEY(ev));
 }

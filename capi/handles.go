@@ -21,6 +21,7 @@ const (
 	kindRuntime kind = iota + 1
 	kindContainer
 	kindProcess
+	kindEvents
 )
 
 // String returns the C type name of the handle kind.
@@ -32,6 +33,8 @@ func (k kind) String() string {
 		return "exec_container"
 	case kindProcess:
 		return "exec_process"
+	case kindEvents:
+		return "exec_events"
 	}
 	return "unknown handle"
 }
@@ -79,7 +82,10 @@ func newRegistry() *registry {
 // add registers obj and returns its new handle value. id is kept as C
 // memory for the getters: a container's or process's id, a runtime's root.
 func (r *registry) add(k kind, obj any, id string) C.uintptr_t {
-	e := &entry{kind: k, obj: obj, id: C.CString(id)}
+	e := &entry{kind: k, obj: obj}
+	if k != kindEvents {
+		e.id = C.CString(id)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.next++

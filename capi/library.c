@@ -82,6 +82,14 @@ int exec_stats_init(exec_stats *stats, unsigned version)
 	                      "unknown exec_stats version");
 }
 
+int exec_event_init(exec_event *ev, unsigned version)
+{
+	static const exec_event defaults = EXEC_EVENT_INIT;
+
+	return init_versioned(ev, &defaults, sizeof defaults, version, EXEC_EVENT_VERSION,
+	                      "ev is NULL", "unknown exec_event version");
+}
+
 int exec_bundle_options_init(exec_bundle_options *opts, unsigned version)
 {
 	static const exec_bundle_options defaults = EXEC_BUNDLE_OPTIONS_INIT;

@@ -53,6 +53,24 @@
  * Signals to one process go through the monitor, whose unreaped child keeps
  * its pid, so they never reach a process that reused the pid.
  *
+ * Events. exec_events_open() opens a stream of every lifecycle event of a
+ * root, from every library process using it: created, started, paused,
+ * resumed, exited (with the exit), OOM, deleted, process exec'd and process
+ * exited, each with the container id, the process id where there is one and
+ * a CLOCK_MONOTONIC timestamp, as containerd publishes them for a task. The
+ * root's monitor publishes them in one order, so a container's events come
+ * in the order they happened: its start before its init's exit, an exit
+ * before the delete that follows it. A lifecycle call's event is published
+ * when its runtime call succeeds, before the call returns; an exit before
+ * the waits return. Each stream sees the events published after it was
+ * opened, and several streams may be open at once. A stream holds a bounded
+ * number of events for its reader; a reader that falls that far behind
+ * loses the newest events (nothing else ever waits for a reader), and
+ * EXEC_EVENT_OVERFLOW takes their place saying how many were lost. Waits
+ * never depend on streams. Every stream, container and process also offers
+ * a pollable fd (exec_events_fd(), exec_container_exit_fd(),
+ * exec_process_exit_fd()) for an event loop with no thread of its own.
+ *
  * Signals. The only child the host itself ever gets is the monitor's
  * starter, which exits at once; the host gets its SIGCHLD and nothing else
  * from the library, whatever SIGCHLD's disposition is (default, ignored,
@@ -151,6 +169,10 @@
  *        userns (EXEC_USERNS_*), hardened and tmpfs; the new code
  *        EXEC_ENOTSUP; state files resolved beneath the root (see Trust
  *        model).
+ *        Events: exec_events_open(), exec_events_fd(), exec_events_next()
+ *        and exec_events_free() with exec_event (exec_event_init()) and
+ *        exec_event_type; exec_container_exit_fd() and
+ *        exec_process_exit_fd().
  */
 /**
  * @file execution.h
@@ -324,6 +346,69 @@ typedef struct {
 
 /** Static initialiser of exec_exit. */
 #define EXEC_EXIT_INIT { EXEC_EXIT_VERSION, 0, 0, 0, 0, 0 }
+
+/** A stream of a root's lifecycle events (see exec_events_open()). */
+typedef struct exec_events exec_events;
+
+/** What an exec_event reports. */
+typedef enum {
+	/** A container was created (exec_container_create() or _run()). */
+	EXEC_EVENT_CREATED = 1,
+	/** A container was started (exec_container_start() or _run()). */
+	EXEC_EVENT_STARTED = 2,
+	/** A container was paused. */
+	EXEC_EVENT_PAUSED = 3,
+	/** A paused container was resumed. */
+	EXEC_EVENT_RESUMED = 4,
+	/** A container's init exited: pid and exit say which and how. */
+	EXEC_EVENT_EXITED = 5,
+	/**
+	 * The kernel's OOM killer killed a process of a container (process_id
+	 * "", pid 0: the kernel counts kills per container). Seen as it happens
+	 * in the container's memory cgroup (memory.events on cgroup v2, an
+	 * eventfd on memory.oom_control on v1), and at the latest just before
+	 * an exit whose oom_killed it sets; that exit names the process.
+	 */
+	EXEC_EVENT_OOM = 6,
+	/** A container was deleted. */
+	EXEC_EVENT_DELETED = 7,
+	/** A process, process_id, was exec'd in a container. */
+	EXEC_EVENT_EXEC_ADDED = 8,
+	/** An exec'd process exited: pid and exit say which and how. */
+	EXEC_EVENT_PROCESS_EXITED = 9,
+	/** The stream was full: `dropped` events were lost here. */
+	EXEC_EVENT_OVERFLOW = 10
+} exec_event_type;
+
+/** Current version of exec_event. */
+#define EXEC_EVENT_VERSION 1
+
+/**
+ * One lifecycle event, filled by exec_events_next(). Initialise with
+ * EXEC_EVENT_INIT or exec_event_init(). The strings are owned by the
+ * stream, valid until the next exec_events_next() on it or its free.
+ */
+typedef struct {
+	/** EXEC_EVENT_VERSION, set by the caller. */
+	unsigned version;
+	/** An exec_event_type. */
+	int type;
+	/** The container's id; "" for EXEC_EVENT_OVERFLOW. */
+	const char *container_id;
+	/** The exec'd process's id; "" for a container's own events. */
+	const char *process_id;
+	/** The host pid of the process that exited or was OOM-killed, else 0. */
+	int pid;
+	/** When it was published: CLOCK_MONOTONIC, in nanoseconds. */
+	uint64_t time_ns;
+	/** How it ended, for the exit events (version EXEC_EXIT_VERSION). */
+	exec_exit exit;
+	/** How many events were lost, for EXEC_EVENT_OVERFLOW. */
+	uint64_t dropped;
+} exec_event;
+
+/** Static initialiser of exec_event. */
+#define EXEC_EVENT_INIT { EXEC_EVENT_VERSION, 0, NULL, NULL, 0, 0, EXEC_EXIT_INIT, 0 }
 
 /** A limit that is not set, in exec_stats. */
 #define EXEC_UNLIMITED UINT64_MAX
@@ -540,6 +625,17 @@ int exec_exit_init(exec_exit *e, unsigned version);
  * Thread-safe.
  */
 int exec_stats_init(exec_stats *stats, unsigned version);
+
+/**
+ * Initialise an event for languages without the INIT macro.
+ *
+ * @param[out] ev the event to fill: version set (its exit's too), all
+ *             else 0 or NULL.
+ * @param version EXEC_EVENT_VERSION.
+ * @return EXEC_OK, EXEC_EINVAL for NULL or an unknown version.
+ * Thread-safe.
+ */
+int exec_event_init(exec_event *ev, unsigned version);
 
 /**
  * Initialise bundle options for languages without the INIT macro: no
@@ -849,6 +945,20 @@ int exec_container_kill(exec_container *c, int signal, int all);
 int exec_container_wait(exec_container *c, int timeout_ms, exec_exit *out);
 
 /**
+ * A file descriptor that polls readable (POLLIN) once the exit of a
+ * container's init is known, and stays readable: exec_container_wait()
+ * then returns at once. For poll(), epoll or an event loop; do not read it.
+ *
+ * @param c the container.
+ * @param[out] fd the file descriptor (close-on-exec); the same one on every
+ *             call.
+ * @return EXEC_OK, EXEC_EINVAL (NULL fd), EXEC_ESYS, EXEC_ECLOSED.
+ * The handle owns *fd, valid until exec_container_free(); do not close it.
+ * Thread-safe.
+ */
+int exec_container_exit_fd(exec_container *c, int *fd);
+
+/**
  * Hand over the caller's end of a stream made with EXEC_IO_PIPE, or the pty
  * master (stream EXEC_STDIN) of a terminal container. Each end is handed
  * over once.
@@ -1006,6 +1116,19 @@ int exec_process_signal(exec_process *p, int signal);
 int exec_process_wait(exec_process *p, int timeout_ms, exec_exit *out);
 
 /**
+ * A file descriptor that polls readable once an exec'd process's exit is
+ * known; as exec_container_exit_fd().
+ *
+ * @param p the process.
+ * @param[out] fd the file descriptor (close-on-exec); the same one on every
+ *             call.
+ * @return EXEC_OK, EXEC_EINVAL, EXEC_ESYS, EXEC_ECLOSED.
+ * The handle owns *fd, valid until exec_process_free(); do not close it.
+ * Thread-safe.
+ */
+int exec_process_exit_fd(exec_process *p, int *fd);
+
+/**
  * Hand over a stream end of an exec'd process; as exec_container_stdio().
  *
  * @return EXEC_OK, EXEC_EINVAL, EXEC_ESTATE, EXEC_ECLOSED.
@@ -1038,6 +1161,61 @@ int exec_process_delete(exec_process *p);
  * Thread-safe.
  */
 void exec_process_free(exec_process *p);
+
+/* ---- Events --------------------------------------------------------- */
+
+/**
+ * Open a stream of the lifecycle events of a runtime's root, as every
+ * library process using the root causes them (see Events at the top). It
+ * sees every event published after this call began to return.
+ *
+ * @param rt the runtime.
+ * @param capacity how many events the stream holds for its reader before
+ *        it drops the newest (then reporting EXEC_EVENT_OVERFLOW); 0 means
+ *        1024.
+ * @param[out] out the new stream.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, capacity above 1048576), EXEC_ESYS
+ *         (the monitor cannot be reached), EXEC_ECLOSED.
+ * The caller owns *out and frees it with exec_events_free(). Thread-safe.
+ */
+int exec_events_open(exec_runtime *rt, unsigned capacity, exec_events **out);
+
+/**
+ * A file descriptor that polls readable (POLLIN) while exec_events_next()
+ * has an event, or an error, to return at once. For poll(), epoll or an
+ * event loop; do not read it.
+ *
+ * @param ev the stream.
+ * @param[out] fd the file descriptor (close-on-exec).
+ * @return EXEC_OK, EXEC_EINVAL (NULL fd), EXEC_ECLOSED.
+ * The stream owns *fd, valid until exec_events_free(); do not close it.
+ * Thread-safe.
+ */
+int exec_events_fd(exec_events *ev, int *fd);
+
+/**
+ * Take the next event of a stream, in the order the monitor published them.
+ *
+ * @param ev the stream.
+ * @param timeout_ms < 0 waits forever, 0 polls.
+ * @param[out] out the event; out->version says which fields to write.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, unknown version), EXEC_ETIMEDOUT (no
+ *         event came), EXEC_ESYS (the monitor was lost: the stream ends
+ *         after the events it held), EXEC_ECLOSED.
+ * out's strings are owned by the stream, valid until its next
+ * exec_events_next() or exec_events_free(). Thread-safe: concurrent calls
+ * on one stream each get a different event, but each call ends the life of
+ * the strings the one before returned; give a stream one reader.
+ */
+int exec_events_next(exec_events *ev, int timeout_ms, exec_event *out);
+
+/**
+ * Close an event stream and its fd.
+ *
+ * @param ev the stream; NULL, freed or garbage is a no-op.
+ * Thread-safe.
+ */
+void exec_events_free(exec_events *ev);
 
 #ifdef __cplusplus
 }

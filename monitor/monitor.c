@@ -9,7 +9,11 @@
  * makes itself a child subreaper: the runtime calls it spawns, and the
  * container inits and exec'd processes they start, are its children. It
  * reaps every child, writes the exit record of each process the library
- * claimed, and tells every connection. It exits once it has no connection,
+ * claimed, and tells every connection. It is also the hub of the root's
+ * events: it publishes each runtime call's lifecycle step as the call
+ * succeeds, each exit as it reaps it, and each OOM kill its watch of a
+ * container's memory cgroup sees, in one order, to every connection that
+ * subscribed. It exits once it has no connection,
  * no claimed process and no call left, under <root>/monitor.lock so that a
  * library process connecting at that moment never finds it gone.
  *
@@ -26,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -33,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "protocol.h"
@@ -42,6 +48,10 @@
 #define GONE_RING 256
 /* How long an idle monitor waits between tries to take the lock. */
 #define IDLE_RETRY_MS 20
+/* How often, and how many times, an OOM counter is read again after a
+ * notification that came before the kill was counted. */
+#define OOM_RETRY_MS 10
+#define OOM_RETRIES 100
 
 /* A packet waiting for its connection to drain. */
 struct packet {
@@ -54,6 +64,7 @@ struct client {
 	int fd;
 	uint64_t id;
 	struct packet *head, *tail; /* unsent packets, oldest first */
+	bool subscribed;            /* gets the root's events */
 };
 
 /* A runtime call: a SPAWN, or a cleanup of the monitor's own (client 0). */
@@ -61,6 +72,9 @@ struct call {
 	pid_t pid;
 	uint64_t client;
 	uint64_t seq;
+	int64_t events;  /* a mask of 1 << MON_EV_*, published at success */
+	char *container; /* whom those events are about */
+	char *process;
 };
 
 /* A process the library claimed. */
@@ -74,6 +88,28 @@ struct claim {
 	uint64_t oom_base;
 	char *cleanup; /* argv list then env list, as in the message */
 	size_t cleanup_len;
+	char *container; /* its exit event's ids; container "" for none */
+	char *process;
+	/* A container's memory cgroup watched for OOM kills: its counter file
+	 * open (polled for POLLPRI on v2), and on v1 the eventfd registered
+	 * for it; -1 when not watched. oom_seen is the count last published. */
+	int oom_fd;
+	int oom_efd;
+	uint64_t oom_seen;
+	/* Looks left at the counter after a notification: v1 notifies as the
+	 * OOM starts, before its kill is counted. */
+	int oom_retries;
+};
+
+/* An exit event held back until the start of its container is published. */
+struct held {
+	int type;
+	pid_t pid;
+	int wstatus;
+	bool oom;       /* the exit tells an OOM kill */
+	bool oom_event; /* and no OOM event told it yet */
+	char *container;
+	char *process;
 };
 
 /* A reaped child, kept for a claim that comes after its exit. */
@@ -93,6 +129,8 @@ static struct claim *claims;
 static size_t nclaims;
 static struct gone gone[GONE_RING];
 static size_t gone_next;
+static struct held *helds;
+static size_t nhelds;
 
 static const char *sock_path;
 static int lock_fd = -1;
@@ -184,19 +222,24 @@ static bool flush_client(struct client *c)
 	return true;
 }
 
-/* Queue a message for c and send what can be sent now, in order. */
-static void send_msg(struct client *c, const struct mon_msg *m)
+/* Queue a packet for c and send what can be sent now, in order. */
+static void send_packet(struct client *c, const void *data, size_t len)
 {
-	struct packet *p = xrealloc(NULL, sizeof(*p) + sizeof(*m));
+	struct packet *p = xrealloc(NULL, sizeof(*p) + len);
 	p->next = NULL;
-	p->len = sizeof(*m);
-	memcpy(p->data, m, sizeof(*m));
+	p->len = len;
+	memcpy(p->data, data, len);
 	if (c->tail)
 		c->tail->next = p;
 	else
 		c->head = p;
 	c->tail = p;
 	flush_client(c);
+}
+
+static void send_msg(struct client *c, const struct mon_msg *m)
+{
+	send_packet(c, m, sizeof(*m));
 }
 
 static struct mon_msg reply_to(const struct mon_msg *req)
@@ -311,10 +354,13 @@ static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int
 	return pid;
 }
 
-static void add_call(pid_t pid, uint64_t client, uint64_t seq)
+static void add_call(pid_t pid, uint64_t client, uint64_t seq, int64_t events,
+                     const char *container, const char *process)
 {
 	calls = xrealloc(calls, (ncalls + 1) * sizeof(*calls));
-	calls[ncalls++] = (struct call){ pid, client, seq };
+	calls[ncalls++] = (struct call){ pid, client, seq, events,
+	                                 events ? xstrdup(container) : NULL,
+	                                 events ? xstrdup(process) : NULL };
 }
 
 static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *s,
@@ -323,14 +369,17 @@ static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *
 	char **argv = next_list(s);
 	char **env = argv ? next_list(s) : NULL;
 	const char *dir = env ? next_string(s) : NULL;
-	if (!dir || !argv[0] || nfds < 3 || (uint32_t)nfds != m->nfds) {
+	const char *container = dir && m->arg ? next_string(s) : "";
+	const char *process = container && m->arg ? next_string(s) : "";
+	if (!dir || !process || !argv[0] || nfds < 3 || (uint32_t)nfds != m->nfds ||
+	    (m->arg & ~(int64_t)0x3fe)) {
 		reply_err(c, m, EINVAL);
 	} else {
 		pid_t pid = spawn(argv, env, dir, fds, nfds);
 		if (pid < 0) {
 			reply_err(c, m, (int)-pid);
 		} else {
-			add_call(pid, c->id, m->seq);
+			add_call(pid, c->id, m->seq, m->arg, container, process);
 			struct mon_msg r = reply_to(m);
 			r.pid = pid;
 			send_msg(c, &r);
@@ -351,7 +400,7 @@ static void run_cleanup(struct claim *cl)
 		int fds[3] = { null, null, null };
 		pid_t pid = spawn(argv, env, "/", fds, 3);
 		if (pid > 0)
-			add_call(pid, 0, 0);
+			add_call(pid, 0, 0, 0, NULL, NULL);
 	}
 	if (null >= 0)
 		close(null);
@@ -374,6 +423,12 @@ static void drop_claim(struct claim *cl)
 	free(cl->exit_path);
 	free(cl->oom_file);
 	free(cl->cleanup);
+	free(cl->container);
+	free(cl->process);
+	if (cl->oom_fd >= 0)
+		close(cl->oom_fd);
+	if (cl->oom_efd >= 0)
+		close(cl->oom_efd);
 	*cl = claims[--nclaims];
 }
 
@@ -394,14 +449,12 @@ static void remember_gone(pid_t pid, uint64_t start, int wstatus, bool claimed)
 	gone_next = (gone_next + 1) % GONE_RING;
 }
 
-/* The value of the "oom_kill N" line of an OOM counter file, or 0. */
-static uint64_t oom_kills(const char *path)
+/* The value of the "oom_kill N" line of an open OOM counter file, or 0.
+ * On v2 the read also clears the file's POLLPRI. */
+static uint64_t oom_kills_fd(int fd)
 {
 	char buf[1024];
-	int fd = path && *path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
@@ -409,6 +462,53 @@ static uint64_t oom_kills(const char *path)
 		if (strncmp(line, "oom_kill ", 9) == 0)
 			return strtoull(line + 9, NULL, 10);
 	return 0;
+}
+
+/* The value of the "oom_kill N" line of an OOM counter file, or 0. */
+static uint64_t oom_kills(const char *path)
+{
+	int fd = path && *path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return 0;
+	uint64_t n = oom_kills_fd(fd);
+	close(fd);
+	return n;
+}
+
+/*
+ * Watch a container's memory cgroup for OOM kills as they happen: on v2 its
+ * memory.events polls POLLPRI when it changes; on v1 an eventfd registered
+ * through cgroup.event_control for memory.oom_control is signalled.
+ */
+static void oom_watch(struct claim *cl)
+{
+	const char *name = strrchr(cl->oom_file, '/');
+	cl->oom_fd = open(cl->oom_file, O_RDONLY | O_CLOEXEC);
+	if (cl->oom_fd < 0 || !name || strcmp(name, "/memory.oom_control") != 0)
+		return;
+	char ctl[PATH_MAX], line[64];
+	snprintf(ctl, sizeof(ctl), "%.*s/cgroup.event_control", (int)(name - cl->oom_file),
+	         cl->oom_file);
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int cfd = efd >= 0 ? open(ctl, O_WRONLY | O_CLOEXEC) : -1;
+	int n = snprintf(line, sizeof(line), "%d %d", efd, cl->oom_fd);
+	if (cfd >= 0 && write(cfd, line, (size_t)n) == n) {
+		cl->oom_efd = efd;
+	} else {
+		if (efd >= 0)
+			close(efd);
+		close(cl->oom_fd);
+		cl->oom_fd = -1;
+	}
+	if (cfd >= 0)
+		close(cfd);
+}
+
+/* The fd to poll for a watched claim's OOM kills, and for what. */
+static int oom_poll_fd(const struct claim *cl, short *events)
+{
+	*events = cl->oom_efd >= 0 ? POLLIN : POLLPRI;
+	return cl->oom_efd >= 0 ? cl->oom_efd : cl->oom_fd;
 }
 
 /* Whether the OOM killer ended a process that exited with ws. */
@@ -449,25 +549,164 @@ static void broadcast(const struct mon_msg *m)
 		send_msg(&clients[i], m);
 }
 
+/* ---- events ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Send an event to every subscribed connection. */
+static void publish(int type, pid_t pid, int wstatus, bool oom, const char *container,
+                    const char *process)
+{
+	size_t lc = strlen(container) + 1, lp = strlen(process) + 1;
+	struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EVENT, .pid = pid,
+	                     .arg = type, .count = now_ns(), .state = oom, .wstatus = wstatus };
+	char *p = xrealloc(NULL, sizeof(m) + lc + lp);
+	memcpy(p, &m, sizeof(m));
+	memcpy(p + sizeof(m), container, lc);
+	memcpy(p + sizeof(m) + lc, process, lp);
+	for (size_t i = 0; i < nclients; i++)
+		if (clients[i].subscribed)
+			send_packet(&clients[i], p, sizeof(m) + lc + lp);
+	free(p);
+}
+
+/* Whether a start of container is in flight. */
+static bool start_pending(const char *container)
+{
+	for (size_t i = 0; i < ncalls; i++)
+		if ((calls[i].events & (1 << MON_EV_STARTED)) && !strcmp(calls[i].container, container))
+			return true;
+	return false;
+}
+
+/* An OOM event names the container only: the kernel's count is the
+ * container's; the exit that follows names the process. */
+static void publish_exit_now(const struct held *h)
+{
+	if (h->oom_event)
+		publish(MON_EV_OOM, 0, 0, true, h->container, "");
+	publish(h->type, h->pid, h->wstatus, h->oom, h->container, h->process);
+}
+
+/* Publish the exit of a claimed process, its OOM kill first; while a start
+ * of its container is in flight, hold it until that start is published. */
+static void publish_exit(pid_t pid, int ws, bool oom, bool oom_event, const char *container,
+                         const char *process)
+{
+	if (!*container)
+		return;
+	struct held h = { *process ? MON_EV_PROCESS_EXITED : MON_EV_EXITED, pid, ws, oom,
+	                  oom_event, (char *)container, (char *)process };
+	if (!start_pending(container)) {
+		publish_exit_now(&h);
+		return;
+	}
+	h.container = xstrdup(container);
+	h.process = xstrdup(process);
+	helds = xrealloc(helds, (nhelds + 1) * sizeof(*helds));
+	helds[nhelds++] = h;
+}
+
+/* Publish the OOM kills a watched claim's counter shows since the last
+ * one published; not while its container's start is in flight. Returns
+ * whether it published. */
+static bool oom_check(struct claim *cl)
+{
+	if (cl->oom_fd < 0 || start_pending(cl->container))
+		return false;
+	uint64_t kills = oom_kills_fd(cl->oom_fd);
+	if (kills <= cl->oom_seen)
+		return false;
+	cl->oom_seen = kills;
+	cl->oom_retries = 0;
+	publish(MON_EV_OOM, 0, 0, true, cl->container, "");
+	return true;
+}
+
+/* How long the loop may sleep: a short while when a counter is to be
+ * looked at again, else as long as it likes. */
+static int oom_retry_timeout(int otherwise)
+{
+	for (size_t i = 0; i < nclaims; i++)
+		if (claims[i].oom_retries > 0)
+			return OOM_RETRY_MS;
+	return otherwise;
+}
+
+/* Whether an OOM kill an exec'd process's exit tells still needs an
+ * event: not when its container's memory cgroup is watched, whose event
+ * tells it (published now if the watch has not seen it yet). */
+static bool oom_untold(const char *container)
+{
+	for (size_t i = 0; i < nclaims; i++) {
+		if (claims[i].oom_fd >= 0 && !strcmp(claims[i].container, container)) {
+			oom_check(&claims[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A call exited with ws: publish its events if it succeeded, then the
+ * exits held for its container's start, and the OOM kills they hid. */
+static void call_events(const struct call *cl, int ws)
+{
+	if (!cl->events)
+		return;
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+		for (int type = MON_EV_CREATED; type <= MON_EV_PROCESS_EXITED; type++)
+			if (cl->events & (1 << type))
+				publish(type, 0, 0, false, cl->container, cl->process);
+	if (start_pending(cl->container))
+		return;
+	size_t kept = 0;
+	for (size_t i = 0; i < nhelds; i++) {
+		struct held *h = &helds[i];
+		if (strcmp(h->container, cl->container)) {
+			helds[kept++] = *h;
+			continue;
+		}
+		publish_exit_now(h);
+		free(h->container);
+		free(h->process);
+	}
+	nhelds = kept;
+	for (size_t i = 0; i < nclaims; i++)
+		if (!strcmp(claims[i].container, cl->container))
+			oom_check(&claims[i]);
+}
+
 /* A child was reaped: tell whoever waits for it. */
 static void child_exited(pid_t pid, uint64_t start, int ws)
 {
 	for (size_t i = 0; i < ncalls; i++) {
 		if (calls[i].pid != pid)
 			continue;
-		struct client *c = client_by_id(calls[i].client);
+		struct call call = calls[i];
+		calls[i] = calls[--ncalls];
+		call_events(&call, ws);
+		struct client *c = client_by_id(call.client);
 		if (c) {
 			struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_CALL_EXIT,
-			                     .seq = calls[i].seq, .pid = pid, .wstatus = ws };
+			                     .seq = call.seq, .pid = pid, .wstatus = ws };
 			send_msg(c, &m);
 		}
-		calls[i] = calls[--ncalls];
+		free(call.container);
+		free(call.process);
 		return;
 	}
 	struct claim *cl = claim_by_pid(pid);
 	if (cl) {
 		bool oom = oom_killed(cl->oom_file, cl->oom_base, cl->flags, ws);
 		write_exit(cl->exit_path, ws, oom);
+		bool oom_event = oom && (*cl->process ? oom_untold(cl->container)
+		                                      : cl->oom_fd < 0 || oom_kills(cl->oom_file) > cl->oom_seen);
+		publish_exit(pid, ws, oom, oom_event, cl->container, cl->process);
 		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EXIT, .pid = pid,
 		                     .start = cl->start, .arg = oom, .state = MON_EXITED, .wstatus = ws };
 		remember_gone(pid, cl->start, ws, true);
@@ -499,13 +738,15 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	pid_t pid = (pid_t)m->pid;
 	const char *exit_path = next_string(s);
 	const char *oom_file = exit_path ? next_string(s) : NULL;
+	const char *container = oom_file ? next_string(s) : NULL;
+	const char *process = container ? next_string(s) : NULL;
 	const char *cleanup = s->p;
 	if ((m->arg & MON_CLAIM_KILL_ORPHAN)) {
 		char **argv = next_list(s), **env = argv ? next_list(s) : NULL;
 		free(argv);
 		free(env);
 	}
-	if (!exit_path || !*exit_path || !oom_file || s->bad || pid <= 1) {
+	if (!exit_path || !*exit_path || !process || s->bad || pid <= 1) {
 		reply_err(c, m, EINVAL);
 		return;
 	}
@@ -528,13 +769,19 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 			r.wstatus = wstatus_of(&si);
 			r.arg = oom_killed(oom_file, m->count, (int)m->arg, r.wstatus);
 			write_exit(exit_path, r.wstatus, r.arg);
+			publish_exit(pid, r.wstatus, r.arg, r.arg && oom_untold(container), container, process);
 			remember_gone(pid, r.start, r.wstatus, true);
 		} else {
 			claims = xrealloc(claims, (nclaims + 1) * sizeof(*claims));
 			cl = &claims[nclaims++];
 			*cl = (struct claim){ .pid = pid, .start = r.start, .owner = c->id,
 			                      .flags = (int)m->arg, .exit_path = xstrdup(exit_path),
-			                      .oom_file = xstrdup(oom_file), .oom_base = m->count };
+			                      .oom_file = xstrdup(oom_file), .oom_base = m->count,
+			                      .container = xstrdup(container),
+			                      .process = xstrdup(process), .oom_fd = -1,
+			                      .oom_efd = -1, .oom_seen = m->count };
+			if (!(m->arg & MON_CLAIM_OOM_SIGKILL) && *container && *oom_file)
+				oom_watch(cl);
 			if (m->arg & MON_CLAIM_KILL_ORPHAN) {
 				cl->cleanup_len = (size_t)(s->p - cleanup);
 				cl->cleanup = memcpy(xrealloc(NULL, cl->cleanup_len), cleanup, cl->cleanup_len);
@@ -555,6 +802,7 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	r.wstatus = g->wstatus;
 	r.arg = oom_killed(oom_file, m->count, (int)m->arg, g->wstatus);
 	write_exit(exit_path, g->wstatus, r.arg);
+	publish_exit(pid, g->wstatus, r.arg, r.arg && oom_untold(container), container, process);
 	send_msg(c, &r);
 }
 
@@ -705,6 +953,10 @@ static bool serve(size_t i)
 	case MON_SIGNAL:
 		do_signal(c, &m);
 		break;
+	case MON_SUBSCRIBE:
+		c->subscribed = true;
+		reply_err(c, &m, 0);
+		break;
 	default:
 		reply_err(c, &m, EPROTO);
 	}
@@ -802,16 +1054,26 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, "exec-monitor", 0, 0, 0);
 
 	struct pollfd *pfds = NULL;
+	pid_t *watched = NULL;
 	for (;;) {
-		pfds = xrealloc(pfds, (nclients + 2) * sizeof(*pfds));
+		pfds = xrealloc(pfds, (nclients + nclaims + 2) * sizeof(*pfds));
+		watched = xrealloc(watched, (nclaims + 1) * sizeof(*watched));
 		pfds[0] = (struct pollfd){ sfd, POLLIN, 0 };
 		pfds[1] = (struct pollfd){ LISTEN_FD, POLLIN, 0 };
 		for (size_t i = 0; i < nclients; i++)
 			pfds[i + 2] = (struct pollfd){ clients[i].fd,
 			                               POLLIN | (clients[i].head ? POLLOUT : 0), 0 };
+		size_t polled = nclients, nwatched = 0;
+		for (size_t i = 0; i < nclaims; i++) {
+			if (claims[i].oom_fd < 0)
+				continue;
+			struct pollfd *p = &pfds[polled + 2 + nwatched];
+			p->fd = oom_poll_fd(&claims[i], &p->events);
+			p->revents = 0;
+			watched[nwatched++] = claims[i].pid;
+		}
 		bool idle = !nclients && !nclaims && !ncalls;
-		size_t polled = nclients;
-		int n = poll(pfds, polled + 2, idle ? IDLE_RETRY_MS : -1);
+		int n = poll(pfds, polled + 2 + nwatched, oom_retry_timeout(idle ? IDLE_RETRY_MS : -1));
 		if (n < 0 && errno != EINTR)
 			_exit(111);
 		if (n > 0 && (pfds[0].revents & POLLIN)) {
@@ -834,6 +1096,22 @@ int main(int argc, char **argv)
 			if (!ok)
 				drop_client(i);
 		}
+		/* Claims may have gone or moved: find each by its pid. */
+		for (size_t j = 0; n > 0 && j < nwatched; j++) {
+			struct pollfd *p = &pfds[polled + 2 + j];
+			struct claim *cl = p->revents ? claim_by_pid(watched[j]) : NULL;
+			short events;
+			if (!cl || cl->oom_fd < 0 || oom_poll_fd(cl, &events) != p->fd)
+				continue;
+			uint64_t count;
+			if (cl->oom_efd >= 0 && read(cl->oom_efd, &count, sizeof(count)) < 0)
+				continue;
+			if (!oom_check(cl))
+				cl->oom_retries = OOM_RETRIES;
+		}
+		for (size_t i = 0; i < nclaims; i++)
+			if (claims[i].oom_retries > 0 && !oom_check(&claims[i]))
+				claims[i].oom_retries--;
 		if (n > 0 && (pfds[1].revents & POLLIN))
 			accept_clients();
 		maybe_exit();

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define MON_PROTO_VERSION 1
+#define MON_PROTO_VERSION 2
 
 /* The largest packet either side sends or accepts. */
 #define MON_MAX_MSG (256 * 1024)
@@ -24,7 +24,10 @@ enum mon_type {
 	/* lib: first message of a connection. reply: pid = the monitor's pid. */
 	MON_HELLO = 1,
 	/* lib: run a program. strings: argv list, env list, working dir;
-	 * fds: its fd 0, 1, 2, ... (nfds of them). reply: pid, or err. */
+	 * fds: its fd 0, 1, 2, ... (nfds of them). arg: the events (a mask of
+	 * 1 << MON_EV_*) to publish when the program exits with status 0; with
+	 * a mask the next strings are their container id and process id.
+	 * reply: pid, or err. */
 	MON_SPAWN = 2,
 	/* lib: kill the process group of the SPAWN whose seq is `arg`. No reply. */
 	MON_CANCEL = 3,
@@ -52,7 +55,29 @@ enum mon_type {
 	 * (arg 1: OOM-killed), after its exit record was written. */
 	MON_EXIT = 8,
 	/* mon: the answer to the request with this seq. */
-	MON_REPLY = 9
+	MON_REPLY = 9,
+	/* lib: send this connection every event of the root from now on.
+	 * reply: err 0. */
+	MON_SUBSCRIBE = 10,
+	/* mon, to subscribed connections: event `arg` (MON_EV_*) at `count`
+	 * (CLOCK_MONOTONIC, ns) of process `pid`; for an exit, wstatus, and
+	 * state 1 when OOM-killed. strings: container id, process id. Events
+	 * are sent in the order they happened; a container's start is always
+	 * published before the exit of its init. */
+	MON_EVENT = 11
+};
+
+/* Event types: the public exec_event_type values. */
+enum mon_event {
+	MON_EV_CREATED = 1,
+	MON_EV_STARTED = 2,
+	MON_EV_PAUSED = 3,
+	MON_EV_RESUMED = 4,
+	MON_EV_EXITED = 5,
+	MON_EV_OOM = 6,
+	MON_EV_DELETED = 7,
+	MON_EV_EXEC_ADDED = 8,
+	MON_EV_PROCESS_EXITED = 9
 };
 
 /* MON_CLAIM flags. */

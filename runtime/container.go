@@ -55,6 +55,7 @@ func (c *Container) Start(ctx context.Context) error {
 		return wrapf(ErrState, "container %q has stopped", c.id)
 	}
 	call := c.rt.newCall(ctx, "start")
+	call.announce(c.id, "")
 	err := call.done(call.client.Start(call.ctx, c.id))
 	return c.classify(ctx, err, StateCreated)
 }
@@ -124,6 +125,7 @@ func (c *Container) transition(ctx context.Context, op string, from State,
 		return wrapf(ErrState, "cannot %s container %q: it is %s", op, c.id, s)
 	}
 	call := c.rt.newCall(ctx, op)
+	call.announce(c.id, "")
 	err := call.done(fn(call.client, call.ctx, c.id))
 	return c.classify(ctx, err, from)
 }
@@ -184,6 +186,7 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 		}
 	}
 	call := c.rt.newCall(ctx, "delete")
+	call.announce(c.id, "")
 	err = call.done(call.client.Delete(call.ctx, c.id, &runc.DeleteOpts{Force: force}))
 	if err != nil && !strings.Contains(err.Error(), "does not exist") {
 		return c.classify(ctx, err, StateStopped)

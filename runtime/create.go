@@ -56,7 +56,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 		op = "run"
 	}
 	l := &launch{
-		op: op, dir: r.containerDir(id), what: "container", recordName: containerRecordName,
+		op: op, dir: r.containerDir(id), what: "container", recordName: containerRecordName, container: id,
 		rec: record{ID: id, Bundle: bundle, Terminal: io.Terminal}, io: io,
 		invoke: func(c *call, st *stdio, pidFile string, sock *consoleSocket) error {
 			opts := &runc.CreateOpts{IO: st, PidFile: pidFile, Detach: start}
@@ -75,6 +75,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 			// and does not say another holds the id.
 			if started || (r.runtimeHas(id) && !isIDTaken(err)) {
 				c := r.newCall(context.Background(), "delete")
+				c.announce(id, "")
 				c.done(c.client.Delete(c.ctx, id, &runc.DeleteOpts{Force: true}))
 				// A runtime killed early leaves a state dir it cannot delete.
 				os.RemoveAll(filepath.Join(r.client.Root, id))

@@ -20,5 +20,10 @@
 // exit is recorded, the cgroup's OOM-kill count tells whether the OOM
 // killer ended it.
 //
+// The monitor is also the hub of the root's events: it publishes each
+// lifecycle step as the runtime call that makes it succeeds, and each exit
+// as it reaps it, to every library process that opened an Events stream;
+// ExitFd gives a handle's exit as a pollable fd.
+//
 // This package knows nothing of C; capi/ exports it.
 package runtime

@@ -24,7 +24,8 @@ type call struct {
 	op     string
 	key    uint64
 	client *runc.Runc
-	log    *os.File // the call's own log, for calls whose stderr is the container's
+	log    *os.File  // the call's own log, for calls whose stderr is the container's
+	event  callEvent // what the monitor publishes when the call succeeds
 	ctx    context.Context
 	cancel context.CancelFunc
 }

@@ -33,6 +33,16 @@ type launch struct {
 	// oom, for an exec, is its container's OOM counter read before the call;
 	// for a container it is found once its init runs.
 	oom *oomCounter
+	// container is the id of the container, for its events.
+	container string
+}
+
+// processID is the exec'd process's id, "" for a container's init.
+func (l *launch) processID() string {
+	if l.recordName == containerRecordName {
+		return ""
+	}
+	return l.rec.ID
 }
 
 // launched is the process a launch started.
@@ -84,6 +94,7 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 		return nil, err
 	}
 	pidFile := filepath.Join(l.dir, pidFileName)
+	c.announce(l.container, l.processID())
 	err = l.invoke(c, st, pidFile, sock)
 	st.closeInner()
 	err = c.done(err)
@@ -100,7 +111,7 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 	if l.oom != nil {
 		oom = *l.oom
 	}
-	if out.watch, out.rec, err = r.claim(l.dir, pid, oom, l.rec, l.cleanup); err != nil {
+	if out.watch, out.rec, err = r.claim(l.dir, pid, oom, l.rec, l.cleanup, l.container, l.processID()); err != nil {
 		return nil, err
 	}
 	out.streams = st.handover(l.rec.Terminal)
@@ -123,13 +134,18 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 // claim hands process pid, which the runtime started into dir (a
 // container's init or an exec'd process), to the monitor, which reaps it
 // and records its exit there, OOM kill included.
-func (r *Runtime) claim(dir string, pid int, oom oomCounter, rec record, cleanup []string) (*exitWatch, record, error) {
+// Its exit event names container and process ("" for an init).
+func (r *Runtime) claim(dir string, pid int, oom oomCounter, rec record, cleanup []string,
+	container, process string) (*exitWatch, record, error) {
 	exitPath, err := prepareExitRecord(dir)
 	if err != nil {
 		return nil, rec, err
 	}
 	m := monMsg{Type: monClaim, Pid: int64(pid), Count: oom.base}
-	strs := new(monStrings).str(exitPath).str(oom.file)
+	if hasNUL(container, process) {
+		return nil, rec, wrapf(ErrInvalid, "an id holds a NUL byte")
+	}
+	strs := new(monStrings).str(exitPath).str(oom.file).str(container).str(process)
 	if oom.sigkillOnly {
 		m.Arg |= monClaimOOMSigkill
 	}
@@ -165,7 +181,7 @@ func (r *Runtime) claim(dir string, pid int, oom oomCounter, rec record, cleanup
 // into dir before it was claimed: through the monitor when it can, else
 // from outside.
 func (r *Runtime) reclaim(dir string, pid int) *exitWatch {
-	if w, _, err := r.claim(dir, pid, oomCounter{}, record{}, nil); err == nil {
+	if w, _, err := r.claim(dir, pid, oomCounter{}, record{}, nil, "", ""); err == nil {
 		return w
 	}
 	st, err := readProcStat(pid)

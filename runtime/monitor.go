@@ -244,13 +244,14 @@ type spawned struct {
 }
 
 // spawn asks the monitor to run argv with fds as its fd 0, 1, 2, ...
-func (c *monitorConn) spawn(argv, env []string, dir string, fds []int) (*spawned, error) {
-	if hasNUL(argv...) || hasNUL(env...) || hasNUL(dir) {
+// With ev's mask, the monitor publishes ev when it exits with status 0.
+func (c *monitorConn) spawn(argv, env []string, dir string, fds []int, ev callEvent) (*spawned, error) {
+	if hasNUL(argv...) || hasNUL(env...) || hasNUL(dir) || hasNUL(ev.container, ev.process) {
 		return nil, wrapf(ErrInvalid, "a runtime argument holds a NUL byte")
 	}
 	s := &spawned{exited: make(chan monMsg, 1)}
-	r, err := c.request(monMsg{Type: monSpawn, NFds: uint32(len(fds))},
-		new(monStrings).list(argv).list(env).str(dir), fds, func(r monMsg) {
+	r, err := c.request(monMsg{Type: monSpawn, NFds: uint32(len(fds)), Arg: ev.mask},
+		ev.strings(new(monStrings).list(argv).list(env).str(dir)), fds, func(r monMsg) {
 			// Registered before the reader can see the call's exit.
 			if r.Err == 0 {
 				c.calls[r.Seq] = s.exited
@@ -285,11 +286,11 @@ func (c *monitorConn) read() {
 			c.fail(wrapf(ErrSys, "monitor of %s: %v", c.root, err))
 			return
 		}
-		c.dispatch(m)
+		c.dispatch(m, buf[monMsgSize:n])
 	}
 }
 
-func (c *monitorConn) dispatch(m monMsg) {
+func (c *monitorConn) dispatch(m monMsg, strs []byte) {
 	switch m.Type {
 	case monReply:
 		c.mu.Lock()
@@ -314,6 +315,8 @@ func (c *monitorConn) dispatch(m monMsg) {
 		if w := lookupWatch(m.Pid, m.Start); w != nil {
 			w.finish(monExitOf(m), nil)
 		}
+	case monEvent:
+		c.publish(m, strs)
 	}
 }
 
@@ -344,5 +347,6 @@ func (c *monitorConn) fail(err error) error {
 		close(ch)
 	}
 	orphanWatches(c)
+	endStreams(c, err)
 	return err
 }

@@ -8,22 +8,24 @@ import (
 
 // The library's side of monitor/protocol.h: change both together.
 const (
-	monProtoVersion = 1
+	monProtoVersion = 2
 	monMaxMsg       = 256 * 1024
 	monMaxFds       = 16
 )
 
 // Message types.
 const (
-	monHello    = 1
-	monSpawn    = 2
-	monCancel   = 3
-	monClaim    = 4
-	monQuery    = 5
-	monSignal   = 6
-	monCallExit = 7
-	monExit     = 8
-	monReply    = 9
+	monHello     = 1
+	monSpawn     = 2
+	monCancel    = 3
+	monClaim     = 4
+	monQuery     = 5
+	monSignal    = 6
+	monCallExit  = 7
+	monExit      = 8
+	monReply     = 9
+	monSubscribe = 10
+	monEvent     = 11
 )
 
 // MON_CLAIM flags: monClaimKillOrphan asks the monitor to kill a claimed

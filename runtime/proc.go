@@ -16,6 +16,7 @@ type proc struct {
 	rec     record
 	watch   *exitWatch
 	streams *streams // nil for a loaded handle
+	exitFd  exitFd
 	closed  atomic.Bool
 }
 
@@ -77,5 +78,6 @@ func (p *proc) Close() error {
 		return nil
 	}
 	p.streams.close()
+	p.exitFd.close()
 	return nil
 }

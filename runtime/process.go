@@ -58,7 +58,7 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 		return nil, sysErr("create processes dir", err)
 	}
 	l := &launch{
-		op: "exec", dir: filepath.Join(processes, id), what: "process", recordName: processRecordName,
+		op: "exec", dir: filepath.Join(processes, id), what: "process", recordName: processRecordName, container: c.id,
 		rec: record{ID: id, Terminal: io.Terminal}, io: io,
 		invoke: func(call *call, st *stdio, pidFile string, sock *consoleSocket) error {
 			opts := &runc.ExecOpts{IO: st, PidFile: pidFile, Detach: true, LogFile: call.logPath()}

@@ -111,7 +111,7 @@ func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
 	}
 	err = withMonitor(c.rt.root, func(mon *monitorConn) (err error) {
 		sc.mon = mon
-		sc.proc, err = mon.spawn(args, env, cmd.Dir, fds)
+		sc.proc, err = mon.spawn(args, env, cmd.Dir, fds, c.event)
 		return err
 	})
 	if err != nil {

@@ -105,6 +105,28 @@ static int realtime(int on)
 	return pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &sp) == 0;
 }
 
+/* Take the events there are; the time the exit event was taken, or 0. */
+static long long exit_event(exec_events *events)
+{
+	exec_event ev = EXEC_EVENT_INIT;
+	int rc;
+
+	while ((rc = exec_events_next(events, 0, &ev)) == EXEC_OK)
+		if (ev.type == EXEC_EVENT_EXITED)
+			return now_ns();
+	if (rc != EXEC_ETIMEDOUT)
+		check(rc, "exec_events_next");
+	return 0;
+}
+
+static void drain_events(exec_events *events)
+{
+	exec_event ev = EXEC_EVENT_INIT;
+
+	while (exec_events_next(events, 0, &ev) == EXEC_OK)
+		;
+}
+
 /* The time from the init's exit to exec_container_wait() returning in
  * another thread, from two points of the exit: EOF on a pipe whose write end
  * only the init holds (its stdout), as the kernel closes the dying process's
@@ -113,15 +135,19 @@ static int realtime(int on)
  * watches both at real-time priority, to see each at once. */
 static void wait_delay(exec_runtime *rt)
 {
-	samples from_eof = { 0 }, from_pidfd = { 0 }, teardown = { 0 };
-	int k, rt_ok = 1;
+	samples from_eof = { 0 }, from_pidfd = { 0 }, teardown = { 0 }, to_event = { 0 };
+	exec_events *events = NULL;
+	int k, rt_ok = 1, events_fd;
+
+	check(exec_events_open(rt, 0, &events), "exec_events_open");
+	check(exec_events_fd(events, &events_fd), "exec_events_fd");
 
 	for (k = -1; k < cfg.exec_samples && !bench_stopping; k++) {
 		exec_io io = EXEC_IO_INIT;
 		struct waiter w = { 0 };
-		struct pollfd pfd[2];
+		struct pollfd pfd[3];
 		pthread_t tid;
-		long long eof = 0, exited = 0;
+		long long eof = 0, exited = 0, event = 0;
 		char id[64], buf[64];
 		int fds[2], pid, pidfd;
 
@@ -139,11 +165,13 @@ static void wait_delay(exec_runtime *rt)
 			die("pidfd_open: %s", strerror(errno));
 		pfd[1].fd = pidfd;
 		pfd[1].events = POLLIN;
+		pfd[2].fd = events_fd;
+		pfd[2].events = POLLIN;
 		if (pthread_create(&tid, NULL, wait_thread, &w) != 0)
 			die("pthread_create failed");
 		rt_ok &= realtime(1);
-		while (!eof || !exited) {
-			if (poll(pfd, 2, -1) < 0) {
+		while (!eof || !exited || !event) {
+			if (poll(pfd, 3, -1) < 0) {
 				if (errno == EINTR)
 					continue;
 				die("poll: %s", strerror(errno));
@@ -156,6 +184,8 @@ static void wait_delay(exec_runtime *rt)
 				exited = now_ns();
 				pfd[1].fd = -1;
 			}
+			if (!event && pfd[2].revents)
+				event = exit_event(events);
 		}
 		realtime(0);
 		pthread_join(tid, NULL);
@@ -168,8 +198,12 @@ static void wait_delay(exec_runtime *rt)
 			samples_add(&from_eof, (double)(w.returned - eof) / 1e3);
 			samples_add(&from_pidfd, (double)(w.returned - exited) / 1e3);
 			samples_add(&teardown, (double)(exited - eof) / 1e3);
+			samples_add(&to_event, (double)(event - eof) / 1e3);
 		}
+		/* The delete's event, and any other, before the next round. */
+		drain_events(events);
 	}
+	exec_events_free(events);
 	if (bench_stopping)
 		die("interrupted");
 	emit_row("exec", "exit to wait() return", "us", &from_eof, NULL,
@@ -178,9 +212,12 @@ static void wait_delay(exec_runtime *rt)
 	         "the kernel's exit path, namespaces torn down");
 	emit_row("exec", "  library: pidfd readable to wait() return", "us", &from_pidfd, NULL,
 	         rt_ok ? "observer at SCHED_FIFO" : "observer at normal priority: may read low");
+	emit_row("exec", "exit to its exec_events_next() event", "us", &to_event, NULL,
+	         "from EOF on a pipe only the init held; poll() on the stream's fd");
 	samples_free(&from_eof);
 	samples_free(&from_pidfd);
 	samples_free(&teardown);
+	samples_free(&to_event);
 }
 
 void group_exec(void)

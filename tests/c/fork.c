@@ -76,7 +76,7 @@ static void host_children_keep_status(void)
 	CHECK_INT(fx_ppid(grandchild), !=, getpid());
 }
 
-#define FORKED_CALLS 11
+#define FORKED_CALLS 14
 
 /* In a child forked after the library started, every call fails at once. */
 static void forked_child_fails_fast(void)
@@ -105,6 +105,8 @@ static void forked_child_fails_fast(void)
 		exec_exit ex = EXEC_EXIT_INIT;
 		exec_stats stats = EXEC_STATS_INIT;
 		int *pids;
+		exec_events *events = NULL;
+		exec_event event = EXEC_EVENT_INIT;
 
 		r[0] = exec_container_list(rt, &ids, &n);
 		r[1] = exec_container_pid(c, &pid);
@@ -117,6 +119,9 @@ static void forked_child_fails_fast(void)
 		r[8] = exec_container_stats(c, &stats);
 		r[9] = exec_container_ps(c, &pids, &n);
 		r[10] = exec_container_update(c, "{}");
+		r[11] = exec_container_exit_fd(c, &pid);
+		r[12] = exec_events_open(rt, 0, &events);
+		r[13] = exec_events_next(events, 0, &event);
 		/* Getters give NULL; what needs no Go keeps working. */
 		nogo[0] = exec_container_id(c) == NULL && exec_runtime_root(rt) == NULL;
 		nogo[1] = strcmp(exec_version(), EXEC_VERSION) == 0 &&

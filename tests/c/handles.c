@@ -52,6 +52,7 @@ static int container_closed(exec_container *c)
 	CHECK_RC_R(exec_container_stats(c, &stats), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_ps(c, &pids, &n), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_update(c, "{}"), EXEC_ECLOSED, -1);
+	CHECK_RC_R(exec_container_exit_fd(c, &fd), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_exec(c, "p", JSON, NULL, &p), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_process_load(c, "p", &p), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_container_delete(c, 1), EXEC_ECLOSED, -1);
@@ -68,6 +69,7 @@ static int process_closed(exec_process *p)
 
 	CHECK_R(exec_process_id(p) == NULL, -1);
 	CHECK_RC_R(exec_process_pid(p, &pid), EXEC_ECLOSED, -1);
+	CHECK_RC_R(exec_process_exit_fd(p, &fd), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_process_signal(p, SIGKILL), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_process_wait(p, 0, &ex), EXEC_ECLOSED, -1);
 	CHECK_RC_R(exec_process_wait(p, -1, &ex), EXEC_ECLOSED, -1);

@@ -136,6 +136,7 @@ extern const test_case observe_tests[];
 extern const test_case hardened_tests[];
 extern const test_case rootless_tests[];
 extern const test_case host_tests[];
+extern const test_case event_tests[];
 
 /** Entry points of the re-executed test binary (load tests); see child.c. */
 int child_main(int argc, char **argv);

@@ -18,6 +18,7 @@ checkout's build/libexecution.so, then the system's library path.
 
 from .bundle import Limits, UserNS, bundle_init
 from .container import Container, User
+from .events import Event, EventType, Events
 from .errors import (
     AlreadyExists,
     Closed,
@@ -51,6 +52,9 @@ __all__ = [
     "Container",
     "DEVNULL",
     "ErrorCode",
+    "Event",
+    "EventType",
+    "Events",
     "ExecutionError",
     "Exit",
     "Handle",

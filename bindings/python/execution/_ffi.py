@@ -69,6 +69,18 @@ EXEC_USERNS_AUTO = 0
 EXEC_USERNS_NONE = 1
 EXEC_USERNS_CALLER = 2
 EXEC_USERNS_SUBIDS = 3
+EXEC_EVENT_VERSION = 1
+
+EXEC_EVENT_CREATED = 1
+EXEC_EVENT_STARTED = 2
+EXEC_EVENT_PAUSED = 3
+EXEC_EVENT_RESUMED = 4
+EXEC_EVENT_EXITED = 5
+EXEC_EVENT_OOM = 6
+EXEC_EVENT_DELETED = 7
+EXEC_EVENT_EXEC_ADDED = 8
+EXEC_EVENT_PROCESS_EXITED = 9
+EXEC_EVENT_OVERFLOW = 10
 EXEC_UNLIMITED = 2**64 - 1
 
 
@@ -82,6 +94,10 @@ class ContainerPtr(c_void_p):
 
 class ProcessPtr(c_void_p):
     """An `exec_process *`."""
+
+
+class EventsPtr(c_void_p):
+    """An `exec_events *`."""
 
 
 class RuntimeOptions(Structure):
@@ -162,6 +178,21 @@ class Stats(Structure):
     ]
 
 
+class Event(Structure):
+    """`exec_event`."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("type", c_int),
+        ("container_id", c_char_p),
+        ("process_id", c_char_p),
+        ("pid", c_int),
+        ("time_ns", c_uint64),
+        ("exit", ExitStatus),
+        ("dropped", c_uint64),
+    ]
+
+
 class BundleOptions(Structure):
     """`exec_bundle_options`."""
 
@@ -196,6 +227,7 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_io_init": (c_int, (POINTER(IO), c_uint)),
     "exec_exit_init": (c_int, (POINTER(ExitStatus), c_uint)),
     "exec_stats_init": (c_int, (POINTER(Stats), c_uint)),
+    "exec_event_init": (c_int, (POINTER(Event), c_uint)),
     "exec_bundle_options_init": (c_int, (POINTER(BundleOptions), c_uint)),
     "exec_bundle_init": (c_int, (c_char_p, _STRINGS, c_int)),
     "exec_image_options_init": (c_int, (POINTER(ImageOptions), c_uint)),
@@ -217,6 +249,7 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_container_resume": _LIFECYCLE,
     "exec_container_kill": (c_int, (ContainerPtr, c_int, c_int)),
     "exec_container_wait": (c_int, (ContainerPtr, c_int, POINTER(ExitStatus))),
+    "exec_container_exit_fd": (c_int, (ContainerPtr, POINTER(c_int))),
     "exec_container_stdio": (c_int, (ContainerPtr, c_int, POINTER(c_int))),
     "exec_container_resize": (c_int, (ContainerPtr, c_uint, c_uint)),
     "exec_container_stats": (c_int, (ContainerPtr, POINTER(Stats))),
@@ -236,7 +269,12 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_process_stdio": (c_int, (ProcessPtr, c_int, POINTER(c_int))),
     "exec_process_resize": (c_int, (ProcessPtr, c_uint, c_uint)),
     "exec_process_delete": (c_int, (ProcessPtr,)),
+    "exec_process_exit_fd": (c_int, (ProcessPtr, POINTER(c_int))),
     "exec_process_free": (None, (ProcessPtr,)),
+    "exec_events_open": (c_int, (RuntimePtr, c_uint, POINTER(EventsPtr))),
+    "exec_events_fd": (c_int, (EventsPtr, POINTER(c_int))),
+    "exec_events_next": (c_int, (EventsPtr, c_int, POINTER(Event))),
+    "exec_events_free": (None, (EventsPtr,)),
 }
 
 _lib: Optional[ctypes.CDLL] = None

@@ -7,6 +7,7 @@ from typing import List, Optional
 from . import _args, _ffi
 from .bundle import PathArg
 from .container import Container
+from .events import Events
 from .handle import Handle
 from .streams import Plan, StreamArg, Text, text_mode
 
@@ -170,6 +171,17 @@ class Runtime(Handle):
             return [ids[i].decode("utf-8", "surrogateescape") for i in range(count.value)]
         finally:
             lib.exec_strings_free(ids, count)
+
+    def events(self, capacity: int = 0) -> Events:
+        """Open a stream of the root's lifecycle events, every library process's, from now on.
+
+        `capacity` bounds the events held for a reader that falls behind (0:
+        1024); past it the newest are dropped and an OVERFLOW event counts them.
+        """
+        cap = _args.integer(capacity, "capacity", 0, 2**32 - 1)
+        out = _ffi.EventsPtr()
+        _ffi.lib().exec_events_open(self._handle(), cap, byref(out))
+        return Events._from_handle(_ffi.handle(out))
 
     def _state_repr(self) -> str:
         return f"root={self.root!r}" + (" closed" if self.closed else "")

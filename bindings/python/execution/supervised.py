@@ -1,5 +1,6 @@
 """What containers and exec'd processes share: streams, wait, communicate, resize."""
 
+import asyncio
 import math
 import signal
 import threading
@@ -7,7 +8,7 @@ import time
 from ctypes import byref, c_int
 from typing import IO, Any, ClassVar, Dict, Optional, Tuple, Union
 
-from . import _args, _ffi
+from . import _aio, _args, _ffi
 from .errors import InvalidState, TimedOut
 from .exit import Exit
 from .handle import Handle
@@ -96,6 +97,28 @@ class Supervised(Handle):
             except TimedOut:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise
+
+    def exit_fd(self) -> int:
+        """An fd that polls readable once the exit is known, for select or an event loop.
+
+        The handle owns it (close() closes it); do not read or close it.
+        """
+        fd = c_int()
+        self._fn("exit_fd")(self._handle(), byref(fd))
+        return fd.value
+
+    async def wait_async(self, timeout: Optional[float] = None) -> Exit:
+        """wait() for asyncio: awaits the exit fd on the running loop, with no thread.
+
+        `timeout` in seconds (None forever), then TimedOut.
+        """
+        if timeout is not None:
+            _args.seconds(timeout, "timeout")
+        try:
+            await _aio.readable(self.exit_fd(), timeout)
+        except asyncio.TimeoutError:
+            raise TimedOut(f"the process has not exited within {timeout} s") from None
+        return self.wait(0)
 
     def _exited(self, out: _ffi.ExitStatus) -> Exit:
         self._exit = Exit._from_c(out)

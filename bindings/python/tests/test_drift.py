@@ -35,6 +35,7 @@ _HANDLES = {
     "exec_runtime": _ffi.RuntimePtr,
     "exec_container": _ffi.ContainerPtr,
     "exec_process": _ffi.ProcessPtr,
+    "exec_events": _ffi.EventsPtr,
 }
 _VALUES = {
     "int": c_int,
@@ -52,6 +53,7 @@ _VALUES = {
     "exec_exit": _ffi.ExitStatus,
     "exec_stats": _ffi.Stats,
     "exec_bundle_options": _ffi.BundleOptions,
+    "exec_event": _ffi.Event,
 }
 _STRUCTS = {
     "exec_runtime_options": _ffi.RuntimeOptions,
@@ -60,6 +62,7 @@ _STRUCTS = {
     "exec_exit": _ffi.ExitStatus,
     "exec_stats": _ffi.Stats,
     "exec_bundle_options": _ffi.BundleOptions,
+    "exec_event": _ffi.Event,
 }
 # The C field each field of Limits sets; bundle_init's `terminal` sets the rest.
 _LIMITS_FIELDS = {
@@ -210,7 +213,8 @@ def test_structs_match(header: str) -> None:
 
 def test_dataclasses_cover_the_structs_they_read(header: str) -> None:
     structs = parse_structs(header)
-    for dc, name in ((execution.Exit, "exec_exit"), (execution.Stats, "exec_stats")):
+    for dc, name in ((execution.Exit, "exec_exit"), (execution.Stats, "exec_stats"),
+                     (execution.Event, "exec_event")):
         c_fields = [f for _, f in structs[name] if f != "version"]
         assert [f.name for f in dataclasses.fields(dc)] == c_fields, name
 
@@ -245,6 +249,9 @@ def test_constants_match(header: str) -> None:
         assert constants["EXEC_" + ("OK" if code.name == "OK" else code.name)] == code
     for state in execution.State:
         assert constants["EXEC_STATE_" + state.name] == state
+    for kind in execution.EventType:
+        assert constants["EXEC_EVENT_" + kind.name] == kind
+    assert len(execution.EventType) == len([n for n in constants if re.fullmatch(r"EXEC_EVENT_[A-Z_]+", n) and n != "EXEC_EVENT_VERSION"])
 
 
 def test_library_exports_every_declaration() -> None:

@@ -50,3 +50,25 @@ def test_demo_usage() -> None:
     assert run_demo().returncode == 2
     r = run_demo("/nonexistent")
     assert r.returncode == 2 and "no busybox rootfs in /nonexistent/rootfs" in r.stderr
+
+
+def test_supervisor_sees_each_container_through(rootfs: str) -> None:
+    root = short_tempdir("pysupervisor-")
+    try:
+        r = subprocess.run(
+            [sys.executable, str(REPO / "examples" / "python" / "supervisor.py"), rootfs, root],
+            cwd="/",
+            env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    assert r.returncode == 0, r.stderr
+    per: "dict[str, list[str]]" = {}
+    for line in r.stdout.splitlines():
+        id, what = line.split(": ", 1)
+        per.setdefault(id, []).append(what)
+    assert len(per) == 3
+    assert all(w == ["created", "started", "exited with status 3", "deleted"] for w in per.values())

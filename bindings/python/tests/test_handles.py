@@ -4,7 +4,7 @@ import gc
 import signal
 from ctypes import byref, c_int
 
-from typing import Callable, Dict, List
+from typing import Any, Callable, Dict, List, cast
 
 import pytest
 
@@ -151,7 +151,7 @@ BAD_CALLS: List[Callable[..., object]] = [
     lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits={"memory": 1}),  # type: ignore[arg-type]
     lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits=execution.Limits(memory="1")),  # type: ignore[arg-type]
     lambda rt, c, p, d: execution.bundle_init(d, ["true"], limits=execution.Limits(cpus="1")),  # type: ignore[arg-type]
-    lambda rt, c, p, d: c.update("{}"),
+    lambda rt, c, p, d: c.update(cast(Any, "{}")),
     lambda rt, c, p, d: c.update({"memory": object()}),
 ]
 

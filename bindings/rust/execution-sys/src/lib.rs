@@ -92,6 +92,13 @@ pub struct exec_process {
     _marker: PhantomData<(*mut u8, PhantomPinned)>,
 }
 
+/// A stream of a root's lifecycle events (opaque).
+#[repr(C)]
+pub struct exec_events {
+    _data: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
 /// Current version of `exec_runtime_options`.
 pub const EXEC_RUNTIME_OPTIONS_VERSION: c_uint = 2;
 
@@ -225,6 +232,67 @@ pub const EXEC_EXIT_INIT: exec_exit = exec_exit {
     signal: 0,
     core_dumped: 0,
     oom_killed: 0,
+};
+
+/// What an `exec_event` reports.
+pub type exec_event_type = c_int;
+/// A container was created.
+pub const EXEC_EVENT_CREATED: exec_event_type = 1;
+/// A container was started.
+pub const EXEC_EVENT_STARTED: exec_event_type = 2;
+/// A container was paused.
+pub const EXEC_EVENT_PAUSED: exec_event_type = 3;
+/// A paused container was resumed.
+pub const EXEC_EVENT_RESUMED: exec_event_type = 4;
+/// A container's init exited.
+pub const EXEC_EVENT_EXITED: exec_event_type = 5;
+/// The OOM killer killed a process of the container.
+pub const EXEC_EVENT_OOM: exec_event_type = 6;
+/// A container was deleted.
+pub const EXEC_EVENT_DELETED: exec_event_type = 7;
+/// A process was exec'd in a container.
+pub const EXEC_EVENT_EXEC_ADDED: exec_event_type = 8;
+/// An exec'd process exited.
+pub const EXEC_EVENT_PROCESS_EXITED: exec_event_type = 9;
+/// The stream was full: `dropped` events were lost here.
+pub const EXEC_EVENT_OVERFLOW: exec_event_type = 10;
+
+/// Current version of `exec_event`.
+pub const EXEC_EVENT_VERSION: c_uint = 1;
+
+/// One lifecycle event, filled by `exec_events_next()`; its strings are
+/// the stream's, valid until its next `exec_events_next()` or free.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct exec_event {
+    /// `EXEC_EVENT_VERSION`, set by the caller.
+    pub version: c_uint,
+    /// An `exec_event_type`.
+    pub type_: c_int,
+    /// The container's id; "" for `EXEC_EVENT_OVERFLOW`.
+    pub container_id: *const c_char,
+    /// The exec'd process's id; "" for a container's own events.
+    pub process_id: *const c_char,
+    /// The host pid of the process that exited or was OOM-killed, else 0.
+    pub pid: c_int,
+    /// When it was published: CLOCK_MONOTONIC, in nanoseconds.
+    pub time_ns: u64,
+    /// How it ended, for the exit events.
+    pub exit: exec_exit,
+    /// How many events were lost, for `EXEC_EVENT_OVERFLOW`.
+    pub dropped: u64,
+}
+
+/// Static initialiser of `exec_event` (`EXEC_EVENT_INIT`).
+pub const EXEC_EVENT_INIT: exec_event = exec_event {
+    version: EXEC_EVENT_VERSION,
+    type_: 0,
+    container_id: std::ptr::null(),
+    process_id: std::ptr::null(),
+    pid: 0,
+    time_ns: 0,
+    exit: EXEC_EXIT_INIT,
+    dropped: 0,
 };
 
 /// A limit that is not set, in `exec_stats` (`UINT64_MAX`).
@@ -392,6 +460,8 @@ extern "C" {
     pub fn exec_exit_init(e: *mut exec_exit, version: c_uint) -> c_int;
     /// Initialise a stats struct: version set, all else 0.
     pub fn exec_stats_init(stats: *mut exec_stats, version: c_uint) -> c_int;
+    /// Initialise an event: version set (its exit's too), all else 0.
+    pub fn exec_event_init(ev: *mut exec_event, version: c_uint) -> c_int;
     /// Initialise bundle options: no terminal, no limits.
     pub fn exec_bundle_options_init(opts: *mut exec_bundle_options, version: c_uint) -> c_int;
 
@@ -528,4 +598,23 @@ extern "C" {
     pub fn exec_process_delete(p: *mut exec_process) -> c_int;
     /// Release a process handle and the stream ends it did not hand over.
     pub fn exec_process_free(p: *mut exec_process);
+    /// An fd that polls readable once the container's exit is known; the
+    /// handle owns it.
+    pub fn exec_container_exit_fd(c: *mut exec_container, fd: *mut c_int) -> c_int;
+    /// An fd that polls readable once the process's exit is known; the
+    /// handle owns it.
+    pub fn exec_process_exit_fd(p: *mut exec_process, fd: *mut c_int) -> c_int;
+    /// Open a stream of the root's lifecycle events; capacity 0 means 1024.
+    pub fn exec_events_open(
+        rt: *mut exec_runtime,
+        capacity: c_uint,
+        out: *mut *mut exec_events,
+    ) -> c_int;
+    /// An fd that polls readable while the stream has an event; it owns it.
+    pub fn exec_events_fd(ev: *mut exec_events, fd: *mut c_int) -> c_int;
+    /// Take the next event of a stream.
+    pub fn exec_events_next(ev: *mut exec_events, timeout_ms: c_int, out: *mut exec_event)
+        -> c_int;
+    /// Close an event stream and its fd; NULL is a no-op.
+    pub fn exec_events_free(ev: *mut exec_events);
 }

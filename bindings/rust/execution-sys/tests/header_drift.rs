@@ -476,3 +476,53 @@ int main(void) {
     );
     assert_eq!(run_c(probe), expected);
 }
+
+#[test]
+fn event_layout_and_values_match() {
+    let probe = r#"
+#include <stddef.h>
+#include <stdio.h>
+#include "execution.h"
+#define F(f) printf(" %zu", offsetof(exec_event, f))
+int main(void) {
+	exec_event e = EXEC_EVENT_INIT;
+	printf("%zu", sizeof(exec_event));
+	F(version); F(type); F(container_id); F(process_id); F(pid); F(time_ns); F(exit); F(dropped);
+	printf("\n%u %u %d %d %d %d %d %d %d %d %d %d\n", EXEC_EVENT_VERSION, e.exit.version,
+	       EXEC_EVENT_CREATED, EXEC_EVENT_STARTED, EXEC_EVENT_PAUSED, EXEC_EVENT_RESUMED,
+	       EXEC_EVENT_EXITED, EXEC_EVENT_OOM, EXEC_EVENT_DELETED, EXEC_EVENT_EXEC_ADDED,
+	       EXEC_EVENT_PROCESS_EXITED, EXEC_EVENT_OVERFLOW);
+	printf("%zu\n", sizeof(exec_event_type));
+	return 0;
+}
+"#;
+    use sys::exec_event as E;
+    let e = sys::EXEC_EVENT_INIT;
+    let expected = format!(
+        "{} {} {} {} {} {} {} {} {}\n{} {} {} {} {} {} {} {} {} {} {} {}\n{}\n",
+        size_of::<E>(),
+        offset_of!(E, version),
+        offset_of!(E, type_),
+        offset_of!(E, container_id),
+        offset_of!(E, process_id),
+        offset_of!(E, pid),
+        offset_of!(E, time_ns),
+        offset_of!(E, exit),
+        offset_of!(E, dropped),
+        sys::EXEC_EVENT_VERSION,
+        e.exit.version,
+        sys::EXEC_EVENT_CREATED,
+        sys::EXEC_EVENT_STARTED,
+        sys::EXEC_EVENT_PAUSED,
+        sys::EXEC_EVENT_RESUMED,
+        sys::EXEC_EVENT_EXITED,
+        sys::EXEC_EVENT_OOM,
+        sys::EXEC_EVENT_DELETED,
+        sys::EXEC_EVENT_EXEC_ADDED,
+        sys::EXEC_EVENT_PROCESS_EXITED,
+        sys::EXEC_EVENT_OVERFLOW,
+        size_of::<sys::exec_event_type>(),
+    );
+    assert!(e.container_id.is_null() && e.process_id.is_null());
+    assert_eq!(run_c(probe), expected);
+}

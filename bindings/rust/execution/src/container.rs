@@ -4,7 +4,7 @@ use std::ffi::{c_int, CStr};
 use std::fmt;
 use std::fs::File;
 use std::ops::Deref;
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::ptr::{self, NonNull};
 use std::time::Duration;
 
@@ -131,6 +131,15 @@ impl Container {
             sys::exec_container_wait(self.raw.as_ptr(), timeout_ms(timeout), &mut exit)
         })?;
         Ok(exit.into())
+    }
+
+    /// An fd that polls readable once the init's exit is known, for poll,
+    /// epoll or an event loop; [`Container::wait`] then returns at once.
+    /// The handle owns it: do not read or close it.
+    pub fn exit_fd(&self) -> Result<BorrowedFd<'_>, Error> {
+        let mut fd: c_int = -1;
+        check(unsafe { sys::exec_container_exit_fd(self.raw.as_ptr(), &mut fd) })?;
+        Ok(unsafe { BorrowedFd::borrow_raw(fd) })
     }
 
     /// Reads the container's resource use from its cgroup, in process (no

@@ -74,7 +74,7 @@ pub(crate) fn null_terminated(items: &[CString]) -> Vec<*const c_char> {
 }
 
 /// Makes the bundle `dir` from an OCI image on disk; no registry is
-/// contacted. `image` is `"PATH[:TAG]"`: an OCI image layout directory, or an
+/// contacted. `image` is `PATH[:TAG]`: an OCI image layout directory, or an
 /// archive as `docker save`, `podman save` or `skopeo copy` write it. Its
 /// layers are unpacked into `<dir>/rootfs`, `config.json` is written from
 /// its config. `dir` must be missing or empty. Remove the bundle with

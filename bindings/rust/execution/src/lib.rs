@@ -50,6 +50,7 @@ pub use execution_sys as sys;
 mod bundle;
 mod container;
 mod error;
+mod events;
 mod exit;
 mod image;
 mod io;
@@ -57,6 +58,8 @@ mod process;
 mod runtime;
 mod spec;
 mod stats;
+#[cfg(feature = "tokio")]
+mod tokio;
 
 use std::ffi::{c_char, c_int, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
@@ -65,6 +68,7 @@ use std::path::Path;
 pub use bundle::{BundleOptions, UserNs};
 pub use container::{Container, ContainerGuard, State};
 pub use error::{Error, ErrorKind};
+pub use events::{Event, EventKind, Events};
 pub use exit::Exit;
 pub use image::{bundle_from_image, bundle_remove, ImageOptions};
 pub use io::{Io, Stdio};
@@ -72,6 +76,8 @@ pub use process::Process;
 pub use runtime::{Runtime, RuntimeOptions};
 pub use spec::ProcessSpec;
 pub use stats::Stats;
+#[cfg(feature = "tokio")]
+pub use tokio::EventStream;
 
 /// Writes `<dir>/config.json`: a default runtime-spec config, as `runc spec`
 /// makes it, running `args` on the rootfs `<dir>/rootfs`, with a pty when

@@ -3,7 +3,7 @@
 use std::ffi::{c_int, CStr};
 use std::fmt;
 use std::fs::File;
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::ptr::NonNull;
 use std::time::Duration;
 
@@ -75,6 +75,15 @@ impl Process {
             sys::exec_process_wait(self.raw.as_ptr(), timeout_ms(timeout), &mut exit)
         })?;
         Ok(exit.into())
+    }
+
+    /// An fd that polls readable once the process's exit is known, for
+    /// poll, epoll or an event loop; [`Process::wait`] then returns at once.
+    /// The handle owns it: do not read or close it.
+    pub fn exit_fd(&self) -> Result<BorrowedFd<'_>, Error> {
+        let mut fd: c_int = -1;
+        check(unsafe { sys::exec_process_exit_fd(self.raw.as_ptr(), &mut fd) })?;
+        Ok(unsafe { BorrowedFd::borrow_raw(fd) })
     }
 
     /// Takes the write end of a piped standard input; once.

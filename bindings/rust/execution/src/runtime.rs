@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::container::Container;
 use crate::error::{check, cstring, Error, ErrorKind};
+use crate::events::Events;
 use crate::io::Io;
 use crate::sys;
 
@@ -225,6 +226,19 @@ impl Runtime {
         let mut out = ptr::null_mut();
         check(unsafe { sys::exec_container_load(self.raw.as_ptr(), id.as_ptr(), &mut out) })?;
         unsafe { Container::from_raw(non_null(out)?) }
+    }
+
+    /// Opens a stream of the root's lifecycle events, every library
+    /// process's, from now on. `capacity` bounds the events held for a
+    /// reader that falls behind (0: 1024); past it the newest are dropped
+    /// and an Overflow event counts them.
+    ///
+    /// Errors: InvalidArgument (capacity above 1048576), System (the
+    /// monitor cannot be reached).
+    pub fn events(&self, capacity: u32) -> Result<Events, Error> {
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::exec_events_open(self.raw.as_ptr(), capacity, &mut out) })?;
+        unsafe { Events::from_raw(non_null(out)?) }
     }
 
     /// The ids of this runtime's containers, sorted.
