@@ -34,8 +34,7 @@
  * same or different handles. Blocking calls (wait) block only their thread.
  *
  * Children and reaping. The library never makes the host a subreaper and
- * never reaps in the host.
- * Runtime calls are spawned, and container inits and exec'd processes
+ * never reaps in the host. Runtime calls are spawned, and container inits and exec'd processes
  * reaped, by a small monitor process the library carries inside itself and
  * starts on first use, one per root (socket `<root>/monitor.sock`, mode
  * 0600, served only to its own user). Containers are the monitor's
@@ -85,7 +84,8 @@
  * fork(). The library's Go runtime cannot run in a child forked from the host
  * after the library started: in such a child every call fails at once with
  * EXEC_ESTATE (checked before entering Go) instead of hanging; the *_free
- * functions do nothing there and the *_id getters return NULL. The functions
+ * functions do nothing there and the getters of borrowed strings (*_id,
+ * exec_runtime_root) return NULL. The functions
  * that need no Go keep working: exec_version, exec_last_error,
  * exec_strerror, exec_free, exec_strings_free and the *_init functions.
  * exec() a new program in the child and use the library there.
