@@ -1,6 +1,6 @@
 //! Containers and the guard that deletes one on drop.
 
-use std::ffi::{c_int, CStr};
+use std::ffi::c_int;
 use std::fmt;
 use std::fs::File;
 use std::ops::Deref;
@@ -9,8 +9,9 @@ use std::ptr::{self, NonNull};
 use std::time::Duration;
 
 use crate::error::{check, cstring, Error, ErrorKind};
-use crate::exit::{timeout_ms, Exit};
-use crate::io::{take_fd, Io};
+use crate::exit::Exit;
+use crate::handle::Handle;
+use crate::io::Io;
 use crate::process::Process;
 use crate::runtime::non_null;
 use crate::spec::ProcessSpec;
@@ -65,13 +66,8 @@ impl fmt::Display for State {
 /// [`delete_on_drop`](Self::delete_on_drop). The handle stays usable after
 /// its `Runtime` is dropped.
 pub struct Container {
-    raw: NonNull<sys::exec_container>,
-    id: String,
+    h: Handle<sys::exec_container>,
 }
-
-// The C ABI allows every call from any thread, concurrently, on one handle.
-unsafe impl Send for Container {}
-unsafe impl Sync for Container {}
 
 impl Container {
     /// Takes ownership of a raw handle.
@@ -79,28 +75,19 @@ impl Container {
     /// # Safety
     /// `raw` is a live container handle that nothing else frees.
     pub(crate) unsafe fn from_raw(raw: NonNull<sys::exec_container>) -> Result<Container, Error> {
-        let id = sys::exec_container_id(raw.as_ptr());
-        if id.is_null() {
-            sys::exec_container_free(raw.as_ptr());
-            return Err(Error::new(
-                ErrorKind::Internal,
-                "the library gave no id for a new container handle",
-            ));
-        }
-        let id = CStr::from_ptr(id).to_string_lossy().into_owned();
-        Ok(Container { raw, id })
+        Ok(Container {
+            h: Handle::from_raw(raw)?,
+        })
     }
 
     /// The container's id.
     pub fn id(&self) -> &str {
-        &self.id
+        self.h.id()
     }
 
     /// Host pid of the container's init process.
     pub fn pid(&self) -> Result<i32, Error> {
-        let mut pid: c_int = 0;
-        check(unsafe { sys::exec_container_pid(self.raw.as_ptr(), &mut pid) })?;
-        Ok(pid)
+        self.h.pid()
     }
 
     /// The current state.
@@ -108,7 +95,7 @@ impl Container {
     /// Errors: NotFound (deleted), Runtime.
     pub fn state(&self) -> Result<State, Error> {
         let mut state: sys::exec_state = 0;
-        check(unsafe { sys::exec_container_state(self.raw.as_ptr(), &mut state) })?;
+        check(unsafe { sys::exec_container_state(self.h.as_ptr(), &mut state) })?;
         State::from_raw(state)
     }
 
@@ -116,7 +103,7 @@ impl Container {
     ///
     /// Errors: InvalidState (not created), Runtime.
     pub fn start(&self) -> Result<(), Error> {
-        check(unsafe { sys::exec_container_start(self.raw.as_ptr()) })
+        check(unsafe { sys::exec_container_start(self.h.as_ptr()) })
     }
 
     /// Waits for the init process to exit: forever with None, polling with
@@ -126,20 +113,14 @@ impl Container {
     /// Errors: TimedOut, System (the exit status cannot be known: the
     /// monitor was gone when the process exited).
     pub fn wait(&self, timeout: Option<Duration>) -> Result<Exit, Error> {
-        let mut exit = sys::EXEC_EXIT_INIT;
-        check(unsafe {
-            sys::exec_container_wait(self.raw.as_ptr(), timeout_ms(timeout), &mut exit)
-        })?;
-        Ok(exit.into())
+        self.h.wait(timeout)
     }
 
     /// An fd that polls readable once the init's exit is known, for poll,
     /// epoll or an event loop; [`Container::wait`] then returns at once.
     /// The handle owns it: do not read or close it.
     pub fn exit_fd(&self) -> Result<BorrowedFd<'_>, Error> {
-        let mut fd: c_int = -1;
-        check(unsafe { sys::exec_container_exit_fd(self.raw.as_ptr(), &mut fd) })?;
-        Ok(unsafe { BorrowedFd::borrow_raw(fd) })
+        self.h.exit_fd()
     }
 
     /// Reads the container's resource use from its cgroup, in process (no
@@ -149,7 +130,7 @@ impl Container {
     /// (deleted), System.
     pub fn stats(&self) -> Result<Stats, Error> {
         let mut raw = sys::EXEC_STATS_INIT;
-        check(unsafe { sys::exec_container_stats(self.raw.as_ptr(), &mut raw) })?;
+        check(unsafe { sys::exec_container_stats(self.h.as_ptr(), &mut raw) })?;
         Ok(raw.into())
     }
 
@@ -161,7 +142,7 @@ impl Container {
     pub fn ps(&self) -> Result<Vec<i32>, Error> {
         let mut pids: *mut c_int = ptr::null_mut();
         let mut count = 0usize;
-        check(unsafe { sys::exec_container_ps(self.raw.as_ptr(), &mut pids, &mut count) })?;
+        check(unsafe { sys::exec_container_ps(self.h.as_ptr(), &mut pids, &mut count) })?;
         if pids.is_null() {
             return Ok(Vec::new());
         }
@@ -178,21 +159,21 @@ impl Container {
     /// InvalidState (stopped), NotFound (deleted), Runtime (a value refused).
     pub fn update(&self, resources_json: &str) -> Result<(), Error> {
         let json = cstring("resources", resources_json)?;
-        check(unsafe { sys::exec_container_update(self.raw.as_ptr(), json.as_ptr()) })
+        check(unsafe { sys::exec_container_update(self.h.as_ptr(), json.as_ptr()) })
     }
 
     /// Freezes all processes of a running container.
     ///
     /// Errors: InvalidState (not running), Runtime.
     pub fn pause(&self) -> Result<(), Error> {
-        check(unsafe { sys::exec_container_pause(self.raw.as_ptr()) })
+        check(unsafe { sys::exec_container_pause(self.h.as_ptr()) })
     }
 
     /// Thaws a paused container.
     ///
     /// Errors: InvalidState (not paused), Runtime.
     pub fn resume(&self) -> Result<(), Error> {
-        check(unsafe { sys::exec_container_resume(self.raw.as_ptr()) })
+        check(unsafe { sys::exec_container_resume(self.h.as_ptr()) })
     }
 
     /// Sends `signal` (a signal number, e.g. 9 for SIGKILL) to the init
@@ -201,7 +182,7 @@ impl Container {
     ///
     /// Errors: InvalidArgument (bad signal), InvalidState (stopped), Runtime.
     pub fn kill(&self, signal: i32, all: bool) -> Result<(), Error> {
-        check(unsafe { sys::exec_container_kill(self.raw.as_ptr(), signal, c_int::from(all)) })
+        check(unsafe { sys::exec_container_kill(self.h.as_ptr(), signal, c_int::from(all)) })
     }
 
     /// Deletes the container and its state. Without `force` only a created
@@ -212,7 +193,7 @@ impl Container {
     /// Errors: InvalidState (running or paused without force), NotFound
     /// (already deleted), Runtime.
     pub fn delete(&self, force: bool) -> Result<(), Error> {
-        check(unsafe { sys::exec_container_delete(self.raw.as_ptr(), c_int::from(force)) })
+        check(unsafe { sys::exec_container_delete(self.h.as_ptr(), c_int::from(force)) })
     }
 
     /// Starts an extra process in the running container.
@@ -226,7 +207,7 @@ impl Container {
         let mut out = ptr::null_mut();
         check(unsafe {
             sys::exec_container_exec(
-                self.raw.as_ptr(),
+                self.h.as_ptr(),
                 id.as_ptr(),
                 json.as_ptr(),
                 &io_raw,
@@ -242,7 +223,7 @@ impl Container {
     pub fn load_process(&self, process_id: &str) -> Result<Process, Error> {
         let id = cstring("process id", process_id)?;
         let mut out = ptr::null_mut();
-        check(unsafe { sys::exec_process_load(self.raw.as_ptr(), id.as_ptr(), &mut out) })?;
+        check(unsafe { sys::exec_process_load(self.h.as_ptr(), id.as_ptr(), &mut out) })?;
         unsafe { Process::from_raw(non_null(out)?) }
     }
 
@@ -250,39 +231,35 @@ impl Container {
     ///
     /// Errors: InvalidArgument (stdin is no pipe), InvalidState (already taken).
     pub fn take_stdin(&self) -> Result<File, Error> {
-        self.stdio(sys::EXEC_STDIN).map(File::from)
+        self.h.stdio(sys::EXEC_STDIN).map(File::from)
     }
 
     /// Takes the read end of a piped standard output; once.
     ///
     /// Errors: InvalidArgument (stdout is no pipe), InvalidState (already taken).
     pub fn take_stdout(&self) -> Result<File, Error> {
-        self.stdio(sys::EXEC_STDOUT).map(File::from)
+        self.h.stdio(sys::EXEC_STDOUT).map(File::from)
     }
 
     /// Takes the read end of a piped standard error; once.
     ///
     /// Errors: InvalidArgument (stderr is no pipe), InvalidState (already taken).
     pub fn take_stderr(&self) -> Result<File, Error> {
-        self.stdio(sys::EXEC_STDERR).map(File::from)
+        self.h.stdio(sys::EXEC_STDERR).map(File::from)
     }
 
     /// Takes the pty master of a terminal container; once.
     ///
     /// Errors: InvalidArgument (no terminal), InvalidState (already taken).
     pub fn take_terminal(&self) -> Result<OwnedFd, Error> {
-        self.stdio(sys::EXEC_STDIN)
-    }
-
-    fn stdio(&self, stream: c_int) -> Result<OwnedFd, Error> {
-        take_fd(|fd| unsafe { sys::exec_container_stdio(self.raw.as_ptr(), stream, fd) })
+        self.h.stdio(sys::EXEC_STDIN)
     }
 
     /// Sets the window size of a terminal container's pty.
     ///
     /// Errors: InvalidArgument (no terminal), System.
     pub fn resize(&self, rows: u16, cols: u16) -> Result<(), Error> {
-        check(unsafe { sys::exec_container_resize(self.raw.as_ptr(), rows.into(), cols.into()) })
+        self.h.resize(rows, cols)
     }
 
     /// Wraps the container in a guard that force-deletes it when dropped.
@@ -295,19 +272,13 @@ impl Container {
     /// The raw handle, for calls through [`sys`](crate::sys); it stays
     /// owned by `self`.
     pub fn as_raw(&self) -> *mut sys::exec_container {
-        self.raw.as_ptr()
-    }
-}
-
-impl Drop for Container {
-    fn drop(&mut self) {
-        unsafe { sys::exec_container_free(self.raw.as_ptr()) }
+        self.h.as_ptr()
     }
 }
 
 impl fmt::Debug for Container {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Container").field("id", &self.id).finish()
+        f.debug_struct("Container").field("id", &self.id()).finish()
     }
 }
 

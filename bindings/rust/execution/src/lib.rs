@@ -52,6 +52,7 @@ mod container;
 mod error;
 mod events;
 mod exit;
+mod handle;
 mod image;
 mod io;
 mod process;
