@@ -170,7 +170,7 @@
  *        EXEC_ENOTSUP; state files resolved beneath the root (see Trust
  *        model).
  *        Events: exec_events_open(), exec_events_fd(), exec_events_next()
- *        and exec_events_free() with exec_event (exec_event_init()) and
+ *        and exec_events_free() with exec_event, exec_event_init() and
  *        exec_event_type; exec_container_exit_fd() and
  *        exec_process_exit_fd().
  */
@@ -256,7 +256,7 @@ typedef struct exec_container exec_container;
 /** A process exec'd into a container. */
 typedef struct exec_process exec_process;
 
-/** Current version of exec_runtime_options (2 added kill_on_exit). */
+/** Current version of exec_runtime_options; version 2 added kill_on_exit. */
 #define EXEC_RUNTIME_OPTIONS_VERSION 2
 
 /**
@@ -463,8 +463,8 @@ typedef struct {
 #define EXEC_STATS_INIT { EXEC_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /**
- * Current version of exec_bundle_options (2 added userns, hardened and
- * tmpfs).
+ * Current version of exec_bundle_options; version 2 added userns, hardened
+ * and tmpfs.
  */
 #define EXEC_BUNDLE_OPTIONS_VERSION 2
 
