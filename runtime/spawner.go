@@ -89,8 +89,8 @@ func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
 		return s.fallback.Start(cmd)
 	}
 	sc := &spawnedCmd{call: c}
-	files, err := sc.streams(cmd)
-	defer closeAll(files)
+	files, owned, err := sc.streams(cmd)
+	defer closeAll(owned)
 	if err != nil {
 		sc.closeCopies()
 		return nil, err
@@ -146,58 +146,43 @@ func (s *spawner) Wait(cmd *exec.Cmd, ec chan runc.Exit) (int, error) {
 // streams gives the command's stdio as files: a file as it is, nothing as
 // /dev/null, and any other reader or writer through a pipe this process
 // copies, one pipe per writer (as exec.Cmd does, for stdout and stderr
-// sharing a buffer). Every file is closed by the caller once sent.
-func (sc *spawnedCmd) streams(cmd *exec.Cmd) ([]*os.File, error) {
-	var files []*os.File
+// sharing a buffer); then its extra files. owned are the files made here,
+// which the caller closes once they are sent.
+func (sc *spawnedCmd) streams(cmd *exec.Cmd) (files, owned []*os.File, err error) {
 	pipes := map[io.Writer]*os.File{}
 	for i, stream := range []any{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
 		if w, ok := stream.(io.Writer); ok && i > 0 && pipes[w] != nil {
-			dup, err := dupFile(pipes[w])
-			if err != nil {
-				return files, err
-			}
-			files = append(files, dup)
+			files = append(files, pipes[w])
 			continue
 		}
 		switch v := stream.(type) {
 		case *os.File:
-			dup, err := dupFile(v)
-			if err != nil {
-				return files, err
-			}
-			files = append(files, dup)
+			files = append(files, v)
 		case nil:
 			null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 			if err != nil {
-				return files, sysErr("open /dev/null", err)
+				return files, owned, sysErr("open /dev/null", err)
 			}
-			files = append(files, null)
+			files, owned = append(files, null), append(owned, null)
 		default:
 			r, w, err := os.Pipe()
 			if err != nil {
-				return files, sysErr("pipe", err)
+				return files, owned, sysErr("pipe", err)
 			}
 			sc.copiers.Add(1)
 			if i == 0 {
-				files = append(files, r)
+				files, owned = append(files, r), append(owned, r)
 				sc.closers = append(sc.closers, w)
 				go func() { defer sc.copiers.Done(); io.Copy(w, v.(io.Reader)); w.Close() }()
 			} else {
-				files = append(files, w)
+				files, owned = append(files, w), append(owned, w)
 				pipes[v.(io.Writer)] = w
 				sc.closers = append(sc.closers, r)
 				go func() { defer sc.copiers.Done(); io.Copy(v.(io.Writer), r) }()
 			}
 		}
 	}
-	for _, f := range cmd.ExtraFiles {
-		dup, err := dupFile(f)
-		if err != nil {
-			return files, err
-		}
-		files = append(files, dup)
-	}
-	return files, nil
+	return append(files, cmd.ExtraFiles...), owned, nil
 }
 
 // copyGrace bounds how long output is read after a call exited: a
@@ -238,14 +223,6 @@ func (sc *spawnedCmd) await(ec chan runc.Exit) {
 func (sc *spawnedCmd) closeCopies() {
 	closeAll(sc.closers)
 	sc.closers = nil
-}
-
-func dupFile(f *os.File) (*os.File, error) {
-	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
-	if err != nil {
-		return nil, sysErr("dup", err)
-	}
-	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
 func closeAll[T io.Closer](cs []T) {
