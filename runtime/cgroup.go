@@ -131,12 +131,12 @@ func inRootCgroup(membership string) bool {
 }
 
 // noteCgroup writes dir's cgroup note for the process pid that just
-// started. It is best effort: without a note, a live container's cgroup is
-// still found through its init's pid.
-func noteCgroup(dir string, pid int, init bool) {
+// started, and returns it. It is best effort: without a note, a live
+// container's cgroup is still found through its init's pid.
+func noteCgroup(dir string, pid int, init bool) (cgroupNote, bool) {
 	membership, ok := liveMembership(pid, 0)
 	if !ok {
-		return
+		return cgroupNote{}, false
 	}
 	note := cgroupNote{Membership: membership, Init: init}
 	// A container's cgroup is made with its init: every kill counts.
@@ -146,6 +146,7 @@ func noteCgroup(dir string, pid int, init bool) {
 	if data, err := json.Marshal(note); err == nil {
 		writeConfined(filepath.Join(dir, cgroupNoteName), data)
 	}
+	return note, true
 }
 
 // readCgroupNote reads dir's cgroup note.

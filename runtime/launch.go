@@ -105,11 +105,11 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 	if pid == 0 {
 		return nil, wrapf(ErrRuntime, "%s %s: it wrote no pid file", r.name, l.op)
 	}
-	init := l.recordName == containerRecordName
-	noteCgroup(l.dir, pid, init)
-	oom := oomCounterOf(l.dir, init, r.client.Root, l.rec.ID)
+	var oom oomCounter
 	if l.oom != nil {
 		oom = *l.oom
+	} else {
+		oom = r.noteOOMCounter(l.dir, pid, l.recordName == containerRecordName, l.rec.ID)
 	}
 	if out.watch, out.rec, err = r.claim(l.dir, pid, oom, l.rec, l.cleanup, l.container, l.processID()); err != nil {
 		return nil, err

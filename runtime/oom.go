@@ -74,18 +74,30 @@ type oomCounter struct {
 	sigkillOnly bool
 }
 
-// oomCounterOf is the counter of the process dir's cgroup note describes;
-// for a container's init that exited before it was noted, of the cgroup
-// the runtime's state names.
-func oomCounterOf(dir string, init bool, runtimeRoot, id string) oomCounter {
-	note, ok := readCgroupNote(dir)
+// noteOOMCounter notes the cgroup of process pid, which the runtime just
+// started into dir, and returns the OOM counter it is judged by; for a
+// container's init that exited before it was noted, the counter of the
+// cgroup the runtime's state names.
+func (r *Runtime) noteOOMCounter(dir string, pid int, init bool, id string) oomCounter {
+	note, ok := noteCgroup(dir, pid, init)
 	if !ok && init {
-		note.Membership, ok = runtimeMembership(runtimeRoot, id)
-		note.Init = true
+		note, ok = r.runtimeNote(id)
 	}
 	if !ok {
 		return oomCounter{}
 	}
+	return oomCounterOf(note)
+}
+
+// runtimeNote is the note of container id's cgroup as the runtime's state
+// names it.
+func (r *Runtime) runtimeNote(id string) (cgroupNote, bool) {
+	membership, ok := runtimeMembership(r.client.Root, id)
+	return cgroupNote{Membership: membership, Init: true}, ok
+}
+
+// oomCounterOf is the counter of the cgroup a note describes.
+func oomCounterOf(note cgroupNote) oomCounter {
 	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(note.Membership))
 	if err != nil {
 		return oomCounter{}
@@ -103,8 +115,12 @@ func oomCounterOf(dir string, init bool, runtimeRoot, id string) oomCounter {
 // container's, read before the process starts, so that a kill that comes
 // at once still counts; nil when the container's cgroup is not found.
 func (c *Container) execOOMCounter() *oomCounter {
-	counter := oomCounterOf(c.dir, true, c.rt.client.Root, c.id)
-	if counter.file == "" {
+	note, ok := readCgroupNote(c.dir)
+	if !ok {
+		note, ok = c.rt.runtimeNote(c.id)
+	}
+	counter := oomCounterOf(note)
+	if !ok || counter.file == "" {
 		return nil
 	}
 	n, err := readOOMControl(counter.file)
