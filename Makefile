@@ -16,8 +16,11 @@ CARGO  ?= cargo
 BUILD   := build
 LIB     := $(BUILD)/libexecution.so
 ARCHIVE := $(BUILD)/libexecution.a
-SONAME  := libexecution.so.0
 VERSION := $(shell sed -n 's/^\#define EXEC_VERSION "\(.*\)"$$/\1/p' include/execution.h)
+# Before 1.0 each minor release may change the ABI, so it has a SONAME of its
+# own (libexecution.so.0.3), as libgit2 does: the loader refuses a program
+# built against another minor. From 1.0 on, the major alone.
+SONAME  := libexecution.so.$(shell echo $(VERSION) | awk -F. '{ print ($$1 == 0) ? $$1 "." $$2 : $$1 }')
 PC      := $(BUILD)/execution.pc
 BUNDLE  := $(BUILD)/bundle
 ROOTFS  := $(BUNDLE)/rootfs
@@ -30,20 +33,34 @@ DEMO_BUNDLE := $(BUILD)/demo-bundle
 PROBE   := $(BUILD)/tests/probe
 PROBE_ROOTFS := $(BUILD)/probe-bundle/rootfs
 ROOTLESS_USER ?= exectest
+# The interpreter the rootless Python suite runs under as ROOTLESS_USER, who
+# cannot reach an interpreter of root's own (a pyenv under /root).
+ROOTLESS_PYTHON ?= /usr/bin/python3
 STAGE   := $(BUILD)/stage
 WHEEL_DIR := $(BUILD)/wheel
 PY_PACKAGE := $(wildcard bindings/python/execution/*.py) bindings/python/execution/py.typed \
 	bindings/python/pyproject.toml bindings/python/setup.py bindings/python/README.md
 
-MONITOR := capi/execution-monitor
+MONITOR := $(BUILD)/execution-monitor
 MONITOR_SOURCES := $(wildcard monitor/*.c monitor/*.h)
 CFLAGS_MONITOR := -std=c11 -O2 -Wall -Wextra -Werror
 
-GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map $(MONITOR) \
+# capi/monitor.go embeds capi/execution-monitor, which is never a file of the
+# tree: every go command reads it through this overlay from the monitor this
+# build made, so no program built elsewhere can be carried along.
+OVERLAY := $(BUILD)/monitor-overlay.json
+GOFLAGS_BUILD := -overlay=$(abspath $(OVERLAY))
+
+GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map $(MONITOR) $(OVERLAY) \
 	$(wildcard capi/*.go capi/*.c capi/*.h) \
 	$(filter-out %_test.go,$(wildcard runtime/*.go))
 C_TEST_SOURCES := $(wildcard tests/c/*.c)
 C_TEST_HEADERS := $(wildcard tests/c/*.h)
+
+# Go's build cache does not hash headers outside a package's dir, so a
+# changed include/execution.h would leave capi's C parts as they were; its
+# hash in the C flags makes every change of it a new build.
+export CGO_CFLAGS := $(or $(CGO_CFLAGS),-O2 -g) -DEXEC_HEADER_SUM=$(shell cksum < include/execution.h | cut -d' ' -f1)
 
 # The version script keeps every symbol but the exec_* API local; cgo's
 # #cgo LDFLAGS allowlist rejects it, so it goes to the external linker here.
@@ -51,7 +68,7 @@ GO_LDFLAGS := -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(abspath 
 
 # The system libraries the Go packages linked into the library need (cgo's
 # LDFLAGS of every dependency): Libs.private of execution.pc, for static links.
-LIBS_PRIVATE = $(shell $(GO) list -deps -f '{{join .CgoLDFLAGS " "}}' ./capi | \
+LIBS_PRIVATE = $(shell $(GO) list -e -deps -f '{{join .CgoLDFLAGS " "}}' ./capi | \
 	tr ' ' '\n' | grep '^-l' | sort -u | tr '\n' ' ')
 
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
@@ -66,19 +83,22 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
-.PHONY: stress all lib monitor static pc bundle images probe deps check-exports vet test test-go \
+.PHONY: stress all lib monitor static pc bundle images probe deps reset-machine check-exports vet test test-go \
 	test-rootless \
 	test-c test-python test-rust test-static wheel test-wheel check-crates docs demo install \
 	uninstall clean help
 
 all: lib pc ## Build build/libexecution.so and build/execution.pc (default)
 
-lib: $(LIB) ## Build build/libexecution.so (SONAME libexecution.so.0)
+lib: $(LIB) ## Build build/libexecution.so (SONAME libexecution.so.MAJOR.MINOR before 1.0)
 
 # The monitor program, embedded into the library (capi/monitor.go).
 $(MONITOR): $(MONITOR_SOURCES)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_MONITOR) -o $@ monitor/monitor.c
-	@mkdir -p $(BUILD) && cp $@ $(BUILD)/execution-monitor
+
+$(OVERLAY): $(MONITOR)
+	@printf '{"Replace":{"%s":"%s"}}\n' $(abspath capi/execution-monitor) $(abspath $(MONITOR)) > $@
 
 monitor: $(MONITOR) ## Build the monitor program (embedded into the library)
 
@@ -91,13 +111,13 @@ static: $(ARCHIVE) ## Build build/libexecution.a, the same library for static li
 # libexecution/, for its bundled feature: a new source dir needs a link there.
 $(LIB): $(GO_SOURCES)
 	@mkdir -p $(BUILD)
-	$(GO) build -buildmode=c-shared -trimpath -ldflags "$(GO_LDFLAGS)" -o $@ ./capi
+	$(GO) build $(GOFLAGS_BUILD) -buildmode=c-shared -trimpath -ldflags "$(GO_LDFLAGS)" -o $@ ./capi
 	@rm -f $(BUILD)/libexecution.h
 	ln -sf libexecution.so $(BUILD)/$(SONAME)
 
 $(ARCHIVE): $(GO_SOURCES)
 	@mkdir -p $(BUILD)
-	$(GO) build -buildmode=c-archive -trimpath -o $@ ./capi
+	$(GO) build $(GOFLAGS_BUILD) -buildmode=c-archive -trimpath -o $@ ./capi
 	@rm -f $(BUILD)/libexecution.h
 
 pc: $(PC) ## Build build/execution.pc for PREFIX
@@ -116,8 +136,12 @@ pc_from_template = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 
 FORCE:
 
-deps: ## Install runc, busybox-static, pytest, mypy, doxygen... where missing (as root)
-	@scripts/install-deps.sh
+deps: ## Set up what the tests need where missing: packages, pytest and mypy, the test user (as root)
+	@PYTHON="$(PYTHON)" ROOTLESS_PYTHON="$(ROOTLESS_PYTHON)" ROOTLESS_USER="$(ROOTLESS_USER)" \
+		scripts/install-deps.sh
+
+reset-machine: ## Undo what make deps set up on this machine (as root), as CI does first
+	scripts/reset-machine.sh
 
 bundle: $(ROOTFS)/bin/busybox ## Build the busybox test rootfs in build/bundle/rootfs
 
@@ -151,12 +175,12 @@ $(DEMO_BUNDLE)/rootfs/bin/busybox: scripts/make-bundle.sh | deps
 check-exports: $(LIB) ## Check that the library exports exactly the header's functions
 	CC="$(CC)" scripts/check-exports.sh $(LIB) include/execution.h
 
-vet: $(MONITOR) ## Run go vet on every package
-	$(GO) vet ./...
+vet: $(OVERLAY) ## Run go vet on every package
+	$(GO) vet $(GOFLAGS_BUILD) ./...
 
 test: deps lib bundle check-exports vet test-go test-c test-python test-rust test-rootless ## Run every check and test suite
 
-test-go: bundle images $(MONITOR) ## Run the Go tests of runtime/, also with -race
+test-go: deps bundle images $(OVERLAY) ## Run the Go tests of runtime/, also with -race
 	$(TEST_ENV) $(GO) test -count=1 ./runtime/...
 	$(TEST_ENV) $(GO) test -count=1 -race ./runtime/...
 
@@ -165,7 +189,7 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $(C_TEST_SOURCES) $(LDLIBS_TEST) -o $@
 
-test-c: $(C_TEST) $(IMAGE_EXAMPLE) $(SUPERVISOR_EXAMPLE) bundle images probe ## Build and run the C test suite (tests/c) and the examples; compile the README's C
+test-c: deps $(C_TEST) $(IMAGE_EXAMPLE) $(SUPERVISOR_EXAMPLE) bundle images probe ## Build and run the C test suite (tests/c) and the examples; compile the README's C
 	CC="$(CC)" scripts/check-readme-c.sh README.md include
 	$(TEST_ENV) $(C_TEST)
 	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
@@ -184,7 +208,7 @@ stress: $(C_TEST) bundle ## Run the stress tests at scale STRESS (default 20)
 test-python: lib bundle deps images probe ## Run the Python binding's tests
 	cd bindings/python && $(TEST_ENV) $(PYTHON) -m pytest -q tests
 
-test-rust: lib static pc bundle images probe ## Run the Rust crates' tests
+test-rust: deps lib static pc bundle images probe ## Run the Rust crates' tests
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test --workspace
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test -p execution --features tokio --test events_tokio
 
@@ -194,7 +218,8 @@ test-rust: lib static pc bundle images probe ## Run the Rust crates' tests
 test-rootless: $(C_TEST) lib bundle probe deps ## Run the rootless suites as an unprivileged user (as root)
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) $(CARGO) test --no-run --test rootless 2>&1 | \
 		sed -n 's/.*Executable .*(\(.*\))$$/\1/p' > $(abspath $(BUILD))/rust-rootless-test
-	scripts/test-rootless.sh $(ROOTLESS_USER) $(BUILD) $(C_TEST) bindings/rust/$$(cat $(BUILD)/rust-rootless-test)
+	ROOTLESS_PYTHON="$(ROOTLESS_PYTHON)" scripts/test-rootless.sh $(ROOTLESS_USER) $(BUILD) $(C_TEST) \
+		bindings/rust/$$(cat $(BUILD)/rust-rootless-test)
 
 # What a release of the crates needs: no lint, and packages that build alone.
 check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, docs.rs and bundled builds
@@ -244,13 +269,14 @@ wheel: $(LIB) ## Build the Python wheel holding the library: build/wheel/*.whl
 	cp $(filter bindings/python/execution/%,$(PY_PACKAGE)) $(WHEEL_DIR)/src/execution/
 	cp $(filter-out bindings/python/execution/%,$(PY_PACKAGE)) $(WHEEL_DIR)/src/
 	strip --strip-debug -o $(WHEEL_DIR)/src/execution/libexecution.so $(LIB)
-	$(PYTHON) -m pip wheel --quiet --no-deps --wheel-dir $(WHEEL_DIR) $(WHEEL_DIR)/src
+	EXECUTION_MONITOR=$(abspath $(MONITOR)) \
+		$(PYTHON) -m pip wheel --quiet --no-deps --wheel-dir $(WHEEL_DIR) $(WHEEL_DIR)/src
 	rm -rf $(WHEEL_DIR)/src
 	@ls $(WHEEL_DIR)/*.whl
 
 # The wheel in a fresh venv, outside the checkout, with no EXECUTION_LIBRARY.
 test-wheel: wheel bundle deps ## Install the wheel into a fresh venv and run a container with it
-	tests/wheel/run.sh $(WHEEL_DIR) $(BUILD)/wheel-test
+	tests/wheel/run.sh $(WHEEL_DIR) $(BUILD)/wheel-test $(MONITOR)
 
 $(DEMO) $(IMAGE_EXAMPLE) $(SUPERVISOR_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
 	@mkdir -p $(@D)

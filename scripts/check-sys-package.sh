@@ -2,6 +2,7 @@
 # check-sys-package.sh CRATE_DIR - check a packaged execution-sys (as
 # `cargo package` unpacks it) where no libexecution, pkg-config or checkout
 # is to be had:
+# - it carries sources only, no ELF file built where it was packaged;
 # - its docs build as on docs.rs (DOCS_RS set), with no warning, and its
 #   build script then links nothing;
 # - with the `bundled` feature it builds the library from the source it
@@ -20,6 +21,12 @@ target=$(mktemp -d)
 trap 'rm -rf "$target"' EXIT
 alone=(env -u EXECUTION_LIB_DIR -u EXECUTION_STATIC -u EXECUTION_SRC_DIR -u LD_LIBRARY_PATH
 	PKG_CONFIG=/bin/false)
+
+# Sources only: no program or library built on the packaging machine.
+while IFS= read -r -d '' f; do
+	[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" != '177ELF' ] || die "the crate carries a built file: ${f#"$crate"/}"
+done < <(find "$crate" -type f -print0)
+echo "check-sys-package.sh: $(basename "$crate") carries no built file"
 
 "${alone[@]}" DOCS_RS=1 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps \
 	--manifest-path "$crate/Cargo.toml" --target-dir "$target/docs"

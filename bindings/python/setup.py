@@ -4,15 +4,18 @@
 builds it here. Such a wheel is not pure: it installs into platlib and is
 tagged py3-none-<platform> (ctypes, so any Python 3), where the platform is
 the manylinux tag the library's own needs make true: the highest GLIBC_
-symbol version it imports. Without the library the wheel stays pure
-(py3-none-any) and finds the library elsewhere at run time.
+symbol version that it or the monitor program it carries (and runs from
+memory, linked against the host's glibc) imports; `make wheel` names that
+program, from the same build, in EXECUTION_MONITOR. Without the library the
+wheel stays pure (py3-none-any) and finds the library elsewhere at run time.
 """
 
+import os
 import platform
 import re
 import subprocess
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from setuptools import setup
 from setuptools.dist import Distribution
@@ -25,16 +28,27 @@ except ImportError:  # setuptools < 70
 LIBRARY = Path(__file__).resolve().parent / "execution" / "libexecution.so"
 
 
-def manylinux_tag(library: Path) -> str:
-    """manylinux_2_<minor>_<arch> for the newest glibc symbol version `library` imports."""
+def glibc_needed(program: Path) -> Tuple[int, int]:
+    """The newest glibc symbol version `program` imports."""
     out = subprocess.run(
-        ["objdump", "-T", str(library)], check=True, capture_output=True, text=True
+        ["objdump", "-T", str(program)], check=True, capture_output=True, text=True
     ).stdout
-    versions = {tuple(int(n) for n in v.split(".")) for v in re.findall(r"GLIBC_(\d+\.\d+)", out)}
+    versions = {(int(major), int(minor)) for major, minor in re.findall(r"GLIBC_(\d+)\.(\d+)", out)}
     if not versions:
-        raise SystemExit(f"{library} imports no GLIBC_ symbol version; not a glibc library?")
-    major, minor = max(versions)
+        raise SystemExit(f"{program} imports no GLIBC_ symbol version; not a glibc program?")
+    return max(versions)
+
+
+def manylinux_tag(*programs: Path) -> str:
+    """manylinux_2_<minor>_<arch> for the newest glibc symbol version `programs` import."""
+    major, minor = max(glibc_needed(p) for p in programs)
     return f"manylinux_{major}_{minor}_{platform.machine()}"
+
+
+def carried_programs() -> List[Path]:
+    """The library and, when `make wheel` names it, the monitor program built into it."""
+    monitor = os.environ.get("EXECUTION_MONITOR")
+    return [LIBRARY] + ([Path(monitor)] if monitor else [])
 
 
 class LibraryDistribution(Distribution):
@@ -48,7 +62,7 @@ class PlatformWheel(bdist_wheel):  # type: ignore[misc]
     """py3-none-<manylinux tag> with the library, py3-none-any without."""
 
     def get_tag(self) -> Tuple[str, str, str]:
-        plat: Optional[str] = manylinux_tag(LIBRARY) if LIBRARY.is_file() else None
+        plat: Optional[str] = manylinux_tag(*carried_programs()) if LIBRARY.is_file() else None
         return ("py3", "none", plat or "any")
 
 

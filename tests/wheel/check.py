@@ -1,6 +1,6 @@
 """Run by run.sh with a venv's Python in which only the wheel is installed.
 
-usage: check.py WHEEL ROOTFS WORK
+usage: check.py WHEEL ROOTFS WORK MONITOR
 """
 
 import os
@@ -11,7 +11,7 @@ import zipfile
 
 import execution
 
-wheel, rootfs, work = sys.argv[1:]
+wheel, rootfs, work, monitor = sys.argv[1:]
 
 # The wheel: the library inside, not pure, tagged for the glibc it needs.
 with zipfile.ZipFile(wheel) as z:
@@ -23,9 +23,19 @@ tag = re.fullmatch(r"execution-[^-]+-py3-none-manylinux_(\d+)_(\d+)_(\w+)\.whl",
 assert tag, f"{wheel} has no py3-none-manylinux tag"
 package_dir = os.path.dirname(execution.__file__)
 library = os.path.join(package_dir, "libexecution.so")
-symbols = subprocess.run(["objdump", "-T", library], check=True, capture_output=True, text=True)
-needed = max(tuple(map(int, v)) for v in re.findall(r"GLIBC_(\d+)\.(\d+)", symbols.stdout))
-assert needed == (int(tag[1]), int(tag[2])), f"the library needs glibc {needed}, tag says {tag[0]}"
+# The monitor the library carries is the one this build made, and it runs
+# against the host's glibc too: the tag covers both.
+with open(library, "rb") as f, open(monitor, "rb") as m:
+    assert m.read() in f.read(), f"the wheel's library does not carry {monitor}"
+
+
+def glibc_needed(program: str) -> "tuple[int, ...]":
+    out = subprocess.run(["objdump", "-T", program], check=True, capture_output=True, text=True)
+    return max(tuple(map(int, v)) for v in re.findall(r"GLIBC_(\d+)\.(\d+)", out.stdout))
+
+
+needed = max(glibc_needed(library), glibc_needed(monitor))
+assert needed == (int(tag[1]), int(tag[2])), f"library and monitor need glibc {needed}, tag says {tag[0]}"
 # ...and links only libraries every manylinux system has (PEP 600's list).
 MANYLINUX_LIBS = {"libc.so.6", "libpthread.so.0", "libdl.so.2", "libm.so.6", "librt.so.1",
                   "libgcc_s.so.1", "libstdc++.so.6", "ld-linux-x86-64.so.2", "libutil.so.1"}

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# run.sh WHEEL_DIR WORK - install the wheel `make wheel` built into a fresh
+# run.sh WHEEL_DIR WORK MONITOR - install the wheel `make wheel` built into a fresh
 # venv and run a container with it, as a user with no checkout would: from
 # WORK, with no EXECUTION_LIBRARY, LD_LIBRARY_PATH or PYTHONPATH.
 #
 # Fails when the wheel is pure or lacks the library, when its platform tag
 # claims less than the library needs, or when the installed package does not
-# load the library beside it and run a container. WORK is emptied first.
+# load the library beside it and run a container, or when the library does
+# not carry MONITOR, the monitor program of the same build. WORK is emptied
+# first.
 set -euo pipefail
 
 die() {
@@ -13,8 +15,9 @@ die() {
 	exit 1
 }
 
-wheels=${1:?usage: run.sh WHEEL_DIR WORK}
-work=${2:?usage: run.sh WHEEL_DIR WORK}
+wheels=${1:?usage: run.sh WHEEL_DIR WORK MONITOR}
+work=${2:?usage: run.sh WHEEL_DIR WORK MONITOR}
+monitor=$(realpath "${3:?usage: run.sh WHEEL_DIR WORK MONITOR}")
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rootfs=${EXEC_TEST_ROOTFS:-$top/build/bundle/rootfs}
 
@@ -32,5 +35,5 @@ cp "$top/tests/wheel/check.py" "$work/"
 
 cd "$work"
 env -u EXECUTION_LIBRARY -u LD_LIBRARY_PATH -u PYTHONPATH \
-	"$work/venv/bin/python" check.py "$wheel" "$rootfs" "$work"
+	"$work/venv/bin/python" check.py "$wheel" "$rootfs" "$work" "$monitor"
 rm -rf "$work"
