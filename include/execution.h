@@ -143,7 +143,10 @@
  * symbols, so a program can link at most one Go archive.
  *
  * Versions. EXEC_VERSION is the version of this header, exec_version() the
- * one of the library loaded. Codes, enum values and EXEC_IO_* constants never
+ * one of the library loaded. Before 1.0 a minor release may change the
+ * ABI, so each has its own SONAME (libexecution.so.0.MINOR): a program runs
+ * only with the minor it was built against. From 1.0 on, libexecution.so.1
+ * for every 1.x. Codes, enum values and EXEC_IO_* constants never
  * change once released. Every struct that crosses the API starts with an
  * `unsigned version` and only ever grows at its end. The caller always sets
  * that version, with the struct's *_INIT macro or *_init() function: in an
@@ -153,6 +156,9 @@
  * version is EXEC_EINVAL.
  *
  * Changes.
+ * 0.3.0: Each minor release before 1.0 has a SONAME of its own
+ *        (libexecution.so.0.3), so a program built against 0.2 no longer
+ *        loads 0.3 and fails at run time: the loader refuses it.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
@@ -190,11 +196,11 @@ extern "C" {
 #endif
 
 /** Version of this header, as "MAJOR.MINOR.PATCH". */
-#define EXEC_VERSION "0.2.0"
+#define EXEC_VERSION "0.3.0"
 /** Major version of this header. */
 #define EXEC_VERSION_MAJOR 0
 /** Minor version of this header. */
-#define EXEC_VERSION_MINOR 2
+#define EXEC_VERSION_MINOR 3
 /** Patch version of this header. */
 #define EXEC_VERSION_PATCH 0
 

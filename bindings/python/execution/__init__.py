@@ -44,7 +44,7 @@ from .state import State
 from .stats import Stats
 from .streams import DEVNULL, PIPE, STDOUT
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "AlreadyExists",

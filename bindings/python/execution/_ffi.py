@@ -30,9 +30,9 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 
 from .errors import InternalError, LibraryNotFoundError, error_from_code
 
-EXEC_VERSION = "0.2.0"
+EXEC_VERSION = "0.3.0"
 EXEC_VERSION_MAJOR = 0
-EXEC_VERSION_MINOR = 2
+EXEC_VERSION_MINOR = 3
 EXEC_VERSION_PATCH = 0
 
 EXEC_OK = 0
@@ -325,12 +325,13 @@ def _load() -> ctypes.CDLL:
                 raise LibraryNotFoundError(f"EXECUTION_LIBRARY={path} cannot be loaded: {e}") from e
             tried.append(f"{how}: {e}")
             continue
-        _declare(lib)
+        lib.exec_version.restype, lib.exec_version.argtypes = c_char_p, ()
         version = lib.exec_version().decode()
-        if version.split(".")[0] != str(EXEC_VERSION_MAJOR):
+        if not compatible(version):
             raise LibraryNotFoundError(
-                f"{path} is libexecution {version}; this binding needs {EXEC_VERSION_MAJOR}.x"
+                f"{path} is libexecution {version}; this binding needs {required_version()}"
             )
+        _declare(lib)
         global _lib_path
         _lib_path = path
         return lib
@@ -339,6 +340,22 @@ def _load() -> ctypes.CDLL:
         "EXECUTION_LIBRARY to its path, run `make` in the checkout, or install it "
         "system-wide (" + "; ".join(tried) + ")"
     )
+
+
+def required_version() -> str:
+    """The library versions this binding's declarations match, as "0.3.x" or "1.x"."""
+    if EXEC_VERSION_MAJOR == 0:
+        return f"0.{EXEC_VERSION_MINOR}.x"
+    return f"{EXEC_VERSION_MAJOR}.x"
+
+
+def compatible(version: str) -> bool:
+    """True when a library of `version` has this binding's ABI: before 1.0 each minor release
+    may change it, so the major and minor must match; from 1.0 on, the major alone."""
+    parts = version.split(".")
+    if parts[0] != str(EXEC_VERSION_MAJOR):
+        return False
+    return EXEC_VERSION_MAJOR != 0 or (len(parts) > 1 and parts[1] == str(EXEC_VERSION_MINOR))
 
 
 def _declare(lib: ctypes.CDLL) -> None:

@@ -105,7 +105,8 @@ def test_the_system_library_path(lone_package: Path) -> None:
         "import execution\nprint(execution.version(), execution.library_path())\n",
         {"LD_LIBRARY_PATH": str(REPO / "build")},
     )
-    assert r.stdout.split() == [_ffi.EXEC_VERSION, "libexecution.so.0"], r.stderr
+    soname = f"libexecution.so.{_ffi.EXEC_VERSION_MAJOR}.{_ffi.EXEC_VERSION_MINOR}"
+    assert r.stdout.split() == [_ffi.EXEC_VERSION, soname], r.stderr
 
 
 def test_the_checkout_of_this_package() -> None:
@@ -136,3 +137,28 @@ def test_an_installed_package_names_no_checkout(installed_package: Path) -> None
     )
     assert "checkout: the package is not in a checkout's bindings/python" in r.stdout, r.stderr
     assert "/build/libexecution.so" not in r.stdout
+
+
+@pytest.mark.parametrize("other", ["0.2.0", "0.4.1", "1.3.0"])
+def test_a_library_of_another_minor_is_refused(lone_package: Path, other: str) -> None:
+    """Before 1.0 each minor release may change the ABI, so another minor is another library."""
+    source = lone_package / "old.c"
+    source.write_text(f'const char *exec_version(void) {{ return "{other}"; }}\n')
+    library = lone_package / "libexecution.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(library), str(source)], check=True)
+    r = run(
+        lone_package / "bindings" / "python",
+        "import execution\n"
+        "try:\n    execution.version()\n"
+        "except execution.LibraryNotFoundError as e:\n    print(e)\n",
+        {"EXECUTION_LIBRARY": str(library)},
+    )
+    expected = f"is libexecution {other}; this binding needs {_ffi.required_version()}"
+    assert expected in r.stdout, r.stdout + r.stderr
+
+
+def test_versions_compatible_before_one() -> None:
+    assert _ffi.compatible(_ffi.EXEC_VERSION)
+    assert _ffi.compatible(f"0.{_ffi.EXEC_VERSION_MINOR}.9")
+    assert not _ffi.compatible(f"0.{_ffi.EXEC_VERSION_MINOR + 1}.0")
+    assert not _ffi.compatible("0")

@@ -14,11 +14,11 @@ use std::ffi::{c_char, c_double, c_int, c_longlong, c_uint, c_void};
 use std::marker::{PhantomData, PhantomPinned};
 
 /// Version of the header these declarations mirror, as "MAJOR.MINOR.PATCH".
-pub const EXEC_VERSION: &str = "0.2.0";
+pub const EXEC_VERSION: &str = "0.3.0";
 /// Major version of the header.
 pub const EXEC_VERSION_MAJOR: c_int = 0;
 /// Minor version of the header.
-pub const EXEC_VERSION_MINOR: c_int = 2;
+pub const EXEC_VERSION_MINOR: c_int = 3;
 /// Patch version of the header.
 pub const EXEC_VERSION_PATCH: c_int = 0;
 
