@@ -24,7 +24,7 @@ build=$2 c_test=$3 rust_test=$4
 stage=$(mktemp -d /tmp/execution-rootless.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
-cp -a "$build"/libexecution.so "$build"/libexecution.so.0 "$stage/"
+cp -a "$build"/libexecution.so* "$stage/"
 cp -a "$build/bundle/rootfs" "$stage/rootfs"
 cp -a "$build/probe-bundle/rootfs" "$stage/probe-rootfs"
 install -m 0755 "$c_test" "$stage/test_execution"
@@ -47,6 +47,6 @@ as_user() {
 
 echo "test-rootless.sh: as $user (uid $(id -u "$user"))"
 as_user ./test_execution rootless. hardened. host.
-as_user python3 -m pytest -q -p no:cacheprovider --rootdir=python \
+as_user "${ROOTLESS_PYTHON:-/usr/bin/python3}" -m pytest -q -p no:cacheprovider --rootdir=python \
 	python/tests/test_rootless.py python/tests/test_hardened.py
 as_user ./rust_rootless --test-threads=2

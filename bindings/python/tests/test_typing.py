@@ -1,8 +1,9 @@
 """The package's types hold: mypy --strict passes on it, on these tests and on the READMEs' examples."""
 
+import importlib.util
 import re
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import List
 
@@ -12,11 +13,12 @@ from helpers import PACKAGE_DIR, REPO
 
 
 def mypy_strict(paths: List[Path], cwd: Path) -> "subprocess.CompletedProcess[str]":
-    mypy = shutil.which("mypy")
-    if mypy is None:
-        pytest.fail("mypy is not installed (`make deps` installs it)")
+    """mypy of the interpreter running these tests, which sees the same pytest they import."""
+    if importlib.util.find_spec("mypy") is None:
+        pytest.fail(f"mypy is not installed for {sys.executable} (`make deps` installs it)")
+    cache = REPO / "build" / f"mypy-cache-{sys.version_info.major}.{sys.version_info.minor}"
     return subprocess.run(
-        [mypy, "--strict", "--cache-dir", str(REPO / "build" / "mypy-cache"), *map(str, paths)],
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(cache), *map(str, paths)],
         cwd=cwd,
         env={"MYPYPATH": str(PACKAGE_DIR), "PATH": "/usr/bin:/bin"},
         capture_output=True,
