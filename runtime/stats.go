@@ -44,26 +44,41 @@ type Stats struct {
 // with no runtime call. It also answers for a stopped container until it is
 // deleted; a cgroup that is gone is ErrState.
 func (c *Container) Stats(ctx context.Context) (Stats, error) {
-	if err := c.ownCgroup("stats"); err != nil {
+	m, err := c.Metrics(ctx)
+	if err != nil {
 		return Stats{}, err
+	}
+	if m2, ok := m.(*v2.Metrics); ok {
+		return statsV2(m2), nil
+	}
+	return statsV1(m.(*v1.Metrics)), nil
+}
+
+// Metrics reads the container's cgroup metrics whole, as the cgroups library
+// gives them and containerd's task API reports them: a *v1.Metrics
+// (github.com/containerd/cgroups/v3/cgroup1/stats) on cgroup v1, a
+// *v2.Metrics (.../cgroup2/stats) on v2. It answers as Stats does.
+func (c *Container) Metrics(ctx context.Context) (any, error) {
+	if err := c.ownCgroup("stats"); err != nil {
+		return nil, err
 	}
 	cg, err := c.cgroup()
 	if err != nil {
-		return Stats{}, err
+		return nil, err
 	}
 	if cg.v2 != nil {
 		m, err := cg.v2.StatFiltered(cgroup2.StatPids | cgroup2.StatCPU | cgroup2.StatMemory |
 			cgroup2.StatMemoryEvents | cgroup2.StatIO)
 		if err != nil {
-			return Stats{}, c.cgroupErr("read stats", err)
+			return nil, c.cgroupErr("read stats", err)
 		}
-		return statsV2(m), nil
+		return m, nil
 	}
 	m, err := cg.v1.Stat(cgroup1.IgnoreNotExist)
 	if err != nil {
-		return Stats{}, c.cgroupErr("read stats", err)
+		return nil, c.cgroupErr("read stats", err)
 	}
-	return statsV1(m), nil
+	return m, nil
 }
 
 // cgroupErr reports a failed cgroup read: ErrState when the cgroup went
