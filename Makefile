@@ -84,6 +84,7 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
 .PHONY: stress all lib monitor static pc bundle images probe deps reset-machine check-exports vet test test-go \
+	shim test-shim bench-shim \
 	test-rootless \
 	test-c test-python test-rust test-static wheel test-wheel check-crates docs demo install \
 	uninstall clean help
@@ -98,7 +99,9 @@ $(MONITOR): $(MONITOR_SOURCES)
 	$(CC) $(CFLAGS_MONITOR) -o $@ monitor/monitor.c
 
 $(OVERLAY): $(MONITOR)
-	@printf '{"Replace":{"%s":"%s"}}\n' $(abspath capi/execution-monitor) $(abspath $(MONITOR)) > $@
+	@printf '{"Replace":{"%s":"%s","%s":"%s"}}\n' \
+		$(abspath capi/execution-monitor) $(abspath $(MONITOR)) \
+		$(abspath shim/execution-monitor) $(abspath $(MONITOR)) > $@
 
 monitor: $(MONITOR) ## Build the monitor program (embedded into the library)
 
@@ -178,7 +181,7 @@ check-exports: $(LIB) ## Check that the library exports exactly the header's fun
 vet: $(OVERLAY) ## Run go vet on every package
 	$(GO) vet $(GOFLAGS_BUILD) ./...
 
-test: deps lib bundle check-exports vet test-go test-c test-python test-rust test-rootless ## Run every check and test suite
+test: deps lib bundle check-exports vet test-go test-c test-python test-rust test-rootless test-shim ## Run every check and test suite
 
 test-go: deps bundle images $(OVERLAY) ## Run the Go tests of runtime/, also with -race
 	$(TEST_ENV) $(GO) test -count=1 ./runtime/...
@@ -234,6 +237,31 @@ check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, d
 		$${CARGO_HOME:-$$HOME/.cargo}/registry/src/-*/execution-$(VERSION)
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) $(CARGO) package --quiet --workspace --allow-dirty
 	scripts/check-sys-package.sh bindings/rust/target/package/execution-sys-$(VERSION)
+
+# containerd's shim v2 on the library's runtime (shim/, a Go module of its
+# own, so the library's go.mod keeps its few dependencies).
+SHIM := $(BUILD)/containerd-shim-execution-v2
+SHIM_SOURCES := shim/go.mod shim/go.sum $(filter-out %_test.go,$(wildcard shim/*.go)) \
+	$(filter-out %_test.go,$(wildcard runtime/*.go runtime/*/*.go runtime/*/*/*.go))
+
+$(SHIM): $(SHIM_SOURCES) $(MONITOR) $(OVERLAY)
+	cd shim && $(GO) build $(GOFLAGS_BUILD) -trimpath -o $(abspath $@) .
+
+shim: $(SHIM) ## Build the containerd shim build/containerd-shim-execution-v2 (runtime io.containerd.execution.v2)
+
+test-shim: deps $(SHIM) bundle ## Run the shim's tests against a private containerd (as root)
+	command -v containerd >/dev/null || { echo "containerd is not installed (make deps)" >&2; exit 1; }
+	cd shim && $(GO) vet $(GOFLAGS_BUILD) . && \
+		EXEC_TEST_SHIM=$(abspath $(SHIM)) EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
+		$(GO) test $(GOFLAGS_BUILD) -count=1 -v .
+
+# The shim side by side with containerd's runc shim: `ctr run --rm` and the
+# memory of 1, 10 and 100 running containers (shim/bench_test.go).
+bench-shim: deps $(SHIM) bundle ## Benchmark the shim against containerd's runc shim (as root)
+	cd shim && EXEC_TEST_SHIM=$(abspath $(SHIM)) EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
+		$(GO) test $(GOFLAGS_BUILD) -count=1 -run '^$$' -bench CtrRunRm -benchtime 30x . && \
+		EXEC_TEST_SHIM=$(abspath $(SHIM)) EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
+		$(GO) test $(GOFLAGS_BUILD) -count=1 -run '^$$' -bench MemoryPerContainer -benchtime 1x .
 
 # make install into a staging dir, then a -static link through its .pc.
 test-static: bundle deps ## Install into build/stage; link and run the C demo with -static

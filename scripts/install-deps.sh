@@ -4,7 +4,8 @@
 # Does nothing when everything is there.
 #
 # - Debian's packages: runc, busybox-static, uidmap (newuidmap for rootless
-#   containers), pkg-config, doxygen, python3-venv;
+#   containers), pkg-config, doxygen, python3-venv, containerd (the shim's
+#   tests start their own; installing it starts none);
 # - pytest and mypy for PYTHON (default python3), the interpreter the Python
 #   suite runs under, checked for that interpreter: Debian's python3-pytest
 #   and mypy for Debian's /usr/bin/python3, pip for any other;
@@ -78,6 +79,7 @@ have_static_busybox || want busybox-static
 command -v newuidmap >/dev/null || want uidmap
 command -v pkg-config >/dev/null || want pkg-config
 command -v doxygen >/dev/null || want doxygen
+command -v containerd >/dev/null || want containerd
 has_module "$PYTHON" 'ensurepip, venv' || ! is_debian_python "$PYTHON" || want python3-venv
 
 # modules PYTHON MODULE...: what each interpreter needs; Debian's python3
@@ -119,7 +121,7 @@ done
 
 have_runc || die "runc still missing"
 have_static_busybox || die "a static /bin/busybox is still missing"
-for tool in newuidmap pkg-config doxygen; do
+for tool in newuidmap pkg-config doxygen containerd; do
 	command -v "$tool" >/dev/null || die "$tool still missing"
 done
 for module in pytest mypy; do
