@@ -98,10 +98,12 @@ $(MONITOR): $(MONITOR_SOURCES)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_MONITOR) -o $@ monitor/monitor.c
 
-$(OVERLAY): $(MONITOR)
+# Rewritten when what it says changes, untouched otherwise.
+$(OVERLAY): $(MONITOR) FORCE
 	@printf '{"Replace":{"%s":"%s","%s":"%s"}}\n' \
 		$(abspath capi/execution-monitor) $(abspath $(MONITOR)) \
-		$(abspath shim/execution-monitor) $(abspath $(MONITOR)) > $@
+		$(abspath shim/execution-monitor) $(abspath $(MONITOR)) > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 monitor: $(MONITOR) ## Build the monitor program (embedded into the library)
 
