@@ -5,7 +5,8 @@
 #
 # - Debian's packages: runc, busybox-static, uidmap (newuidmap for rootless
 #   containers), pkg-config, doxygen, python3-venv, containerd (the shim's
-#   tests start their own; installing it starts none);
+#   tests start their own; installing it starts none), and the CNI plugins
+#   with iptables (containernetworking-plugins) for bridge networks;
 # - pytest and mypy for PYTHON (default python3), the interpreter the Python
 #   suite runs under, checked for that interpreter: Debian's python3-pytest
 #   and mypy for Debian's /usr/bin/python3, pip for any other;
@@ -80,6 +81,8 @@ command -v newuidmap >/dev/null || want uidmap
 command -v pkg-config >/dev/null || want pkg-config
 command -v doxygen >/dev/null || want doxygen
 command -v containerd >/dev/null || want containerd
+[ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || want containernetworking-plugins
+command -v iptables >/dev/null || want iptables
 has_module "$PYTHON" 'ensurepip, venv' || ! is_debian_python "$PYTHON" || want python3-venv
 
 # modules PYTHON MODULE...: what each interpreter needs; Debian's python3
