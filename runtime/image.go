@@ -3,19 +3,19 @@ package runtime
 // Images: a runtime bundle from an OCI image already on disk, as containerd,
 // podman and umoci make one; no registry is ever contacted.
 //
-// Two libraries made for this do the work, each for the part it is best
-// at. go-containerregistry reads the image: an OCI layout directory and the
-// archives `docker save`, `podman save` and `skopeo copy` write, with the
-// layers' compression (gzip, zstd) and digests checked. umoci writes each
-// layer: its TarExtractor is what `umoci unpack` runs, handling whiteouts,
-// opaque dirs, owners, modes, xattrs, hard links, symlinks and device
-// nodes, resolving every path inside the rootfs (securejoin); its config
-// conversion
-// (image-spec's conversion rules) turns the image config into the
-// runtime-spec config. umoci's own reader handles OCI layouts only, and
-// go-containerregistry has no unpacker that handles whiteouts in place,
-// hence one of each. The checks here on top (checkEntry) turn an entry
-// reaching out of the rootfs into an error instead of a confined write.
+// Content from an image is hostile until verified. The library reads OCI
+// layouts itself, every file beneath the layout dir, and docker archives
+// through go-containerregistry; either way each blob is verified against
+// its digest as it is read (image_verify.go) and an image for another
+// platform is refused. umoci writes each layer: its TarExtractor is what
+// `umoci unpack` runs, handling whiteouts, opaque dirs, owners, modes,
+// xattrs, hard links, symlinks and device nodes, resolving every path
+// inside the rootfs (securejoin); its config conversion (image-spec's
+// conversion rules) turns the image config into the runtime-spec config.
+// The checks here on top (checkEntry) turn an entry reaching out of the
+// rootfs, or an invalid whiteout, into an error instead of a confined
+// write. Bundles and the layer cache are 0700, overlays nosuid,nodev, and
+// the user lookup reads only regular files beneath the rootfs.
 
 import (
 	"encoding/json"
@@ -23,15 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	ispec "github.com/opencontainers/image-spec/specs-go/v1"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/opencontainers/umoci/oci/config/convert"
 )
-
-// imageMarker is the file in a bundle made from an image that BundleRemove
-// looks for: it never removes a directory without it.
-const imageMarker = "image.json"
 
 // ImageOptions tune BundleFromImage. The zero value runs the image's own
 // entrypoint and command with its env, unpacked into the bundle.
@@ -50,19 +42,14 @@ type ImageOptions struct {
 	MaxBytes int64
 }
 
-// bundleRecord is what imageMarker holds.
-type bundleRecord struct {
-	Image   string   `json:"image"`
-	Overlay bool     `json:"overlay"`
-	Layers  []string `json:"layers,omitempty"`
-}
-
 // BundleFromImage makes the runtime bundle dir from the image ref (see
 // openImage): dir/rootfs holding the image's layers, dir/config.json from
-// its config with opts' overrides. dir must be missing or an empty
-// directory; on any failure nothing of what this call made is left. A
-// bundle made here is removed with BundleRemove. Root only: unpacking keeps
-// the image's owners and device nodes, and the cache mounts an overlay.
+// its config with opts' overrides. Every blob is verified against its
+// digest (see image_verify.go). dir, mode 0700, must be missing or an
+// empty directory; on any failure nothing of what this call made is left.
+// A bundle made here is removed with BundleRemove. Root only: unpacking
+// keeps the image's owners and device nodes, and the cache mounts an
+// overlay.
 func BundleFromImage(dir, ref string, opts ImageOptions) (err error) {
 	if os.Geteuid() != 0 {
 		return wrapf(ErrState, "image: unpacking an image needs root (owners, device nodes, overlay mounts)")
@@ -70,59 +57,55 @@ func BundleFromImage(dir, ref string, opts ImageOptions) (err error) {
 	if err := checkImageOptions(opts); err != nil {
 		return err
 	}
-	abs, created, err := claimBundleDir(dir)
+	claim, err := claimBundleDir(dir)
 	if err != nil {
 		return err
 	}
+	abs := claim.abs
 	rootfs := filepath.Join(abs, "rootfs")
+	var cache *layerCache
+	var rec *bundleRecord
 	defer func() {
 		if err != nil {
-			undoBundle(abs, rootfs, created)
+			undoBundle(claim, rootfs, cache, rec)
+		}
+		if cache != nil {
+			cache.close()
 		}
 	}()
-	src, err := openImage(ref, abs)
+	budgetDir := abs
+	if opts.CacheDir != "" {
+		if cache, err = openCache(opts.CacheDir); err != nil {
+			return err
+		}
+		budgetDir = cache.dir
+	}
+	budget, err := newBudget(budgetDir, opts.MaxBytes)
+	if err != nil {
+		return err
+	}
+	src, err := openImage(ref, abs, budget)
 	if err != nil {
 		return err
 	}
 	defer src.close()
-	var rec *bundleRecord
-	if opts.CacheDir != "" {
-		rec, err = unpackCached(src, abs, rootfs, opts)
+	if rec, err = newRecord(abs); err != nil {
+		return err
+	}
+	rec.Image, rec.Digest = ref, src.id.String()
+	if cache != nil {
+		err = unpackCached(src, cache, rec, budget)
 	} else {
-		rec, err = unpackInto(src, rootfs, opts)
+		err = unpackInto(src, rootfs, rec, budget)
 	}
 	if err != nil {
 		return err
 	}
-	rec.Image = ref
-	spec, err := imageSpec(src, rootfs, opts)
+	spec, err := imageSpec(src, abs, opts)
 	if err != nil {
-		return err
-	}
-	if err := writeConfig(filepath.Join(abs, imageMarker), rec); err != nil {
 		return err
 	}
 	return writeConfig(filepath.Join(abs, "config.json"), spec)
-}
-
-// BundleRemove removes a bundle BundleFromImage made: it unmounts its
-// overlay and removes the directory. The layer cache stays. A directory
-// without the bundle's marker is ErrInvalid and left alone.
-func BundleRemove(dir string) error {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return wrapf(ErrInvalid, "bundle remove %q: %v", dir, err)
-	}
-	if _, err := os.Stat(filepath.Join(abs, imageMarker)); err != nil {
-		return wrapf(ErrInvalid, "bundle remove %q: not a bundle made from an image (no %s)", dir, imageMarker)
-	}
-	if err := unmountRootfs(filepath.Join(abs, "rootfs")); err != nil {
-		return err
-	}
-	if err := os.RemoveAll(abs); err != nil {
-		return sysErr("bundle remove", err)
-	}
-	return nil
 }
 
 // checkImageOptions refuses malformed overrides before anything is made.
@@ -141,160 +124,115 @@ func checkImageOptions(opts ImageOptions) error {
 	return nil
 }
 
-// claimBundleDir makes dir, or takes an existing empty one; created tells
-// which, so that a failure removes only what this call made.
-func claimBundleDir(dir string) (abs string, created bool, err error) {
+// bundleClaim is the bundle dir a call works in: made by it, or an empty
+// one it was given, whose mode it restores on failure.
+type bundleClaim struct {
+	abs     string
+	created bool
+	mode    os.FileMode
+}
+
+// claimBundleDir makes dir, or takes an existing empty one, mode 0700
+// either way: no other user reaches the image's files through it.
+func claimBundleDir(dir string) (*bundleClaim, error) {
 	if dir == "" {
-		return "", false, wrapf(ErrInvalid, "image: bundle_dir is empty")
+		return nil, wrapf(ErrInvalid, "image: bundle_dir is empty")
 	}
-	if abs, err = filepath.Abs(dir); err != nil {
-		return "", false, wrapf(ErrInvalid, "image: bundle_dir %q: %v", dir, err)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, wrapf(ErrInvalid, "image: bundle_dir %q: %v", dir, err)
 	}
-	err = os.Mkdir(abs, 0o711)
+	c := &bundleClaim{abs: abs}
+	err = os.Mkdir(abs, 0o700)
 	if err == nil {
-		return abs, true, nil
+		c.created = true
+		if err := os.Chmod(abs, 0o700); err != nil {
+			os.Remove(abs)
+			return nil, sysErr("image: bundle_dir", err)
+		}
+		return c, nil
 	}
 	if !errors.Is(err, os.ErrExist) {
 		if errors.Is(err, os.ErrNotExist) {
-			return "", false, wrapf(ErrInvalid, "image: bundle_dir %q: its parent does not exist", dir)
+			return nil, wrapf(ErrInvalid, "image: bundle_dir %q: its parent does not exist", dir)
 		}
-		return "", false, sysErr("image: bundle_dir", err)
+		return nil, sysErr("image: bundle_dir", err)
+	}
+	fi, err := os.Lstat(abs)
+	if err != nil || !fi.IsDir() {
+		return nil, wrapf(ErrInvalid, "image: bundle_dir %q is not a directory", dir)
 	}
 	entries, err := os.ReadDir(abs)
 	if err != nil {
-		return "", false, wrapf(ErrInvalid, "image: bundle_dir %q: %v", dir, errors.Unwrap(err))
+		return nil, wrapf(ErrInvalid, "image: bundle_dir %q: %v", dir, errors.Unwrap(err))
 	}
 	if len(entries) > 0 {
-		return "", false, wrapf(ErrExists, "image: bundle_dir %q is not empty", dir)
+		return nil, wrapf(ErrExists, "image: bundle_dir %q is not empty", dir)
 	}
-	return abs, false, nil
+	c.mode = fi.Mode().Perm()
+	if err := os.Chmod(abs, 0o700); err != nil {
+		return nil, sysErr("image: bundle_dir", err)
+	}
+	return c, nil
 }
 
-// undoBundle removes what a failed BundleFromImage made in abs.
-func undoBundle(abs, rootfs string, created bool) {
+// undoBundle removes what a failed BundleFromImage made: the rootfs
+// overlay, the dir's content (or the dir it made) and its cache reference.
+func undoBundle(c *bundleClaim, rootfs string, cache *layerCache, rec *bundleRecord) {
 	if unmountRootfs(rootfs) != nil {
 		return // never remove through a mount still there
 	}
-	if created {
-		os.RemoveAll(abs)
-		return
+	if c.created {
+		os.RemoveAll(c.abs)
+	} else {
+		entries, _ := os.ReadDir(c.abs)
+		for _, e := range entries {
+			os.RemoveAll(filepath.Join(c.abs, e.Name()))
+		}
+		os.Chmod(c.abs, c.mode)
 	}
-	entries, _ := os.ReadDir(abs)
-	for _, e := range entries {
-		os.RemoveAll(filepath.Join(abs, e.Name()))
+	if cache != nil && rec != nil {
+		os.Remove(cache.refPath(rec.Token))
 	}
 }
 
-// unpackInto writes every layer, in order, into rootfs.
-func unpackInto(src *imageSource, rootfs string, opts ImageOptions) (*bundleRecord, error) {
+// unpackInto writes every layer, in order, into rootfs, then the marker.
+func unpackInto(src *imageSource, rootfs string, rec *bundleRecord, budget *unpackBudget) error {
 	if err := os.Mkdir(rootfs, 0o755); err != nil {
-		return nil, sysErr("image: rootfs", err)
+		return sysErr("image: rootfs", err)
 	}
-	budget, err := newBudget(rootfs, opts.MaxBytes)
-	if err != nil {
-		return nil, err
-	}
-	layers, err := src.layers()
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range layers {
+	for _, l := range src.layers {
 		if err := unpackLayer(rootfs, l, budget); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return &bundleRecord{}, nil
+	return writeRecord(filepath.Join(rec.Bundle, imageMarker), rec)
 }
 
-// unpackCached makes sure every layer is in the cache and mounts their
-// overlay at rootfs, with the bundle's own upper and work dirs.
-func unpackCached(src *imageSource, abs, rootfs string, opts ImageOptions) (*bundleRecord, error) {
-	if err := os.MkdirAll(opts.CacheDir, 0o700); err != nil {
-		return nil, sysErr("image: cache_dir", err)
-	}
-	cache, err := filepath.Abs(opts.CacheDir)
+// unpackCached makes sure every layer is in the cache, records the bundle
+// (its cache reference, then its marker) and mounts the layers' overlay at
+// rootfs, with the bundle's own upper and work dirs. The marker comes
+// before the mount, so that a crash leaves a bundle BundleRemove takes.
+func unpackCached(src *imageSource, cache *layerCache, rec *bundleRecord, budget *unpackBudget) error {
+	layers, err := cache.layers(src, budget)
 	if err != nil {
-		return nil, wrapf(ErrInvalid, "image: cache_dir: %v", err)
+		return err
 	}
-	budget, err := newBudget(cache, opts.MaxBytes)
-	if err != nil {
-		return nil, err
+	rec.Cache, rec.Layers = cache.dir, layers
+	if err := cache.addRef(rec); err != nil {
+		return err
 	}
-	layers, err := src.layers()
-	if err != nil {
-		return nil, err
+	if err := writeRecord(filepath.Join(rec.Bundle, imageMarker), rec); err != nil {
+		return err
 	}
-	rec := &bundleRecord{Overlay: true}
-	chain := ""
-	for _, l := range layers {
-		if chain, err = chainID(chain, l); err != nil {
-			return nil, err
-		}
-		dir, err := cachedLayer(cache, chain, l, rec.Layers, budget)
-		if err != nil {
-			return nil, err
-		}
-		rec.Layers = append(rec.Layers, dir)
-	}
-	if len(rec.Layers) == 0 {
-		return nil, wrapf(ErrInvalid, "image: it has no layers")
-	}
-	upper, work := filepath.Join(abs, "upper"), filepath.Join(abs, "work")
+	rootfs := filepath.Join(rec.Bundle, "rootfs")
+	upper, work := filepath.Join(rec.Bundle, "upper"), filepath.Join(rec.Bundle, "work")
 	for _, d := range []string{upper, work, rootfs} {
 		if err := os.Mkdir(d, 0o755); err != nil {
-			return nil, sysErr("image: bundle", err)
+			return sysErr("image: bundle", err)
 		}
 	}
-	return rec, mountOverlay(rootfs, rec.Layers, upper, work)
-}
-
-// imageSpec converts the image's config into a runtime config, with umoci's
-// conversion over the library's default config, then applies opts.
-func imageSpec(src *imageSource, rootfs string, opts ImageOptions) (*specs.Spec, error) {
-	raw, err := src.image.RawConfigFile()
-	if err != nil {
-		return nil, wrapf(ErrInvalid, "image: config: %v", err)
-	}
-	var img ispec.Image
-	if err := json.Unmarshal(raw, &img); err != nil {
-		return nil, wrapf(ErrInvalid, "image: config: %v", err)
-	}
-	// umoci reads the user database at rootfs/etc/{passwd,group} without
-	// resolving links inside the rootfs: refuse links there.
-	for _, f := range []string{"etc/passwd", "etc/group"} {
-		if fi, err := os.Lstat(filepath.Join(rootfs, f)); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			return nil, wrapf(ErrInvalid, "image: /%s is a symlink; refused", f)
-		}
-	}
-	spec := defaultSpec([]string{"sh"}, opts.Terminal)
-	if err := convert.MutateRuntimeSpec(spec, rootfs, img); err != nil {
-		return nil, wrapf(ErrInvalid, "image: config: %v", err)
-	}
-	spec.Process.Terminal = opts.Terminal
-	if len(opts.Args) > 0 {
-		spec.Process.Args = opts.Args
-	}
-	if len(img.Config.Entrypoint)+len(img.Config.Cmd) == 0 && len(opts.Args) == 0 {
-		return nil, wrapf(ErrInvalid, "image: it has no entrypoint or cmd; give argv")
-	}
-	for _, e := range opts.Env {
-		spec.Process.Env = setEnv(spec.Process.Env, e)
-	}
-	// Resource limits plug in here once bundle options exist: they apply
-	// to spec.Linux.Resources as for a bundle made by BundleInit.
-	return spec, nil
-}
-
-// setEnv sets the "NAME=value" entry e in env, replacing one of that name.
-func setEnv(env []string, e string) []string {
-	name := e[:strings.IndexByte(e, '=')+1]
-	for i, old := range env {
-		if strings.HasPrefix(old, name) {
-			env[i] = e
-			return env
-		}
-	}
-	return append(env, e)
+	return mountOverlay(rootfs, layers, upper, work)
 }
 
 // writeConfig writes v, indented, to the new file path.

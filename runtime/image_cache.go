@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
+	digest "github.com/opencontainers/go-digest"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,37 +29,176 @@ import (
 // layer is applied through its own mount). The overlay's cost does not grow
 // with the image's file count, and unlike hard links it shares no inode
 // between bundles, which would let a write in one bundle show in all.
+//
+// The cache is content-addressed and crash-safe, as containerd's content
+// store is: a layer is unpacked into a private dir under <cache>/tmp,
+// verified against its diff id, synced, and only then renamed into
+// layers/, so a layer dir that exists is complete and what its name says.
+// Every maker holds <cache>/lock shared; prune, and the sweep of what a
+// crashed maker left in tmp/, hold it exclusive. Each live bundle has a
+// reference <cache>/refs/<token> naming it, so prune keeps its layers. The
+// cache and everything in it is 0700: no other user reaches the image's
+// files, and the overlays are mounted nosuid,nodev.
 
-// chainID returns the chain ID of l over the chain ID parent ("" for the
-// bottom layer).
-func chainID(parent string, l v1.Layer) (string, error) {
-	diffID, err := l.DiffID()
-	if err != nil {
-		return "", wrapf(ErrInvalid, "image: layer digest: %v", err)
-	}
-	if parent == "" {
-		return diffID.String(), nil
-	}
-	sum := sha256.Sum256([]byte(parent + " " + diffID.String()))
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+// Names inside a cache dir.
+const (
+	cacheLock   = "lock"
+	cacheLayers = "layers"
+	cacheTmp    = "tmp"
+	cacheRefs   = "refs"
+)
+
+// layerCache is a cache dir opened by one call, holding its lock.
+type layerCache struct {
+	dir  string
+	lock *os.File
 }
 
-// cachedLayer returns the cache dir of the layer l whose chain ID is chain,
-// applying it onto its parents' dirs first if no earlier call did. A layer
-// is unpacked into a private dir and renamed into place, so concurrent
-// callers and interrupted unpacks never expose a partial one.
-func cachedLayer(cache, chain string, l v1.Layer, parents []string, budget *unpackBudget) (string, error) {
-	name := strings.Replace(chain, ":", "-", 1)
-	dir := filepath.Join(cache, "layers", name)
-	if _, err := os.Stat(dir); err == nil {
-		return dir, nil
+// openCache makes the cache dir (0700) if missing and takes its lock
+// shared; when nobody else holds it, it first sweeps what a crashed call
+// left behind.
+func openCache(dir string) (*layerCache, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, wrapf(ErrInvalid, "image: cache_dir %q: %v", dir, err)
 	}
-	for _, d := range []string{filepath.Join(cache, "tmp"), filepath.Dir(dir)} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return "", sysErr("image: cache", err)
+	if err := checkCacheDir(abs); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, sysErr("image: cache_dir", err)
+	}
+	if err := os.Chmod(abs, 0o700); err != nil {
+		return nil, sysErr("image: cache_dir", err)
+	}
+	for _, d := range []string{cacheLayers, cacheTmp, cacheRefs} {
+		if err := mkdirPrivate(filepath.Join(abs, d)); err != nil {
+			return nil, sysErr("image: cache", err)
 		}
 	}
-	tmp, err := os.MkdirTemp(filepath.Join(cache, "tmp"), name[len(name)-12:]+"-")
+	lock, err := os.OpenFile(filepath.Join(abs, cacheLock), os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, sysErr("image: cache lock", err)
+	}
+	c := &layerCache{dir: abs, lock: lock}
+	if unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+		c.sweep()
+	}
+	if err := lockFile(lock, unix.LOCK_SH); err != nil {
+		lock.Close()
+		return nil, sysErr("image: cache lock", err)
+	}
+	return c, nil
+}
+
+// openCacheExclusive opens the cache dir, which must exist, holding its
+// lock exclusive, and sweeps it.
+func openCacheExclusive(dir string) (*layerCache, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, wrapf(ErrInvalid, "image: cache_dir %q: %v", dir, err)
+	}
+	lock, err := os.OpenFile(filepath.Join(abs, cacheLock), os.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, wrapf(ErrInvalid, "image: %q is not a layer cache (no %s)", dir, cacheLock)
+		}
+		return nil, sysErr("image: cache lock", err)
+	}
+	if err := lockFile(lock, unix.LOCK_EX); err != nil {
+		lock.Close()
+		return nil, sysErr("image: cache lock", err)
+	}
+	c := &layerCache{dir: abs, lock: lock}
+	c.sweep()
+	return c, nil
+}
+
+// lockFile takes the lock how on f, retrying when a signal interrupts it.
+func lockFile(f *os.File, how int) error {
+	for {
+		err := unix.Flock(int(f.Fd()), how)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
+
+// close releases the cache's lock.
+func (c *layerCache) close() {
+	c.lock.Close()
+}
+
+// mkdirPrivate makes dir mode 0700 whatever the umask; an existing dir is
+// left as it is.
+func mkdirPrivate(dir string) error {
+	err := os.Mkdir(dir, 0o700)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
+
+// sweep removes what calls that crashed left in tmp/: their overlay mounts
+// first, then their dirs; a dir still mounted is kept. The caller holds
+// the lock exclusive, so no call is working there.
+func (c *layerCache) sweep() {
+	tmp := filepath.Join(c.dir, cacheTmp)
+	entries, _ := os.ReadDir(tmp)
+	for _, e := range entries {
+		dir := filepath.Join(tmp, e.Name())
+		if unmountRootfs(filepath.Join(dir, "mnt")) != nil {
+			continue
+		}
+		os.RemoveAll(dir)
+	}
+}
+
+// chainID returns the chain ID of the layer diffID over the chain ID
+// parent ("" for the bottom layer).
+func chainID(parent string, diffID digest.Digest) string {
+	if parent == "" {
+		return diffID.String()
+	}
+	sum := sha256.Sum256([]byte(parent + " " + diffID.String()))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// layers makes sure every layer of src is in the cache and returns their
+// dirs, bottom first. A layer already there is not read again: its chain
+// ID, from the verified config, names what was verified when it came in.
+func (c *layerCache) layers(src *imageSource, budget *unpackBudget) ([]string, error) {
+	var dirs []string
+	chain := ""
+	for _, l := range src.layers {
+		chain = chainID(chain, l.diffID)
+		dir, err := c.layer(chain, l, dirs, budget)
+		if err != nil {
+			return nil, err
+		}
+		dirs = append(dirs, dir)
+	}
+	if len(dirs) == 0 {
+		return nil, wrapf(ErrInvalid, "image: it has no layers")
+	}
+	return dirs, nil
+}
+
+// layer returns the cache dir of the layer l whose chain ID is chain,
+// applying it onto its parents' dirs first if no earlier call did. A
+// layer is unpacked into a private dir, verified, synced and renamed into
+// place, so concurrent callers and interrupted unpacks never expose a
+// partial or unverified one.
+func (c *layerCache) layer(chain string, l layerBlob, parents []string, budget *unpackBudget) (string, error) {
+	name := strings.Replace(chain, ":", "-", 1)
+	dir := filepath.Join(c.dir, cacheLayers, name)
+	if _, err := os.Lstat(dir); err == nil {
+		return dir, nil
+	}
+	tmp, err := os.MkdirTemp(filepath.Join(c.dir, cacheTmp), name[len(name)-12:]+"-")
 	if err != nil {
 		return "", sysErr("image: cache", err)
 	}
@@ -71,18 +210,35 @@ func cachedLayer(cache, chain string, l v1.Layer, parents []string, budget *unpa
 	if err := applyLayer(tmp, upper, l, parents, budget); err != nil {
 		return "", err
 	}
+	if err := syncDir(upper); err != nil {
+		return "", sysErr("image: cache sync", err)
+	}
 	if err := os.Rename(upper, dir); err != nil {
-		if _, serr := os.Stat(dir); serr == nil {
+		if _, serr := os.Lstat(dir); serr == nil {
 			return dir, nil // another caller unpacked it first
 		}
 		return "", sysErr("image: cache", err)
 	}
+	if err := syncDir(filepath.Dir(dir)); err != nil {
+		return "", sysErr("image: cache sync", err)
+	}
 	return dir, nil
+}
+
+// syncDir flushes the file system holding dir, so that what was written
+// under it is on disk before a rename makes it count.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
 }
 
 // applyLayer writes l into upper: directly for a bottom layer, else through
 // an overlay of parents mounted under tmp, unmounted before it returns.
-func applyLayer(tmp, upper string, l v1.Layer, parents []string, budget *unpackBudget) (err error) {
+func applyLayer(tmp, upper string, l layerBlob, parents []string, budget *unpackBudget) (err error) {
 	if len(parents) == 0 {
 		return unpackLayer(upper, l, budget)
 	}
@@ -110,33 +266,4 @@ func checkCacheDir(cache string) error {
 		return wrapf(ErrInvalid, "image: cache_dir %q: overlayfs cannot use a path with ':' or ','", cache)
 	}
 	return nil
-}
-
-// mountOverlay mounts at rootfs the overlay of lowers (bottom layer first)
-// under upper and work.
-func mountOverlay(rootfs string, lowers []string, upper, work string) error {
-	top := make([]string, len(lowers))
-	for i, l := range lowers {
-		top[len(lowers)-1-i] = l
-	}
-	data := "lowerdir=" + strings.Join(top, ":") + ",upperdir=" + upper + ",workdir=" + work
-	if len(data) >= os.Getpagesize() {
-		return wrapf(ErrInvalid, "image: %d layers under %s make an overlay option string too long for mount(2)", len(lowers), filepath.Dir(lowers[0]))
-	}
-	if err := unix.Mount("overlay", rootfs, "overlay", 0, data); err != nil {
-		return sysErr("image: mount overlay at "+rootfs, err)
-	}
-	return nil
-}
-
-// unmountRootfs unmounts a bundle's overlay; one not mounted is no error.
-func unmountRootfs(rootfs string) error {
-	err := unix.Unmount(rootfs, unix.UMOUNT_NOFOLLOW)
-	if err == nil || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOENT) {
-		return nil
-	}
-	if errors.Is(err, unix.EBUSY) {
-		return wrapf(ErrState, "image: %s is busy (a process of the host uses it)", rootfs)
-	}
-	return sysErr("image: unmount "+rootfs, err)
 }

@@ -2,36 +2,62 @@ package runtime
 
 import (
 	"archive/tar"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	digest "github.com/opencontainers/go-digest"
+	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// refNameAnnotation names an image in an OCI layout's index.json.
-const refNameAnnotation = "org.opencontainers.image.ref.name"
-
-// imageSource is an image opened from disk; close removes what opening it
-// made (the layout an OCI archive was extracted to).
+// imageSource is an image opened from disk, its config verified and
+// parsed; close releases what opening it took (the layout an OCI archive
+// was extracted to).
 type imageSource struct {
-	image v1.Image
-	close func()
+	// id names the image: its manifest's digest, or for a docker archive
+	// its config's.
+	id     digest.Digest
+	config ispec.Image
+	layers []layerBlob
+	close  func()
 }
 
-// layers returns the image's layers, bottom first.
-func (s *imageSource) layers() ([]v1.Layer, error) {
-	layers, err := s.image.Layers()
-	if err != nil {
-		return nil, wrapf(ErrInvalid, "image: layers: %v", err)
+// layerBlob is one layer of an image, not yet read.
+type layerBlob struct {
+	// name is how messages name the layer: its blob's digest.
+	name string
+	// desc is the stored blob's descriptor; nil where the image records
+	// no digest of the stored form (a docker archive's layer files).
+	desc *ispec.Descriptor
+	// diffID is the digest of the uncompressed tar, from the config.
+	diffID digest.Digest
+	// open returns the stored blob (compressed or not).
+	open func() (io.ReadCloser, error)
+}
+
+// setConfig parses the image's config and refuses an image made for
+// another platform.
+func (s *imageSource) setConfig(raw []byte) error {
+	if len(raw) > maxMetadataBytes {
+		return fmt.Errorf("config is larger than the %d bytes allowed", maxMetadataBytes)
 	}
-	return layers, nil
+	if err := json.Unmarshal(raw, &s.config); err != nil {
+		return fmt.Errorf("config: %v", err)
+	}
+	if o := s.config.OS; o != "" && o != "linux" {
+		return fmt.Errorf("the image is for %s, not linux", o)
+	}
+	if arch := s.config.Architecture; arch != "" && arch != goruntime.GOARCH {
+		return fmt.Errorf("the image is for %s, not this host's %s", arch, goruntime.GOARCH)
+	}
+	return nil
 }
 
 // splitImageRef splits "PATH[:TAG]" at the first colon whose left side
@@ -57,8 +83,8 @@ func splitImageRef(ref string) (path, tag string, err error) {
 // openImage opens ref: an OCI image layout directory, a docker archive (as
 // `docker save` and `podman save` write) or an OCI archive (a tar of a
 // layout, as `skopeo copy ... oci-archive:` writes), each with an optional
-// ":TAG". scratch is where an OCI archive is extracted.
-func openImage(ref, scratch string) (*imageSource, error) {
+// ":TAG". scratch is where an OCI archive is extracted, within budget.
+func openImage(ref, scratch string, budget *unpackBudget) (*imageSource, error) {
 	path, tag, err := splitImageRef(ref)
 	if err != nil {
 		return nil, err
@@ -68,81 +94,89 @@ func openImage(ref, scratch string) (*imageSource, error) {
 		return nil, wrapf(ErrInvalid, "image %q: %v", ref, err)
 	}
 	if fi.IsDir() {
-		img, err := layoutImage(path, tag)
+		src, err := openLayout(path, tag)
 		if err != nil {
 			return nil, wrapf(ErrInvalid, "image %q: %v", ref, err)
 		}
-		return &imageSource{image: img, close: func() {}}, nil
+		return src, nil
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, wrapf(ErrInvalid, "image %q: not a directory or an archive file", ref)
 	}
 	isLayout, err := tarHasLayout(path)
 	if err != nil {
 		return nil, wrapf(ErrInvalid, "image %q: %v", ref, err)
 	}
 	if isLayout {
-		dir, err := os.MkdirTemp(scratch, ".oci-archive-")
-		if err != nil {
-			return nil, sysErr("image: extract "+path, err)
-		}
-		done := func() { os.RemoveAll(dir) }
-		var img v1.Image
-		err = extractLayout(path, dir)
-		if err == nil {
-			img, err = layoutImage(dir, tag)
-		}
-		if err != nil {
-			done()
-			return nil, wrapf(ErrInvalid, "image %q: %v", ref, err)
-		}
-		return &imageSource{image: img, close: done}, nil
+		return openOCIArchive(ref, path, tag, scratch, budget)
 	}
+	src, err := openDockerArchive(path, tag)
+	if err != nil {
+		return nil, wrapf(ErrInvalid, "image %q: %v", ref, err)
+	}
+	return src, nil
+}
+
+// openOCIArchive extracts the OCI archive at path under scratch and opens
+// the layout there; closing the image removes it.
+func openOCIArchive(ref, path, tag, scratch string, budget *unpackBudget) (*imageSource, error) {
+	dir, err := os.MkdirTemp(scratch, ".oci-archive-")
+	if err != nil {
+		return nil, sysErr("image: extract "+path, err)
+	}
+	var src *imageSource
+	err = extractLayout(path, dir, budget)
+	if err == nil {
+		src, err = openLayout(dir, tag)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, wrapf(ErrInvalid, "image %q: %v", ref, err)
+	}
+	closeLayout := src.close
+	src.close = func() {
+		closeLayout()
+		os.RemoveAll(dir)
+	}
+	return src, nil
+}
+
+// openDockerArchive opens the image tagged tag in the docker archive at
+// path. Such an archive records no digest of its files: each layer is
+// verified against its config's diff id as it is read.
+func openDockerArchive(path, tag string) (*imageSource, error) {
 	var t *name.Tag
 	if tag != "" {
 		parsed, err := name.NewTag(tag)
 		if err != nil {
-			return nil, wrapf(ErrInvalid, "image %q: tag: %v", ref, err)
+			return nil, fmt.Errorf("tag: %v", err)
 		}
 		t = &parsed
 	}
 	img, err := tarball.ImageFromPath(path, t)
 	if err != nil {
-		return nil, wrapf(ErrInvalid, "image %q: %v", ref, err)
+		return nil, err
 	}
-	return &imageSource{image: img, close: func() {}}, nil
-}
-
-// layoutImage picks the image tagged tag in the layout at dir; with no tag
-// the layout must hold exactly one image.
-func layoutImage(dir, tag string) (v1.Image, error) {
-	p, err := layout.FromPath(dir)
+	raw, err := img.RawConfigFile()
 	if err != nil {
 		return nil, err
 	}
-	idx, err := p.ImageIndex()
-	if err != nil {
+	src := &imageSource{id: digest.FromBytes(raw), close: func() {}}
+	if err := src.setConfig(raw); err != nil {
 		return nil, err
 	}
-	m, err := idx.IndexManifest()
+	layers, err := img.Layers()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("layers: %v", err)
 	}
-	var found []v1.Descriptor
-	var tags []string
-	for _, d := range m.Manifests {
-		ref := d.Annotations[refNameAnnotation]
-		tags = append(tags, ref)
-		if tag == "" || ref == tag {
-			found = append(found, d)
-		}
+	if len(layers) != len(src.config.RootFS.DiffIDs) {
+		return nil, fmt.Errorf("the archive holds %d layers, its config %d diff ids", len(layers), len(src.config.RootFS.DiffIDs))
 	}
-	switch {
-	case len(found) == 0 && tag != "":
-		return nil, fmt.Errorf("no image tagged %q (tags: %s)", tag, strings.Join(tags, ", "))
-	case len(found) != 1:
-		return nil, fmt.Errorf("the layout holds %d images; name one with :TAG (tags: %s)", len(found), strings.Join(tags, ", "))
-	case !found[0].MediaType.IsImage():
-		return nil, fmt.Errorf("%s is a %s, not an image manifest", found[0].Digest, found[0].MediaType)
+	for i, l := range layers {
+		diffID := src.config.RootFS.DiffIDs[i]
+		src.layers = append(src.layers, layerBlob{name: diffID.String(), diffID: diffID, open: l.Uncompressed})
 	}
-	return p.Image(found[0].Digest)
+	return src, nil
 }
 
 // tarHasLayout reports whether the tar at path holds an OCI layout.
@@ -172,8 +206,8 @@ func tarHasLayout(path string) (bool, error) {
 
 // extractLayout writes the layout files of the OCI archive at path into
 // dir: oci-layout, index.json and blobs/ALG/HEX, regular files only; any
-// other entry is refused.
-func extractLayout(path, dir string) error {
+// other entry is refused. What it writes counts against budget.
+func extractLayout(path, dir string, budget *unpackBudget) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -195,14 +229,17 @@ func extractLayout(path, dir string) error {
 		if hdr.Typeflag != tar.TypeReg || !isLayoutFile(name) {
 			return fmt.Errorf("OCI archive entry %q is not part of an image layout", hdr.Name)
 		}
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+		if err := budget.take(hdr.Size + entryCost); err != nil {
+			return fmt.Errorf("OCI archive entry %q: %v", hdr.Name, err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o700); err != nil {
 			return err
 		}
-		out, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		out, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
 			return err
 		}
-		_, err = io.Copy(out, tr)
+		_, err = io.Copy(out, io.LimitReader(tr, hdr.Size))
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}
