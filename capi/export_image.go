@@ -72,3 +72,22 @@ func execgo_bundle_remove(dir *C.char) (rc C.int) {
 	}
 	return result(runtime.BundleRemove(d))
 }
+
+// execgo_image_cache_prune implements exec_image_cache_prune (see forward.c).
+//
+//export execgo_image_cache_prune
+func execgo_image_cache_prune(dir *C.char, removed *C.size_t) (rc C.int) {
+	defer guard(&rc)
+	d, err := goString(dir, "cache_dir")
+	if err != nil {
+		return result(err)
+	}
+	n, err := runtime.ImageCachePrune(d)
+	if err != nil {
+		return result(err)
+	}
+	if removed != nil {
+		*removed = C.size_t(n)
+	}
+	return C.EXEC_OK
+}

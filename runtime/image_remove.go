@@ -176,6 +176,9 @@ func ImageCachePrune(dir string) (int, error) {
 	if dir == "" {
 		return 0, wrapf(ErrInvalid, "image cache prune: cache_dir is empty")
 	}
+	if os.Geteuid() != 0 {
+		return 0, wrapf(ErrState, "image cache prune: the cache holds root's files; it needs root")
+	}
 	c, err := openCacheExclusive(dir)
 	if err != nil {
 		return 0, err

@@ -175,7 +175,62 @@ static void bad_args(void)
 	CHECK_RC(exec_image_options_init(&opts, 0), EXEC_EINVAL);
 }
 
+/* Hostile images fail cleanly: a tampered blob, an archive claiming
+ * another image's layers (the honest image on the same cache still runs
+ * its own files), a whiteout naming the rootfs's parent, /etc linking to
+ * the host's. poison.tar comes first: once the honest layers it claims
+ * are cached, it is served those, verified, and never read. */
+static void hostile(void)
+{
+	static const char *const bad[] = { "poison.tar", "tampered-blob", "evil-whiteout-dot", "evil-etc-link", "arm64", NULL };
+	const char *dir = images(), *tmp = fx_tempdir();
+	exec_image_options opts = EXEC_IMAGE_OPTIONS_INIT;
+	const char *bundle;
+	char out[256];
+	int i;
+
+	REQUIRE(dir && tmp);
+	opts.cache_dir = fx_str("%s/cache", tmp);
+	for (i = 0; bad[i]; i++) {
+		bundle = fx_str("%s/%s", tmp, bad[i]);
+		CHECK_RC(exec_bundle_from_image(bundle, fx_str("%s/%s", dir, bad[i]), &opts), EXEC_EINVAL);
+		CHECK(!fx_exists(bundle));
+	}
+	CHECK(fx_exists(tmp));
+	CHECK_INT(fx_count_dir(fx_str("%s/cache/tmp", tmp)), ==, 0);
+	bundle = fx_str("%s/good", tmp);
+	CHECK_OK(exec_bundle_from_image(bundle, fx_str("%s/busybox", dir), &opts));
+	CHECK_INT(run_bundle(bundle, out, sizeof(out)), ==, 0);
+	CHECK_STR(out, "hello from the second layer\n");
+	CHECK_OK(exec_bundle_remove(bundle));
+}
+
+/* Pruning keeps the layers of live bundles and removes the others. */
+static void prune(void)
+{
+	const char *dir = images(), *tmp = fx_tempdir();
+	exec_image_options opts = EXEC_IMAGE_OPTIONS_INIT;
+	const char *bundle;
+	size_t removed = 99;
+
+	REQUIRE(dir && tmp);
+	opts.cache_dir = fx_str("%s/cache", tmp);
+	bundle = fx_str("%s/b", tmp);
+	CHECK_OK(exec_bundle_from_image(bundle, fx_str("%s/busybox", dir), &opts));
+	CHECK_OK(exec_image_cache_prune(opts.cache_dir, &removed));
+	CHECK_INT(removed, ==, 0);
+	CHECK_OK(exec_bundle_remove(bundle));
+	CHECK_OK(exec_image_cache_prune(opts.cache_dir, &removed));
+	CHECK_INT(removed, ==, 2);
+	CHECK_INT(fx_count_dir(fx_str("%s/cache/layers", tmp)), ==, 0);
+	CHECK_OK(exec_image_cache_prune(opts.cache_dir, NULL));
+	CHECK_RC(exec_image_cache_prune(NULL, NULL), EXEC_EINVAL);
+	CHECK_RC(exec_image_cache_prune(tmp, NULL), EXEC_EINVAL);
+}
+
 const test_case image_tests[] = {
+	{ "image.hostile", hostile },
+	{ "image.prune", prune },
 	{ "image.layout", layout },
 	{ "image.cached", cached },
 	{ "image.malicious", malicious },

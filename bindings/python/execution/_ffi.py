@@ -233,6 +233,7 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_image_options_init": (c_int, (POINTER(ImageOptions), c_uint)),
     "exec_bundle_from_image": (c_int, (c_char_p, c_char_p, POINTER(ImageOptions))),
     "exec_bundle_remove": (c_int, (c_char_p,)),
+    "exec_image_cache_prune": (c_int, (c_char_p, POINTER(c_size_t))),
     "exec_bundle_init_ext": (c_int, (c_char_p, _STRINGS, POINTER(BundleOptions))),
     "exec_runtime_new": (c_int, (POINTER(RuntimeOptions), POINTER(RuntimePtr))),
     "exec_runtime_root": (c_char_p, (RuntimePtr,)),

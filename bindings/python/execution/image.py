@@ -1,6 +1,6 @@
 """Bundles from OCI images on disk."""
 
-from ctypes import byref
+from ctypes import byref, c_size_t
 from typing import Mapping, Optional, Sequence
 
 from . import _args, _ffi
@@ -25,9 +25,13 @@ def bundle_from_image(
     config; `args` replace its entrypoint and cmd, `env` is set over its env.
     With `cache_dir`, each layer is unpacked once there and the rootfs is an
     overlay mount of the cached layers. `max_bytes` bounds what the layers
-    write (0: the free space). `bundle_dir` must be missing or empty. A
-    malicious layer (reaching outside the rootfs) raises InvalidArgument and
-    leaves nothing. Remove the bundle with bundle_remove(). Root only.
+    write (0: the free space). `bundle_dir` must be missing or empty; it is
+    made mode 0700. Every blob is verified against its digest; a blob that
+    does not match, a malicious layer (reaching outside the rootfs), or an
+    image for another platform raises InvalidArgument and leaves nothing.
+    The image's labels never become annotations. Remove the bundle with
+    bundle_remove(), and unused cached layers with image_cache_prune().
+    Root only.
     """
     opts = _ffi.ImageOptions()
     _ffi.lib().exec_image_options_init(byref(opts), _ffi.EXEC_IMAGE_OPTIONS_VERSION)
@@ -49,7 +53,20 @@ def bundle_from_image(
 def bundle_remove(bundle_dir: PathArg) -> None:
     """Remove a bundle bundle_from_image() made: unmount its overlay, remove the dir.
 
-    Delete its containers first. The layer cache stays. A directory that is
-    no such bundle raises InvalidArgument and is left untouched.
+    Delete its containers first. The layer cache stays. A directory the
+    library did not make raises InvalidArgument, and one a container still
+    has as its root raises InvalidState; either is left untouched.
     """
     _ffi.lib().exec_bundle_remove(_args.path(bundle_dir, "bundle_dir"))
+
+
+def image_cache_prune(cache_dir: PathArg) -> int:
+    """Remove from the layer cache every layer no live bundle uses; return how many.
+
+    Also removes what a crashed bundle_from_image() left there. Waits for the
+    calls making bundles on the cache. A dir that is no layer cache raises
+    InvalidArgument. Root only.
+    """
+    removed = c_size_t(0)
+    _ffi.lib().exec_image_cache_prune(_args.path(cache_dir, "cache_dir"), byref(removed))
+    return removed.value

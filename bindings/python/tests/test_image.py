@@ -147,3 +147,29 @@ def test_debian_image_runs_bash(
         execution.bundle_remove(bundle)
     assert status == 0
     assert out.startswith(b"bash ") and out.endswith(b"\nthrough /lib\n")
+
+
+@pytest.mark.parametrize("image", ["tampered-blob", "poison.tar", "evil-whiteout-dot", "evil-etc-link", "arm64"])
+def test_hostile_images_are_refused(images: str, tmp_path: Path, image: str) -> None:
+    bundle = tmp_path / "bundle"
+    with pytest.raises(execution.InvalidArgument):
+        execution.bundle_from_image(bundle, os.path.join(images, image), cache_dir=tmp_path / "cache")
+    assert not bundle.exists()
+    assert os.listdir(tmp_path / "cache" / "tmp") == []
+    assert os.listdir(tmp_path / "cache" / "refs") == []
+
+
+def test_bundle_is_private_and_pruned(images: str, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    bundle = tmp_path / "bundle"
+    execution.bundle_from_image(bundle, os.path.join(images, "busybox"), cache_dir=cache)
+    assert os.stat(bundle).st_mode & 0o777 == 0o700
+    assert os.stat(cache).st_mode & 0o777 == 0o700
+    assert execution.image_cache_prune(cache) == 0
+    execution.bundle_remove(bundle)
+    assert execution.image_cache_prune(cache) == 2
+    assert os.listdir(cache / "layers") == []
+    with pytest.raises(execution.InvalidArgument):
+        execution.image_cache_prune(tmp_path)
+    with pytest.raises(TypeError):
+        execution.image_cache_prune(None)  # type: ignore[arg-type]

@@ -489,6 +489,8 @@ extern "C" {
     ) -> c_int;
     /// Remove a bundle `exec_bundle_from_image` made.
     pub fn exec_bundle_remove(bundle_dir: *const c_char) -> c_int;
+    /// Remove the layers no live bundle uses from a layer cache.
+    pub fn exec_image_cache_prune(cache_dir: *const c_char, removed: *mut usize) -> c_int;
 
     /// Open a runtime: a state root and an OCI runtime binary.
     pub fn exec_runtime_new(

@@ -119,9 +119,23 @@ pub fn bundle_from_image(
 /// removes the directory. Delete its containers first; the layer cache
 /// stays.
 ///
-/// Errors: InvalidArgument (not a bundle made from an image: it is left
-/// untouched), InvalidState (its rootfs is busy), System.
+/// Errors: InvalidArgument (not a bundle the library made for that path:
+/// it is left untouched), InvalidState (a container still has its rootfs
+/// as its root, or something is mounted beneath it), System.
 pub fn bundle_remove(dir: impl AsRef<Path>) -> Result<(), Error> {
     let dir = path_cstring("bundle dir", dir.as_ref())?;
     check(unsafe { sys::exec_bundle_remove(dir.as_ptr()) })
+}
+
+/// Removes from the layer cache `dir` every layer no live bundle uses, and
+/// what a crashed [`bundle_from_image`] left there; returns how many layers
+/// went. Waits for the calls making bundles on the cache. Root only.
+///
+/// Errors: InvalidArgument (not a layer cache), InvalidState (not root),
+/// System.
+pub fn image_cache_prune(dir: impl AsRef<Path>) -> Result<usize, Error> {
+    let dir = path_cstring("cache dir", dir.as_ref())?;
+    let mut removed = 0usize;
+    check(unsafe { sys::exec_image_cache_prune(dir.as_ptr(), &mut removed) })?;
+    Ok(removed)
 }

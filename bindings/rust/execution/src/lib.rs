@@ -71,7 +71,7 @@ pub use container::{Container, ContainerGuard, State};
 pub use error::{Error, ErrorKind};
 pub use events::{Event, EventKind, Events};
 pub use exit::Exit;
-pub use image::{bundle_from_image, bundle_remove, ImageOptions};
+pub use image::{bundle_from_image, bundle_remove, image_cache_prune, ImageOptions};
 pub use io::{Io, Stdio};
 pub use process::Process;
 pub use runtime::{Runtime, RuntimeOptions};

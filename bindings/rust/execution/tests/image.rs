@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::{Fixture, TempDir};
-use execution::{bundle_from_image, bundle_remove, ErrorKind, ImageOptions, Io, Stdio};
+use execution::{
+    bundle_from_image, bundle_remove, image_cache_prune, ErrorKind, ImageOptions, Io, Stdio,
+};
 
 /// The test images: `EXEC_TEST_IMAGES` (`make images` writes build/images).
 fn images() -> &'static Path {
@@ -165,4 +167,45 @@ fn example_runs_an_image() {
         stdout,
         "hello from the second layer\nexited with status 0\n"
     );
+}
+
+#[test]
+fn hostile_images_are_refused() {
+    for image in [
+        "tampered-blob",
+        "poison.tar",
+        "evil-whiteout-dot",
+        "evil-etc-link",
+        "arm64",
+    ] {
+        let tmp = TempDir::new();
+        let bundle = tmp.path().join("bundle");
+        let cache = tmp.path().join("cache");
+        let opts = ImageOptions::new().cache_dir(&cache);
+        let err = bundle_from_image(&bundle, images().join(image), &opts).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{image}: {err}");
+        assert!(!bundle.exists(), "{image}");
+        assert_eq!(fs::read_dir(cache.join("tmp")).unwrap().count(), 0);
+        assert_eq!(fs::read_dir(cache.join("refs")).unwrap().count(), 0);
+    }
+}
+
+#[test]
+fn unused_layers_are_pruned() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = TempDir::new();
+    let cache = tmp.path().join("cache");
+    let bundle = tmp.path().join("bundle");
+    let opts = ImageOptions::new().cache_dir(&cache);
+    bundle_from_image(&bundle, images().join("busybox"), &opts).unwrap();
+    assert_eq!(
+        fs::metadata(&bundle).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    assert_eq!(image_cache_prune(&cache).unwrap(), 0);
+    bundle_remove(&bundle).unwrap();
+    assert_eq!(image_cache_prune(&cache).unwrap(), 2);
+    assert_eq!(fs::read_dir(cache.join("layers")).unwrap().count(), 0);
+    let err = image_cache_prune(tmp.path()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 }
