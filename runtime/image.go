@@ -23,13 +23,29 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // ImageOptions tune BundleFromImage. The zero value runs the image's own
 // entrypoint and command with its env, unpacked into the bundle.
 type ImageOptions struct {
-	// Args replace the image's entrypoint and command when not empty.
+	// Args replace the image's entrypoint and command when not empty
+	// (the whole command line); it excludes Cmd and Entrypoint.
 	Args []string
+	// Cmd replaces the image's command when not empty, as the arguments
+	// of `docker run IMAGE ARGS...` do; the entrypoint stays.
+	Cmd []string
+	// Entrypoint replaces the image's entrypoint when not nil; an empty,
+	// non-nil one clears it (`docker run --entrypoint ""`).
+	Entrypoint []string
+	// Platform picks the image of an index: "linux/ARCH[/VARIANT]"; ""
+	// is the host's. An image for another platform is refused.
+	Platform string
+	// Bundle shapes the config as it does BundleInitWith's: limits, a
+	// user namespace (the image's files are then owned by the ids they
+	// map to: unpacked so, and cached apart per mapping), a hardened
+	// profile, tmpfs dirs. Its Terminal is or-ed with Terminal.
+	Bundle BundleOptions
 	// Env entries ("NAME=value") are set over the image's env.
 	Env []string
 	// CacheDir, when set, keeps each unpacked layer there by digest and
@@ -84,7 +100,15 @@ func BundleFromImage(dir, ref string, opts ImageOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	src, err := openImage(ref, abs, budget)
+	ids, err := imageIDMap(opts.Bundle)
+	if err != nil {
+		return err
+	}
+	plat, err := parsePlatform(opts.Platform)
+	if err != nil {
+		return err
+	}
+	src, err := openImage(ref, abs, plat, budget)
 	if err != nil {
 		return err
 	}
@@ -94,11 +118,14 @@ func BundleFromImage(dir, ref string, opts ImageOptions) (err error) {
 	}
 	rec.Image, rec.Digest = ref, src.id.String()
 	if cache != nil {
-		err = unpackCached(src, cache, rec, budget)
+		err = unpackCached(src, cache, rec, ids, budget)
 	} else {
-		err = unpackInto(src, rootfs, rec, budget)
+		err = unpackInto(src, rootfs, rec, ids, budget)
 	}
 	if err != nil {
+		return err
+	}
+	if err := ids.own(abs); err != nil {
 		return err
 	}
 	spec, err := imageSpec(src, abs, opts)
@@ -118,6 +145,9 @@ func checkImageOptions(opts ImageOptions) error {
 	if opts.MaxBytes < 0 {
 		return wrapf(ErrInvalid, "image: max_bytes is negative")
 	}
+	if len(opts.Args) > 0 && (len(opts.Cmd) > 0 || opts.Entrypoint != nil) {
+		return wrapf(ErrInvalid, "image: args replace the whole command; give them or cmd and entrypoint, not both")
+	}
 	if opts.CacheDir != "" {
 		return checkCacheDir(opts.CacheDir)
 	}
@@ -127,9 +157,10 @@ func checkImageOptions(opts ImageOptions) error {
 // bundleClaim is the bundle dir a call works in: made by it, or an empty
 // one it was given, whose mode it restores on failure.
 type bundleClaim struct {
-	abs     string
-	created bool
-	mode    os.FileMode
+	abs      string
+	created  bool
+	mode     os.FileMode
+	uid, gid int
 }
 
 // claimBundleDir makes dir, or takes an existing empty one, mode 0700
@@ -170,6 +201,9 @@ func claimBundleDir(dir string) (*bundleClaim, error) {
 		return nil, wrapf(ErrExists, "image: bundle_dir %q is not empty", dir)
 	}
 	c.mode = fi.Mode().Perm()
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		c.uid, c.gid = int(st.Uid), int(st.Gid)
+	}
 	if err := os.Chmod(abs, 0o700); err != nil {
 		return nil, sysErr("image: bundle_dir", err)
 	}
@@ -189,6 +223,7 @@ func undoBundle(c *bundleClaim, rootfs string, cache *layerCache, rec *bundleRec
 		for _, e := range entries {
 			os.RemoveAll(filepath.Join(c.abs, e.Name()))
 		}
+		os.Lchown(c.abs, c.uid, c.gid)
 		os.Chmod(c.abs, c.mode)
 	}
 	if cache != nil && rec != nil {
@@ -197,12 +232,12 @@ func undoBundle(c *bundleClaim, rootfs string, cache *layerCache, rec *bundleRec
 }
 
 // unpackInto writes every layer, in order, into rootfs, then the marker.
-func unpackInto(src *imageSource, rootfs string, rec *bundleRecord, budget *unpackBudget) error {
+func unpackInto(src *imageSource, rootfs string, rec *bundleRecord, ids *idMap, budget *unpackBudget) error {
 	if err := os.Mkdir(rootfs, 0o755); err != nil {
 		return sysErr("image: rootfs", err)
 	}
 	for _, l := range src.layers {
-		if err := unpackLayer(rootfs, l, budget); err != nil {
+		if err := unpackLayer(rootfs, l, ids, budget); err != nil {
 			return err
 		}
 	}
@@ -213,8 +248,8 @@ func unpackInto(src *imageSource, rootfs string, rec *bundleRecord, budget *unpa
 // (its cache reference, then its marker) and mounts the layers' overlay at
 // rootfs, with the bundle's own upper and work dirs. The marker comes
 // before the mount, so that a crash leaves a bundle BundleRemove takes.
-func unpackCached(src *imageSource, cache *layerCache, rec *bundleRecord, budget *unpackBudget) error {
-	layers, err := cache.layers(src, budget)
+func unpackCached(src *imageSource, cache *layerCache, rec *bundleRecord, ids *idMap, budget *unpackBudget) error {
+	layers, err := cache.layers(src, ids, budget)
 	if err != nil {
 		return err
 	}

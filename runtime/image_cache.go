@@ -170,12 +170,13 @@ func chainID(parent string, diffID digest.Digest) string {
 // layers makes sure every layer of src is in the cache and returns their
 // dirs, bottom first. A layer already there is not read again: its chain
 // ID, from the verified config, names what was verified when it came in.
-func (c *layerCache) layers(src *imageSource, budget *unpackBudget) ([]string, error) {
+// Layers unpacked for a user namespace are kept apart, per mapping.
+func (c *layerCache) layers(src *imageSource, ids *idMap, budget *unpackBudget) ([]string, error) {
 	var dirs []string
 	chain := ""
 	for _, l := range src.layers {
 		chain = chainID(chain, l.diffID)
-		dir, err := c.layer(chain, l, dirs, budget)
+		dir, err := c.layer(chain, l, dirs, ids, budget)
 		if err != nil {
 			return nil, err
 		}
@@ -192,8 +193,8 @@ func (c *layerCache) layers(src *imageSource, budget *unpackBudget) ([]string, e
 // layer is unpacked into a private dir, verified, synced and renamed into
 // place, so concurrent callers and interrupted unpacks never expose a
 // partial or unverified one.
-func (c *layerCache) layer(chain string, l layerBlob, parents []string, budget *unpackBudget) (string, error) {
-	name := strings.Replace(chain, ":", "-", 1)
+func (c *layerCache) layer(chain string, l layerBlob, parents []string, ids *idMap, budget *unpackBudget) (string, error) {
+	name := strings.Replace(chain, ":", "-", 1) + ids.suffix()
 	dir := filepath.Join(c.dir, cacheLayers, name)
 	if _, err := os.Lstat(dir); err == nil {
 		return dir, nil
@@ -207,7 +208,7 @@ func (c *layerCache) layer(chain string, l layerBlob, parents []string, budget *
 	if err := os.Mkdir(upper, 0o755); err != nil {
 		return "", sysErr("image: cache", err)
 	}
-	if err := applyLayer(tmp, upper, l, parents, budget); err != nil {
+	if err := applyLayer(tmp, upper, l, parents, ids, budget); err != nil {
 		return "", err
 	}
 	if err := syncDir(upper); err != nil {
@@ -238,9 +239,9 @@ func syncDir(dir string) error {
 
 // applyLayer writes l into upper: directly for a bottom layer, else through
 // an overlay of parents mounted under tmp, unmounted before it returns.
-func applyLayer(tmp, upper string, l layerBlob, parents []string, budget *unpackBudget) (err error) {
+func applyLayer(tmp, upper string, l layerBlob, parents []string, ids *idMap, budget *unpackBudget) (err error) {
 	if len(parents) == 0 {
-		return unpackLayer(upper, l, budget)
+		return unpackLayer(upper, l, ids, budget)
 	}
 	mnt, work := filepath.Join(tmp, "mnt"), filepath.Join(tmp, "work")
 	for _, d := range []string{mnt, work} {
@@ -256,7 +257,7 @@ func applyLayer(tmp, upper string, l layerBlob, parents []string, budget *unpack
 			err = uerr
 		}
 	}()
-	return unpackLayer(mnt, l, budget)
+	return unpackLayer(mnt, l, ids, budget)
 }
 
 // checkCacheDir refuses a cache path that overlayfs's option string cannot

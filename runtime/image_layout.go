@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path"
-	goruntime "runtime"
 	"strings"
 	"syscall"
 
@@ -38,12 +37,12 @@ var layerMediaTypes = map[string]bool{
 // file is opened beneath dir (a symlink cannot lead out of it) and must be
 // a regular file; the manifest, and an index it is chosen from, are
 // verified against the descriptors naming them.
-func openLayout(dir, tag string) (*imageSource, error) {
+func openLayout(dir, tag string, plat imagePlatform) (*imageSource, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
-	l := &layoutReader{root: root}
+	l := &layoutReader{root: root, plat: plat}
 	raw, err := l.readFile("index.json")
 	if err != nil {
 		root.Close()
@@ -66,6 +65,7 @@ func openLayout(dir, tag string) (*imageSource, error) {
 // layoutReader reads the files of one layout, confined to its root.
 type layoutReader struct {
 	root *os.Root
+	plat imagePlatform
 }
 
 // open opens the regular file name beneath the layout; a FIFO or device
@@ -119,9 +119,9 @@ func (l *layoutReader) readBlob(desc ispec.Descriptor, what string) ([]byte, err
 }
 
 // image picks the manifest tag names in idx (following a nested index to
-// the host's platform) and reads it and its config.
+// the platform asked for) and reads it and its config.
 func (l *layoutReader) image(idx ispec.Index, tag string) (*imageSource, error) {
-	desc, err := pickDescriptor(idx.Manifests, tag)
+	desc, err := l.plat.pickDescriptor(idx.Manifests, tag)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (l *layoutReader) image(idx ispec.Index, tag string) (*imageSource, error) 
 		if err := json.Unmarshal(raw, &nested); err != nil {
 			return nil, fmt.Errorf("index %s: %v", desc.Digest, err)
 		}
-		picked, err := pickPlatform(nested.Manifests)
+		picked, err := l.plat.pick(nested.Manifests)
 		if err != nil {
 			return nil, fmt.Errorf("index %s: %v", desc.Digest, err)
 		}
@@ -156,7 +156,7 @@ func (l *layoutReader) image(idx ispec.Index, tag string) (*imageSource, error) 
 		return nil, err
 	}
 	src := &imageSource{id: desc.Digest}
-	if err := src.setConfig(rawConfig); err != nil {
+	if err := src.setConfig(rawConfig, l.plat); err != nil {
 		return nil, err
 	}
 	if len(m.Layers) != len(src.config.RootFS.DiffIDs) {
@@ -186,8 +186,8 @@ func isIndex(mediaType string) bool {
 }
 
 // pickDescriptor returns the one descriptor tagged tag; with no tag the
-// only one, or the only one for the host's platform.
-func pickDescriptor(all []ispec.Descriptor, tag string) (ispec.Descriptor, error) {
+// only one, or the first one for p.
+func (p imagePlatform) pickDescriptor(all []ispec.Descriptor, tag string) (ispec.Descriptor, error) {
 	var found []ispec.Descriptor
 	var tags []string
 	for _, d := range all {
@@ -201,7 +201,7 @@ func pickDescriptor(all []ispec.Descriptor, tag string) (ispec.Descriptor, error
 		return ispec.Descriptor{}, fmt.Errorf("no image tagged %q (tags: %s)", tag, strings.Join(tags, ", "))
 	}
 	if len(found) > 1 {
-		if d, err := pickPlatform(found); err == nil {
+		if d, err := p.pick(found); err == nil {
 			return d, nil
 		}
 		return ispec.Descriptor{}, fmt.Errorf("the layout holds %d images; name one with :TAG (tags: %s)", len(found), strings.Join(tags, ", "))
@@ -210,19 +210,4 @@ func pickDescriptor(all []ispec.Descriptor, tag string) (ispec.Descriptor, error
 		return ispec.Descriptor{}, fmt.Errorf("the layout holds no image")
 	}
 	return found[0], nil
-}
-
-// pickPlatform returns the first descriptor for the host's platform.
-func pickPlatform(all []ispec.Descriptor) (ispec.Descriptor, error) {
-	var seen []string
-	for _, d := range all {
-		if d.Platform == nil {
-			continue
-		}
-		if d.Platform.OS == "linux" && d.Platform.Architecture == goruntime.GOARCH {
-			return d, nil
-		}
-		seen = append(seen, d.Platform.OS+"/"+d.Platform.Architecture)
-	}
-	return ispec.Descriptor{}, fmt.Errorf("no image for linux/%s (it has: %s)", goruntime.GOARCH, strings.Join(seen, ", "))
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	goruntime "runtime"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -43,21 +42,15 @@ type layerBlob struct {
 }
 
 // setConfig parses the image's config and refuses an image made for
-// another platform.
-func (s *imageSource) setConfig(raw []byte) error {
+// another platform than plat.
+func (s *imageSource) setConfig(raw []byte, plat imagePlatform) error {
 	if len(raw) > maxMetadataBytes {
 		return fmt.Errorf("config is larger than the %d bytes allowed", maxMetadataBytes)
 	}
 	if err := json.Unmarshal(raw, &s.config); err != nil {
 		return fmt.Errorf("config: %v", err)
 	}
-	if o := s.config.OS; o != "" && o != "linux" {
-		return fmt.Errorf("the image is for %s, not linux", o)
-	}
-	if arch := s.config.Architecture; arch != "" && arch != goruntime.GOARCH {
-		return fmt.Errorf("the image is for %s, not this host's %s", arch, goruntime.GOARCH)
-	}
-	return nil
+	return plat.check(s.config)
 }
 
 // splitImageRef splits "PATH[:TAG]" at the first colon whose left side
@@ -83,8 +76,9 @@ func splitImageRef(ref string) (path, tag string, err error) {
 // openImage opens ref: an OCI image layout directory, a docker archive (as
 // `docker save` and `podman save` write) or an OCI archive (a tar of a
 // layout, as `skopeo copy ... oci-archive:` writes), each with an optional
-// ":TAG". scratch is where an OCI archive is extracted, within budget.
-func openImage(ref, scratch string, budget *unpackBudget) (*imageSource, error) {
+// ":TAG", for the platform plat. scratch is where an OCI archive is
+// extracted, within budget.
+func openImage(ref, scratch string, plat imagePlatform, budget *unpackBudget) (*imageSource, error) {
 	path, tag, err := splitImageRef(ref)
 	if err != nil {
 		return nil, err
@@ -94,7 +88,7 @@ func openImage(ref, scratch string, budget *unpackBudget) (*imageSource, error) 
 		return nil, wrapf(ErrInvalid, "image %q: %v", ref, err)
 	}
 	if fi.IsDir() {
-		src, err := openLayout(path, tag)
+		src, err := openLayout(path, tag, plat)
 		if err != nil {
 			return nil, wrapf(ErrInvalid, "image %q: %v", ref, err)
 		}
@@ -108,9 +102,9 @@ func openImage(ref, scratch string, budget *unpackBudget) (*imageSource, error) 
 		return nil, wrapf(ErrInvalid, "image %q: %v", ref, err)
 	}
 	if isLayout {
-		return openOCIArchive(ref, path, tag, scratch, budget)
+		return openOCIArchive(ref, path, tag, scratch, plat, budget)
 	}
-	src, err := openDockerArchive(path, tag)
+	src, err := openDockerArchive(path, tag, plat)
 	if err != nil {
 		return nil, wrapf(ErrInvalid, "image %q: %v", ref, err)
 	}
@@ -119,7 +113,7 @@ func openImage(ref, scratch string, budget *unpackBudget) (*imageSource, error) 
 
 // openOCIArchive extracts the OCI archive at path under scratch and opens
 // the layout there; closing the image removes it.
-func openOCIArchive(ref, path, tag, scratch string, budget *unpackBudget) (*imageSource, error) {
+func openOCIArchive(ref, path, tag, scratch string, plat imagePlatform, budget *unpackBudget) (*imageSource, error) {
 	dir, err := os.MkdirTemp(scratch, ".oci-archive-")
 	if err != nil {
 		return nil, sysErr("image: extract "+path, err)
@@ -127,7 +121,7 @@ func openOCIArchive(ref, path, tag, scratch string, budget *unpackBudget) (*imag
 	var src *imageSource
 	err = extractLayout(path, dir, budget)
 	if err == nil {
-		src, err = openLayout(dir, tag)
+		src, err = openLayout(dir, tag, plat)
 	}
 	if err != nil {
 		os.RemoveAll(dir)
@@ -144,7 +138,7 @@ func openOCIArchive(ref, path, tag, scratch string, budget *unpackBudget) (*imag
 // openDockerArchive opens the image tagged tag in the docker archive at
 // path. Such an archive records no digest of its files: each layer is
 // verified against its config's diff id as it is read.
-func openDockerArchive(path, tag string) (*imageSource, error) {
+func openDockerArchive(path, tag string, plat imagePlatform) (*imageSource, error) {
 	var t *name.Tag
 	if tag != "" {
 		parsed, err := name.NewTag(tag)
@@ -162,7 +156,7 @@ func openDockerArchive(path, tag string) (*imageSource, error) {
 		return nil, err
 	}
 	src := &imageSource{id: digest.FromBytes(raw), close: func() {}}
-	if err := src.setConfig(raw); err != nil {
+	if err := src.setConfig(raw, plat); err != nil {
 		return nil, err
 	}
 	layers, err := img.Layers()

@@ -45,6 +45,13 @@ func imageSpec(src *imageSource, bundle string, opts ImageOptions) (*specs.Spec,
 		}
 	}
 	img.Config.Env = env
+	// As docker run does: an entrypoint given clears the image's cmd too.
+	if opts.Entrypoint != nil {
+		img.Config.Entrypoint, img.Config.Cmd = opts.Entrypoint, nil
+	}
+	if len(opts.Cmd) > 0 {
+		img.Config.Cmd = opts.Cmd
+	}
 	users, err := os.MkdirTemp(bundle, ".users-")
 	if err != nil {
 		return nil, sysErr("image: user database", err)
@@ -58,7 +65,7 @@ func imageSpec(src *imageSource, bundle string, opts ImageOptions) (*specs.Spec,
 		return nil, wrapf(ErrInvalid, "image: config: %v", err)
 	}
 	spec.Root.Path = "rootfs"
-	spec.Process.Terminal = opts.Terminal
+	spec.Process.Terminal = opts.Terminal || opts.Bundle.Terminal
 	if home != "" {
 		spec.Process.Env = setEnv(spec.Process.Env, home)
 	}
@@ -74,6 +81,9 @@ func imageSpec(src *imageSource, bundle string, opts ImageOptions) (*specs.Spec,
 	}
 	for _, e := range opts.Env {
 		spec.Process.Env = setEnv(spec.Process.Env, e)
+	}
+	if err := applyBundleOptions(spec, opts.Bundle, "image"); err != nil {
+		return nil, err
 	}
 	return spec, nil
 }

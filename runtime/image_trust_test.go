@@ -306,3 +306,97 @@ func TestImageCachePrune(t *testing.T) {
 		t.Fatalf("prune of a dir that is no cache = %v, want ErrInvalid", err)
 	}
 }
+
+func TestBundleFromImageCommand(t *testing.T) {
+	ref := filepath.Join(testImages(t), "busybox")
+	for _, tc := range []struct {
+		name string
+		opts ImageOptions
+		want string
+	}{
+		{"cmd keeps the entrypoint", ImageOptions{Cmd: []string{"echo cmd only"}}, "cmd only"},
+		{"entrypoint and cmd", ImageOptions{Entrypoint: []string{"echo"}, Cmd: []string{"a", "b"}}, "a b"},
+		{"entrypoint clears the cmd", ImageOptions{Entrypoint: []string{"echo", "x"}}, "x"},
+		{"args replace both", ImageOptions{Args: []string{"echo", "args"}}, "args"},
+	} {
+		bundle := filepath.Join(t.TempDir(), "b")
+		if err := BundleFromImage(bundle, ref, tc.opts); err != nil {
+			t.Fatalf("%s: BundleFromImage: %v", tc.name, err)
+		}
+		out, status := runBundle(t, bundle)
+		BundleRemove(bundle)
+		if strings.TrimSpace(out) != tc.want || status != 0 {
+			t.Errorf("%s: %q, status %d; want %q", tc.name, out, status, tc.want)
+		}
+	}
+	bundle := filepath.Join(t.TempDir(), "b")
+	err := BundleFromImage(bundle, ref, ImageOptions{Args: []string{"true"}, Cmd: []string{"true"}})
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("args with cmd = %v, want ErrInvalid", err)
+	}
+}
+
+func TestBundleFromImagePlatformOption(t *testing.T) {
+	images := testImages(t)
+	bundle := filepath.Join(t.TempDir(), "b")
+	if err := BundleFromImage(bundle, filepath.Join(images, "multiarch"), ImageOptions{Platform: "linux/arm64", Args: []string{"true"}}); err != nil {
+		t.Fatalf("BundleFromImage linux/arm64: %v", err)
+	}
+	data, _ := os.ReadFile(filepath.Join(bundle, "rootfs/etc/motd"))
+	BundleRemove(bundle)
+	if string(data) != "arm64\n" {
+		t.Fatalf("linux/arm64 from the index gave motd %q", data)
+	}
+	for _, p := range []string{"linux/s390x", "windows/amd64", "amd64"} {
+		err := BundleFromImage(bundle, filepath.Join(images, "multiarch"), ImageOptions{Platform: p})
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("platform %q = %v, want ErrInvalid", p, err)
+		}
+		if _, err := os.Stat(bundle); !os.IsNotExist(err) {
+			t.Fatalf("bundle left behind: %v", err)
+		}
+	}
+}
+
+func TestBundleFromImageHardened(t *testing.T) {
+	ref := filepath.Join(testImages(t), "busybox")
+	for _, cache := range []string{"", t.TempDir()} {
+		// The container's root, an unprivileged id on the host, must
+		// search the bundle's parents.
+		parent := t.TempDir()
+		for _, d := range []string{parent, filepath.Dir(parent)} {
+			os.Chmod(d, 0o711)
+		}
+		bundle := filepath.Join(parent, "b")
+		opts := ImageOptions{
+			CacheDir: cache,
+			Cmd:      []string{"id -u; stat -c %u:%g /etc/owned; touch /x 2>/dev/null || echo read-only"},
+			Bundle:   BundleOptions{Hardened: true, Limits: Limits{PidsLimit: 64}},
+		}
+		if err := BundleFromImage(bundle, ref, opts); err != nil {
+			t.Fatalf("cache %q: BundleFromImage: %v", cache, err)
+		}
+		data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var spec specs.Spec
+		json.Unmarshal(data, &spec)
+		if len(spec.Linux.UIDMappings) == 0 || spec.Process.NoNewPrivileges != true ||
+			spec.Linux.Resources.Pids == nil || *spec.Linux.Resources.Pids.Limit != 64 {
+			t.Fatalf("cache %q: config not hardened and limited: %s", cache, data)
+		}
+		var st unix.Stat_t
+		unix.Stat(filepath.Join(bundle, "rootfs/etc/owned"), &st)
+		if want := spec.Linux.UIDMappings[0].HostID + 1234; st.Uid != want {
+			t.Errorf("cache %q: /etc/owned is uid %d on the host, want %d", cache, st.Uid, want)
+		}
+		out, status := runBundle(t, bundle)
+		if err := BundleRemove(bundle); err != nil {
+			t.Fatalf("BundleRemove: %v", err)
+		}
+		if out != "65534\n1234:5678\nread-only" || status != 0 {
+			t.Fatalf("cache %q: %q, status %d", cache, out, status)
+		}
+	}
+}

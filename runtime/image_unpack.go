@@ -65,13 +65,13 @@ func newBudget(dir string, maxBytes int64) (*unpackBudget, error) {
 // ErrInvalid naming the entry instead of being silently confined: umoci
 // resolves every path inside root (securejoin), this makes the attempt
 // visible.
-func unpackLayer(root string, l layerBlob, budget *unpackBudget) error {
+func unpackLayer(root string, l layerBlob, ids *idMap, budget *unpackBudget) error {
 	s, err := openLayer(l)
 	if err != nil {
 		return wrapf(ErrInvalid, "image: layer %s: %v", l.name, err)
 	}
 	defer s.close()
-	te := layer.NewTarExtractor(&layer.UnpackOptions{OnDiskFormat: layer.DirRootfs{}})
+	te := layer.NewTarExtractor(&layer.UnpackOptions{OnDiskFormat: layer.DirRootfs{MapOptions: ids.mapOptions()}})
 	tr := tar.NewReader(s.tar)
 	for {
 		hdr, err := tr.Next()

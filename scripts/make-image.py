@@ -271,7 +271,7 @@ def hostile(out, layers, config):
     # Made for another architecture; and an index of two, one the host's.
     Layout(os.path.join(out, "arm64")).image("latest", layers, config, arch="arm64")
     Layout(os.path.join(out, "multiarch")).multiarch("latest", [
-        ("arm64", [tar_of([("etc/motd", b"arm64\n")])], config),
+        ("arm64", [tar_of([("etc/motd", b"arm64\n")])], {"config": {"Cmd": ["true"]}}),
         ("amd64", layers, config)])
     # A relative working dir.
     Layout(os.path.join(out, "relative-workdir")).image(
