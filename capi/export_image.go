@@ -47,7 +47,22 @@ func imageOptionsOf(o *C.exec_image_options) (runtime.ImageOptions, error) {
 	}
 	var err error
 	if o.argv != nil {
-		if r.Args, err = argvOf(o.argv, "opts->argv"); err != nil {
+		args, err := argvOf(o.argv, "opts->argv")
+		if err != nil {
+			return r, err
+		}
+		if o.version >= 2 {
+			r.Cmd = args
+		} else {
+			r.Args = args
+		}
+	}
+	if o.version >= 2 {
+		if o.entrypoint != nil {
+			r.Entrypoint = append([]string{}, stringsOf(o.entrypoint)...)
+		}
+		r.Platform = optString(o.platform)
+		if r.Bundle, err = bundleOptionsOf(o.bundle); err != nil {
 			return r, err
 		}
 	}

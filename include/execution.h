@@ -691,20 +691,22 @@ int exec_bundle_init_ext(const char *bundle_dir, const char *const *argv,
 
 /* ---- Images --------------------------------------------------------- */
 
-/** Current version of exec_image_options. */
-#define EXEC_IMAGE_OPTIONS_VERSION 1
+/** Current version of exec_image_options; version 2 added entrypoint,
+ *  platform and bundle, and made argv replace the image's cmd only. */
+#define EXEC_IMAGE_OPTIONS_VERSION 2
 
 /**
  * Options of exec_bundle_from_image(). Initialise with
  * EXEC_IMAGE_OPTIONS_INIT or exec_image_options_init(), then set the fields
- * you need. Resource limits are not here: they belong to the bundle options
- * and will apply to a bundle made from an image the same way.
+ * you need.
  */
 typedef struct {
 	/** EXEC_IMAGE_OPTIONS_VERSION. */
 	unsigned version;
-	/** NULL-terminated process arguments replacing the image's entrypoint
-	 *  and cmd; NULL keeps them. */
+	/** NULL-terminated arguments replacing the image's cmd, as
+	 *  `docker run IMAGE ARGS...` does: the image's entrypoint (or
+	 *  `entrypoint`) stays in front of them; NULL keeps the cmd. A
+	 *  version 1 struct's argv replaces the entrypoint and cmd both. */
 	const char *const *argv;
 	/** NULL-terminated "NAME=value" entries set over the image's env;
 	 *  NULL adds none. */
@@ -716,13 +718,28 @@ typedef struct {
 	const char *cache_dir;
 	/** Non-zero sets process.terminal. */
 	int terminal;
-	/** Most bytes the layers may write; 0 means the free space of the file
-	 *  system they are written to. */
+	/** Most bytes the layers may write, counting each entry and name, and
+	 *  what extracting an OCI archive writes; 0 means the free space of the
+	 *  file system they are written to. */
 	long long max_bytes;
+	/* Version 2. */
+	/** NULL-terminated entrypoint replacing the image's, and clearing its
+	 *  cmd as `docker run --entrypoint` does; an empty array (only the
+	 *  NULL) clears the entrypoint. NULL keeps the image's. */
+	const char *const *entrypoint;
+	/** "linux/ARCH[/VARIANT]": the image to take from an index, and the
+	 *  platform the image must be for; NULL is the host's. */
+	const char *platform;
+	/** The config's resource limits, user namespace, hardening and tmpfs
+	 *  dirs, as exec_bundle_init_ext() writes them; NULL sets none. With a
+	 *  user namespace the image's files are owned by the host ids its ids
+	 *  map to (cached apart per mapping), and bundle_dir by root inside:
+	 *  bundle_dir's parents must then be searchable by that id. */
+	const exec_bundle_options *bundle;
 } exec_image_options;
 
 /** Static initialiser of exec_image_options: the image's own command. */
-#define EXEC_IMAGE_OPTIONS_INIT { EXEC_IMAGE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
+#define EXEC_IMAGE_OPTIONS_INIT { EXEC_IMAGE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 
 /**
  * Initialise image options for languages without the INIT macro.

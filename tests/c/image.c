@@ -36,6 +36,21 @@ static int write_file(const char *path, const char *s)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* Whether the file path holds s (within its first 64 KiB). */
+static int file_contains(const char *path, const char *s)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, s) != NULL;
+}
+
 /* Whether anything is mounted at or under dir. */
 static int mounted_under(const char *dir)
 {
@@ -93,7 +108,8 @@ static void layout(void)
 static void cached(void)
 {
 	const char *dir = images(), *tmp = fx_tempdir();
-	const char *argv[] = { "sh", "-c", "id -u; pwd; echo $GREETING $EXTRA; touch /tmp/mine; ls /tmp", NULL };
+	/* The image's entrypoint is sh -c: argv replaces its cmd only. */
+	const char *argv[] = { "id -u; pwd; echo $GREETING $EXTRA; touch /tmp/mine; ls /tmp", NULL };
 	const char *env[] = { "EXTRA=extra", NULL };
 	exec_image_options opts;
 	char out[256];
@@ -228,7 +244,56 @@ static void prune(void)
 	CHECK_RC(exec_image_cache_prune(tmp, NULL), EXEC_EINVAL);
 }
 
+/* Version 2: an entrypoint, a platform, bundle options; a version 1
+ * struct's argv still replaces the whole command. */
+static void options(void)
+{
+	const char *dir = images(), *tmp = fx_tempdir();
+	const char *entry[] = { "echo", NULL }, *argv[] = { "a", "b", NULL };
+	const char *whole[] = { "echo", "whole", NULL }, *none[] = { NULL };
+	exec_image_options opts;
+	exec_bundle_options bundle = EXEC_BUNDLE_OPTIONS_INIT;
+	const char *b;
+	char out[256];
+
+	REQUIRE(dir && tmp);
+	CHECK_OK(exec_image_options_init(&opts, EXEC_IMAGE_OPTIONS_VERSION));
+	opts.entrypoint = entry;
+	opts.argv = argv;
+	b = fx_str("%s/entry", tmp);
+	CHECK_OK(exec_bundle_from_image(b, fx_str("%s/busybox", dir), &opts));
+	CHECK_INT(run_bundle(b, out, sizeof(out)), ==, 0);
+	CHECK_STR(out, "a b\n");
+	CHECK_OK(exec_bundle_remove(b));
+
+	opts.entrypoint = none;
+	opts.argv = whole;
+	bundle.pids_limit = 64;
+	opts.bundle = &bundle;
+	b = fx_str("%s/limited", tmp);
+	CHECK_OK(exec_bundle_from_image(b, fx_str("%s/busybox", dir), &opts));
+	CHECK(file_contains(fx_str("%s/config.json", b), "\"limit\": 64"));
+	CHECK_INT(run_bundle(b, out, sizeof(out)), ==, 0);
+	CHECK_STR(out, "whole\n");
+	CHECK_OK(exec_bundle_remove(b));
+
+	opts.bundle = NULL;
+	opts.platform = "linux/s390x";
+	b = fx_str("%s/s390x", tmp);
+	CHECK_RC(exec_bundle_from_image(b, fx_str("%s/multiarch", dir), &opts), EXEC_EINVAL);
+	CHECK(!fx_exists(b));
+
+	CHECK_OK(exec_image_options_init(&opts, 1));
+	opts.argv = whole;
+	b = fx_str("%s/v1", tmp);
+	CHECK_OK(exec_bundle_from_image(b, fx_str("%s/busybox", dir), &opts));
+	CHECK_INT(run_bundle(b, out, sizeof(out)), ==, 0);
+	CHECK_STR(out, "whole\n");
+	CHECK_OK(exec_bundle_remove(b));
+}
+
 const test_case image_tests[] = {
+	{ "image.options", options },
 	{ "image.hostile", hostile },
 	{ "image.prune", prune },
 	{ "image.layout", layout },

@@ -61,7 +61,7 @@ EXEC_STDERR = 2
 
 EXEC_RUNTIME_OPTIONS_VERSION = 2
 EXEC_IO_VERSION = 1
-EXEC_IMAGE_OPTIONS_VERSION = 1
+EXEC_IMAGE_OPTIONS_VERSION = 2
 EXEC_EXIT_VERSION = 1
 EXEC_STATS_VERSION = 1
 EXEC_BUNDLE_OPTIONS_VERSION = 2
@@ -125,19 +125,6 @@ class IO(Structure):
         ("stdout_fd", c_int),
         ("stderr_fd", c_int),
         ("terminal", c_int),
-    ]
-
-
-class ImageOptions(Structure):
-    """`exec_image_options`."""
-
-    _fields_ = [
-        ("version", c_uint),
-        ("argv", POINTER(c_char_p)),
-        ("env", POINTER(c_char_p)),
-        ("cache_dir", c_char_p),
-        ("terminal", c_int),
-        ("max_bytes", c_longlong),
     ]
 
 
@@ -209,6 +196,22 @@ class BundleOptions(Structure):
         ("userns", c_int),
         ("hardened", c_int),
         ("tmpfs", POINTER(c_char_p)),
+    ]
+
+
+class ImageOptions(Structure):
+    """`exec_image_options`."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("argv", POINTER(c_char_p)),
+        ("env", POINTER(c_char_p)),
+        ("cache_dir", c_char_p),
+        ("terminal", c_int),
+        ("max_bytes", c_longlong),
+        ("entrypoint", POINTER(c_char_p)),
+        ("platform", c_char_p),
+        ("bundle", POINTER(BundleOptions)),
     ]
 
 

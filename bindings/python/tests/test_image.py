@@ -173,3 +173,30 @@ def test_bundle_is_private_and_pruned(images: str, tmp_path: Path) -> None:
         execution.image_cache_prune(tmp_path)
     with pytest.raises(TypeError):
         execution.image_cache_prune(None)  # type: ignore[arg-type]
+
+
+def test_cmd_entrypoint_and_bundle_options(
+    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path
+) -> None:
+    image = os.path.join(images, "busybox")
+    cases = [
+        ({"cmd": ["echo cmd only"]}, b"cmd only\n"),
+        ({"entrypoint": ["echo"], "cmd": ["a", "b"]}, b"a b\n"),
+        ({"args": ["echo", "args"]}, b"args\n"),
+    ]
+    for i, (kw, want) in enumerate(cases):
+        bundle = tmp_path / f"b{i}"
+        execution.bundle_from_image(bundle, image, **kw)  # type: ignore[arg-type]
+        assert run_to_exit(rt, new_id(), str(bundle)) == (want, 0)
+        execution.bundle_remove(bundle)
+    bundle = tmp_path / "limited"
+    execution.bundle_from_image(bundle, image, limits=execution.Limits(pids=64), args=["true"])
+    assert '"limit": 64' in (bundle / "config.json").read_text()
+    execution.bundle_remove(bundle)
+    with pytest.raises(ValueError):
+        execution.bundle_from_image(tmp_path / "x", image, args=["true"], cmd=["true"])
+    with pytest.raises(execution.InvalidArgument):
+        execution.bundle_from_image(tmp_path / "x", os.path.join(images, "multiarch"), platform="linux/s390x")
+    with pytest.raises(TypeError):
+        execution.bundle_from_image(tmp_path / "x", image, platform=1)  # type: ignore[arg-type]
+    assert not (tmp_path / "x").exists()

@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 
 use common::{Fixture, TempDir};
 use execution::{
-    bundle_from_image, bundle_remove, image_cache_prune, ErrorKind, ImageOptions, Io, Stdio,
+    bundle_from_image, bundle_remove, image_cache_prune, BundleOptions, ErrorKind, ImageOptions,
+    Io, Stdio,
 };
 
 /// The test images: `EXEC_TEST_IMAGES` (`make images` writes build/images).
@@ -208,4 +209,43 @@ fn unused_layers_are_pruned() {
     assert_eq!(fs::read_dir(cache.join("layers")).unwrap().count(), 0);
     let err = image_cache_prune(tmp.path()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn cmd_entrypoint_platform_and_bundle_options() {
+    let image = images().join("busybox");
+    for (opts, want) in [
+        (ImageOptions::new().cmd(["echo cmd only"]), "cmd only\n"),
+        (
+            ImageOptions::new().entrypoint(["echo"]).cmd(["a", "b"]),
+            "a b\n",
+        ),
+        (ImageOptions::new().args(["echo", "args"]), "args\n"),
+    ] {
+        let tmp = TempDir::new();
+        let bundle = tmp.path().join("b");
+        bundle_from_image(&bundle, &image, &opts).unwrap();
+        assert_eq!(run(&bundle), (want.to_string(), 0));
+        bundle_remove(&bundle).unwrap();
+    }
+    let tmp = TempDir::new();
+    let bundle = tmp.path().join("b");
+    let opts = ImageOptions::new()
+        .args(["true"])
+        .bundle(BundleOptions::new().pids_limit(64));
+    bundle_from_image(&bundle, &image, &opts).unwrap();
+    let config = fs::read_to_string(bundle.join("config.json")).unwrap();
+    assert!(config.contains("\"limit\": 64"), "{config}");
+    bundle_remove(&bundle).unwrap();
+    let err = bundle_from_image(
+        &bundle,
+        images().join("multiarch"),
+        &ImageOptions::new().platform("linux/s390x"),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    let both = ImageOptions::new().args(["true"]).cmd(["true"]);
+    let err = bundle_from_image(&bundle, &image, &both).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(!bundle.exists());
 }
