@@ -768,8 +768,10 @@ int exec_image_options_init(exec_image_options *opts, unsigned version);
  * written from the image's config: entrypoint and cmd, env (an entry
  * without '=' skipped), working dir (absolute only), user (looked up in
  * the image's /etc/passwd and /etc/group, regular files resolved beneath
- * the rootfs), HOME from passwd unless the image sets one, volumes as tmpfs
- * mounts; the rootfs is writable. The image's labels never become
+ * the rootfs), HOME from passwd unless the image sets one; each of the
+ * image's volumes becomes an empty tmpfs (nosuid, nodev, noexec): not the
+ * image's content at that path, and gone with the container. The rootfs is
+ * writable (read-only with a hardened bundle option). The image's labels never become
  * annotations (runtimes act on some); its StopSignal is kept as the
  * annotation "io.libexecution.image.stop-signal". A layer entry that
  * reaches outside the rootfs (an absolute name, "..", a symlinked parent

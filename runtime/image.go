@@ -118,6 +118,14 @@ func BundleFromImage(dir, ref string, opts ImageOptions) (err error) {
 	}
 	rec.Image, rec.Digest = ref, src.id.String()
 	if cache != nil {
+		rec.Cache = cache.dir
+	}
+	// The marker first: a crash from here on leaves a bundle
+	// BundleRemove takes.
+	if err := writeRecord(filepath.Join(abs, imageMarker), rec); err != nil {
+		return err
+	}
+	if cache != nil {
 		err = unpackCached(src, cache, rec, ids, budget)
 	} else {
 		err = unpackInto(src, rootfs, rec, ids, budget)
@@ -231,7 +239,7 @@ func undoBundle(c *bundleClaim, rootfs string, cache *layerCache, rec *bundleRec
 	}
 }
 
-// unpackInto writes every layer, in order, into rootfs, then the marker.
+// unpackInto writes every layer, in order, into rootfs.
 func unpackInto(src *imageSource, rootfs string, rec *bundleRecord, ids *idMap, budget *unpackBudget) error {
 	if err := os.Mkdir(rootfs, 0o755); err != nil {
 		return sysErr("image: rootfs", err)
@@ -241,23 +249,20 @@ func unpackInto(src *imageSource, rootfs string, rec *bundleRecord, ids *idMap, 
 			return err
 		}
 	}
-	return writeRecord(filepath.Join(rec.Bundle, imageMarker), rec)
+	return nil
 }
 
 // unpackCached makes sure every layer is in the cache, records the bundle
-// (its cache reference, then its marker) and mounts the layers' overlay at
-// rootfs, with the bundle's own upper and work dirs. The marker comes
-// before the mount, so that a crash leaves a bundle BundleRemove takes.
+// there (its reference, naming the layers, keeps them from prune) and
+// mounts the layers' overlay at rootfs, with the bundle's own upper and
+// work dirs.
 func unpackCached(src *imageSource, cache *layerCache, rec *bundleRecord, ids *idMap, budget *unpackBudget) error {
 	layers, err := cache.layers(src, ids, budget)
 	if err != nil {
 		return err
 	}
-	rec.Cache, rec.Layers = cache.dir, layers
+	rec.Layers = layers
 	if err := cache.addRef(rec); err != nil {
-		return err
-	}
-	if err := writeRecord(filepath.Join(rec.Bundle, imageMarker), rec); err != nil {
 		return err
 	}
 	rootfs := filepath.Join(rec.Bundle, "rootfs")

@@ -173,7 +173,9 @@ func openDockerArchive(path, tag string, plat imagePlatform) (*imageSource, erro
 	return src, nil
 }
 
-// tarHasLayout reports whether the tar at path holds an OCI layout.
+// tarHasLayout reports whether the tar at path holds an OCI layout; for a
+// docker archive, it first checks that no JSON file in it (manifest.json,
+// the config) is larger than maxMetadataBytes, as they are read whole.
 func tarHasLayout(path string) (bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -181,6 +183,7 @@ func tarHasLayout(path string) (bool, error) {
 	}
 	defer f.Close()
 	tr := tar.NewReader(f)
+	docker := false
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -189,11 +192,15 @@ func tarHasLayout(path string) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("not an image archive: %v", err)
 		}
-		switch filepath.Clean(hdr.Name) {
-		case "oci-layout":
+		name := filepath.Clean(hdr.Name)
+		switch {
+		case name == "oci-layout" && !docker:
 			return true, nil
-		case "manifest.json":
-			return false, nil
+		case name == "manifest.json":
+			docker = true
+		}
+		if strings.HasSuffix(name, ".json") && hdr.Size > maxMetadataBytes {
+			return false, fmt.Errorf("%s is larger than the %d bytes allowed", hdr.Name, maxMetadataBytes)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -201,6 +202,12 @@ func TestBundleFromImageModes(t *testing.T) {
 			if fi, err := os.Stat(d); err != nil || fi.Mode().Perm() != 0o700 {
 				t.Errorf("%s: mode %v, %v; want 0700", d, fi.Mode().Perm(), err)
 			}
+		}
+		// No other user of the host reaches the image's files.
+		cat := exec.Command("/bin/cat", filepath.Join(tc.bundle, "rootfs/etc/motd"))
+		cat.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		if out, err := cat.CombinedOutput(); err == nil {
+			t.Errorf("uid 65534 read the image's /etc/motd: %q", out)
 		}
 		if err := BundleRemove(tc.bundle); err != nil {
 			t.Fatalf("BundleRemove: %v", err)
