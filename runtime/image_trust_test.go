@@ -224,12 +224,12 @@ func TestBundleRemoveRefuses(t *testing.T) {
 	defer BundleRemove(bundle)
 	// A marker copied into another dir is not that dir's.
 	other := t.TempDir()
-	data, _ := os.ReadFile(filepath.Join(bundle, imageMarker))
-	os.WriteFile(filepath.Join(other, imageMarker), data, 0o600)
+	data, _ := os.ReadFile(filepath.Join(bundle, "image.json"))
+	os.WriteFile(filepath.Join(other, "image.json"), data, 0o600)
 	if err := BundleRemove(other); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("BundleRemove of a dir with a copied marker = %v, want ErrInvalid", err)
 	}
-	if _, err := os.Stat(filepath.Join(other, imageMarker)); err != nil {
+	if _, err := os.Stat(filepath.Join(other, "image.json")); err != nil {
 		t.Fatalf("the other dir was touched: %v", err)
 	}
 	// A mount beneath the bundle.

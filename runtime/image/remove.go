@@ -1,4 +1,4 @@
-package runtime
+package image
 
 import (
 	"bufio"
@@ -11,14 +11,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// BundleRemove removes a bundle BundleFromImage made: it unmounts its
+// RemoveBundle removes a bundle MakeBundle made: it unmounts its
 // overlay, removes the directory and drops its reference in the layer
-// cache (the layers stay until ImageCachePrune). A directory whose marker
+// cache (the layers stay until PruneCache). A directory whose marker
 // this library did not write for that very path is ErrInvalid and left
 // alone. A bundle a running container uses (its rootfs mounted in another
 // mount namespace), or with anything else mounted beneath it, is ErrState
 // and left alone: removal never crosses a mount.
-func BundleRemove(dir string) error {
+func RemoveBundle(dir string) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return wrapf(ErrInvalid, "bundle remove %q: %v", dir, err)
@@ -167,12 +167,12 @@ func rootfsUser(rootfs string) (int, error) {
 	return 0, nil
 }
 
-// ImageCachePrune removes from the layer cache at dir every layer no live
+// PruneCache removes from the layer cache at dir every layer no live
 // bundle uses, and what calls that crashed left behind. A bundle is live
 // while its marker is where its reference says; references of bundles
 // removed by hand are dropped. It waits for calls making bundles on the
 // cache to finish, and returns the number of layers removed.
-func ImageCachePrune(dir string) (int, error) {
+func PruneCache(dir string) (int, error) {
 	if dir == "" {
 		return 0, wrapf(ErrInvalid, "image cache prune: cache_dir is empty")
 	}

@@ -1,4 +1,4 @@
-package runtime
+package image
 
 import (
 	"crypto/sha256"
@@ -19,20 +19,12 @@ type idMap struct {
 	uids, gids []specs.LinuxIDMapping
 }
 
-// imageIDMap returns the mapping opts give a container, or nil.
-func imageIDMap(opts BundleOptions) (*idMap, error) {
-	m, err := opts.UserNS.resolve(opts.Hardened)
-	if err != nil {
-		return nil, wrapf(ErrInvalid, "image: %v", err)
+// newIDMap returns the mapping of uids and gids, or nil for none.
+func newIDMap(uids, gids []specs.LinuxIDMapping) *idMap {
+	if len(uids) == 0 && len(gids) == 0 {
+		return nil
 	}
-	if m == UserNSNone {
-		return nil, nil
-	}
-	uids, gids, err := m.idMappings()
-	if err != nil {
-		return nil, err
-	}
-	return &idMap{uids: uids, gids: gids}, nil
+	return &idMap{uids: uids, gids: gids}
 }
 
 // mapOptions returns umoci's form of m.

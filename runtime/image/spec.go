@@ -1,4 +1,4 @@
-package runtime
+package image
 
 import (
 	"errors"
@@ -25,10 +25,10 @@ const StopSignalAnnotation = "io.libexecution.image.stop-signal"
 const maxUserDBBytes = 1 << 20
 
 // imageSpec converts the image's config into a runtime config, with umoci's
-// conversion over the library's default config, then applies opts. The
+// conversion over opts.Config, then applies opts. The
 // user is looked up in copies of the image's /etc/passwd and /etc/group,
 // read beneath the bundle's rootfs (see copyUserDB).
-func imageSpec(src *imageSource, bundle string, opts ImageOptions) (*specs.Spec, error) {
+func imageSpec(src *imageSource, bundle string, opts Options) (*specs.Spec, error) {
 	img := src.config
 	if wd := img.Config.WorkingDir; wd != "" && !path.IsAbs(wd) {
 		return nil, wrapf(ErrInvalid, "image: its working dir %q is not absolute", wd)
@@ -60,12 +60,13 @@ func imageSpec(src *imageSource, bundle string, opts ImageOptions) (*specs.Spec,
 	if err := copyUserDB(filepath.Join(bundle, "rootfs"), users); err != nil {
 		return nil, err
 	}
-	spec := defaultSpec([]string{"sh"}, opts.Terminal)
+	spec := opts.Config
+	terminal := spec.Process.Terminal
 	if err := convert.MutateRuntimeSpec(spec, users, img); err != nil {
 		return nil, wrapf(ErrInvalid, "image: config: %v", err)
 	}
 	spec.Root.Path = "rootfs"
-	spec.Process.Terminal = opts.Terminal || opts.Bundle.Terminal
+	spec.Process.Terminal = terminal
 	if home != "" {
 		spec.Process.Env = setEnv(spec.Process.Env, home)
 	}
@@ -82,8 +83,10 @@ func imageSpec(src *imageSource, bundle string, opts ImageOptions) (*specs.Spec,
 	for _, e := range opts.Env {
 		spec.Process.Env = setEnv(spec.Process.Env, e)
 	}
-	if err := applyBundleOptions(spec, opts.Bundle, "image"); err != nil {
-		return nil, err
+	if opts.Shape != nil {
+		if err := opts.Shape(spec); err != nil {
+			return nil, err
+		}
 	}
 	return spec, nil
 }

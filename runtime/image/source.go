@@ -1,4 +1,4 @@
-package runtime
+package image
 
 import (
 	"archive/tar"

@@ -1,4 +1,4 @@
-package runtime
+package image
 
 // Every blob of an image is verified as containerd's content store does:
 // the manifest and config against the descriptors naming them before either

@@ -1,4 +1,4 @@
-package runtime
+package image
 
 import (
 	"crypto/rand"
@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// imageMarker is the file in a bundle made from an image that BundleRemove
+// imageMarker is the file in a bundle made from an image that RemoveBundle
 // looks for: it never removes a directory whose marker it did not write
 // for that very directory.
 const imageMarker = "image.json"
@@ -104,17 +104,23 @@ func (c *layerCache) addRef(rec *bundleRecord) error {
 	return writeRecord(c.refPath(rec.Token), rec)
 }
 
-// writeRecord writes rec to the new file path, mode 0600, synced.
+// writeRecord writes rec to the new file path, mode 0600.
 func writeRecord(path string, rec *bundleRecord) error {
 	data, err := json.MarshalIndent(rec, "", "\t")
 	if err != nil {
 		return sysErr("image: "+path, err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, 0o600)
+	return createFile(path, append(data, '\n'), 0o600)
+}
+
+// createFile writes data to the new file path with mode, synced; a failed
+// write removes it.
+func createFile(path string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, mode)
 	if err != nil {
 		return sysErr("image: create "+path, err)
 	}
-	_, err = f.Write(append(data, '\n'))
+	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()
 	}
