@@ -131,7 +131,8 @@
  * the host only the stream ends it handed over. What a container may do
  * inside is its config's business: a default config run by root keeps
  * root inside root outside (with 3 capabilities and no seccomp filter);
- * run untrusted code with a hardened config (exec_bundle_options).
+ * run untrusted code with a hardened config (exec_bundle_options; for a
+ * bundle made from an image, exec_image_options.bundle).
  *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
  * gives the flags after `make install`, which installs both

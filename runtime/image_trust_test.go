@@ -407,3 +407,31 @@ func TestBundleFromImageHardened(t *testing.T) {
 		}
 	}
 }
+
+// TestImageCacheSweepsCrashLeftovers: a call on a cache nobody else uses
+// first removes what a crashed call left in its tmp dir, mounts included.
+func TestImageCacheSweepsCrashLeftovers(t *testing.T) {
+	ref := filepath.Join(testImages(t), "busybox")
+	cache := filepath.Join(t.TempDir(), "cache")
+	first := filepath.Join(t.TempDir(), "b")
+	if err := BundleFromImage(first, ref, ImageOptions{CacheDir: cache}); err != nil {
+		t.Fatal(err)
+	}
+	if err := BundleRemove(first); err != nil {
+		t.Fatal(err)
+	}
+	left := filepath.Join(cache, "tmp", "crashed")
+	os.MkdirAll(filepath.Join(left, "mnt"), 0o700)
+	if err := unix.Mount("tmpfs", filepath.Join(left, "mnt"), "tmpfs", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(t.TempDir(), "b")
+	if err := BundleFromImage(bundle, ref, ImageOptions{CacheDir: cache}); err != nil {
+		t.Fatal(err)
+	}
+	defer BundleRemove(bundle)
+	assertNotMounted(t, left)
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Fatalf("the crashed call's dir is still there: %v", err)
+	}
+}

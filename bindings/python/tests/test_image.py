@@ -200,3 +200,27 @@ def test_cmd_entrypoint_and_bundle_options(
     with pytest.raises(TypeError):
         execution.bundle_from_image(tmp_path / "x", image, platform=1)  # type: ignore[arg-type]
     assert not (tmp_path / "x").exists()
+
+
+def test_labels_are_no_annotations_and_hardened_images_run(
+    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path
+) -> None:
+    import json
+    import tempfile
+
+    # The bundle's parents must be searchable by root inside the user
+    # namespace: a dir of its own in /tmp, not pytest's private one.
+    parent = Path(tempfile.mkdtemp(prefix="exec-hardened-", dir="/tmp"))
+    try:
+        os.chmod(parent, 0o711)
+        bundle = parent / "bundle"
+        execution.bundle_from_image(
+            bundle, os.path.join(images, "busybox"), cmd=["id -u; stat -c %u /etc/owned"], hardened=True
+        )
+        config = json.loads((bundle / "config.json").read_text())
+        assert config["annotations"] == {"io.libexecution.image.stop-signal": "SIGUSR1"}
+        assert config["linux"]["uidMappings"] and config["process"]["noNewPrivileges"]
+        assert run_to_exit(rt, new_id(), str(bundle)) == (b"65534\n1234\n", 0)
+        execution.bundle_remove(bundle)
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
