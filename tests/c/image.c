@@ -292,7 +292,36 @@ static void options(void)
 	CHECK_OK(exec_bundle_remove(b));
 }
 
+/* A bundle a container runs from is not removed, unpacked or cached;
+ * once the container is deleted it is. */
+static void remove_in_use(void)
+{
+	const char *dir = images(), *tmp = fx_tempdir();
+	const char *argv[] = { "sleep 100", NULL };
+	exec_image_options opts = EXEC_IMAGE_OPTIONS_INIT;
+	exec_runtime *rt = fx_runtime(NULL, NULL);
+	int cached;
+
+	REQUIRE(dir && tmp && rt);
+	opts.argv = argv;
+	for (cached = 0; cached < 2; cached++) {
+		const char *bundle = fx_str("%s/b%d", tmp, cached);
+		exec_container *c = NULL;
+
+		opts.cache_dir = cached ? fx_str("%s/cache", tmp) : NULL;
+		CHECK_OK(exec_bundle_from_image(bundle, fx_str("%s/busybox", dir), &opts));
+		CHECK_OK(exec_container_run(rt, fx_id(), bundle, NULL, &c));
+		CHECK_RC(exec_bundle_remove(bundle), EXEC_ESTATE);
+		CHECK_CONTAINS(exec_last_error(), "a container uses it");
+		CHECK(fx_exists(fx_str("%s/rootfs/bin", bundle)));
+		CHECK_INT(fx_kill_delete(c), ==, 0);
+		CHECK_OK(exec_bundle_remove(bundle));
+		CHECK(!fx_exists(bundle));
+	}
+}
+
 const test_case image_tests[] = {
+	{ "image.remove_in_use", remove_in_use },
 	{ "image.options", options },
 	{ "image.hostile", hostile },
 	{ "image.prune", prune },

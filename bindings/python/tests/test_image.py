@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -224,3 +225,20 @@ def test_labels_are_no_annotations_and_hardened_images_run(
         execution.bundle_remove(bundle)
     finally:
         shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_bundle_in_use_is_not_removed(
+    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path, cached: bool
+) -> None:
+    bundle = tmp_path / "bundle"
+    cache = tmp_path / "cache" if cached else None
+    execution.bundle_from_image(bundle, os.path.join(images, "busybox"), cmd=["sleep 100"], cache_dir=cache)
+    with rt.run(new_id(), str(bundle)) as c:
+        with pytest.raises(execution.InvalidState, match="a container uses it"):
+            execution.bundle_remove(bundle)
+        assert (bundle / "rootfs" / "bin").exists()
+        c.kill(signal.SIGKILL)
+        c.wait()
+    execution.bundle_remove(bundle)
+    assert not bundle.exists()

@@ -249,3 +249,26 @@ fn cmd_entrypoint_platform_and_bundle_options() {
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(!bundle.exists());
 }
+
+#[test]
+fn bundle_in_use_is_not_removed() {
+    for cached in [false, true] {
+        let tmp = TempDir::new();
+        let bundle = tmp.path().join("bundle");
+        let mut opts = ImageOptions::new().cmd(["sleep 100"]);
+        if cached {
+            opts = opts.cache_dir(tmp.path().join("cache"));
+        }
+        bundle_from_image(&bundle, images().join("busybox"), &opts).unwrap();
+        let fx = Fixture::new();
+        let c = fx.runtime.run(&fx.id(), &bundle, Io::new()).expect("run");
+        let err = bundle_remove(&bundle).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidState, "{err}");
+        assert!(bundle.join("rootfs/bin").exists());
+        c.kill(9, false).unwrap();
+        c.wait(None).unwrap();
+        c.delete(false).unwrap();
+        bundle_remove(&bundle).unwrap();
+        assert!(!bundle.exists());
+    }
+}
