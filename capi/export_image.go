@@ -47,7 +47,22 @@ func imageOptionsOf(o *C.exec_image_options) (runtime.ImageOptions, error) {
 	}
 	var err error
 	if o.argv != nil {
-		if r.Args, err = argvOf(o.argv, "opts->argv"); err != nil {
+		args, err := argvOf(o.argv, "opts->argv")
+		if err != nil {
+			return r, err
+		}
+		if o.version >= 2 {
+			r.Cmd = args
+		} else {
+			r.Args = args
+		}
+	}
+	if o.version >= 2 {
+		if o.entrypoint != nil {
+			r.Entrypoint = append([]string{}, stringsOf(o.entrypoint)...)
+		}
+		r.Platform = optString(o.platform)
+		if r.Bundle, err = bundleOptionsOf(o.bundle); err != nil {
 			return r, err
 		}
 	}
@@ -71,4 +86,23 @@ func execgo_bundle_remove(dir *C.char) (rc C.int) {
 		return result(err)
 	}
 	return result(runtime.BundleRemove(d))
+}
+
+// execgo_image_cache_prune implements exec_image_cache_prune (see forward.c).
+//
+//export execgo_image_cache_prune
+func execgo_image_cache_prune(dir *C.char, removed *C.size_t) (rc C.int) {
+	defer guard(&rc)
+	d, err := goString(dir, "cache_dir")
+	if err != nil {
+		return result(err)
+	}
+	n, err := runtime.ImageCachePrune(d)
+	if err != nil {
+		return result(err)
+	}
+	if removed != nil {
+		*removed = C.size_t(n)
+	}
+	return C.EXEC_OK
 }

@@ -52,6 +52,12 @@ int exec_bundle_remove(const char *bundle_dir)
 	return execgo_bundle_remove((char *)bundle_dir);
 }
 
+int exec_image_cache_prune(const char *cache_dir, size_t *removed)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_image_cache_prune((char *)cache_dir, removed);
+}
+
 int exec_runtime_new(const exec_runtime_options *opts, exec_runtime **out)
 {
 	REFUSE_IN_CHILD(EXEC_ESTATE);

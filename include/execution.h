@@ -95,8 +95,8 @@
  * exec'd processes) and removes it on delete and on every failure path. The
  * runtime's own state is under `runtime_root` (default `<root>/runc`). A
  * bundle made from an image is the caller's until exec_bundle_remove(); its
- * layer cache, when one is used, is the caller's directory and is never
- * pruned by the library.
+ * layer cache, when one is used, is the caller's directory, pruned only
+ * when the caller asks (exec_image_cache_prune()).
  *
  * Rootless. The library works for an ordinary user, as runc does
  * rootless: with a NULL root it uses `$XDG_RUNTIME_DIR/libexecution` (the
@@ -131,7 +131,8 @@
  * the host only the stream ends it handed over. What a container may do
  * inside is its config's business: a default config run by root keeps
  * root inside root outside (with 3 capabilities and no seccomp filter);
- * run untrusted code with a hardened config (exec_bundle_options).
+ * run untrusted code with a hardened config (exec_bundle_options; for a
+ * bundle made from an image, exec_image_options.bundle).
  *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
  * gives the flags after `make install`, which installs both
@@ -697,20 +698,22 @@ int exec_bundle_init_ext(const char *bundle_dir, const char *const *argv,
 
 /* ---- Images --------------------------------------------------------- */
 
-/** Current version of exec_image_options. */
-#define EXEC_IMAGE_OPTIONS_VERSION 1
+/** Current version of exec_image_options; version 2 added entrypoint,
+ *  platform and bundle, and made argv replace the image's cmd only. */
+#define EXEC_IMAGE_OPTIONS_VERSION 2
 
 /**
  * Options of exec_bundle_from_image(). Initialise with
  * EXEC_IMAGE_OPTIONS_INIT or exec_image_options_init(), then set the fields
- * you need. Resource limits are not here: they belong to the bundle options
- * and will apply to a bundle made from an image the same way.
+ * you need.
  */
 typedef struct {
 	/** EXEC_IMAGE_OPTIONS_VERSION. */
 	unsigned version;
-	/** NULL-terminated process arguments replacing the image's entrypoint
-	 *  and cmd; NULL keeps them. */
+	/** NULL-terminated arguments replacing the image's cmd, as
+	 *  `docker run IMAGE ARGS...` does: the image's entrypoint (or
+	 *  `entrypoint`) stays in front of them; NULL keeps the cmd. A
+	 *  version 1 struct's argv replaces the entrypoint and cmd both. */
 	const char *const *argv;
 	/** NULL-terminated "NAME=value" entries set over the image's env;
 	 *  NULL adds none. */
@@ -722,13 +725,28 @@ typedef struct {
 	const char *cache_dir;
 	/** Non-zero sets process.terminal. */
 	int terminal;
-	/** Most bytes the layers may write; 0 means the free space of the file
-	 *  system they are written to. */
+	/** Most bytes the layers may write, counting each entry and name, and
+	 *  what extracting an OCI archive writes; 0 means the free space of the
+	 *  file system they are written to. */
 	long long max_bytes;
+	/* Version 2. */
+	/** NULL-terminated entrypoint replacing the image's, and clearing its
+	 *  cmd as `docker run --entrypoint` does; an empty array (only the
+	 *  NULL) clears the entrypoint. NULL keeps the image's. */
+	const char *const *entrypoint;
+	/** "linux/ARCH[/VARIANT]": the image to take from an index, and the
+	 *  platform the image must be for; NULL is the host's. */
+	const char *platform;
+	/** The config's resource limits, user namespace, hardening and tmpfs
+	 *  dirs, as exec_bundle_init_ext() writes them; NULL sets none. With a
+	 *  user namespace the image's files are owned by the host ids its ids
+	 *  map to (cached apart per mapping), and bundle_dir by root inside:
+	 *  bundle_dir's parents must then be searchable by that id. */
+	const exec_bundle_options *bundle;
 } exec_image_options;
 
 /** Static initialiser of exec_image_options: the image's own command. */
-#define EXEC_IMAGE_OPTIONS_INIT { EXEC_IMAGE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
+#define EXEC_IMAGE_OPTIONS_INIT { EXEC_IMAGE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 
 /**
  * Initialise image options for languages without the INIT macro.
@@ -745,42 +763,79 @@ int exec_image_options_init(exec_image_options *opts, unsigned version);
  * contacted. The image is "PATH[:TAG]": PATH an OCI image layout directory,
  * or an archive as `docker save`, `podman save` or `skopeo copy` write
  * (docker or OCI); TAG picks one image when PATH holds several (an OCI
- * layout's ref name, an archive's "name:tag"). The layers are unpacked in
+ * layout's ref name, an archive's "name:tag"). From an image index the
+ * host's platform is taken; an image for another OS or architecture is
+ * refused. Every blob is verified as it is read, as containerd's content
+ * store does: the manifest and config against their descriptors, each
+ * layer against its compressed digest and its uncompressed content against
+ * the config's diff id, in one pass; a mismatch fails the call naming the
+ * blob. The layers are unpacked in
  * order into `<bundle_dir>/rootfs` (whiteouts, opaque dirs, owners, modes,
  * xattrs, links and device nodes as the image says) and `config.json` is
- * written from the image's config: entrypoint and cmd, env, working dir,
- * user (looked up in the image's /etc/passwd), volumes as tmpfs mounts; the
- * rootfs is writable. A layer entry that reaches outside the rootfs (an
- * absolute name, "..", a symlinked parent pointing out, a hard link out) or
- * exceeds max_bytes fails the call. Root only.
+ * written from the image's config: entrypoint and cmd, env (an entry
+ * without '=' skipped), working dir (absolute only), user (looked up in
+ * the image's /etc/passwd and /etc/group, regular files resolved beneath
+ * the rootfs), HOME from passwd unless the image sets one; each of the
+ * image's volumes becomes an empty tmpfs (nosuid, nodev, noexec): not the
+ * image's content at that path, and gone with the container. The rootfs is
+ * writable (read-only with a hardened bundle option). The image's labels never become
+ * annotations (runtimes act on some); its StopSignal is kept as the
+ * annotation "io.libexecution.image.stop-signal". A layer entry that
+ * reaches outside the rootfs (an absolute name, "..", a symlinked parent
+ * pointing out, a hard link out), a whiteout naming no file (".wh.",
+ * ".wh..") or one exceeding max_bytes (which counts every entry and name,
+ * and an OCI archive's extraction) fails the call. bundle_dir is made mode
+ * 0700 (an existing one is set to 0700), as is cache_dir; a cached rootfs
+ * is an overlay mounted nosuid,nodev: no other user of the host reaches
+ * the image's files, setuid files or device nodes. Root only.
  *
  * @param bundle_dir a directory to create, or an existing empty one.
  * @param image the image, as above.
  * @param opts options; NULL runs the image's own command.
- * @return EXEC_OK, EXEC_EINVAL (NULL, no such image or tag, a malformed or
- *         malicious image, bad options, missing parent dir), EXEC_EEXIST
- *         (bundle_dir not empty), EXEC_ESTATE (not root), EXEC_ESYS. On
- *         failure nothing the call made is left (no file, dir or mount)
- *         but the layers it fully unpacked into cache_dir, which hold
- *         what the image says and serve any image sharing them.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, no such image or tag, a blob that
+ *         does not match its digest, a malformed or malicious image, an
+ *         image for another platform, bad options, missing parent dir),
+ *         EXEC_EEXIST (bundle_dir not empty), EXEC_ESTATE (not root),
+ *         EXEC_ESYS. On failure nothing the call made is left (no file,
+ *         dir or mount) but the verified layers it fully unpacked into
+ *         cache_dir, which serve any image sharing them.
  * The bundle is the caller's; remove it with exec_bundle_remove() (which
- * unmounts its overlay). Thread-safe; concurrent calls may share a cache_dir.
+ * unmounts its overlay). Thread-safe; concurrent calls, from any number of
+ * processes, may share a cache_dir (it is locked).
  */
 int exec_bundle_from_image(const char *bundle_dir, const char *image,
                            const exec_image_options *opts);
 
 /**
  * Remove a bundle exec_bundle_from_image() made: unmount its rootfs overlay
- * and remove the directory. Delete its containers first. The layer cache
- * stays.
+ * and remove the directory. Delete its containers first. Only a directory
+ * whose marker the library wrote for that very path is removed, and never
+ * across a mount. The layers stay in the cache until
+ * exec_image_cache_prune().
  *
  * @param bundle_dir the bundle.
  * @return EXEC_OK, EXEC_EINVAL (NULL, or not a bundle made from an image:
- *         such a directory is left untouched), EXEC_ESTATE (its rootfs is
- *         busy), EXEC_ESYS.
+ *         such a directory is left untouched), EXEC_ESTATE (a container
+ *         still has the rootfs as its root, or something is mounted
+ *         beneath the bundle: it is left untouched), EXEC_ESYS.
  * Thread-safe.
  */
 int exec_bundle_remove(const char *bundle_dir);
+
+/**
+ * Remove from a layer cache every layer no live bundle uses, and whatever
+ * a crashed exec_bundle_from_image() left there (its mounts too). A bundle
+ * is live until exec_bundle_remove() (or until its directory is gone).
+ * Waits for the calls making bundles on the cache to finish, and they for
+ * it.
+ *
+ * @param cache_dir the cache_dir given to exec_bundle_from_image().
+ * @param[out] removed the number of layers removed; may be NULL.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, or not a layer cache), EXEC_ESTATE
+ *         (not root), EXEC_ESYS.
+ * Thread-safe, also against other processes using the cache.
+ */
+int exec_image_cache_prune(const char *cache_dir, size_t *removed);
 
 /* ---- Runtime -------------------------------------------------------- */
 

@@ -140,32 +140,41 @@ func ptr[T any](v T) *T { return &v }
 // specWith returns the config of args as opts shape it.
 func specWith(args []string, opts BundleOptions) (*specs.Spec, error) {
 	spec := defaultSpec(args, opts.Terminal)
+	if err := applyBundleOptions(spec, opts, "bundle init"); err != nil {
+		return nil, err
+	}
+	return spec, nil
+}
+
+// applyBundleOptions writes opts' limits, hardening, tmpfs dirs and user
+// namespace into spec; what names the caller in errors.
+func applyBundleOptions(spec *specs.Spec, opts BundleOptions, what string) error {
 	userns, err := opts.UserNS.resolve(opts.Hardened)
 	if err != nil {
-		return nil, wrapf(ErrInvalid, "bundle init: %v", err)
+		return wrapf(ErrInvalid, "%s: %v", what, err)
 	}
 	limits := opts.Limits
 	if limits != (Limits{}) && !cgroupsWritable() {
-		return nil, wrapf(ErrNotSupported, "bundle init: limits need a cgroup of the container's own, which a rootless runtime gets only on a cgroup v2 host")
+		return wrapf(ErrNotSupported, "%s: limits need a cgroup of the container's own, which a rootless runtime gets only on a cgroup v2 host", what)
 	}
 	if opts.Hardened {
 		if err := harden(spec, &limits); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := limits.apply(spec.Linux.Resources); err != nil {
-		return nil, wrapf(ErrInvalid, "bundle init: %v", err)
+		return wrapf(ErrInvalid, "%s: %v", what, err)
 	}
 	if err := withTmpfs(spec, opts.Tmpfs); err != nil {
-		return nil, wrapf(ErrInvalid, "bundle init: %v", err)
+		return wrapf(ErrInvalid, "%s: %v", what, err)
 	}
 	if os.Geteuid() != 0 {
 		rootless(spec)
 	}
 	if userns != UserNSNone {
 		if err := withUserNS(spec, userns); err != nil {
-			return nil, wrapf(ErrInvalid, "bundle init: %v", err)
+			return wrapf(ErrInvalid, "%s: %v", what, err)
 		}
 	}
-	return spec, nil
+	return nil
 }

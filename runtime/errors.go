@@ -1,57 +1,46 @@
 package runtime
 
-import (
-	"errors"
-	"fmt"
-)
+import "github.com/libexecution/execution/runtime/internal/errdefs"
 
-// Sentinel errors. Every error this package returns wraps exactly one of
-// them (errors.Is), or a syscall.Errno for a failed system call.
+// Sentinel errors, the library's (errdefs): every error this package and
+// the packages beneath it return wraps exactly one of them (errors.Is), or
+// a syscall.Errno for a failed system call.
 var (
 	// ErrInvalid is a bad argument: malformed id, bad JSON, missing bundle.
-	ErrInvalid = errors.New("invalid argument")
+	ErrInvalid = errdefs.ErrInvalid
 	// ErrNotFound is a missing container or process.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = errdefs.ErrNotFound
 	// ErrExists is an id already in use.
-	ErrExists = errors.New("already exists")
+	ErrExists = errdefs.ErrExists
 	// ErrState is an operation not allowed in the current state.
-	ErrState = errors.New("invalid state")
+	ErrState = errdefs.ErrState
 	// ErrRuntime is a failure of the OCI runtime binary.
-	ErrRuntime = errors.New("runtime failed")
+	ErrRuntime = errdefs.ErrRuntime
 	// ErrTimeout is a deadline that ran out.
-	ErrTimeout = errors.New("timed out")
+	ErrTimeout = errdefs.ErrTimeout
 	// ErrClosed is a use of a closed handle.
-	ErrClosed = errors.New("closed")
+	ErrClosed = errdefs.ErrClosed
 	// ErrSys is a failed system call (the errno is wrapped too).
-	ErrSys = errors.New("system call failed")
+	ErrSys = errdefs.ErrSys
 	// ErrNotSupported is a call this host or user cannot serve: stats,
 	// limits or pause of a rootless container without a delegated cgroup.
-	ErrNotSupported = errors.New("not supported")
+	ErrNotSupported = errdefs.ErrNotSupported
 	// ErrInternal is a bug in this package.
-	ErrInternal = errors.New("internal error")
+	ErrInternal = errdefs.ErrInternal
 )
 
 // wrapf returns an error wrapping kind whose text is the formatted message.
 func wrapf(kind error, format string, args ...any) error {
-	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+	return errdefs.Wrapf(kind, format, args...)
 }
 
 // sysErr wraps a failed system call's error as ErrSys, keeping the errno.
 func sysErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &kindError{kind: ErrSys, msg: op + ": " + err.Error(), cause: err}
+	return errdefs.SysErr(op, err)
 }
 
-type kindError struct {
-	kind  error
-	msg   string
-	cause error
+// withCause returns an error of kind with the text msg that also unwraps
+// to cause.
+func withCause(kind error, msg string, cause error) error {
+	return errdefs.WithCause(kind, msg, cause)
 }
-
-func (e *kindError) Error() string { return e.msg }
-
-func (e *kindError) Is(target error) bool { return target == e.kind }
-
-func (e *kindError) Unwrap() error { return e.cause }

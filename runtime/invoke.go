@@ -89,7 +89,7 @@ func (c *call) done(err error) error {
 	if msg == "" {
 		msg = runtimeMessage([]byte(err.Error()))
 	}
-	return &kindError{kind: ErrRuntime, msg: fmt.Sprintf("%s %s: %s", c.rt.name, c.op, msg), cause: err}
+	return withCause(ErrRuntime, fmt.Sprintf("%s %s: %s", c.rt.name, c.op, msg), err)
 }
 
 // runtimeMessage extracts the error lines from runtime output: JSON log lines

@@ -100,7 +100,7 @@ func (s *stdio) withStderr(err error) error {
 	if said == "" || strings.Contains(err.Error(), said) {
 		return err
 	}
-	return &kindError{kind: ErrRuntime, msg: err.Error() + "; on stderr: " + said, cause: err}
+	return withCause(ErrRuntime, err.Error()+"; on stderr: "+said, err)
 }
 
 // handover moves the caller's ends into streams held by a handle.

@@ -14,7 +14,9 @@ writes into OUTDIR, from the busybox rootfs ROOTFS (`make bundle`):
                    and /srv/through written through the first layer's
                    symlink /srv-link.
                    Config: entrypoint ["sh", "-c"], cmd ["cat /etc/motd"],
-                   env GREETING=hello, working dir /srv, user nobody.
+                   env GREETING=hello and JUSTNAME (no '=': skipped),
+                   working dir /srv, user nobody, labels runtimes act on
+                   (run.oci.*, org.systemd.property.*), stop signal SIGUSR1.
   busybox.tar      the same image as `docker save` writes it.
   busybox-oci.tar  the same layout as an OCI archive (`skopeo copy
                    ... oci-archive:` writes one).
@@ -32,6 +34,19 @@ writes into OUTDIR, from the busybox rootfs ROOTFS (`make bundle`):
                    hardlink (a link to the host's /etc/passwd), size (an
                    entry claiming 1 EiB). The others aim at
                    OUTDIR/../escaped-<kind>, which must never appear.
+  tampered-blob/   busybox/ with its second layer's blob replaced by
+                   other content under the same name.
+  poison.tar       a docker archive with busybox's config (so its diff
+                   ids) over a first layer of other content ("poisoned").
+  evil-whiteout-{dot,dotdot,empty}/
+                   a second layer whose whiteout is ".wh..", ".wh..." or
+                   "etc/.wh.": it names no file.
+  evil-etc-link/   /etc a symlink climbing to the host's /etc, user root.
+  evil-passwd-fifo/  /etc/passwd a FIFO, user root.
+  arm64/           busybox/ made for arm64.
+  multiarch/       an index of an arm64 image and busybox/ for amd64.
+  relative-workdir/  busybox/ with working dir "srv".
+  many-layers/     81 layers, cmd counting the 80 files the top ones add.
 
 Only the standard library: the tests of every binding run it.
 """
@@ -151,13 +166,15 @@ class Layout:
             f.write(data)
         return "sha256:" + digest
 
-    def image(self, tag, layers, config):
+    def manifest(self, layers, config, arch="amd64"):
+        """Write the blobs of one image; return its manifest's descriptor,
+        its config and its layers' descriptors."""
         descs, diff_ids = [], []
         for tar in layers:
             gz = gzip.compress(tar, mtime=0)
             descs.append({"mediaType": MEDIA_LAYER, "digest": self.blob(gz), "size": len(gz)})
             diff_ids.append("sha256:" + hashlib.sha256(tar).hexdigest())
-        config = dict(config, architecture="amd64", os="linux",
+        config = dict(config, architecture=arch, os="linux",
                       rootfs={"type": "layers", "diff_ids": diff_ids})
         cfg = json.dumps(config).encode()
         manifest = json.dumps({
@@ -165,13 +182,27 @@ class Layout:
             "config": {"mediaType": MEDIA_CONFIG, "digest": self.blob(cfg), "size": len(cfg)},
             "layers": descs,
         }).encode()
-        index = {"schemaVersion": 2, "mediaType": MEDIA_INDEX, "manifests": [{
-            "mediaType": MEDIA_MANIFEST, "digest": self.blob(manifest), "size": len(manifest),
-            "annotations": {"org.opencontainers.image.ref.name": tag},
-        }]}
+        desc = {"mediaType": MEDIA_MANIFEST, "digest": self.blob(manifest), "size": len(manifest)}
+        return desc, cfg, descs
+
+    def index(self, descs):
         with open(os.path.join(self.path, "index.json"), "w") as f:
-            json.dump(index, f)
+            json.dump({"schemaVersion": 2, "mediaType": MEDIA_INDEX, "manifests": descs}, f)
+
+    def image(self, tag, layers, config, arch="amd64"):
+        desc, cfg, descs = self.manifest(layers, config, arch)
+        self.index([dict(desc, annotations={"org.opencontainers.image.ref.name": tag})])
         return cfg, descs
+
+    def multiarch(self, tag, images):
+        """An image index of (arch, layers, config), tagged tag."""
+        descs = []
+        for arch, layers, config in images:
+            desc, _, _ = self.manifest(layers, config, arch)
+            descs.append(dict(desc, platform={"architecture": arch, "os": "linux"}))
+        nested = json.dumps({"schemaVersion": 2, "mediaType": MEDIA_INDEX, "manifests": descs}).encode()
+        self.index([{"mediaType": MEDIA_INDEX, "digest": self.blob(nested), "size": len(nested),
+                     "annotations": {"org.opencontainers.image.ref.name": tag}}])
 
 
 def docker_archive(path, layers, cfg):
@@ -186,6 +217,69 @@ def docker_archive(path, layers, cfg):
         add_bytes(out, cfg_name, cfg)
         manifest = [{"Config": cfg_name, "RepoTags": ["busybox:latest"], "Layers": names}]
         add_bytes(out, "manifest.json", json.dumps(manifest).encode())
+
+
+def tar_of(entries):
+    """A layer of (name, bytes) files and (name, kind, target) entries."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for e in entries:
+            if len(e) == 2:
+                add_bytes(tar, e[0], e[1])
+            else:
+                add_entry(tar, e[0], e[1], e[2], 0o777 if e[1] == tarfile.SYMTYPE else 0o755)
+    return buf.getvalue()
+
+
+def hostile(out, layers, config):
+    """The hostile images beside the good ones, each in OUTDIR/NAME."""
+    base, changes = layers
+    up = "../" * 16
+    marker = b"poisoned\n"
+    # A layout whose second layer blob holds other content than its name.
+    desc_cfg, descs = Layout(os.path.join(out, "tampered-blob")).image("latest", layers, config)
+    other = gzip.compress(tar_of([("etc/motd", b"tampered\n")]), mtime=0)
+    with open(os.path.join(out, "tampered-blob", "blobs", "sha256", descs[1]["digest"][7:]), "wb") as f:
+        f.write(other)
+    # A docker archive that claims busybox's base layer diff id for other
+    # content: a cache keyed by it must not serve it to busybox.
+    evil_base = tar_of([("bin/sh", marker), ("etc/motd", marker)])
+    cfg = json.loads(desc_cfg)
+    poison = os.path.join(out, "poison.tar")
+    with tarfile.open(poison, "w") as tar:
+        add_bytes(tar, "layer0/layer.tar", evil_base)
+        add_bytes(tar, "layer1/layer.tar", changes)
+        raw = json.dumps(cfg).encode()
+        add_bytes(tar, "config.json", raw)
+        add_bytes(tar, "manifest.json", json.dumps([{
+            "Config": "config.json", "RepoTags": ["poison:latest"],
+            "Layers": ["layer0/layer.tar", "layer1/layer.tar"]}]).encode())
+    # Whiteouts that name no file: the rootfs itself, its parent, nothing.
+    for kind, name in (("dot", ".wh.."), ("dotdot", ".wh..."), ("empty", "etc/.wh.")):
+        Layout(os.path.join(out, "evil-whiteout-" + kind)).image(
+            "latest", [base, tar_of([(name, b"")])], config)
+    # /etc a symlink to the host's /etc; /etc/passwd a FIFO.
+    Layout(os.path.join(out, "evil-etc-link")).image("latest", [tar_of([
+        ("bin", tarfile.DIRTYPE, ""), ("etc", tarfile.SYMTYPE, up + "etc")])],
+        {"config": {"Cmd": ["true"], "User": "root"}})
+    fifo = io.BytesIO()
+    with tarfile.open(fileobj=fifo, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        add_entry(tar, "etc", tarfile.DIRTYPE)
+        add_entry(tar, "etc/passwd", tarfile.FIFOTYPE, mode=0o644)
+    Layout(os.path.join(out, "evil-passwd-fifo")).image(
+        "latest", [fifo.getvalue()], {"config": {"Cmd": ["true"], "User": "root"}})
+    # Made for another architecture; and an index of two, one the host's.
+    Layout(os.path.join(out, "arm64")).image("latest", layers, config, arch="arm64")
+    Layout(os.path.join(out, "multiarch")).multiarch("latest", [
+        ("arm64", [tar_of([("etc/motd", b"arm64\n")])], {"config": {"Cmd": ["true"]}}),
+        ("amd64", layers, config)])
+    # A relative working dir.
+    Layout(os.path.join(out, "relative-workdir")).image(
+        "latest", layers, {"config": dict(config["config"], WorkingDir="srv")})
+    # More layers than one overlay option string can name.
+    many = [base] + [tar_of([("layers/%03d" % i, b"%d\n" % i)]) for i in range(80)]
+    Layout(os.path.join(out, "many-layers")).image(
+        "latest", many, {"config": dict(config["config"], Cmd=["ls /layers | wc -l"])})
 
 
 def debian_layers():
@@ -224,13 +318,17 @@ def main():
     config = {"config": {
         "Entrypoint": ["sh", "-c"], "Cmd": ["cat /etc/motd"], "WorkingDir": "/srv",
         "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "GREETING=hello"],
+                "GREETING=hello", "JUSTNAME"],
         "User": "nobody",
+        "Labels": {"run.oci.keep_original_groups": "1", "org.systemd.property.TimeoutStopUSec": "1",
+                   "org.opencontainers.image.title": "busybox"},
+        "StopSignal": "SIGUSR1",
     }}
     cfg, _ = Layout(os.path.join(out, "busybox")).image("latest", layers, config)
     docker_archive(os.path.join(out, "busybox.tar"), layers, cfg)
     with tarfile.open(os.path.join(out, "busybox-oci.tar"), "w") as tar:
         tar.add(os.path.join(out, "busybox"), arcname=".")
+    hostile(out, layers, config)
     debian = debian_layers()
     if debian:
         Layout(os.path.join(out, "debian")).image("latest", debian, {"config": {

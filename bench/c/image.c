@@ -2,7 +2,8 @@
  * image.c - time to a runnable bundle from an image: unpacked into the
  * bundle, through a cold and a warm layer cache, against copying or
  * hard-linking an unpacked rootfs and against `umoci unpack` where it is
- * installed; and the removal of a cached bundle.
+ * installed; a warm bundle from the OCI layout of the same image; and the
+ * removal of a cached bundle.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +48,8 @@ void group_image(void)
 {
 	const char *images = getenv("EXEC_TEST_IMAGES");
 	const char *umoci = cfg.umoci;
-	samples plain = { 0 }, cold = { 0 }, warm = { 0 }, rm = { 0 }, copy = { 0 }, links = { 0 },
-		umoci_s = { 0 };
+	samples plain = { 0 }, cold = { 0 }, warm = { 0 }, warm_layout = { 0 }, rm = { 0 },
+		copy = { 0 }, links = { 0 }, umoci_s = { 0 };
 	char image[PATH_MAX], layout[PATH_MAX], cache[PATH_MAX], bundle[PATH_MAX], rootfs[PATH_MAX],
 		dest[PATH_MAX];
 	int k;
@@ -84,6 +85,8 @@ void group_image(void)
 
 		samples_add(&warm, from_image(image, cache, bundle, sizeof(bundle)));
 		samples_add(&rm, remove_bundle(bundle));
+		samples_add(&warm_layout, from_image(layout, cache, bundle, sizeof(bundle)));
+		remove_bundle(bundle);
 
 		new_id(id, sizeof(id));
 		pathf(dest, sizeof(dest), "%s/images/%s", cfg.work, id);
@@ -112,6 +115,8 @@ void group_image(void)
 	         "bundle from image, unpacked into it", "layers unpacked, overlay mounted");
 	emit_row("image", "bundle from image, warm cache", "ms", &warm,
 	         "bundle from image, unpacked into it", "overlay mount of cached layers");
+	emit_row("image", "bundle from image, warm cache, OCI layout", "ms", &warm_layout,
+	         "bundle from image, warm cache", "index, manifest and config verified; layers not reread");
 	emit_row("image", "exec_bundle_remove, cached bundle", "ms", &rm, NULL, "unmount, remove");
 	emit_row("image", "cp -a of an unpacked rootfs", "ms", &copy,
 	         "bundle from image, warm cache", "the copy alternative to a cache");

@@ -36,6 +36,21 @@ static int write_file(const char *path, const char *s)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* Whether the file path holds s (within its first 64 KiB). */
+static int file_contains(const char *path, const char *s)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, s) != NULL;
+}
+
 /* Whether anything is mounted at or under dir. */
 static int mounted_under(const char *dir)
 {
@@ -93,7 +108,8 @@ static void layout(void)
 static void cached(void)
 {
 	const char *dir = images(), *tmp = fx_tempdir();
-	const char *argv[] = { "sh", "-c", "id -u; pwd; echo $GREETING $EXTRA; touch /tmp/mine; ls /tmp", NULL };
+	/* The image's entrypoint is sh -c: argv replaces its cmd only. */
+	const char *argv[] = { "id -u; pwd; echo $GREETING $EXTRA; touch /tmp/mine; ls /tmp", NULL };
 	const char *env[] = { "EXTRA=extra", NULL };
 	exec_image_options opts;
 	char out[256];
@@ -175,7 +191,140 @@ static void bad_args(void)
 	CHECK_RC(exec_image_options_init(&opts, 0), EXEC_EINVAL);
 }
 
+/* Hostile images fail cleanly: a tampered blob, an archive claiming
+ * another image's layers (the honest image on the same cache still runs
+ * its own files), a whiteout naming the rootfs's parent, /etc linking to
+ * the host's. poison.tar comes first: once the honest layers it claims
+ * are cached, it is served those, verified, and never read. */
+static void hostile(void)
+{
+	static const char *const bad[] = { "poison.tar", "tampered-blob", "evil-whiteout-dot", "evil-etc-link", "arm64", NULL };
+	const char *dir = images(), *tmp = fx_tempdir();
+	exec_image_options opts = EXEC_IMAGE_OPTIONS_INIT;
+	const char *bundle;
+	char out[256];
+	int i;
+
+	REQUIRE(dir && tmp);
+	opts.cache_dir = fx_str("%s/cache", tmp);
+	for (i = 0; bad[i]; i++) {
+		bundle = fx_str("%s/%s", tmp, bad[i]);
+		CHECK_RC(exec_bundle_from_image(bundle, fx_str("%s/%s", dir, bad[i]), &opts), EXEC_EINVAL);
+		CHECK(!fx_exists(bundle));
+	}
+	CHECK(fx_exists(tmp));
+	CHECK_INT(fx_count_dir(fx_str("%s/cache/tmp", tmp)), ==, 0);
+	bundle = fx_str("%s/good", tmp);
+	CHECK_OK(exec_bundle_from_image(bundle, fx_str("%s/busybox", dir), &opts));
+	CHECK_INT(run_bundle(bundle, out, sizeof(out)), ==, 0);
+	CHECK_STR(out, "hello from the second layer\n");
+	CHECK_OK(exec_bundle_remove(bundle));
+}
+
+/* Pruning keeps the layers of live bundles and removes the others. */
+static void prune(void)
+{
+	const char *dir = images(), *tmp = fx_tempdir();
+	exec_image_options opts = EXEC_IMAGE_OPTIONS_INIT;
+	const char *bundle;
+	size_t removed = 99;
+
+	REQUIRE(dir && tmp);
+	opts.cache_dir = fx_str("%s/cache", tmp);
+	bundle = fx_str("%s/b", tmp);
+	CHECK_OK(exec_bundle_from_image(bundle, fx_str("%s/busybox", dir), &opts));
+	CHECK_OK(exec_image_cache_prune(opts.cache_dir, &removed));
+	CHECK_INT(removed, ==, 0);
+	CHECK_OK(exec_bundle_remove(bundle));
+	CHECK_OK(exec_image_cache_prune(opts.cache_dir, &removed));
+	CHECK_INT(removed, ==, 2);
+	CHECK_INT(fx_count_dir(fx_str("%s/cache/layers", tmp)), ==, 0);
+	CHECK_OK(exec_image_cache_prune(opts.cache_dir, NULL));
+	CHECK_RC(exec_image_cache_prune(NULL, NULL), EXEC_EINVAL);
+	CHECK_RC(exec_image_cache_prune(tmp, NULL), EXEC_EINVAL);
+}
+
+/* Version 2: an entrypoint, a platform, bundle options; a version 1
+ * struct's argv still replaces the whole command. */
+static void options(void)
+{
+	const char *dir = images(), *tmp = fx_tempdir();
+	const char *entry[] = { "echo", NULL }, *argv[] = { "a", "b", NULL };
+	const char *whole[] = { "echo", "whole", NULL }, *none[] = { NULL };
+	exec_image_options opts;
+	exec_bundle_options bundle = EXEC_BUNDLE_OPTIONS_INIT;
+	const char *b;
+	char out[256];
+
+	REQUIRE(dir && tmp);
+	CHECK_OK(exec_image_options_init(&opts, EXEC_IMAGE_OPTIONS_VERSION));
+	opts.entrypoint = entry;
+	opts.argv = argv;
+	b = fx_str("%s/entry", tmp);
+	CHECK_OK(exec_bundle_from_image(b, fx_str("%s/busybox", dir), &opts));
+	CHECK_INT(run_bundle(b, out, sizeof(out)), ==, 0);
+	CHECK_STR(out, "a b\n");
+	CHECK_OK(exec_bundle_remove(b));
+
+	opts.entrypoint = none;
+	opts.argv = whole;
+	bundle.pids_limit = 64;
+	opts.bundle = &bundle;
+	b = fx_str("%s/limited", tmp);
+	CHECK_OK(exec_bundle_from_image(b, fx_str("%s/busybox", dir), &opts));
+	CHECK(file_contains(fx_str("%s/config.json", b), "\"limit\": 64"));
+	CHECK_INT(run_bundle(b, out, sizeof(out)), ==, 0);
+	CHECK_STR(out, "whole\n");
+	CHECK_OK(exec_bundle_remove(b));
+
+	opts.bundle = NULL;
+	opts.platform = "linux/s390x";
+	b = fx_str("%s/s390x", tmp);
+	CHECK_RC(exec_bundle_from_image(b, fx_str("%s/multiarch", dir), &opts), EXEC_EINVAL);
+	CHECK(!fx_exists(b));
+
+	CHECK_OK(exec_image_options_init(&opts, 1));
+	opts.argv = whole;
+	b = fx_str("%s/v1", tmp);
+	CHECK_OK(exec_bundle_from_image(b, fx_str("%s/busybox", dir), &opts));
+	CHECK_INT(run_bundle(b, out, sizeof(out)), ==, 0);
+	CHECK_STR(out, "whole\n");
+	CHECK_OK(exec_bundle_remove(b));
+}
+
+/* A bundle a container runs from is not removed, unpacked or cached;
+ * once the container is deleted it is. */
+static void remove_in_use(void)
+{
+	const char *dir = images(), *tmp = fx_tempdir();
+	const char *argv[] = { "sleep 100", NULL };
+	exec_image_options opts = EXEC_IMAGE_OPTIONS_INIT;
+	exec_runtime *rt = fx_runtime(NULL, NULL);
+	int cached;
+
+	REQUIRE(dir && tmp && rt);
+	opts.argv = argv;
+	for (cached = 0; cached < 2; cached++) {
+		const char *bundle = fx_str("%s/b%d", tmp, cached);
+		exec_container *c = NULL;
+
+		opts.cache_dir = cached ? fx_str("%s/cache", tmp) : NULL;
+		CHECK_OK(exec_bundle_from_image(bundle, fx_str("%s/busybox", dir), &opts));
+		CHECK_OK(exec_container_run(rt, fx_id(), bundle, NULL, &c));
+		CHECK_RC(exec_bundle_remove(bundle), EXEC_ESTATE);
+		CHECK_CONTAINS(exec_last_error(), "a container uses it");
+		CHECK(fx_exists(fx_str("%s/rootfs/bin", bundle)));
+		CHECK_INT(fx_kill_delete(c), ==, 0);
+		CHECK_OK(exec_bundle_remove(bundle));
+		CHECK(!fx_exists(bundle));
+	}
+}
+
 const test_case image_tests[] = {
+	{ "image.remove_in_use", remove_in_use },
+	{ "image.options", options },
+	{ "image.hostile", hostile },
+	{ "image.prune", prune },
 	{ "image.layout", layout },
 	{ "image.cached", cached },
 	{ "image.malicious", malicious },

@@ -36,7 +36,7 @@ from .errors import (
 )
 from .exit import Exit
 from .handle import Handle
-from .image import bundle_from_image, bundle_remove
+from .image import bundle_from_image, bundle_remove, image_cache_prune
 from .library import library_path, version
 from .process import Process
 from .runtime import Runtime
@@ -79,6 +79,7 @@ __all__ = [
     "bundle_from_image",
     "bundle_init",
     "bundle_remove",
+    "image_cache_prune",
     "library_path",
     "version",
 ]

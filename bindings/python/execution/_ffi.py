@@ -61,7 +61,7 @@ EXEC_STDERR = 2
 
 EXEC_RUNTIME_OPTIONS_VERSION = 2
 EXEC_IO_VERSION = 1
-EXEC_IMAGE_OPTIONS_VERSION = 1
+EXEC_IMAGE_OPTIONS_VERSION = 2
 EXEC_EXIT_VERSION = 1
 EXEC_STATS_VERSION = 1
 EXEC_BUNDLE_OPTIONS_VERSION = 2
@@ -125,19 +125,6 @@ class IO(Structure):
         ("stdout_fd", c_int),
         ("stderr_fd", c_int),
         ("terminal", c_int),
-    ]
-
-
-class ImageOptions(Structure):
-    """`exec_image_options`."""
-
-    _fields_ = [
-        ("version", c_uint),
-        ("argv", POINTER(c_char_p)),
-        ("env", POINTER(c_char_p)),
-        ("cache_dir", c_char_p),
-        ("terminal", c_int),
-        ("max_bytes", c_longlong),
     ]
 
 
@@ -212,6 +199,22 @@ class BundleOptions(Structure):
     ]
 
 
+class ImageOptions(Structure):
+    """`exec_image_options`."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("argv", POINTER(c_char_p)),
+        ("env", POINTER(c_char_p)),
+        ("cache_dir", c_char_p),
+        ("terminal", c_int),
+        ("max_bytes", c_longlong),
+        ("entrypoint", POINTER(c_char_p)),
+        ("platform", c_char_p),
+        ("bundle", POINTER(BundleOptions)),
+    ]
+
+
 _STRINGS = POINTER(c_char_p)
 _LIFECYCLE = (c_int, (ContainerPtr,))
 _CREATE = (c_int, (RuntimePtr, c_char_p, c_char_p, POINTER(IO), POINTER(ContainerPtr)))
@@ -233,6 +236,7 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_image_options_init": (c_int, (POINTER(ImageOptions), c_uint)),
     "exec_bundle_from_image": (c_int, (c_char_p, c_char_p, POINTER(ImageOptions))),
     "exec_bundle_remove": (c_int, (c_char_p,)),
+    "exec_image_cache_prune": (c_int, (c_char_p, POINTER(c_size_t))),
     "exec_bundle_init_ext": (c_int, (c_char_p, _STRINGS, POINTER(BundleOptions))),
     "exec_runtime_new": (c_int, (POINTER(RuntimeOptions), POINTER(RuntimePtr))),
     "exec_runtime_root": (c_char_p, (RuntimePtr,)),

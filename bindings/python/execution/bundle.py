@@ -3,7 +3,7 @@
 import enum
 import math
 import os
-from ctypes import POINTER, byref, c_char_p, cast
+from ctypes import POINTER, Array, byref, c_char_p, cast
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Union
 
@@ -109,6 +109,15 @@ def bundle_init(
     """
     path = _args.path(bundle_dir, "bundle_dir")
     argv = _args.strings(args, "args")
+    opts, _tmpfs_c = bundle_options(terminal, limits, userns, hardened, tmpfs)
+    _ffi.lib().exec_bundle_init_ext(path, _args.string_array(argv), byref(opts))
+
+
+def bundle_options(
+    terminal: bool, limits: Optional[Limits], userns: UserNS, hardened: bool, tmpfs: Sequence[str]
+) -> "tuple[_ffi.BundleOptions, Array[c_char_p]]":
+    """The checked `exec_bundle_options`, and the tmpfs array it points to,
+    which the caller keeps alive until the call that reads them returns."""
     t = _args.flag(terminal, "terminal")
     if limits is not None and not isinstance(limits, Limits):
         raise TypeError(f"limits must be Limits, not {type(limits).__name__}")
@@ -120,4 +129,4 @@ def bundle_init(
     opts.hardened = _args.flag(hardened, "hardened")
     dirs_c = _args.string_array(dirs)
     opts.tmpfs = cast(dirs_c, POINTER(c_char_p))
-    _ffi.lib().exec_bundle_init_ext(path, _args.string_array(argv), byref(opts))
+    return opts, dirs_c

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,97 @@ def test_debian_image_runs_bash(
         execution.bundle_remove(bundle)
     assert status == 0
     assert out.startswith(b"bash ") and out.endswith(b"\nthrough /lib\n")
+
+
+@pytest.mark.parametrize("image", ["tampered-blob", "poison.tar", "evil-whiteout-dot", "evil-etc-link", "arm64"])
+def test_hostile_images_are_refused(images: str, tmp_path: Path, image: str) -> None:
+    bundle = tmp_path / "bundle"
+    with pytest.raises(execution.InvalidArgument):
+        execution.bundle_from_image(bundle, os.path.join(images, image), cache_dir=tmp_path / "cache")
+    assert not bundle.exists()
+    assert os.listdir(tmp_path / "cache" / "tmp") == []
+    assert os.listdir(tmp_path / "cache" / "refs") == []
+
+
+def test_bundle_is_private_and_pruned(images: str, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    bundle = tmp_path / "bundle"
+    execution.bundle_from_image(bundle, os.path.join(images, "busybox"), cache_dir=cache)
+    assert os.stat(bundle).st_mode & 0o777 == 0o700
+    assert os.stat(cache).st_mode & 0o777 == 0o700
+    assert execution.image_cache_prune(cache) == 0
+    execution.bundle_remove(bundle)
+    assert execution.image_cache_prune(cache) == 2
+    assert os.listdir(cache / "layers") == []
+    with pytest.raises(execution.InvalidArgument):
+        execution.image_cache_prune(tmp_path)
+    with pytest.raises(TypeError):
+        execution.image_cache_prune(None)  # type: ignore[arg-type]
+
+
+def test_cmd_entrypoint_and_bundle_options(
+    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path
+) -> None:
+    image = os.path.join(images, "busybox")
+    cases = [
+        ({"cmd": ["echo cmd only"]}, b"cmd only\n"),
+        ({"entrypoint": ["echo"], "cmd": ["a", "b"]}, b"a b\n"),
+        ({"args": ["echo", "args"]}, b"args\n"),
+    ]
+    for i, (kw, want) in enumerate(cases):
+        bundle = tmp_path / f"b{i}"
+        execution.bundle_from_image(bundle, image, **kw)  # type: ignore[arg-type]
+        assert run_to_exit(rt, new_id(), str(bundle)) == (want, 0)
+        execution.bundle_remove(bundle)
+    bundle = tmp_path / "limited"
+    execution.bundle_from_image(bundle, image, limits=execution.Limits(pids=64), args=["true"])
+    assert '"limit": 64' in (bundle / "config.json").read_text()
+    execution.bundle_remove(bundle)
+    with pytest.raises(ValueError):
+        execution.bundle_from_image(tmp_path / "x", image, args=["true"], cmd=["true"])
+    with pytest.raises(execution.InvalidArgument):
+        execution.bundle_from_image(tmp_path / "x", os.path.join(images, "multiarch"), platform="linux/s390x")
+    with pytest.raises(TypeError):
+        execution.bundle_from_image(tmp_path / "x", image, platform=1)  # type: ignore[arg-type]
+    assert not (tmp_path / "x").exists()
+
+
+def test_labels_are_no_annotations_and_hardened_images_run(
+    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path
+) -> None:
+    import json
+    import tempfile
+
+    # The bundle's parents must be searchable by root inside the user
+    # namespace: a dir of its own in /tmp, not pytest's private one.
+    parent = Path(tempfile.mkdtemp(prefix="exec-hardened-", dir="/tmp"))
+    try:
+        os.chmod(parent, 0o711)
+        bundle = parent / "bundle"
+        execution.bundle_from_image(
+            bundle, os.path.join(images, "busybox"), cmd=["id -u; stat -c %u /etc/owned"], hardened=True
+        )
+        config = json.loads((bundle / "config.json").read_text())
+        assert config["annotations"] == {"io.libexecution.image.stop-signal": "SIGUSR1"}
+        assert config["linux"]["uidMappings"] and config["process"]["noNewPrivileges"]
+        assert run_to_exit(rt, new_id(), str(bundle)) == (b"65534\n1234\n", 0)
+        execution.bundle_remove(bundle)
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_bundle_in_use_is_not_removed(
+    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path, cached: bool
+) -> None:
+    bundle = tmp_path / "bundle"
+    cache = tmp_path / "cache" if cached else None
+    execution.bundle_from_image(bundle, os.path.join(images, "busybox"), cmd=["sleep 100"], cache_dir=cache)
+    with rt.run(new_id(), str(bundle)) as c:
+        with pytest.raises(execution.InvalidState, match="a container uses it"):
+            execution.bundle_remove(bundle)
+        assert (bundle / "rootfs" / "bin").exists()
+        c.kill(signal.SIGKILL)
+        c.wait()
+    execution.bundle_remove(bundle)
+    assert not bundle.exists()

@@ -169,8 +169,9 @@ pub const EXEC_IO_INIT: exec_io = exec_io {
     terminal: 0,
 };
 
-/// Current version of `exec_image_options`.
-pub const EXEC_IMAGE_OPTIONS_VERSION: c_uint = 1;
+/// Current version of `exec_image_options` (2 added entrypoint, platform
+/// and bundle, and made argv replace the image's cmd only).
+pub const EXEC_IMAGE_OPTIONS_VERSION: c_uint = 2;
 
 /// Options of `exec_bundle_from_image`.
 #[repr(C)]
@@ -178,8 +179,8 @@ pub const EXEC_IMAGE_OPTIONS_VERSION: c_uint = 1;
 pub struct exec_image_options {
     /// `EXEC_IMAGE_OPTIONS_VERSION`.
     pub version: c_uint,
-    /// NULL-terminated process arguments replacing the image's entrypoint
-    /// and cmd; NULL keeps them.
+    /// NULL-terminated arguments replacing the image's cmd (version 1:
+    /// its entrypoint and cmd); NULL keeps it.
     pub argv: *const *const c_char,
     /// NULL-terminated "NAME=value" entries set over the image's env.
     pub env: *const *const c_char,
@@ -190,6 +191,15 @@ pub struct exec_image_options {
     pub terminal: c_int,
     /// Most bytes the layers may write; 0 means the free space.
     pub max_bytes: c_longlong,
+    /// NULL-terminated entrypoint replacing the image's (and clearing its
+    /// cmd); an empty array clears it; NULL keeps it. Version 2.
+    pub entrypoint: *const *const c_char,
+    /// "linux/ARCH[/VARIANT]" to take from an index; NULL is the host's.
+    /// Version 2.
+    pub platform: *const c_char,
+    /// Limits, user namespace, hardening and tmpfs dirs; NULL sets none.
+    /// Version 2.
+    pub bundle: *const exec_bundle_options,
 }
 
 /// Static initialiser of `exec_image_options` (`EXEC_IMAGE_OPTIONS_INIT`).
@@ -200,6 +210,9 @@ pub const EXEC_IMAGE_OPTIONS_INIT: exec_image_options = exec_image_options {
     cache_dir: std::ptr::null(),
     terminal: 0,
     max_bytes: 0,
+    entrypoint: std::ptr::null(),
+    platform: std::ptr::null(),
+    bundle: std::ptr::null(),
 };
 
 /// Current version of `exec_exit`.
@@ -489,6 +502,8 @@ extern "C" {
     ) -> c_int;
     /// Remove a bundle `exec_bundle_from_image` made.
     pub fn exec_bundle_remove(bundle_dir: *const c_char) -> c_int;
+    /// Remove the layers no live bundle uses from a layer cache.
+    pub fn exec_image_cache_prune(cache_dir: *const c_char, removed: *mut usize) -> c_int;
 
     /// Open a runtime: a state root and an OCI runtime binary.
     pub fn exec_runtime_new(

@@ -155,3 +155,37 @@ impl BundleOptions {
         &self.raw
     }
 }
+
+/// Bundle options lent to one C call: the raw struct with `tmpfs` pointing
+/// into the strings this value owns.
+pub(crate) struct LentBundleOptions {
+    pub(crate) raw: sys::exec_bundle_options,
+    _dirs: Vec<std::ffi::CString>,
+    _ptrs: Vec<*const std::ffi::c_char>,
+}
+
+impl BundleOptions {
+    /// The raw options with their tmpfs dirs, for a C call.
+    pub(crate) fn lend(&self) -> Result<LentBundleOptions, crate::Error> {
+        let dirs = self
+            .tmpfs
+            .iter()
+            .map(|d| {
+                crate::error::cstring(
+                    "tmpfs dir",
+                    std::os::unix::ffi::OsStrExt::as_bytes(d.as_os_str()),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let ptrs = crate::image::null_terminated(&dirs);
+        let mut raw = self.raw;
+        if !dirs.is_empty() {
+            raw.tmpfs = ptrs.as_ptr();
+        }
+        Ok(LentBundleOptions {
+            raw,
+            _dirs: dirs,
+            _ptrs: ptrs,
+        })
+    }
+}

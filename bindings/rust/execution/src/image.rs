@@ -5,19 +5,24 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::ptr;
 
+use crate::bundle::BundleOptions;
 use crate::error::{check, cstring, Error, ErrorKind};
 use crate::runtime::{opt_path_cstring, opt_ptr, path_cstring};
 use crate::sys;
 
 /// Options of [`bundle_from_image`]: by default the image's own command and
 /// env, unpacked into the bundle.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageOptions {
     args: Option<Vec<OsString>>,
+    cmd: Option<Vec<OsString>>,
+    entrypoint: Option<Vec<OsString>>,
     env: Vec<OsString>,
     cache_dir: Option<PathBuf>,
     terminal: bool,
     max_bytes: u64,
+    platform: Option<String>,
+    bundle: Option<BundleOptions>,
 }
 
 impl ImageOptions {
@@ -26,13 +31,52 @@ impl ImageOptions {
         ImageOptions::default()
     }
 
-    /// Process arguments replacing the image's entrypoint and cmd.
+    /// Process arguments replacing the image's whole command line
+    /// (entrypoint and cmd); they exclude [`cmd`](Self::cmd) and
+    /// [`entrypoint`](Self::entrypoint).
     pub fn args<I, S>(mut self, args: I) -> ImageOptions
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.args = Some(args.into_iter().map(|a| a.as_ref().to_owned()).collect());
+        self.args = Some(os_strings(args));
+        self
+    }
+
+    /// Arguments replacing the image's cmd only, as `docker run IMAGE
+    /// ARGS...` does: its entrypoint stays in front of them.
+    pub fn cmd<I, S>(mut self, cmd: I) -> ImageOptions
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.cmd = Some(os_strings(cmd));
+        self
+    }
+
+    /// Replaces the image's entrypoint, clearing its cmd as `docker run
+    /// --entrypoint` does; an empty one clears the entrypoint.
+    pub fn entrypoint<I, S>(mut self, entrypoint: I) -> ImageOptions
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.entrypoint = Some(os_strings(entrypoint));
+        self
+    }
+
+    /// Picks the image of an index for `platform`, "linux/ARCH[/VARIANT]",
+    /// instead of the host's; an image for another platform is refused.
+    pub fn platform(mut self, platform: impl Into<String>) -> ImageOptions {
+        self.platform = Some(platform.into());
+        self
+    }
+
+    /// Shapes the config with `options` (limits, user namespace, hardening,
+    /// tmpfs dirs) as [`bundle_init_ext`](crate::bundle_init_ext) does; with
+    /// a user namespace the image's files are owned by the ids they map to.
+    pub fn bundle(mut self, options: BundleOptions) -> ImageOptions {
+        self.bundle = Some(options);
         self
     }
 
@@ -66,6 +110,15 @@ impl ImageOptions {
     }
 }
 
+/// The items as owned OS strings.
+fn os_strings<I, S>(items: I) -> Vec<OsString>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    items.into_iter().map(|a| a.as_ref().to_owned()).collect()
+}
+
 /// The pointers of `items` followed by NULL, for a `const char *const *`.
 pub(crate) fn null_terminated(items: &[CString]) -> Vec<*const c_char> {
     let mut v: Vec<*const c_char> = items.iter().map(|a| a.as_ptr()).collect();
@@ -90,10 +143,27 @@ pub fn bundle_from_image(
 ) -> Result<(), Error> {
     let dir = path_cstring("bundle dir", dir.as_ref())?;
     let image = cstring("image", image.as_ref().as_bytes())?;
-    let args = match &options.args {
-        Some(a) => Some(crate::cstrings("argument", a)?),
-        None => None,
+    if options.args.is_some() && (options.cmd.is_some() || options.entrypoint.is_some()) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "args replace the whole command: give them or cmd and entrypoint",
+        ));
+    }
+    // args are the cmd with the entrypoint cleared.
+    let (cmd, entrypoint) = match &options.args {
+        Some(a) => (Some(a), Some(&Vec::new())),
+        None => (options.cmd.as_ref(), options.entrypoint.as_ref()),
     };
+    let args = cmd.map(|a| crate::cstrings("argument", a)).transpose()?;
+    let entry = entrypoint
+        .map(|a| crate::cstrings("entrypoint", a))
+        .transpose()?;
+    let platform = options
+        .platform
+        .as_deref()
+        .map(|p| cstring("platform", p.as_bytes()))
+        .transpose()?;
+    let bundle = options.bundle.as_ref().map(|b| b.lend()).transpose()?;
     let env = crate::cstrings("env entry", &options.env)?;
     let cache = opt_path_cstring("cache dir", options.cache_dir.as_deref())?;
     let max_bytes = c_longlong::try_from(options.max_bytes).map_err(|_| {
@@ -103,6 +173,7 @@ pub fn bundle_from_image(
         )
     })?;
     let argv = args.as_deref().map(null_terminated);
+    let entryv = entry.as_deref().map(null_terminated);
     let envv = null_terminated(&env);
 
     let mut raw = sys::EXEC_IMAGE_OPTIONS_INIT;
@@ -112,6 +183,9 @@ pub fn bundle_from_image(
     raw.cache_dir = opt_ptr(cache.as_ref());
     raw.terminal = c_int::from(options.terminal);
     raw.max_bytes = max_bytes;
+    raw.entrypoint = entryv.as_ref().map_or(ptr::null(), |v| v.as_ptr());
+    raw.platform = platform.as_ref().map_or(ptr::null(), |p| p.as_ptr());
+    raw.bundle = bundle.as_ref().map_or(ptr::null(), |b| &b.raw);
     check(unsafe { sys::exec_bundle_from_image(dir.as_ptr(), image.as_ptr(), &raw) })
 }
 
@@ -119,9 +193,23 @@ pub fn bundle_from_image(
 /// removes the directory. Delete its containers first; the layer cache
 /// stays.
 ///
-/// Errors: InvalidArgument (not a bundle made from an image: it is left
-/// untouched), InvalidState (its rootfs is busy), System.
+/// Errors: InvalidArgument (not a bundle the library made for that path:
+/// it is left untouched), InvalidState (a container still has its rootfs
+/// as its root, or something is mounted beneath it), System.
 pub fn bundle_remove(dir: impl AsRef<Path>) -> Result<(), Error> {
     let dir = path_cstring("bundle dir", dir.as_ref())?;
     check(unsafe { sys::exec_bundle_remove(dir.as_ptr()) })
+}
+
+/// Removes from the layer cache `dir` every layer no live bundle uses, and
+/// what a crashed [`bundle_from_image`] left there; returns how many layers
+/// went. Waits for the calls making bundles on the cache. Root only.
+///
+/// Errors: InvalidArgument (not a layer cache), InvalidState (not root),
+/// System.
+pub fn image_cache_prune(dir: impl AsRef<Path>) -> Result<usize, Error> {
+    let dir = path_cstring("cache dir", dir.as_ref())?;
+    let mut removed = 0usize;
+    check(unsafe { sys::exec_image_cache_prune(dir.as_ptr(), &mut removed) })?;
+    Ok(removed)
 }

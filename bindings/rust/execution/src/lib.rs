@@ -71,7 +71,7 @@ pub use container::{Container, ContainerGuard, State};
 pub use error::{Error, ErrorKind};
 pub use events::{Event, EventKind, Events};
 pub use exit::Exit;
-pub use image::{bundle_from_image, bundle_remove, ImageOptions};
+pub use image::{bundle_from_image, bundle_remove, image_cache_prune, ImageOptions};
 pub use io::{Io, Stdio};
 pub use process::Process;
 pub use runtime::{Runtime, RuntimeOptions};
@@ -108,18 +108,9 @@ pub fn bundle_init_ext<S: AsRef<OsStr>>(
     args: &[S],
     options: &BundleOptions,
 ) -> Result<(), Error> {
-    let dirs = options
-        .tmpfs_dirs()
-        .iter()
-        .map(|d| error::cstring("tmpfs dir", d.as_os_str().as_bytes()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let tmpfs = image::null_terminated(&dirs);
-    let mut raw = *options.as_raw();
-    if !dirs.is_empty() {
-        raw.tmpfs = tmpfs.as_ptr();
-    }
+    let lent = options.lend()?;
     with_argv(dir.as_ref(), args, |dir, argv| unsafe {
-        sys::exec_bundle_init_ext(dir, argv, &raw)
+        sys::exec_bundle_init_ext(dir, argv, &lent.raw)
     })
 }
 

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::{Fixture, TempDir};
-use execution::{bundle_from_image, bundle_remove, ErrorKind, ImageOptions, Io, Stdio};
+use execution::{
+    bundle_from_image, bundle_remove, image_cache_prune, BundleOptions, ErrorKind, ImageOptions,
+    Io, Stdio,
+};
 
 /// The test images: `EXEC_TEST_IMAGES` (`make images` writes build/images).
 fn images() -> &'static Path {
@@ -165,4 +168,107 @@ fn example_runs_an_image() {
         stdout,
         "hello from the second layer\nexited with status 0\n"
     );
+}
+
+#[test]
+fn hostile_images_are_refused() {
+    for image in [
+        "tampered-blob",
+        "poison.tar",
+        "evil-whiteout-dot",
+        "evil-etc-link",
+        "arm64",
+    ] {
+        let tmp = TempDir::new();
+        let bundle = tmp.path().join("bundle");
+        let cache = tmp.path().join("cache");
+        let opts = ImageOptions::new().cache_dir(&cache);
+        let err = bundle_from_image(&bundle, images().join(image), &opts).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{image}: {err}");
+        assert!(!bundle.exists(), "{image}");
+        assert_eq!(fs::read_dir(cache.join("tmp")).unwrap().count(), 0);
+        assert_eq!(fs::read_dir(cache.join("refs")).unwrap().count(), 0);
+    }
+}
+
+#[test]
+fn unused_layers_are_pruned() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = TempDir::new();
+    let cache = tmp.path().join("cache");
+    let bundle = tmp.path().join("bundle");
+    let opts = ImageOptions::new().cache_dir(&cache);
+    bundle_from_image(&bundle, images().join("busybox"), &opts).unwrap();
+    assert_eq!(
+        fs::metadata(&bundle).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    assert_eq!(image_cache_prune(&cache).unwrap(), 0);
+    bundle_remove(&bundle).unwrap();
+    assert_eq!(image_cache_prune(&cache).unwrap(), 2);
+    assert_eq!(fs::read_dir(cache.join("layers")).unwrap().count(), 0);
+    let err = image_cache_prune(tmp.path()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn cmd_entrypoint_platform_and_bundle_options() {
+    let image = images().join("busybox");
+    for (opts, want) in [
+        (ImageOptions::new().cmd(["echo cmd only"]), "cmd only\n"),
+        (
+            ImageOptions::new().entrypoint(["echo"]).cmd(["a", "b"]),
+            "a b\n",
+        ),
+        (ImageOptions::new().args(["echo", "args"]), "args\n"),
+    ] {
+        let tmp = TempDir::new();
+        let bundle = tmp.path().join("b");
+        bundle_from_image(&bundle, &image, &opts).unwrap();
+        assert_eq!(run(&bundle), (want.to_string(), 0));
+        bundle_remove(&bundle).unwrap();
+    }
+    let tmp = TempDir::new();
+    let bundle = tmp.path().join("b");
+    let opts = ImageOptions::new()
+        .args(["true"])
+        .bundle(BundleOptions::new().pids_limit(64));
+    bundle_from_image(&bundle, &image, &opts).unwrap();
+    let config = fs::read_to_string(bundle.join("config.json")).unwrap();
+    assert!(config.contains("\"limit\": 64"), "{config}");
+    bundle_remove(&bundle).unwrap();
+    let err = bundle_from_image(
+        &bundle,
+        images().join("multiarch"),
+        &ImageOptions::new().platform("linux/s390x"),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    let both = ImageOptions::new().args(["true"]).cmd(["true"]);
+    let err = bundle_from_image(&bundle, &image, &both).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(!bundle.exists());
+}
+
+#[test]
+fn bundle_in_use_is_not_removed() {
+    for cached in [false, true] {
+        let tmp = TempDir::new();
+        let bundle = tmp.path().join("bundle");
+        let mut opts = ImageOptions::new().cmd(["sleep 100"]);
+        if cached {
+            opts = opts.cache_dir(tmp.path().join("cache"));
+        }
+        bundle_from_image(&bundle, images().join("busybox"), &opts).unwrap();
+        let fx = Fixture::new();
+        let c = fx.runtime.run(&fx.id(), &bundle, Io::new()).expect("run");
+        let err = bundle_remove(&bundle).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidState, "{err}");
+        assert!(bundle.join("rootfs/bin").exists());
+        c.kill(9, false).unwrap();
+        c.wait(None).unwrap();
+        c.delete(false).unwrap();
+        bundle_remove(&bundle).unwrap();
+        assert!(!bundle.exists());
+    }
 }

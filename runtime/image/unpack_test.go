@@ -1,4 +1,4 @@
-package runtime
+package image
 
 import (
 	"archive/tar"
@@ -35,9 +35,9 @@ func TestCheckEntry(t *testing.T) {
 		{tar.Header{Name: "x", Typeflag: tar.TypeLink, Linkname: "up/passwd"}, "hard link target"},
 		{tar.Header{Name: "x", Typeflag: tar.TypeLink, Linkname: "../passwd"}, "hard link target"},
 		{tar.Header{Name: "x", Typeflag: tar.TypeSymlink, Linkname: "../../anywhere"}, ""},
-		{tar.Header{Name: "big", Typeflag: tar.TypeReg, Size: 101}, "more than the 100 left"},
+		{tar.Header{Name: "big", Typeflag: tar.TypeReg, Size: 1 << 20}, "more than the 4096 left"},
 	} {
-		err := checkEntry(root, &tc.hdr, &unpackBudget{left: 100, limit: "max_bytes"})
+		err := checkEntry(root, &tc.hdr, &unpackBudget{left: 4096, limit: "max_bytes"})
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: refused: %v", tc.hdr.Name, err)
