@@ -15,7 +15,6 @@ system's library path.
 """
 
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import List
@@ -49,8 +48,8 @@ def demo(bundle: Path, root: Path) -> None:
             exec_uname(c)
 
             # 6. Stop it. Its process is pid 1 of the container, which ignores
-            #    signals it has no handler for, so SIGKILL.
-            c.kill(signal.SIGKILL)
+            #    signals it has no handler for; kill() is SIGKILL, as Popen's.
+            c.kill()
             exit = c.wait(timeout=10)
             if exit.signal:
                 print(f"container exited: status {exit.status} (killed by signal {exit.signal})")
@@ -66,7 +65,7 @@ def demo(bundle: Path, root: Path) -> None:
 
 def exec_uname(c: execution.Container) -> None:
     """Exec `uname -a` into the running container and print what it says."""
-    with c.exec("uname", ["uname", "-a"], stdout=execution.PIPE) as p:
+    with c.exec(["uname", "-a"], stdout=execution.PIPE) as p:
         out, _ = p.communicate(timeout=10)
         for line in out.decode().splitlines():
             print(f"uname -a says: {line}")

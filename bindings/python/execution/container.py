@@ -1,13 +1,12 @@
 """Containers."""
 
 import json
+import secrets
 import signal as _signal
 from ctypes import POINTER, byref, c_int, c_size_t
-from types import TracebackType
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _args, _ffi
-from .errors import NotFound
 from .process import Process
 from .state import State
 from .stats import Stats
@@ -23,11 +22,12 @@ User = Union[int, Tuple[int, int]]
 class Container(Supervised):
     """A container, created by Runtime.create() or Runtime.run(), or opened by Runtime.load().
 
-    Its streams, wait(), poll(), communicate() and resize() are those of its
-    init process. close() releases the handle only; the container keeps
-    running. Used as a context manager, a container that Runtime.create() or
-    Runtime.run() made is deleted at the end of the block (killed first if it
-    still runs); one from Runtime.load() is only closed.
+    Its streams, wait(), poll(), communicate(), kill(), terminate() and
+    resize() are those of its init process. close() releases the handle
+    only; the container keeps running. Used as a context manager, a
+    container that Runtime.create() or Runtime.run() made is deleted at the
+    end of the block (killed first if it still runs); one from
+    Runtime.load() is only closed.
     """
 
     _free = "exec_container_free"
@@ -36,7 +36,6 @@ class Container(Supervised):
 
     id: str
     """The container id (still readable after close)."""
-    _owned: bool = False
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         raise TypeError(
@@ -74,18 +73,30 @@ class Container(Supervised):
         """Thaw the paused container."""
         _ffi.lib().exec_container_resume(self._handle())
 
-    def kill(self, sig: int = _signal.SIGTERM, all: bool = False) -> None:
+    def signal(self, sig: int, all: bool = False) -> None:
         """Send `sig` to the init process, or with `all=True` to every process of the container.
 
-        Note that a container's init (pid 1 of its pid namespace) ignores
-        signals it has no handler for, except SIGKILL and SIGSTOP.
+        A container's init (pid 1 of its pid namespace) ignores signals it
+        has no handler for, except SIGKILL and SIGSTOP. InvalidState once
+        it stopped (send_signal() instead does nothing then).
         """
         s = _args.integer(sig, "sig", 0)
         a = _args.flag(all, "all")
         _ffi.lib().exec_container_kill(self._handle(), s, a)
 
+    def kill(self, *, all: bool = False) -> None:
+        """Send SIGKILL to the init, as `subprocess.Popen.kill()`; nothing once it exited.
+
+        With `all=True` every process of the container gets it. terminate()
+        sends SIGTERM, which an init ignores unless it handles it.
+        """
+        if _args.flag(all, "all"):
+            self.signal(_signal.SIGKILL, all=True)
+        else:
+            super().kill()
+
     def _signal(self, sig: int) -> None:
-        self.kill(sig)
+        self.signal(sig)
 
     def delete(self, force: bool = False) -> None:
         """Delete the container and its state.
@@ -131,8 +142,9 @@ class Container(Supervised):
 
     def exec(
         self,
-        process_id: str,
         args: Sequence[str],
+        *,
+        id: Optional[str] = None,
         env: Optional[Mapping[str, str]] = None,
         cwd: str = "/",
         user: Optional[User] = None,
@@ -140,25 +152,29 @@ class Container(Supervised):
         stdout: StreamArg = None,
         stderr: StreamArg = None,
         terminal: bool = False,
-        *,
         text: bool = False,
         encoding: Optional[str] = None,
         errors: Optional[str] = None,
     ) -> Process:
-        """Start an extra process in the running container.
+        """Start `args` as an extra process in the running container, as docker-py's exec_run.
 
-        `process_id` must be unique within the container. `env` replaces the
-        whole environment; None keeps the container's own (its config's). `user` is a uid (gid 0) or a (uid, gid) pair, None is root.
-        Streams and text mode are as for Runtime.create().
+        `id` names the process, unique within the container (AlreadyExists
+        otherwise); None makes one ("exec-" and 16 hex digits), told by the
+        Process's `id`. `env` replaces the whole environment; None keeps the
+        container's own (its config's). `user` is a uid (gid 0) or a (uid,
+        gid) pair, None is root. Streams and text mode are as for
+        Runtime.create(): None is /dev/null, INHERIT this program's own
+        stream. Used in a `with` block, the process is killed if it still
+        runs and deleted at its end, so its id can be used again.
         """
-        pid = _args.text(process_id, "process_id")
+        pid = _args.text(_new_process_id() if id is None else id, "id")
         spec = _process_json(args, env, cwd, user, _args.flag(terminal, "terminal"))
         plan = Plan(stdin, stdout, stderr, terminal, text_mode(text, encoding, errors))
         h = self._handle()
         out = _ffi.ProcessPtr()
         try:
             _ffi.lib().exec_container_exec(h, pid, spec, byref(plan.io()), byref(out))
-            p = Process._from_handle(_ffi.handle(out))
+            p = Process._from_handle(_ffi.handle(out), owned=True)
             try:
                 p._attach(plan)
             except BaseException:
@@ -176,20 +192,8 @@ class Container(Supervised):
         _ffi.lib().exec_process_load(self._handle(), pid, byref(out))
         return Process._from_handle(_ffi.handle(out))
 
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        try:
-            if self._owned and not self.closed:
-                try:
-                    self.delete(force=True)
-                except NotFound:
-                    pass
-        finally:
-            self.close()
+    def _discard(self) -> None:
+        self.delete(force=True)
 
     def _state_repr(self) -> str:
         return f"id={self.id!r}" + (" closed" if self.closed else "")
@@ -230,6 +234,10 @@ def _process_json(args: Any, env: Any, cwd: Any, user: Any, terminal: int) -> by
     if envv is not None:
         spec["env"] = envv
     return json.dumps(spec).encode()
+
+
+def _new_process_id() -> str:
+    return "exec-" + secrets.token_hex(8)
 
 
 def _kill_quietly(p: Process) -> None:

@@ -89,8 +89,10 @@ class Runtime(Handle):
         """Create a container from a bundle; its process waits for Container.start().
 
         `id` is letters, digits and `_ + - .` (host-wide: runc's default
-        cgroup is /<id>). Each stream is None or DEVNULL (/dev/null), an fd,
-        an object with fileno() (the library dups it), or PIPE, which makes
+        cgroup is /<id>). Each stream is None or DEVNULL (/dev/null, where
+        Popen's None inherits: a container often outlives this program's
+        terminal), INHERIT (this program's own fd 0, 1 or 2), an fd, an
+        object with fileno() (the library dups it), or PIPE, which makes
         the container's `stdin`, `stdout` or `stderr` a file object; stderr
         may be STDOUT. With `terminal=True` the process gets a pty instead,
         the bundle's process.terminal must be true, and the streams must be
@@ -116,7 +118,10 @@ class Runtime(Handle):
         encoding: Optional[str] = None,
         errors: Optional[str] = None,
     ) -> Container:
-        """Create and start a container in one runtime call; arguments as create()."""
+        """Create and start a container in one runtime call; arguments as create().
+
+        Streams: None is /dev/null, INHERIT this program's own stream.
+        """
         return self._make(
             "exec_container_run", id, bundle, stdin, stdout, stderr, terminal,
             text_mode(text, encoding, errors),

@@ -9,7 +9,7 @@ from ctypes import byref, c_int
 from typing import IO, Any, ClassVar, Dict, Optional, Tuple, Union
 
 from . import _aio, _args, _ffi
-from .errors import InvalidState, TimedOut
+from .errors import InvalidState, NotFound, TimedOut
 from .exit import Exit
 from .handle import Handle
 from .streams import Communication, Plan, Text, stdio_fetcher
@@ -27,7 +27,13 @@ class Supervised(Handle):
     With `terminal=True`, `terminal` is the pty master, one unbuffered
     read/write file object, and the three streams are None. close() closes
     these file objects too. wait(), poll(), communicate(), returncode,
-    send_signal() and terminate() behave as Popen's.
+    send_signal(), terminate() and kill() behave as Popen's; wait() and
+    poll() return an Exit, an int that is the exit status.
+
+    Used as a context manager, an object this program made (by
+    Runtime.create(), Runtime.run() or Container.exec()) is killed if it
+    still runs and deleted at the end of the block; one opened by load()
+    is only closed.
     """
 
     _prefix: ClassVar[str]
@@ -45,6 +51,7 @@ class Supervised(Handle):
     _communication: Optional[Communication] = None
     _text: Text = None
     _exit: Optional[Exit] = None
+    _owned: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -150,12 +157,27 @@ class Supervised(Handle):
         """Send SIGTERM, as `subprocess.Popen.terminate()`.
 
         A container's init (pid 1 of its pid namespace) ignores it unless it
-        handles SIGTERM; SIGKILL always works.
+        handles SIGTERM; kill() always works.
         """
         self.send_signal(signal.SIGTERM)
 
+    def kill(self) -> None:
+        """Send SIGKILL, as `subprocess.Popen.kill()`; does nothing once it exited."""
+        self.send_signal(signal.SIGKILL)
+
     def _signal(self, sig: int) -> None:
         raise NotImplementedError
+
+    def _discard(self) -> None:
+        """Kill (if it runs) and delete what this object stands for."""
+        raise NotImplementedError
+
+    def _end_of_block(self) -> None:
+        if self._owned and not self.closed:
+            try:
+                self._discard()
+            except NotFound:
+                pass
 
     def poll(self) -> Optional[Exit]:
         """How the process ended, or None while it runs."""

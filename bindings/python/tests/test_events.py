@@ -29,7 +29,7 @@ def test_a_lifecycle_in_order(
             c.start()
             c.pause()
             c.resume()
-            with c.exec("job", ["sh", "-c", "exit 3"]) as p:
+            with c.exec(["sh", "-c", "exit 3"], id="job") as p:
                 assert p.wait().code == 3
                 job_pid = p.pid
             pid = c.pid
