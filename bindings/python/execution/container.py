@@ -6,12 +6,12 @@ import signal as _signal
 from ctypes import POINTER, byref, c_int, c_size_t
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from . import _args, _ffi
+from . import _aio, _args, _ffi
 from .process import Process
 from .state import State
 from .stats import Stats
 from .streams import Plan, StreamArg, text_mode
-from .supervised import Supervised
+from .supervised import Supervised, abandon
 
 """PATH of an exec'd process when `env` is None."""
 
@@ -184,6 +184,34 @@ class Container(Supervised):
         finally:
             plan.close()
         return p
+
+    async def exec_async(self, args: Sequence[str], **kwargs: Any) -> Process:
+        """exec() in a worker thread, so the running asyncio loop is not blocked; arguments as exec().
+
+        Streams: None is /dev/null, INHERIT this program's own stream. If
+        the awaiting task is cancelled, the runtime call still completes in
+        its worker and the process it started is killed and deleted there.
+        """
+        return await _aio.in_worker(lambda: self.exec(args, **kwargs), abandon)
+
+    async def start_async(self) -> None:
+        """start() in a worker thread, so the running asyncio loop is not blocked.
+
+        Cancelling the awaiting task does not stop the start.
+        """
+        await _aio.in_worker(self.start)
+
+    async def pause_async(self) -> None:
+        """pause() in a worker thread; cancelling the awaiting task does not stop it."""
+        await _aio.in_worker(self.pause)
+
+    async def resume_async(self) -> None:
+        """resume() in a worker thread; cancelling the awaiting task does not stop it."""
+        await _aio.in_worker(self.resume)
+
+    async def delete_async(self, force: bool = False) -> None:
+        """delete() in a worker thread; cancelling the awaiting task does not stop it."""
+        await _aio.in_worker(lambda: self.delete(force))
 
     def load_process(self, process_id: str) -> Process:
         """Open a process exec'd earlier into this container, also by another program."""

@@ -2,7 +2,7 @@
 
 from typing import Optional
 
-from . import _args, _ffi
+from . import _aio, _args, _ffi
 from .supervised import Supervised
 
 
@@ -50,6 +50,10 @@ class Process(Supervised):
     def delete(self) -> None:
         """Remove the state of the exited process (InvalidState while it runs)."""
         _ffi.lib().exec_process_delete(self._handle())
+
+    async def delete_async(self) -> None:
+        """delete() in a worker thread; cancelling the awaiting task does not stop it."""
+        await _aio.in_worker(self.delete)
 
     def _discard(self) -> None:
         self.kill()

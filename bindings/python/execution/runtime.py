@@ -2,13 +2,14 @@
 
 import os
 from ctypes import POINTER, byref, c_char_p, c_size_t
-from typing import List, Optional
+from typing import Any, List, Optional
 
-from . import _args, _ffi
+from . import _aio, _args, _ffi
 from .bundle import PathArg
 from .container import Container
 from .events import Events
 from .handle import Handle
+from .supervised import abandon
 from .streams import Plan, StreamArg, Text, text_mode
 
 
@@ -126,6 +127,23 @@ class Runtime(Handle):
             "exec_container_run", id, bundle, stdin, stdout, stderr, terminal,
             text_mode(text, encoding, errors),
         )
+
+    async def create_async(self, *args: Any, **kwargs: Any) -> Container:
+        """create() in a worker thread, so the running asyncio loop is not blocked; arguments as create().
+
+        If the awaiting task is cancelled, the runtime call still completes
+        in its worker and the container it made is deleted there.
+        """
+        return await _aio.in_worker(lambda: self.create(*args, **kwargs), abandon)
+
+    async def run_async(self, *args: Any, **kwargs: Any) -> Container:
+        """run() in a worker thread, so the running asyncio loop is not blocked; arguments as run().
+
+        Streams: None is /dev/null, INHERIT this program's own stream. If
+        the awaiting task is cancelled, the runtime call still completes in
+        its worker and the container it made is killed and deleted there.
+        """
+        return await _aio.in_worker(lambda: self.run(*args, **kwargs), abandon)
 
     def _make(
         self,

@@ -1,6 +1,7 @@
 """What containers and exec'd processes share: streams, wait, communicate, resize."""
 
 import asyncio
+import io
 import math
 import signal
 import threading
@@ -9,7 +10,7 @@ from ctypes import byref, c_int
 from typing import IO, Any, ClassVar, Dict, Optional, Tuple, Union
 
 from . import _aio, _args, _ffi
-from .errors import InvalidState, NotFound, TimedOut
+from .errors import ExecutionError, InvalidState, NotFound, TimedOut
 from .exit import Exit
 from .handle import Handle
 from .streams import Communication, Plan, Text, stdio_fetcher
@@ -117,7 +118,9 @@ class Supervised(Handle):
     async def wait_async(self, timeout: Optional[float] = None) -> Exit:
         """wait() for asyncio: awaits the exit fd on the running loop, with no thread.
 
-        `timeout` in seconds (None forever), then TimedOut.
+        `timeout` in seconds (None forever), then TimedOut. Any number of
+        tasks may await it at once: the loop watches the fd once and wakes
+        them all.
         """
         if timeout is not None:
             _args.seconds(timeout, "timeout")
@@ -126,6 +129,46 @@ class Supervised(Handle):
         except asyncio.TimeoutError:
             raise TimedOut(f"the process has not exited within {timeout} s") from None
         return self.wait(0)
+
+    async def stdout_reader(self) -> asyncio.StreamReader:
+        """The stdout pipe as an asyncio.StreamReader on the running loop, as asyncio.subprocess has it.
+
+        Takes the pipe over: `stdout` becomes None (call this before reading
+        from it), and the reader's transport closes the pipe at EOF. It
+        reads bytes, also in text mode. InvalidState when stdout is no PIPE.
+        """
+        return await self._reader("stdout")
+
+    async def stderr_reader(self) -> asyncio.StreamReader:
+        """The stderr pipe as an asyncio.StreamReader; as stdout_reader()."""
+        return await self._reader("stderr")
+
+    async def stdin_writer(self) -> asyncio.StreamWriter:
+        """The stdin pipe as an asyncio.StreamWriter on the running loop (write, drain, close).
+
+        Takes the pipe over: `stdin` becomes None. It writes bytes, also in
+        text mode. InvalidState when stdin is no PIPE.
+        """
+        f = self._take_pipe("stdin")
+        loop = asyncio.get_running_loop()
+        protocol = asyncio.StreamReaderProtocol(asyncio.StreamReader(), loop=loop)
+        transport, _ = await loop.connect_write_pipe(lambda: protocol, f)
+        return asyncio.StreamWriter(transport, protocol, None, loop)
+
+    async def _reader(self, name: str) -> asyncio.StreamReader:
+        f = self._take_pipe(name)
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader, loop=loop), f)
+        return reader
+
+    def _take_pipe(self, name: str) -> Any:
+        self._handle()
+        f = getattr(self, name)
+        if f is None:
+            raise InvalidState(f"{name} is not a PIPE, or was handed over already")
+        setattr(self, name, None)
+        return f.detach() if isinstance(f, io.TextIOWrapper) else f
 
     def _exited(self, out: _ffi.ExitStatus) -> Exit:
         self._exit = Exit._from_c(out)
@@ -244,3 +287,13 @@ class Supervised(Handle):
                     f.close()
                 except OSError:
                     pass
+
+
+def abandon(obj: Supervised) -> None:
+    """Kill (if it runs), delete and close what a cancelled async call made; errors ignored."""
+    try:
+        obj._discard()
+    except ExecutionError:
+        pass
+    finally:
+        obj.close()
