@@ -41,7 +41,8 @@ def demo(bundle: Path, root: Path) -> None:
         with rt.run(f"demo-py-{os.getpid()}", bundle, stdout=execution.PIPE) as c:
             print(f"container {c.id} is running")
 
-            # 4. Read its first line.
+            # 4. Read its first line: stdout is an IO[bytes] (IO[str] with text=True).
+            assert c.stdout is not None
             print(f"container says: {c.stdout.readline().decode()}", end="")
 
             # 5. Run a second process inside it.
@@ -63,7 +64,7 @@ def demo(bundle: Path, root: Path) -> None:
             print("container deleted")
 
 
-def exec_uname(c: execution.Container) -> None:
+def exec_uname(c: execution.Container[bytes]) -> None:
     """Exec `uname -a` into the running container and print what it says."""
     with c.exec(["uname", "-a"], stdout=execution.PIPE) as p:
         out, _ = p.communicate(timeout=10)

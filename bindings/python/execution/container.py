@@ -4,9 +4,9 @@ import json
 import secrets
 import signal as _signal
 from ctypes import POINTER, byref, c_int, c_size_t
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, AnyStr, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from . import _aio, _args, _ffi
+from . import _aio, _args, _ffi, _typing
 from .process import Process
 from .state import State
 from .stats import Stats
@@ -19,7 +19,7 @@ User = Union[int, Tuple[int, int]]
 """A uid, or a (uid, gid) pair."""
 
 
-class Container(Supervised):
+class Container(Supervised[AnyStr]):
     """A container, created by Runtime.create() or Runtime.run(), or opened by Runtime.load().
 
     Its streams, wait(), poll(), communicate(), kill(), terminate() and
@@ -44,7 +44,7 @@ class Container(Supervised):
         )
 
     @classmethod
-    def _from_handle(cls, ptr: int, owned: bool = False) -> "Container":
+    def _from_handle(cls, ptr: int, owned: bool = False) -> "Container[Any]":
         """The Container owning the library handle `ptr`; deleted by `with` when `owned`."""
         self = cls.__new__(cls)
         self._adopt(ptr)
@@ -140,6 +140,7 @@ class Container(Supervised):
         text = json.dumps(dict(resources)).encode()
         _ffi.lib().exec_container_update(self._handle(), text)
 
+    @_typing.exec_
     def exec(
         self,
         args: Sequence[str],
@@ -155,7 +156,7 @@ class Container(Supervised):
         text: bool = False,
         encoding: Optional[str] = None,
         errors: Optional[str] = None,
-    ) -> Process:
+    ) -> "Process[Any]":
         """Start `args` as an extra process in the running container, as docker-py's exec_run.
 
         `id` names the process, unique within the container (AlreadyExists
@@ -185,7 +186,7 @@ class Container(Supervised):
             plan.close()
         return p
 
-    async def exec_async(self, args: Sequence[str], **kwargs: Any) -> Process:
+    async def exec_async(self, args: Sequence[str], **kwargs: Any) -> "Process[Any]":
         """exec() in a worker thread, so the running asyncio loop is not blocked; arguments as exec().
 
         Streams: None is /dev/null, INHERIT this program's own stream. If
@@ -213,7 +214,7 @@ class Container(Supervised):
         """delete() in a worker thread; cancelling the awaiting task does not stop it."""
         await _aio.in_worker(lambda: self.delete(force))
 
-    def load_process(self, process_id: str) -> Process:
+    def load_process(self, process_id: str) -> "Process[Any]":
         """Open a process exec'd earlier into this container, also by another program."""
         pid = _args.text(process_id, "process_id")
         out = _ffi.ProcessPtr()
@@ -268,7 +269,7 @@ def _new_process_id() -> str:
     return "exec-" + secrets.token_hex(8)
 
 
-def _kill_quietly(p: Process) -> None:
+def _kill_quietly(p: "Process[Any]") -> None:
     try:
         p.signal(_signal.SIGKILL)
     except Exception:

@@ -1,12 +1,12 @@
 """Processes exec'd into a running container."""
 
-from typing import Optional
+from typing import Any, AnyStr, Optional
 
 from . import _aio, _args, _ffi
 from .supervised import Supervised
 
 
-class Process(Supervised):
+class Process(Supervised[AnyStr]):
     """A process started by Container.exec() or opened by Container.load_process().
 
     Its streams, wait(), poll(), communicate(), kill() and resize() work
@@ -30,7 +30,7 @@ class Process(Supervised):
         )
 
     @classmethod
-    def _from_handle(cls, ptr: int, owned: bool = False) -> "Process":
+    def _from_handle(cls, ptr: int, owned: bool = False) -> "Process[Any]":
         """The Process owning the library handle `ptr`; deleted by `with` when `owned`."""
         self = cls.__new__(cls)
         self._adopt(ptr)

@@ -4,7 +4,7 @@ import os
 from ctypes import POINTER, byref, c_char_p, c_size_t
 from typing import Any, List, Optional
 
-from . import _aio, _args, _ffi
+from . import _aio, _args, _ffi, _typing
 from .bundle import PathArg
 from .container import Container
 from .events import Events
@@ -74,6 +74,7 @@ class Runtime(Handle):
         self._adopt(_ffi.handle(out))
         self.root = os.fsdecode(lib.exec_runtime_root(out))
 
+    @_typing.make
     def create(
         self,
         id: str,
@@ -86,7 +87,7 @@ class Runtime(Handle):
         text: bool = False,
         encoding: Optional[str] = None,
         errors: Optional[str] = None,
-    ) -> Container:
+    ) -> "Container[Any]":
         """Create a container from a bundle; its process waits for Container.start().
 
         `id` is letters, digits and `_ + - .` (host-wide: runc's default
@@ -106,6 +107,7 @@ class Runtime(Handle):
             text_mode(text, encoding, errors),
         )
 
+    @_typing.make
     def run(
         self,
         id: str,
@@ -118,7 +120,7 @@ class Runtime(Handle):
         text: bool = False,
         encoding: Optional[str] = None,
         errors: Optional[str] = None,
-    ) -> Container:
+    ) -> "Container[Any]":
         """Create and start a container in one runtime call; arguments as create().
 
         Streams: None is /dev/null, INHERIT this program's own stream.
@@ -128,7 +130,7 @@ class Runtime(Handle):
             text_mode(text, encoding, errors),
         )
 
-    async def create_async(self, *args: Any, **kwargs: Any) -> Container:
+    async def create_async(self, *args: Any, **kwargs: Any) -> "Container[Any]":
         """create() in a worker thread, so the running asyncio loop is not blocked; arguments as create().
 
         If the awaiting task is cancelled, the runtime call still completes
@@ -136,7 +138,7 @@ class Runtime(Handle):
         """
         return await _aio.in_worker(lambda: self.create(*args, **kwargs), abandon)
 
-    async def run_async(self, *args: Any, **kwargs: Any) -> Container:
+    async def run_async(self, *args: Any, **kwargs: Any) -> "Container[Any]":
         """run() in a worker thread, so the running asyncio loop is not blocked; arguments as run().
 
         Streams: None is /dev/null, INHERIT this program's own stream. If
@@ -155,7 +157,7 @@ class Runtime(Handle):
         stderr: StreamArg,
         terminal: bool,
         text: Text,
-    ) -> Container:
+    ) -> "Container[Any]":
         id_b = _args.text(id, "id")
         bundle_b = _args.path(bundle, "bundle")
         plan = Plan(stdin, stdout, stderr, _args.flag(terminal, "terminal") == 1, text)
@@ -176,7 +178,7 @@ class Runtime(Handle):
             plan.close()
         return c
 
-    def load(self, id: str) -> Container:
+    def load(self, id: str) -> "Container[Any]":
         """Open an existing container by id, also one another program created."""
         id_b = _args.text(id, "id")
         out = _ffi.ContainerPtr()

@@ -184,15 +184,15 @@ class Communication:
 
     def __init__(
         self,
-        stdin: Optional[_IO[bytes]],
-        stdout: Optional[_IO[bytes]],
-        stderr: Optional[_IO[bytes]],
+        stdin: Optional[_IO[Any]],
+        stdout: Optional[_IO[Any]],
+        stderr: Optional[_IO[Any]],
         terminal: Optional[_IO[bytes]],
         input: Optional[bytes],
     ) -> None:
         self._input = memoryview(input or b"").cast("B")
         self._offset = 0
-        self._files: Dict[int, _IO[bytes]] = {}
+        self._files: Dict[int, _IO[Any]] = {}
         self._writer: Optional[int] = None
         self._readers: Dict[int, str] = {}
         self._chunks: Dict[str, List[bytes]] = {}
@@ -217,7 +217,7 @@ class Communication:
         self._read_from("stdout", stdout)
         self._read_from("stderr", stderr)
 
-    def _read_from(self, name: str, f: Optional[_IO[bytes]]) -> None:
+    def _read_from(self, name: str, f: Optional[_IO[Any]]) -> None:
         if f is None:
             return
         self._chunks[name] = []
@@ -291,7 +291,7 @@ class Communication:
         )
 
 
-def _close(f: _IO[bytes]) -> None:
+def _close(f: _IO[Any]) -> None:
     try:
         f.close()
     except BrokenPipeError:

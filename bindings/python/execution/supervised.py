@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 from ctypes import byref, c_int
-from typing import IO, Any, ClassVar, Dict, Optional, Tuple, Union
+from typing import IO, Any, AnyStr, ClassVar, Dict, Generic, Optional, Tuple, Union
 
 from . import _aio, _args, _ffi
 from .errors import ExecutionError, InvalidState, NotFound, TimedOut
@@ -20,7 +20,7 @@ _WAIT_SLICE_MS = 200
 """How long a wait in the main thread blocks in C before Python can run its signal handlers."""
 
 
-class Supervised(Handle):
+class Supervised(Handle, Generic[AnyStr]):
     """A container's init process or an exec'd process, used like `subprocess.Popen`.
 
     With PIPE streams, `stdin`, `stdout` and `stderr` are binary file objects
@@ -39,13 +39,13 @@ class Supervised(Handle):
 
     _prefix: ClassVar[str]
 
-    stdin: Optional[IO[Any]] = None
+    stdin: Optional[IO[AnyStr]] = None
     """Writable end of the process's standard input with stdin=PIPE, else None.
 
     A binary file, or a text file in text mode (`text`, `encoding` or `errors`)."""
-    stdout: Optional[IO[Any]] = None
+    stdout: Optional[IO[AnyStr]] = None
     """Readable end of its standard output with stdout=PIPE, else None; binary or text."""
-    stderr: Optional[IO[Any]] = None
+    stderr: Optional[IO[AnyStr]] = None
     """Readable end of its standard error with stderr=PIPE, else None; binary or text."""
     terminal: Optional[IO[bytes]] = None
     """The pty master with terminal=True (read and write, binary), else None."""
@@ -289,7 +289,7 @@ class Supervised(Handle):
                     pass
 
 
-def abandon(obj: Supervised) -> None:
+def abandon(obj: "Supervised[Any]") -> None:
     """Kill (if it runs), delete and close what a cancelled async call made; errors ignored."""
     try:
         obj._discard()

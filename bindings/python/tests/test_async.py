@@ -31,7 +31,7 @@ def test_many_tasks_await_one_container(
         assert asyncio.run(main()) == [5] * 7
 
 
-def test_a_timed_out_waiter_leaves_the_others_waiting(sleeper: execution.Container) -> None:
+def test_a_timed_out_waiter_leaves_the_others_waiting(sleeper: execution.Container[bytes]) -> None:
     async def main() -> execution.Exit:
         patient = asyncio.ensure_future(sleeper.wait_async(60))
         with pytest.raises(execution.TimedOut):
@@ -80,7 +80,7 @@ def test_a_cancelled_run_or_exec_still_cleans_up(
     rt: execution.Runtime,
     bundle: Callable[..., str],
     new_id: Callable[[], str],
-    sleeper: execution.Container,
+    sleeper: execution.Container[bytes],
 ) -> None:
     b = bundle(["sleep", "1000"])
     cid = new_id()
@@ -134,7 +134,7 @@ def test_a_fleet_awaited_from_one_thread(
     ids = [new_id() for _ in range(FLEET)]
 
     async def main() -> None:
-        made: List[execution.Container] = []
+        made: List[execution.Container[bytes]] = []
         try:
             for start in range(0, FLEET, 50):
                 made += await asyncio.gather(

@@ -26,7 +26,7 @@ def test_exit_codes(
         assert c.state is State.STOPPED
 
 
-def test_killed_by_a_signal(sleeper: execution.Container) -> None:
+def test_killed_by_a_signal(sleeper: execution.Container[bytes]) -> None:
     sleeper.kill()
     e = sleeper.wait(timeout=10)
     assert e == execution.Exit(status=128 + 9, code=-1, signal=9, core_dumped=False)
@@ -46,7 +46,7 @@ def test_kill_sends_sigkill_as_popen_does(
         assert c.returncode == -signal.SIGKILL
 
 
-def test_kill_all_reaches_every_process(sleeper: execution.Container) -> None:
+def test_kill_all_reaches_every_process(sleeper: execution.Container[bytes]) -> None:
     # The init ignores SIGTERM (pid 1 without a handler); an exec'd sleep does not.
     with sleeper.exec(["sleep", "1000"]) as p:
         sleeper.signal(signal.SIGTERM)
@@ -98,7 +98,7 @@ def test_wait_on_a_created_container_waits_for_its_start(
         assert [e.code for e in result] == [6]
 
 
-def test_pid_is_the_host_pid_of_init(sleeper: execution.Container) -> None:
+def test_pid_is_the_host_pid_of_init(sleeper: execution.Container[bytes]) -> None:
     # run returns once the init is started; its execve of sleep may still be
     # under way, and /proc shows an empty cmdline meanwhile.
     deadline = time.monotonic() + 10
@@ -196,7 +196,7 @@ def test_force_delete_kills_a_running_container(
 
 
 def test_force_delete_a_paused_container(
-    sleeper: execution.Container, rt: execution.Runtime
+    sleeper: execution.Container[bytes], rt: execution.Runtime
 ) -> None:
     sleeper.pause()
     sleeper.delete(force=True)
@@ -225,7 +225,7 @@ def test_with_block_deletes_on_an_exception(
 
 
 def test_with_block_on_a_loaded_container_only_closes(
-    sleeper: execution.Container, rt: execution.Runtime
+    sleeper: execution.Container[bytes], rt: execution.Runtime
 ) -> None:
     with rt.load(sleeper.id) as c:
         pass
@@ -295,7 +295,7 @@ class _Interrupted(Exception):
     pass
 
 
-def test_wait_in_the_main_thread_lets_signal_handlers_run(sleeper: execution.Container) -> None:
+def test_wait_in_the_main_thread_lets_signal_handlers_run(sleeper: execution.Container[bytes]) -> None:
     def interrupt(signum: int, frame: object) -> None:
         raise _Interrupted()
 

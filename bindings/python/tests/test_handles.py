@@ -27,7 +27,7 @@ def test_close_twice(
         assert rt2.list() == [c.id]
 
 
-def test_with_closes(state_root: str, sleeper: execution.Container) -> None:
+def test_with_closes(state_root: str, sleeper: execution.Container[bytes]) -> None:
     with execution.Runtime(state_root) as rt:
         pass
     assert rt.closed
@@ -87,7 +87,7 @@ USES: Dict[str, List[Callable[..., object]]] = {
 
 @pytest.mark.parametrize("kind", sorted(USES))
 def test_use_after_close_raises_closed(
-    state_root: str, sleeper: execution.Container, kind: str
+    state_root: str, sleeper: execution.Container[bytes], kind: str
 ) -> None:
     rt = execution.Runtime(state_root)
     c = rt.load(sleeper.id)
@@ -161,7 +161,7 @@ def test_wrong_types_raise_type_error_before_any_c_call(
     monkeypatch: pytest.MonkeyPatch,
     rt: execution.Runtime,
     state_root: str,
-    sleeper: execution.Container,
+    sleeper: execution.Container[bytes],
     call: int,
 ) -> None:
     with sleeper.exec(["sleep", "1000"], id="p") as p:

@@ -15,7 +15,7 @@ from helpers import sh
 MIB = 1 << 20
 
 
-def poll_stats(c: execution.Container, ok: Callable[[execution.Stats], bool]) -> execution.Stats:
+def poll_stats(c: execution.Container[bytes], ok: Callable[[execution.Stats], bool]) -> execution.Stats:
     """Read stats until ok accepts them; fail after 20 s."""
     deadline = time.monotonic() + 20
     while True:
@@ -77,7 +77,7 @@ def test_stats_rise_while_it_burns_cpu_and_allocates(
         assert c.pid in c.ps()
 
 
-def test_unset_limits_are_none(sleeper: execution.Container) -> None:
+def test_unset_limits_are_none(sleeper: execution.Container[bytes]) -> None:
     s = sleeper.stats()
     assert s.memory_limit is None and s.pids_limit is None
     assert sleeper.ps() == [sleeper.pid]
@@ -148,7 +148,7 @@ def test_a_memory_limit_oom_kills(
             assert again.wait(5) == e
 
 
-def test_a_plain_kill_is_no_oom(sleeper: execution.Container) -> None:
+def test_a_plain_kill_is_no_oom(sleeper: execution.Container[bytes]) -> None:
     sleeper.kill()
     e = sleeper.wait(10)
     assert e.signal == signal.SIGKILL and not e.oom_killed

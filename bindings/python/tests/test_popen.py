@@ -29,7 +29,7 @@ def test_returncode_is_none_until_wait_or_poll_sees_the_exit(
         assert c.returncode == 4  # still readable after close
 
 
-def test_terminate_kill_and_send_signal_of_a_process(sleeper: execution.Container) -> None:
+def test_terminate_kill_and_send_signal_of_a_process(sleeper: execution.Container[bytes]) -> None:
     with sleeper.exec(["sleep", "1000"], id="t") as p:
         p.terminate()
         assert p.wait(timeout=30).signal == signal.SIGTERM
@@ -55,7 +55,7 @@ def test_terminate_a_container_whose_init_handles_sigterm(
         c.send_signal(signal.SIGKILL)
 
 
-def test_send_signal_checks_its_argument(sleeper: execution.Container) -> None:
+def test_send_signal_checks_its_argument(sleeper: execution.Container[bytes]) -> None:
     with pytest.raises(TypeError):
         sleeper.send_signal("TERM")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
@@ -81,7 +81,7 @@ def test_text_mode_streams_and_communicate(
         assert c.returncode == 0
 
 
-def test_text_mode_files_read_and_write_str(sleeper: execution.Container) -> None:
+def test_text_mode_files_read_and_write_str(sleeper: execution.Container[bytes]) -> None:
     with sleeper.exec(
         ["cat"], id="cat", stdin=execution.PIPE, stdout=execution.PIPE, encoding="latin-1"
     ) as p:
@@ -94,7 +94,7 @@ def test_text_mode_files_read_and_write_str(sleeper: execution.Container) -> Non
         assert p.wait(timeout=30).code == 0
 
 
-def test_errors_alone_turns_text_mode_on(sleeper: execution.Container) -> None:
+def test_errors_alone_turns_text_mode_on(sleeper: execution.Container[bytes]) -> None:
     with sleeper.exec(
         sh("printf 'x\\377y'"), id="bad", stdout=execution.PIPE, encoding="utf-8", errors="replace"
     ) as p:
@@ -108,9 +108,9 @@ def test_text_mode_arguments_are_checked_before_any_container_is_made(
     with pytest.raises(LookupError):
         rt.run(new_id(), b, stdout=execution.PIPE, encoding="no-such-codec")
     with pytest.raises(TypeError):
-        rt.run(new_id(), b, text=1)  # type: ignore[arg-type]
+        rt.run(new_id(), b, text=1)  # type: ignore[call-overload]
     with pytest.raises(TypeError):
-        rt.run(new_id(), b, errors=b"strict")  # type: ignore[arg-type]
+        rt.run(new_id(), b, errors=b"strict")  # type: ignore[call-overload]
     assert rt.list() == []
 
 
@@ -156,7 +156,7 @@ def test_wait_and_poll_compare_as_popen_users_write_them(
         assert e and e == 6 and c.returncode == 6
 
 
-def test_exec_makes_an_id_when_none_is_given(sleeper: execution.Container) -> None:
+def test_exec_makes_an_id_when_none_is_given(sleeper: execution.Container[bytes]) -> None:
     with sleeper.exec(sh("exit 3")) as p, sleeper.exec(["true"]) as q:
         assert p.id.startswith("exec-") and q.id.startswith("exec-") and p.id != q.id
         assert p.wait(timeout=30) == 3 and q.wait(timeout=30) == 0
@@ -165,7 +165,7 @@ def test_exec_makes_an_id_when_none_is_given(sleeper: execution.Container) -> No
 
 
 def test_with_exec_deletes_the_process_so_a_loop_can_reuse_its_id(
-    sleeper: execution.Container,
+    sleeper: execution.Container[bytes],
 ) -> None:
     for n in range(3):
         with sleeper.exec(sh(f"exit {n}"), id="job") as p:
@@ -185,7 +185,7 @@ def _zombie_or_gone(pid: int) -> bool:
         return True
 
 
-def test_a_loaded_process_is_only_closed_by_with(sleeper: execution.Container) -> None:
+def test_a_loaded_process_is_only_closed_by_with(sleeper: execution.Container[bytes]) -> None:
     p = sleeper.exec(["sleep", "1000"], id="bg")
     p.close()
     with sleeper.load_process("bg") as again:

@@ -227,7 +227,7 @@ def test_terminal_input(
         assert b"got:hello\r\n" in out
 
 
-def test_resize_without_a_terminal(sleeper: execution.Container) -> None:
+def test_resize_without_a_terminal(sleeper: execution.Container[bytes]) -> None:
     with pytest.raises(execution.InvalidArgument):
         sleeper.resize(24, 80)
 

@@ -10,7 +10,7 @@ import execution
 from helpers import sh
 
 
-def test_wait_does_not_hold_up_other_threads(sleeper: execution.Container) -> None:
+def test_wait_does_not_hold_up_other_threads(sleeper: execution.Container[bytes]) -> None:
     done = []
     t = threading.Thread(target=lambda: done.append(sleeper.wait(timeout=30)))
     t.start()
