@@ -5,6 +5,9 @@ from typing import Any, AnyStr, Optional
 from . import _aio, _args, _ffi
 from .supervised import Supervised
 
+_KILL_PATIENCE = 10.0
+"""Seconds the end of a `with` block waits for the killed process (one in a paused container dies only when thawed)."""
+
 
 class Process(Supervised[AnyStr]):
     """A process started by Container.exec() or opened by Container.load_process().
@@ -57,7 +60,7 @@ class Process(Supervised[AnyStr]):
 
     def _discard(self) -> None:
         self.kill()
-        self.wait()
+        self.wait(_KILL_PATIENCE)
         self.delete()
 
     def _state_repr(self) -> str:

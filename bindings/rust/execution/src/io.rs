@@ -49,7 +49,8 @@ impl<'fd> Stdio<'fd> {
     }
 
     /// The `exec_io` value of this stream, standard stream `inherited` for
-    /// [`Inherit`](Stdio::Inherit).
+    /// [`Inherit`](Stdio::Inherit); [`Io::raw`] resolves
+    /// [`Stdout`](Stdio::Stdout).
     fn raw(&self, inherited: c_int) -> c_int {
         match self {
             Stdio::Null => sys::EXEC_IO_NULL,
@@ -94,7 +95,9 @@ impl From<File> for Stdio<'_> {
 }
 
 /// The standard streams of a container or process: for each of stdin,
-/// stdout and stderr a [`Stdio`], or a terminal.
+/// stdout and stderr a [`Stdio`], or a terminal. Each defaults to
+/// /dev/null, where `Command` inherits (see [`Stdio`] for why);
+/// [`Stdio::Inherit`] gives this program's own stream.
 ///
 /// ```
 /// use execution::{Io, Stdio};
@@ -111,7 +114,7 @@ pub struct Io<'fd> {
 }
 
 impl<'fd> Io<'fd> {
-    /// All three streams on /dev/null.
+    /// All three streams on /dev/null ([`Stdio::Inherit`] inherits one).
     pub fn new() -> Io<'fd> {
         Io::default()
     }
@@ -168,6 +171,12 @@ impl<'fd> Io<'fd> {
     /// result live; with stderr [`Stdio::Stdout`] and stdout piped, the
     /// pipe both share.
     pub(crate) fn raw(&self) -> Result<Prepared, Error> {
+        if matches!(self.stdin, Stdio::Stdout) || matches!(self.stdout, Stdio::Stdout) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "Stdio::Stdout is for stderr only",
+            ));
+        }
         let mut raw = sys::EXEC_IO_INIT;
         check(unsafe { sys::exec_io_init(&mut raw, sys::EXEC_IO_VERSION) })?;
         raw.stdin_fd = self.stdin.raw(0);
@@ -263,5 +272,7 @@ mod tests {
             .unwrap();
         assert!(merged.raw.stdout_fd >= 0 && merged.raw.stderr_fd == merged.raw.stdout_fd);
         assert!(merged.stdout.is_some());
+        let wrong = Io::new().stdout(Stdio::Stdout).raw().err().unwrap();
+        assert_eq!(wrong.kind(), ErrorKind::InvalidArgument);
     }
 }
