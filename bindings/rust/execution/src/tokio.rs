@@ -227,7 +227,10 @@ impl Runtime {
 impl Container {
     /// Waits for the init process to exit on the tokio reactor, with no
     /// thread: [`Container::wait`] for async code. Any number of tasks may
-    /// await one container at once. Bound it with `tokio::time::timeout`.
+    /// await one container at once: the first registers the exit fd with
+    /// the reactor of the tokio runtime it runs on, and the others share
+    /// that registration, so await a handle from one tokio runtime. Bound
+    /// it with `tokio::time::timeout`.
     pub async fn wait_async(&self) -> Result<Exit, Error> {
         self.h.wait_async().await
     }
@@ -296,7 +299,8 @@ impl Container {
 impl Process {
     /// Waits for the process to exit on the tokio reactor, with no thread:
     /// [`Process::wait`] for async code. Any number of tasks may await one
-    /// process at once.
+    /// process at once, from one tokio runtime (as
+    /// [`Container::wait_async`]).
     pub async fn wait_async(&self) -> Result<Exit, Error> {
         self.h.wait_async().await
     }
