@@ -227,18 +227,21 @@ test-rootless: $(C_TEST) lib bundle probe deps ## Run the rootless suites as an 
 		bindings/rust/$$(cat $(BUILD)/rust-rootless-test)
 
 # What a release of the crates needs: no lint, and packages that build alone.
+CRATES_TARGET := $(BUILD)/crates
 check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, docs.rs and bundled builds
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 		$(CARGO) clippy --quiet --workspace --all-targets -- -D warnings
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 		$(CARGO) clippy --quiet -p execution --all-targets --features tokio -- -D warnings
 	@# cargo verifies each package against the others through a local registry
-	@# whose extracted copies it keeps by name and version: drop ours, or a
-	@# copy from an earlier build of the same version would be verified against.
+	@# whose extracted copies, and the builds of them, it keeps by name and
+	@# version: drop ours and build in a target dir of its own, or a copy
+	@# from an earlier build of the same version would be verified against.
 	rm -rf $${CARGO_HOME:-$$HOME/.cargo}/registry/src/-*/execution-sys-$(VERSION) \
-		$${CARGO_HOME:-$$HOME/.cargo}/registry/src/-*/execution-$(VERSION)
-	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) $(CARGO) package --quiet --workspace --allow-dirty
-	scripts/check-sys-package.sh bindings/rust/target/package/execution-sys-$(VERSION)
+		$${CARGO_HOME:-$$HOME/.cargo}/registry/src/-*/execution-$(VERSION) $(CRATES_TARGET)
+	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) $(CARGO) package --quiet --workspace \
+		--allow-dirty --target-dir $(abspath $(CRATES_TARGET))
+	scripts/check-sys-package.sh $(CRATES_TARGET)/package/execution-sys-$(VERSION)
 
 # containerd's shim v2 on the library's runtime (shim/, a Go module of its
 # own, so the library's go.mod keeps its few dependencies).

@@ -15,7 +15,6 @@ system's library path.
 """
 
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import List
@@ -42,15 +41,16 @@ def demo(bundle: Path, root: Path) -> None:
         with rt.run(f"demo-py-{os.getpid()}", bundle, stdout=execution.PIPE) as c:
             print(f"container {c.id} is running")
 
-            # 4. Read its first line.
+            # 4. Read its first line: stdout is an IO[bytes] (IO[str] with text=True).
+            assert c.stdout is not None
             print(f"container says: {c.stdout.readline().decode()}", end="")
 
             # 5. Run a second process inside it.
             exec_uname(c)
 
             # 6. Stop it. Its process is pid 1 of the container, which ignores
-            #    signals it has no handler for, so SIGKILL.
-            c.kill(signal.SIGKILL)
+            #    signals it has no handler for; kill() is SIGKILL, as Popen's.
+            c.kill()
             exit = c.wait(timeout=10)
             if exit.signal:
                 print(f"container exited: status {exit.status} (killed by signal {exit.signal})")
@@ -64,9 +64,9 @@ def demo(bundle: Path, root: Path) -> None:
             print("container deleted")
 
 
-def exec_uname(c: execution.Container) -> None:
+def exec_uname(c: execution.Container[bytes]) -> None:
     """Exec `uname -a` into the running container and print what it says."""
-    with c.exec("uname", ["uname", "-a"], stdout=execution.PIPE) as p:
+    with c.exec(["uname", "-a"], stdout=execution.PIPE) as p:
         out, _ = p.communicate(timeout=10)
         for line in out.decode().splitlines():
             print(f"uname -a says: {line}")

@@ -42,7 +42,7 @@ from .process import Process
 from .runtime import Runtime
 from .state import State
 from .stats import Stats
-from .streams import DEVNULL, PIPE, STDOUT
+from .streams import DEVNULL, INHERIT, PIPE, STDOUT
 
 __version__ = "0.3.0"
 
@@ -58,6 +58,7 @@ __all__ = [
     "ExecutionError",
     "Exit",
     "Handle",
+    "INHERIT",
     "InternalError",
     "InvalidArgument",
     "InvalidState",

@@ -1,18 +1,17 @@
 """Containers."""
 
 import json
+import secrets
 import signal as _signal
 from ctypes import POINTER, byref, c_int, c_size_t
-from types import TracebackType
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, AnyStr, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from . import _args, _ffi
-from .errors import NotFound
+from . import _aio, _args, _ffi, _typing
 from .process import Process
 from .state import State
 from .stats import Stats
 from .streams import Plan, StreamArg, text_mode
-from .supervised import Supervised
+from .supervised import Supervised, abandon
 
 """PATH of an exec'd process when `env` is None."""
 
@@ -20,14 +19,15 @@ User = Union[int, Tuple[int, int]]
 """A uid, or a (uid, gid) pair."""
 
 
-class Container(Supervised):
+class Container(Supervised[AnyStr]):
     """A container, created by Runtime.create() or Runtime.run(), or opened by Runtime.load().
 
-    Its streams, wait(), poll(), communicate() and resize() are those of its
-    init process. close() releases the handle only; the container keeps
-    running. Used as a context manager, a container that Runtime.create() or
-    Runtime.run() made is deleted at the end of the block (killed first if it
-    still runs); one from Runtime.load() is only closed.
+    Its streams, wait(), poll(), communicate(), kill(), terminate() and
+    resize() are those of its init process. close() releases the handle
+    only; the container keeps running. Used as a context manager, a
+    container that Runtime.create() or Runtime.run() made is deleted at the
+    end of the block (killed first if it still runs); one from
+    Runtime.load() is only closed.
     """
 
     _free = "exec_container_free"
@@ -36,7 +36,6 @@ class Container(Supervised):
 
     id: str
     """The container id (still readable after close)."""
-    _owned: bool = False
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         raise TypeError(
@@ -45,7 +44,7 @@ class Container(Supervised):
         )
 
     @classmethod
-    def _from_handle(cls, ptr: int, owned: bool = False) -> "Container":
+    def _from_handle(cls, ptr: int, owned: bool = False) -> "Container[Any]":
         """The Container owning the library handle `ptr`; deleted by `with` when `owned`."""
         self = cls.__new__(cls)
         self._adopt(ptr)
@@ -74,18 +73,30 @@ class Container(Supervised):
         """Thaw the paused container."""
         _ffi.lib().exec_container_resume(self._handle())
 
-    def kill(self, sig: int = _signal.SIGTERM, all: bool = False) -> None:
+    def signal(self, sig: int, all: bool = False) -> None:
         """Send `sig` to the init process, or with `all=True` to every process of the container.
 
-        Note that a container's init (pid 1 of its pid namespace) ignores
-        signals it has no handler for, except SIGKILL and SIGSTOP.
+        A container's init (pid 1 of its pid namespace) ignores signals it
+        has no handler for, except SIGKILL and SIGSTOP. InvalidState once
+        it stopped (send_signal() instead does nothing then).
         """
         s = _args.integer(sig, "sig", 0)
         a = _args.flag(all, "all")
         _ffi.lib().exec_container_kill(self._handle(), s, a)
 
+    def kill(self, *, all: bool = False) -> None:
+        """Send SIGKILL to the init, as `subprocess.Popen.kill()`; nothing once it exited.
+
+        With `all=True` every process of the container gets it. terminate()
+        sends SIGTERM, which an init ignores unless it handles it.
+        """
+        if _args.flag(all, "all"):
+            self.signal(_signal.SIGKILL, all=True)
+        else:
+            super().kill()
+
     def _signal(self, sig: int) -> None:
-        self.kill(sig)
+        self.signal(sig)
 
     def delete(self, force: bool = False) -> None:
         """Delete the container and its state.
@@ -129,10 +140,12 @@ class Container(Supervised):
         text = json.dumps(dict(resources)).encode()
         _ffi.lib().exec_container_update(self._handle(), text)
 
+    @_typing.exec_
     def exec(
         self,
-        process_id: str,
         args: Sequence[str],
+        *,
+        id: Optional[str] = None,
         env: Optional[Mapping[str, str]] = None,
         cwd: str = "/",
         user: Optional[User] = None,
@@ -140,25 +153,29 @@ class Container(Supervised):
         stdout: StreamArg = None,
         stderr: StreamArg = None,
         terminal: bool = False,
-        *,
         text: bool = False,
         encoding: Optional[str] = None,
         errors: Optional[str] = None,
-    ) -> Process:
-        """Start an extra process in the running container.
+    ) -> "Process[Any]":
+        """Start `args` as an extra process in the running container, as docker-py's exec_run.
 
-        `process_id` must be unique within the container. `env` replaces the
-        whole environment; None keeps the container's own (its config's). `user` is a uid (gid 0) or a (uid, gid) pair, None is root.
-        Streams and text mode are as for Runtime.create().
+        `id` names the process, unique within the container (AlreadyExists
+        otherwise); None makes one ("exec-" and 16 hex digits), told by the
+        Process's `id`. `env` replaces the whole environment; None keeps the
+        container's own (its config's). `user` is a uid (gid 0) or a (uid,
+        gid) pair, None is root. Streams and text mode are as for
+        Runtime.create(): None is /dev/null, INHERIT this program's own
+        stream. Used in a `with` block, the process is killed if it still
+        runs and deleted at its end, so its id can be used again.
         """
-        pid = _args.text(process_id, "process_id")
+        pid = _args.text(_new_process_id() if id is None else id, "id")
         spec = _process_json(args, env, cwd, user, _args.flag(terminal, "terminal"))
         plan = Plan(stdin, stdout, stderr, terminal, text_mode(text, encoding, errors))
         h = self._handle()
         out = _ffi.ProcessPtr()
         try:
             _ffi.lib().exec_container_exec(h, pid, spec, byref(plan.io()), byref(out))
-            p = Process._from_handle(_ffi.handle(out))
+            p = Process._from_handle(_ffi.handle(out), owned=True)
             try:
                 p._attach(plan)
             except BaseException:
@@ -169,27 +186,43 @@ class Container(Supervised):
             plan.close()
         return p
 
-    def load_process(self, process_id: str) -> Process:
+    async def exec_async(self, args: Sequence[str], **kwargs: Any) -> "Process[Any]":
+        """exec() in a worker thread, so the running asyncio loop is not blocked; arguments as exec().
+
+        Streams: None is /dev/null, INHERIT this program's own stream. If
+        the awaiting task is cancelled, the runtime call still completes in
+        its worker and the process it started is killed and deleted there.
+        """
+        return await _aio.in_worker(lambda: self.exec(args, **kwargs), abandon)
+
+    async def start_async(self) -> None:
+        """start() in a worker thread, so the running asyncio loop is not blocked.
+
+        Cancelling the awaiting task does not stop the start.
+        """
+        await _aio.in_worker(self.start)
+
+    async def pause_async(self) -> None:
+        """pause() in a worker thread; cancelling the awaiting task does not stop it."""
+        await _aio.in_worker(self.pause)
+
+    async def resume_async(self) -> None:
+        """resume() in a worker thread; cancelling the awaiting task does not stop it."""
+        await _aio.in_worker(self.resume)
+
+    async def delete_async(self, force: bool = False) -> None:
+        """delete() in a worker thread; cancelling the awaiting task does not stop it."""
+        await _aio.in_worker(lambda: self.delete(force))
+
+    def load_process(self, process_id: str) -> "Process[Any]":
         """Open a process exec'd earlier into this container, also by another program."""
         pid = _args.text(process_id, "process_id")
         out = _ffi.ProcessPtr()
         _ffi.lib().exec_process_load(self._handle(), pid, byref(out))
         return Process._from_handle(_ffi.handle(out))
 
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        try:
-            if self._owned and not self.closed:
-                try:
-                    self.delete(force=True)
-                except NotFound:
-                    pass
-        finally:
-            self.close()
+    def _discard(self) -> None:
+        self.delete(force=True)
 
     def _state_repr(self) -> str:
         return f"id={self.id!r}" + (" closed" if self.closed else "")
@@ -232,7 +265,11 @@ def _process_json(args: Any, env: Any, cwd: Any, user: Any, terminal: int) -> by
     return json.dumps(spec).encode()
 
 
-def _kill_quietly(p: Process) -> None:
+def _new_process_id() -> str:
+    return "exec-" + secrets.token_hex(8)
+
+
+def _kill_quietly(p: "Process[Any]") -> None:
     try:
         p.signal(_signal.SIGKILL)
     except Exception:

@@ -51,7 +51,13 @@ class Handle:
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:
-        self.close()
+        try:
+            self._end_of_block()
+        finally:
+            self.close()
+
+    def _end_of_block(self) -> None:
+        """What the end of a `with` block does before it closes the handle."""
 
     def __del__(self) -> None:
         try:

@@ -2,13 +2,14 @@
 
 import os
 from ctypes import POINTER, byref, c_char_p, c_size_t
-from typing import List, Optional
+from typing import Any, List, Optional
 
-from . import _args, _ffi
+from . import _aio, _args, _ffi, _typing
 from .bundle import PathArg
 from .container import Container
 from .events import Events
 from .handle import Handle
+from .supervised import abandon
 from .streams import Plan, StreamArg, Text, text_mode
 
 
@@ -73,6 +74,7 @@ class Runtime(Handle):
         self._adopt(_ffi.handle(out))
         self.root = os.fsdecode(lib.exec_runtime_root(out))
 
+    @_typing.make
     def create(
         self,
         id: str,
@@ -85,12 +87,14 @@ class Runtime(Handle):
         text: bool = False,
         encoding: Optional[str] = None,
         errors: Optional[str] = None,
-    ) -> Container:
+    ) -> "Container[Any]":
         """Create a container from a bundle; its process waits for Container.start().
 
         `id` is letters, digits and `_ + - .` (host-wide: runc's default
-        cgroup is /<id>). Each stream is None or DEVNULL (/dev/null), an fd,
-        an object with fileno() (the library dups it), or PIPE, which makes
+        cgroup is /<id>). Each stream is None or DEVNULL (/dev/null, where
+        Popen's None inherits: a container often outlives this program's
+        terminal), INHERIT (this program's own fd 0, 1 or 2), an fd, an
+        object with fileno() (the library dups it), or PIPE, which makes
         the container's `stdin`, `stdout` or `stderr` a file object; stderr
         may be STDOUT. With `terminal=True` the process gets a pty instead,
         the bundle's process.terminal must be true, and the streams must be
@@ -103,6 +107,7 @@ class Runtime(Handle):
             text_mode(text, encoding, errors),
         )
 
+    @_typing.make
     def run(
         self,
         id: str,
@@ -115,12 +120,32 @@ class Runtime(Handle):
         text: bool = False,
         encoding: Optional[str] = None,
         errors: Optional[str] = None,
-    ) -> Container:
-        """Create and start a container in one runtime call; arguments as create()."""
+    ) -> "Container[Any]":
+        """Create and start a container in one runtime call; arguments as create().
+
+        Streams: None is /dev/null, INHERIT this program's own stream.
+        """
         return self._make(
             "exec_container_run", id, bundle, stdin, stdout, stderr, terminal,
             text_mode(text, encoding, errors),
         )
+
+    async def create_async(self, *args: Any, **kwargs: Any) -> "Container[Any]":
+        """create() in a worker thread, so the running asyncio loop is not blocked; arguments as create().
+
+        If the awaiting task is cancelled, the runtime call still completes
+        in its worker and the container it made is deleted there.
+        """
+        return await _aio.in_worker(lambda: self.create(*args, **kwargs), abandon)
+
+    async def run_async(self, *args: Any, **kwargs: Any) -> "Container[Any]":
+        """run() in a worker thread, so the running asyncio loop is not blocked; arguments as run().
+
+        Streams: None is /dev/null, INHERIT this program's own stream. If
+        the awaiting task is cancelled, the runtime call still completes in
+        its worker and the container it made is killed and deleted there.
+        """
+        return await _aio.in_worker(lambda: self.run(*args, **kwargs), abandon)
 
     def _make(
         self,
@@ -132,7 +157,7 @@ class Runtime(Handle):
         stderr: StreamArg,
         terminal: bool,
         text: Text,
-    ) -> Container:
+    ) -> "Container[Any]":
         id_b = _args.text(id, "id")
         bundle_b = _args.path(bundle, "bundle")
         plan = Plan(stdin, stdout, stderr, _args.flag(terminal, "terminal") == 1, text)
@@ -153,7 +178,7 @@ class Runtime(Handle):
             plan.close()
         return c
 
-    def load(self, id: str) -> Container:
+    def load(self, id: str) -> "Container[Any]":
         """Open an existing container by id, also one another program created."""
         id_b = _args.text(id, "id")
         out = _ffi.ContainerPtr()

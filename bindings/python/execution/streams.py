@@ -1,8 +1,14 @@
 """Standard streams: the values create/run/exec accept, and communicate().
 
-A stream argument is None or DEVNULL (/dev/null), an int file descriptor,
-any object with fileno(), or PIPE. PIPE, STDOUT and DEVNULL have the values
-of the `subprocess` constants of the same names, so either module's work.
+A stream argument is None or DEVNULL (/dev/null), INHERIT (this program's
+own stream), an int file descriptor, any object with fileno(), or PIPE.
+PIPE, STDOUT and DEVNULL have the values of the `subprocess` constants of
+the same names, so either module's work.
+
+None means /dev/null, where Popen's None inherits: a container usually
+outlives the terminal or the job that started it, and a stream inherited
+by accident keeps that terminal (or a pipe's reader) tied to it. Pass
+INHERIT to share this program's stream, as Popen's None does.
 """
 
 import codecs
@@ -26,24 +32,28 @@ STDOUT: int = subprocess.STDOUT
 """For stderr only: send standard error where standard output goes."""
 DEVNULL: int = subprocess.DEVNULL
 """Connect the stream to /dev/null, as None does."""
+INHERIT: int = -100
+"""Give the process this program's own stream (fd 0, 1 or 2), as Popen's None does."""
 
 StreamArg = Any
-"""What a stream argument may be: None, an int, an object with fileno()."""
+"""What a stream argument may be: None, PIPE, DEVNULL, INHERIT, an int, an object with fileno()."""
 
 _PIPE_BUF = getattr(select, "PIPE_BUF", 512)
 _Selector = getattr(selectors, "PollSelector", selectors.SelectSelector)
 
 
-def _fd(value: StreamArg, what: str) -> int:
+def _fd(value: StreamArg, what: str, inherited: int) -> int:
     if value is None:
         return _ffi.EXEC_IO_NULL
     if isinstance(value, bool):
-        raise TypeError(f"{what} must be None, PIPE, DEVNULL, an fd or a file, not bool")
+        raise TypeError(f"{what} must be None, PIPE, DEVNULL, INHERIT, an fd or a file, not bool")
     if isinstance(value, int):
         if value == PIPE:
             return _ffi.EXEC_IO_PIPE
         if value == DEVNULL:
             return _ffi.EXEC_IO_NULL
+        if value == INHERIT:
+            return inherited
         if value == STDOUT:
             raise ValueError(f"STDOUT is only valid for stderr, not for {what}")
         if value < 0:
@@ -52,7 +62,7 @@ def _fd(value: StreamArg, what: str) -> int:
     fileno = getattr(value, "fileno", None)
     if not callable(fileno):
         raise TypeError(
-            f"{what} must be None, PIPE, DEVNULL, an fd or an object with fileno(), "
+            f"{what} must be None, PIPE, DEVNULL, INHERIT, an fd or an object with fileno(), "
             f"not {type(value).__name__}"
         )
     fd = fileno()
@@ -104,10 +114,10 @@ class Plan:
             if (stdin, stdout, stderr) != (None, None, None):
                 raise ValueError("stdin, stdout and stderr must be None with terminal=True")
             return
-        self.stdin = _fd(stdin, "stdin")
-        self.stdout = _fd(stdout, "stdout")
+        self.stdin = _fd(stdin, "stdin", 0)
+        self.stdout = _fd(stdout, "stdout", 1)
         self.merge = not isinstance(stderr, bool) and isinstance(stderr, int) and stderr == STDOUT
-        self.stderr = self.stdout if self.merge else _fd(stderr, "stderr")
+        self.stderr = self.stdout if self.merge else _fd(stderr, "stderr", 2)
 
     def io(self) -> _ffi.IO:
         """The exec_io to pass. For stderr=STDOUT with stdout=PIPE, opens the shared pipe."""
@@ -174,15 +184,15 @@ class Communication:
 
     def __init__(
         self,
-        stdin: Optional[_IO[bytes]],
-        stdout: Optional[_IO[bytes]],
-        stderr: Optional[_IO[bytes]],
+        stdin: Optional[_IO[Any]],
+        stdout: Optional[_IO[Any]],
+        stderr: Optional[_IO[Any]],
         terminal: Optional[_IO[bytes]],
         input: Optional[bytes],
     ) -> None:
         self._input = memoryview(input or b"").cast("B")
         self._offset = 0
-        self._files: Dict[int, _IO[bytes]] = {}
+        self._files: Dict[int, _IO[Any]] = {}
         self._writer: Optional[int] = None
         self._readers: Dict[int, str] = {}
         self._chunks: Dict[str, List[bytes]] = {}
@@ -207,7 +217,7 @@ class Communication:
         self._read_from("stdout", stdout)
         self._read_from("stderr", stderr)
 
-    def _read_from(self, name: str, f: Optional[_IO[bytes]]) -> None:
+    def _read_from(self, name: str, f: Optional[_IO[Any]]) -> None:
         if f is None:
             return
         self._chunks[name] = []
@@ -281,7 +291,7 @@ class Communication:
         )
 
 
-def _close(f: _IO[bytes]) -> None:
+def _close(f: _IO[Any]) -> None:
     try:
         f.close()
     except BrokenPipeError:

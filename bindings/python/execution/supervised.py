@@ -1,15 +1,16 @@
 """What containers and exec'd processes share: streams, wait, communicate, resize."""
 
 import asyncio
+import io
 import math
 import signal
 import threading
 import time
 from ctypes import byref, c_int
-from typing import IO, Any, ClassVar, Dict, Optional, Tuple, Union
+from typing import IO, Any, AnyStr, ClassVar, Dict, Generic, Optional, Tuple, Union
 
 from . import _aio, _args, _ffi
-from .errors import InvalidState, TimedOut
+from .errors import ExecutionError, InvalidState, NotFound, TimedOut
 from .exit import Exit
 from .handle import Handle
 from .streams import Communication, Plan, Text, stdio_fetcher
@@ -19,7 +20,7 @@ _WAIT_SLICE_MS = 200
 """How long a wait in the main thread blocks in C before Python can run its signal handlers."""
 
 
-class Supervised(Handle):
+class Supervised(Handle, Generic[AnyStr]):
     """A container's init process or an exec'd process, used like `subprocess.Popen`.
 
     With PIPE streams, `stdin`, `stdout` and `stderr` are binary file objects
@@ -27,24 +28,31 @@ class Supervised(Handle):
     With `terminal=True`, `terminal` is the pty master, one unbuffered
     read/write file object, and the three streams are None. close() closes
     these file objects too. wait(), poll(), communicate(), returncode,
-    send_signal() and terminate() behave as Popen's.
+    send_signal(), terminate() and kill() behave as Popen's; wait() and
+    poll() return an Exit, an int that is the exit status.
+
+    Used as a context manager, an object this program made (by
+    Runtime.create(), Runtime.run() or Container.exec()) is killed if it
+    still runs and deleted at the end of the block; one opened by load()
+    is only closed.
     """
 
     _prefix: ClassVar[str]
 
-    stdin: Optional[IO[Any]] = None
+    stdin: Optional[IO[AnyStr]] = None
     """Writable end of the process's standard input with stdin=PIPE, else None.
 
     A binary file, or a text file in text mode (`text`, `encoding` or `errors`)."""
-    stdout: Optional[IO[Any]] = None
+    stdout: Optional[IO[AnyStr]] = None
     """Readable end of its standard output with stdout=PIPE, else None; binary or text."""
-    stderr: Optional[IO[Any]] = None
+    stderr: Optional[IO[AnyStr]] = None
     """Readable end of its standard error with stderr=PIPE, else None; binary or text."""
     terminal: Optional[IO[bytes]] = None
     """The pty master with terminal=True (read and write, binary), else None."""
     _communication: Optional[Communication] = None
     _text: Text = None
     _exit: Optional[Exit] = None
+    _owned: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -110,7 +118,9 @@ class Supervised(Handle):
     async def wait_async(self, timeout: Optional[float] = None) -> Exit:
         """wait() for asyncio: awaits the exit fd on the running loop, with no thread.
 
-        `timeout` in seconds (None forever), then TimedOut.
+        `timeout` in seconds (None forever), then TimedOut. Any number of
+        tasks may await it at once: the loop watches the fd once and wakes
+        them all.
         """
         if timeout is not None:
             _args.seconds(timeout, "timeout")
@@ -119,6 +129,46 @@ class Supervised(Handle):
         except asyncio.TimeoutError:
             raise TimedOut(f"the process has not exited within {timeout} s") from None
         return self.wait(0)
+
+    async def stdout_reader(self) -> asyncio.StreamReader:
+        """The stdout pipe as an asyncio.StreamReader on the running loop, as asyncio.subprocess has it.
+
+        Takes the pipe over: `stdout` becomes None (call this before reading
+        from it), and the reader's transport closes the pipe at EOF. It
+        reads bytes, also in text mode. InvalidState when stdout is no PIPE.
+        """
+        return await self._reader("stdout")
+
+    async def stderr_reader(self) -> asyncio.StreamReader:
+        """The stderr pipe as an asyncio.StreamReader; as stdout_reader()."""
+        return await self._reader("stderr")
+
+    async def stdin_writer(self) -> asyncio.StreamWriter:
+        """The stdin pipe as an asyncio.StreamWriter on the running loop (write, drain, close).
+
+        Takes the pipe over: `stdin` becomes None. It writes bytes, also in
+        text mode. InvalidState when stdin is no PIPE.
+        """
+        f = self._take_pipe("stdin")
+        loop = asyncio.get_running_loop()
+        protocol = asyncio.StreamReaderProtocol(asyncio.StreamReader(), loop=loop)
+        transport, _ = await loop.connect_write_pipe(lambda: protocol, f)
+        return asyncio.StreamWriter(transport, protocol, None, loop)
+
+    async def _reader(self, name: str) -> asyncio.StreamReader:
+        f = self._take_pipe(name)
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader, loop=loop), f)
+        return reader
+
+    def _take_pipe(self, name: str) -> Any:
+        self._handle()
+        f = getattr(self, name)
+        if f is None:
+            raise InvalidState(f"{name} is not a PIPE, or was handed over already")
+        setattr(self, name, None)
+        return f.detach() if isinstance(f, io.TextIOWrapper) else f
 
     def _exited(self, out: _ffi.ExitStatus) -> Exit:
         self._exit = Exit._from_c(out)
@@ -150,12 +200,27 @@ class Supervised(Handle):
         """Send SIGTERM, as `subprocess.Popen.terminate()`.
 
         A container's init (pid 1 of its pid namespace) ignores it unless it
-        handles SIGTERM; SIGKILL always works.
+        handles SIGTERM; kill() always works.
         """
         self.send_signal(signal.SIGTERM)
 
+    def kill(self) -> None:
+        """Send SIGKILL, as `subprocess.Popen.kill()`; does nothing once it exited."""
+        self.send_signal(signal.SIGKILL)
+
     def _signal(self, sig: int) -> None:
         raise NotImplementedError
+
+    def _discard(self) -> None:
+        """Kill (if it runs) and delete what this object stands for."""
+        raise NotImplementedError
+
+    def _end_of_block(self) -> None:
+        if self._owned and not self.closed:
+            try:
+                self._discard()
+            except NotFound:
+                pass
 
     def poll(self) -> Optional[Exit]:
         """How the process ended, or None while it runs."""
@@ -222,3 +287,13 @@ class Supervised(Handle):
                     f.close()
                 except OSError:
                     pass
+
+
+def abandon(obj: "Supervised[Any]") -> None:
+    """Kill (if it runs), delete and close what a cancelled async call made; errors ignored."""
+    try:
+        obj._discard()
+    except ExecutionError:
+        pass
+    finally:
+        obj.close()

@@ -80,7 +80,7 @@ def bundle(rootfs: str) -> Iterator[Callable[..., str]]:
 @pytest.fixture
 def sleeper(
     rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
-) -> Iterator[execution.Container]:
+) -> Iterator[execution.Container[bytes]]:
     """A running container whose init sleeps; deleted at the end."""
     with rt.run(new_id(), bundle(["sleep", "1000"])) as c:
         yield c

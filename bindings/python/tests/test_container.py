@@ -26,41 +26,46 @@ def test_exit_codes(
         assert c.state is State.STOPPED
 
 
-def test_killed_by_a_signal(sleeper: execution.Container) -> None:
-    sleeper.kill(signal.SIGKILL)
+def test_killed_by_a_signal(sleeper: execution.Container[bytes]) -> None:
+    sleeper.kill()
     e = sleeper.wait(timeout=10)
     assert e == execution.Exit(status=128 + 9, code=-1, signal=9, core_dumped=False)
     assert e.signaled and e.returncode == -9
 
 
-def test_kill_sends_sigterm_by_default(
+def test_kill_sends_sigkill_as_popen_does(
     rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
 ) -> None:
+    # The init traps SIGTERM; kill() is SIGKILL, which no init can ignore.
     script = 'trap "exit 42" TERM; echo ready; while :; do sleep 0.05; done'
     with rt.run(new_id(), bundle(sh(script)), stdout=execution.PIPE) as c:
         assert c.stdout is not None and c.stdout.readline() == b"ready\n"
         c.kill()
-        assert c.wait(timeout=10).code == 42
+        e = c.wait(timeout=10)
+        assert e.signal == signal.SIGKILL and e == 128 + signal.SIGKILL
+        assert c.returncode == -signal.SIGKILL
 
 
-def test_kill_all_reaches_every_process(sleeper: execution.Container) -> None:
+def test_kill_all_reaches_every_process(sleeper: execution.Container[bytes]) -> None:
     # The init ignores SIGTERM (pid 1 without a handler); an exec'd sleep does not.
-    with sleeper.exec("p", ["sleep", "1000"]) as p:
-        sleeper.kill(signal.SIGTERM)
+    with sleeper.exec(["sleep", "1000"]) as p:
+        sleeper.signal(signal.SIGTERM)
         time.sleep(0.3)
         assert p.poll() is None
-        sleeper.kill(signal.SIGTERM, all=True)
+        sleeper.signal(signal.SIGTERM, all=True)
         assert p.wait(timeout=10).signal == signal.SIGTERM
         assert sleeper.state is State.RUNNING
 
 
-def test_kill_a_stopped_container_is_invalid_state(
+def test_signal_to_a_stopped_container_is_invalid_state_and_kill_does_nothing(
     rt: execution.Runtime, bundle: Callable[..., str], new_id: Callable[[], str]
 ) -> None:
     with rt.run(new_id(), bundle(["true"])) as c:
         c.wait(timeout=10)
         with pytest.raises(execution.InvalidState):
-            c.kill(signal.SIGKILL)
+            c.signal(signal.SIGKILL)
+        c.kill()  # exited: nothing happens, as with Popen
+        c.terminate()
 
 
 def test_create_then_start(
@@ -93,7 +98,7 @@ def test_wait_on_a_created_container_waits_for_its_start(
         assert [e.code for e in result] == [6]
 
 
-def test_pid_is_the_host_pid_of_init(sleeper: execution.Container) -> None:
+def test_pid_is_the_host_pid_of_init(sleeper: execution.Container[bytes]) -> None:
     # run returns once the init is started; its execve of sleep may still be
     # under way, and /proc shows an empty cmdline meanwhile.
     deadline = time.monotonic() + 10
@@ -191,7 +196,7 @@ def test_force_delete_kills_a_running_container(
 
 
 def test_force_delete_a_paused_container(
-    sleeper: execution.Container, rt: execution.Runtime
+    sleeper: execution.Container[bytes], rt: execution.Runtime
 ) -> None:
     sleeper.pause()
     sleeper.delete(force=True)
@@ -220,7 +225,7 @@ def test_with_block_deletes_on_an_exception(
 
 
 def test_with_block_on_a_loaded_container_only_closes(
-    sleeper: execution.Container, rt: execution.Runtime
+    sleeper: execution.Container[bytes], rt: execution.Runtime
 ) -> None:
     with rt.load(sleeper.id) as c:
         pass
@@ -290,7 +295,7 @@ class _Interrupted(Exception):
     pass
 
 
-def test_wait_in_the_main_thread_lets_signal_handlers_run(sleeper: execution.Container) -> None:
+def test_wait_in_the_main_thread_lets_signal_handlers_run(sleeper: execution.Container[bytes]) -> None:
     def interrupt(signum: int, frame: object) -> None:
         raise _Interrupted()
 

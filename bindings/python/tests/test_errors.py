@@ -99,7 +99,7 @@ def test_already_exists_for_an_existing_config(bundle: Callable[..., str]) -> No
         execution.bundle_init(b, ["true"])
 
 
-def test_invalid_state_deleting_a_running_container(sleeper: execution.Container) -> None:
+def test_invalid_state_deleting_a_running_container(sleeper: execution.Container[bytes]) -> None:
     with pytest.raises(execution.InvalidState) as e:
         sleeper.delete()
     assert e.value.code == ErrorCode.ESTATE
@@ -144,7 +144,7 @@ def test_timed_out_when_the_runtime_does_not_answer(
         assert e.value.code == ErrorCode.ETIMEDOUT
 
 
-def test_timed_out_is_a_timeout_error(sleeper: execution.Container) -> None:
+def test_timed_out_is_a_timeout_error(sleeper: execution.Container[bytes]) -> None:
     start = time.monotonic()
     with pytest.raises(TimeoutError) as e:
         sleeper.wait(timeout=0.1)
@@ -156,7 +156,7 @@ def test_timed_out_is_a_timeout_error(sleeper: execution.Container) -> None:
     assert sleeper.state is execution.State.RUNNING
 
 
-def test_closed_after_close(sleeper: execution.Container) -> None:
+def test_closed_after_close(sleeper: execution.Container[bytes]) -> None:
     sleeper.close()
     with pytest.raises(execution.Closed) as e:
         sleeper.state
@@ -197,7 +197,7 @@ def test_system_call_error_when_the_monitor_died(
     while parent_of(pid) == monitor and time.monotonic() < deadline:
         time.sleep(0.02)
     with rt.load(cid) as c:
-        c.kill(signal.SIGKILL)
+        c.kill()
         with pytest.raises(execution.SystemCallError) as e:
             c.wait(timeout=10)
         assert e.value.code == ErrorCode.ESYS

@@ -29,7 +29,7 @@ def test_a_lifecycle_in_order(
             c.start()
             c.pause()
             c.resume()
-            with c.exec("job", ["sh", "-c", "exit 3"]) as p:
+            with c.exec(["sh", "-c", "exit 3"], id="job") as p:
                 assert p.wait().code == 3
                 job_pid = p.pid
             pid = c.pid
@@ -145,7 +145,7 @@ def test_bad_capacity_and_closed_stream(rt: execution.Runtime) -> None:
         events.next(0)
 
 
-def test_exit_fd_polls_readable_at_the_exit(sleeper: execution.Container) -> None:
+def test_exit_fd_polls_readable_at_the_exit(sleeper: execution.Container[bytes]) -> None:
     fd = sleeper.exit_fd()
     assert fd == sleeper.exit_fd()
     assert select.select([fd], [], [], 0)[0] == []
@@ -179,7 +179,7 @@ def test_fifty_containers_awaited_on_one_thread(
             c.close()
 
 
-def test_wait_async_times_out(sleeper: execution.Container) -> None:
+def test_wait_async_times_out(sleeper: execution.Container[bytes]) -> None:
     with pytest.raises(execution.TimedOut):
         asyncio.run(sleeper.wait_async(0.05))
 

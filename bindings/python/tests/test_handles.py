@@ -17,7 +17,7 @@ def test_close_twice(
 ) -> None:
     rt = execution.Runtime(state_root)
     c = rt.run(new_id(), bundle(["sleep", "1000"]))
-    p = c.exec("p", ["sleep", "1000"])
+    p = c.exec(["sleep", "1000"], id="p")
     for h in (p, c, rt):
         assert not h.closed
         h.close()
@@ -27,11 +27,11 @@ def test_close_twice(
         assert rt2.list() == [c.id]
 
 
-def test_with_closes(state_root: str, sleeper: execution.Container) -> None:
+def test_with_closes(state_root: str, sleeper: execution.Container[bytes]) -> None:
     with execution.Runtime(state_root) as rt:
         pass
     assert rt.closed
-    with sleeper.exec("p", ["true"]) as p:
+    with sleeper.exec(["true"], id="p") as p:
         pass
     assert p.closed
 
@@ -67,7 +67,7 @@ USES: Dict[str, List[Callable[..., object]]] = {
         lambda rt, c, p: c.communicate(),
         lambda rt, c, p: c.resize(24, 80),
         lambda rt, c, p: c.delete(force=True),
-        lambda rt, c, p: c.exec("q", ["true"]),
+        lambda rt, c, p: c.exec(["true"], id="q"),
         lambda rt, c, p: c.load_process("p"),
         lambda rt, c, p: c.stats(),
         lambda rt, c, p: c.ps(),
@@ -87,11 +87,11 @@ USES: Dict[str, List[Callable[..., object]]] = {
 
 @pytest.mark.parametrize("kind", sorted(USES))
 def test_use_after_close_raises_closed(
-    state_root: str, sleeper: execution.Container, kind: str
+    state_root: str, sleeper: execution.Container[bytes], kind: str
 ) -> None:
     rt = execution.Runtime(state_root)
     c = rt.load(sleeper.id)
-    p = sleeper.exec("p", ["sleep", "1000"])
+    p = sleeper.exec(["sleep", "1000"], id="p")
     {"runtime": rt, "container": c, "process": p}[kind].close()
     for use in USES[kind]:
         with pytest.raises(execution.Closed, match=f"{kind} handle is closed"):
@@ -121,25 +121,25 @@ BAD_CALLS: List[Callable[..., object]] = [
     lambda rt, c, p, d: rt.create("x", d, stderr="pipe"),
     lambda rt, c, p, d: rt.create("x", d, terminal=1),
     lambda rt, c, p, d: rt.load(None),
-    lambda rt, c, p, d: c.kill("9"),
-    lambda rt, c, p, d: c.kill(9.0),
-    lambda rt, c, p, d: c.kill(9, all=1),
+    lambda rt, c, p, d: c.signal("9"),
+    lambda rt, c, p, d: c.signal(9.0),
+    lambda rt, c, p, d: c.kill(all=1),
     lambda rt, c, p, d: c.wait(timeout="1"),
     lambda rt, c, p, d: c.wait(timeout=True),
     lambda rt, c, p, d: c.delete(force="yes"),
     lambda rt, c, p, d: c.resize("24", 80),
     lambda rt, c, p, d: c.communicate(input="text"),
     lambda rt, c, p, d: c.communicate(timeout="1"),
-    lambda rt, c, p, d: c.exec(1, ["true"]),
-    lambda rt, c, p, d: c.exec("q", "true"),
-    lambda rt, c, p, d: c.exec("q", [b"true"]),
-    lambda rt, c, p, d: c.exec("q", ["true"], env=["A=B"]),
-    lambda rt, c, p, d: c.exec("q", ["true"], env={"A": 1}),
-    lambda rt, c, p, d: c.exec("q", ["true"], cwd=1),
-    lambda rt, c, p, d: c.exec("q", ["true"], user="root"),
-    lambda rt, c, p, d: c.exec("q", ["true"], user=(0, "0")),
-    lambda rt, c, p, d: c.exec("q", ["true"], stdout=object()),
-    lambda rt, c, p, d: c.exec("q", ["true"], terminal="no"),
+    lambda rt, c, p, d: c.exec(["true"], id=1),
+    lambda rt, c, p, d: c.exec("true", id="q"),
+    lambda rt, c, p, d: c.exec([b"true"], id="q"),
+    lambda rt, c, p, d: c.exec(["true"], id="q", env=["A=B"]),
+    lambda rt, c, p, d: c.exec(["true"], id="q", env={"A": 1}),
+    lambda rt, c, p, d: c.exec(["true"], id="q", cwd=1),
+    lambda rt, c, p, d: c.exec(["true"], id="q", user="root"),
+    lambda rt, c, p, d: c.exec(["true"], id="q", user=(0, "0")),
+    lambda rt, c, p, d: c.exec(["true"], id="q", stdout=object()),
+    lambda rt, c, p, d: c.exec(["true"], id="q", terminal="no"),
     lambda rt, c, p, d: c.load_process(7),
     lambda rt, c, p, d: p.signal(None),
     lambda rt, c, p, d: p.wait(timeout=[]),
@@ -161,10 +161,10 @@ def test_wrong_types_raise_type_error_before_any_c_call(
     monkeypatch: pytest.MonkeyPatch,
     rt: execution.Runtime,
     state_root: str,
-    sleeper: execution.Container,
+    sleeper: execution.Container[bytes],
     call: int,
 ) -> None:
-    with sleeper.exec("p", ["sleep", "1000"]) as p:
+    with sleeper.exec(["sleep", "1000"], id="p") as p:
         monkeypatch.setattr(_ffi, "lib", _no_c_calls)
         with pytest.raises(TypeError):
             BAD_CALLS[call](rt, sleeper, p, state_root)

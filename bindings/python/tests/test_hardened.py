@@ -85,11 +85,11 @@ def test_setuid_gains_nothing(
 ) -> None:
     bundle = probe_bundle(["sleep", "60"], hardened=True, userns=execution.UserNS.SUBIDS)
     with rt.run(new_id(), bundle) as c:
-        with c.exec("suid", ["/bin/probe-suid", "euid"], user=(1000, 1000),
+        with c.exec(["/bin/probe-suid", "euid"], id="suid", user=(1000, 1000),
                     stdout=execution.PIPE) as p:
             out, _ = p.communicate(timeout=30)
         assert out == b"euid=1000\n"
-        c.kill(9)
+        c.kill()
         c.wait(30)
         c.delete()
 
@@ -103,7 +103,7 @@ def test_root_inside_is_not_root_outside(
         assert "0" not in uids
         if os.geteuid() != 0:
             assert uids == [str(os.geteuid())] * 4
-        c.kill(9)
+        c.kill()
         c.wait(30)
         c.delete()
 
@@ -146,9 +146,9 @@ def test_host_fds_never_reach_a_container(
                     stdout=execution.PIPE) as c:
             assert c.stdout is not None
             assert c.stdout.readline() == b"fds=0 1 2 \n"
-            with c.exec("fds", ["probe", "fds"], stdout=execution.PIPE) as p:
+            with c.exec(["probe", "fds"], id="fds", stdout=execution.PIPE) as p:
                 assert p.communicate(timeout=30)[0] == b"fds=0 1 2 \n"
-            c.kill(9)
+            c.kill()
             c.wait(30)
             c.delete()
     finally:

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -238,7 +237,7 @@ def test_bundle_in_use_is_not_removed(
         with pytest.raises(execution.InvalidState, match="a container uses it"):
             execution.bundle_remove(bundle)
         assert (bundle / "rootfs" / "bin").exists()
-        c.kill(signal.SIGKILL)
+        c.kill()
         c.wait()
     execution.bundle_remove(bundle)
     assert not bundle.exists()

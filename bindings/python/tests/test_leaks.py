@@ -14,13 +14,13 @@ def lifecycle(rt: execution.Runtime, b: str, new_id: Callable[[], str]) -> None:
         new_id(), b, stdin=execution.PIPE, stdout=execution.PIPE, stderr=execution.PIPE
     ) as c:
         assert c.stdout is not None and c.stdout.readline() == b"up\n"
-        with c.exec("p", ["cat"], stdin=execution.PIPE, stdout=execution.PIPE) as p:
+        with c.exec(["cat"], id="p", stdin=execution.PIPE, stdout=execution.PIPE) as p:
             assert p.communicate(b"x", timeout=30) == (b"x", None)
             p.delete()
-        with c.exec("t", sh("exit 2"), terminal=True) as t:
+        with c.exec(sh("exit 2"), id="t", terminal=True) as t:
             t.communicate(timeout=30)
             assert t.wait().code == 2
-        c.kill(signal.SIGKILL)
+        c.kill()
         assert c.wait(timeout=30).signal == signal.SIGKILL
 
 

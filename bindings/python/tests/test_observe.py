@@ -15,7 +15,7 @@ from helpers import sh
 MIB = 1 << 20
 
 
-def poll_stats(c: execution.Container, ok: Callable[[execution.Stats], bool]) -> execution.Stats:
+def poll_stats(c: execution.Container[bytes], ok: Callable[[execution.Stats], bool]) -> execution.Stats:
     """Read stats until ok accepts them; fail after 20 s."""
     deadline = time.monotonic() + 20
     while True:
@@ -77,7 +77,7 @@ def test_stats_rise_while_it_burns_cpu_and_allocates(
         assert c.pid in c.ps()
 
 
-def test_unset_limits_are_none(sleeper: execution.Container) -> None:
+def test_unset_limits_are_none(sleeper: execution.Container[bytes]) -> None:
     s = sleeper.stats()
     assert s.memory_limit is None and s.pids_limit is None
     assert sleeper.ps() == [sleeper.pid]
@@ -97,7 +97,7 @@ def test_update_lowers_a_live_memory_limit(
             c.update('{"pids": {"limit": 3}}')  # type: ignore[arg-type]
         with pytest.raises(execution.RuntimeFailure):
             c.update({"memory": {"limit": 4096}})
-        c.kill(signal.SIGKILL)
+        c.kill()
         c.wait(10)
         with pytest.raises(execution.InvalidState):
             c.update({"pids": {"limit": 9}})
@@ -148,8 +148,8 @@ def test_a_memory_limit_oom_kills(
             assert again.wait(5) == e
 
 
-def test_a_plain_kill_is_no_oom(sleeper: execution.Container) -> None:
-    sleeper.kill(signal.SIGKILL)
+def test_a_plain_kill_is_no_oom(sleeper: execution.Container[bytes]) -> None:
+    sleeper.kill()
     e = sleeper.wait(10)
     assert e.signal == signal.SIGKILL and not e.oom_killed
 
@@ -159,7 +159,7 @@ def test_an_exec_killed_by_the_oom_killer(
 ) -> None:
     limits = execution.Limits(memory=16 * MIB, memory_swap=16 * MIB)
     with rt.run(new_id(), bundle(["sleep", "100"], limits=limits)) as c:
-        with c.exec("hog", ["busybox", "tail", "/dev/zero"]) as p:
+        with c.exec(["busybox", "tail", "/dev/zero"], id="hog") as p:
             assert p.wait(20).oom_killed
-        with c.exec("calm", ["true"]) as p:
+        with c.exec(["true"], id="calm") as p:
             assert not p.wait(10).oom_killed

@@ -43,7 +43,7 @@ def test_exec_kill_and_reattach(
     cid = new_id()
     with execution.Runtime(state_root) as rt:
         c = rt.run(cid, bundle(["sleep", "60"]))
-        with c.exec("five", sh("exit 5")) as p:
+        with c.exec(sh("exit 5"), id="five") as p:
             assert p.wait(30).status == 5
             p.delete()
         pid = c.pid
@@ -51,7 +51,7 @@ def test_exec_kill_and_reattach(
     with execution.Runtime(state_root) as rt2, rt2.load(cid) as again:
         assert again.state == execution.State.RUNNING
         assert again.pid == pid
-        again.kill(9)
+        again.kill()
         assert again.wait(30).status == 128 + 9
         again.delete()
 
@@ -70,7 +70,7 @@ def test_no_cgroup_is_not_supported(
         with pytest.raises(execution.NotSupported):
             c.update({"pids": {"limit": 10}})
         assert execution.NotSupported.code == -10
-        c.kill(9)
+        c.kill()
         c.wait(30)
         c.delete()
     with pytest.raises(execution.NotSupported):
@@ -85,7 +85,7 @@ def test_subids_map_the_users_range(
     os.symlink(rootfs, os.path.join(d, "rootfs"))
     execution.bundle_init(d, ["sleep", "60"], userns=execution.UserNS.SUBIDS)
     with rt.run(new_id(), d) as c:
-        with c.exec("u1000", sh("id -u; cat /proc/self/uid_map; exec sleep 60"),
+        with c.exec(sh("id -u; cat /proc/self/uid_map; exec sleep 60"), id="u1000",
                     user=(1000, 1000), stdout=execution.PIPE, text=True) as p:
             assert p.stdout is not None
             lines = [p.stdout.readline() for _ in range(3)]
@@ -97,7 +97,7 @@ def test_subids_map_the_users_range(
             assert int(uid) == start + 999
             p.kill()
             p.wait(30)
-        c.kill(9)
+        c.kill()
         c.wait(30)
         c.delete()
 

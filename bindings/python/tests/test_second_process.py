@@ -31,7 +31,7 @@ def test_load_and_wait_a_container_another_process_left_running(
         assert c.state is execution.State.RUNNING
         assert pid not in [p for p, _ in children_of(os.getpid())]
         assert is_monitor(parent_of(pid))
-        c.kill(signal.SIGTERM)
+        c.signal(signal.SIGTERM)
         assert c.wait(timeout=10) == execution.Exit(status=7, code=7, signal=0, core_dumped=False)
         c.delete()
     assert rt.list() == []
@@ -84,7 +84,7 @@ def test_load_a_process_another_process_execd(
         "import execution\n"
         f"rt = execution.Runtime({state_root!r})\n"
         f"c = rt.run({cid!r}, {b!r})\n"
-        "p = c.exec('worker', ['sh', '-c', 'trap \"exit 9\" TERM; while :; do sleep 0.05; done'])\n"
+        "p = c.exec(['sh', '-c', 'trap \"exit 9\" TERM; while :; do sleep 0.05; done'], id='worker')\n"
         "print(p.pid)\n"
     )
     assert child.returncode == 0, child.stderr

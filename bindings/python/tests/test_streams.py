@@ -190,7 +190,7 @@ def test_communicate_timeout_while_waiting(
     with rt.run(new_id(), b, stdout=execution.PIPE) as c:
         with pytest.raises(execution.TimedOut):
             c.communicate(timeout=0.3)
-        c.kill(9)
+        c.kill()
         assert c.communicate(timeout=10) == (b"", None)
 
 
@@ -227,7 +227,7 @@ def test_terminal_input(
         assert b"got:hello\r\n" in out
 
 
-def test_resize_without_a_terminal(sleeper: execution.Container) -> None:
+def test_resize_without_a_terminal(sleeper: execution.Container[bytes]) -> None:
     with pytest.raises(execution.InvalidArgument):
         sleeper.resize(24, 80)
 

@@ -10,7 +10,7 @@ import execution
 from helpers import sh
 
 
-def test_wait_does_not_hold_up_other_threads(sleeper: execution.Container) -> None:
+def test_wait_does_not_hold_up_other_threads(sleeper: execution.Container[bytes]) -> None:
     done = []
     t = threading.Thread(target=lambda: done.append(sleeper.wait(timeout=30)))
     t.start()
@@ -21,7 +21,7 @@ def test_wait_does_not_hold_up_other_threads(sleeper: execution.Container) -> No
         n += 1
     assert time.monotonic() - start < 1.0
     assert t.is_alive() and not done and n > 1000
-    sleeper.kill(9)
+    sleeper.kill()
     t.join(10)
     assert done and done[0].signal == 9
 
@@ -68,10 +68,10 @@ def test_eight_threads_run_lifecycles(
                     c.stdin.write(f"{n}-{i}\n".encode())
                     c.stdin.flush()
                     assert c.stdout.readline() == f"hello {n}-{i}\n".encode()
-                    with c.exec("p", sh("exit $1", "sh", str(n)), stdout=execution.PIPE) as p:
+                    with c.exec(sh("exit $1", "sh", str(n)), id="p", stdout=execution.PIPE) as p:
                         assert p.communicate(timeout=60) == (b"", None)
                         assert p.wait().code == n
-                    c.kill(signal.SIGKILL)
+                    c.kill()
                     assert c.wait(timeout=60).signal == signal.SIGKILL
         except BaseException as e:
             errors.append(e)

@@ -42,3 +42,45 @@ def test_the_readme_examples(tmp_path: Path) -> None:
     assert len(examples) >= 2
     r = mypy_strict(examples, tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_the_example_programs() -> None:
+    examples = sorted((REPO / "examples" / "python").glob("*.py"))
+    assert examples
+    r = mypy_strict(examples, REPO)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+STREAM_TYPES = '''
+from typing import IO, Any, Optional
+from typing_extensions import assert_type
+import execution
+
+def check(rt: execution.Runtime, flag: bool) -> None:
+    b = rt.run("b", "bundle", stdout=execution.PIPE)
+    assert_type(b, execution.Container[bytes])
+    assert_type(b.stdout, Optional[IO[bytes]])
+    t = rt.create("t", "bundle", stdout=execution.PIPE, text=True)
+    assert_type(t.stdout, Optional[IO[str]])
+    assert_type(rt.run("e", "bundle", encoding="utf-8"), execution.Container[str])
+    assert_type(rt.run("r", "bundle", errors="replace"), execution.Container[str])
+    assert_type(rt.run("a", "bundle", text=flag), execution.Container[Any])
+    p = b.exec(["ls"], stdin=execution.PIPE)
+    assert_type(p, execution.Process[bytes])
+    assert_type(p.stdin, Optional[IO[bytes]])
+    assert_type(t.exec(["ls"], text=True).stdout, Optional[IO[str]])
+    assert_type(b.exec(["ls"], encoding="latin-1"), execution.Process[str])
+    assert_type(b.wait(), execution.Exit)
+    assert_type(b.wait() == 0, bool)
+'''
+
+
+def test_streams_are_typed_by_text_mode(tmp_path: Path) -> None:
+    """IO[bytes] without text mode, IO[str] with it, Any when only a bool is known: as typeshed's Popen."""
+    path = tmp_path / "stream_types.py"
+    path.write_text(STREAM_TYPES)
+    r = mypy_strict([path], tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    path.write_text(STREAM_TYPES + "    assert_type(b.stdout, Optional[IO[str]])\n")
+    r = mypy_strict([path], tmp_path)
+    assert r.returncode == 1 and 'Expression is of type "IO[bytes] | None"' in r.stdout, r.stdout

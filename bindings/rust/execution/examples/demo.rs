@@ -17,9 +17,6 @@ use std::time::Duration;
 
 use execution::{Container, Io, ProcessSpec, Runtime, RuntimeOptions, Stdio};
 
-/// The container's pid 1 ignores signals it has no handler for, so SIGKILL.
-const SIGKILL: i32 = 9;
-
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1).map(PathBuf::from);
     let Some(bundle) = args.next() else {
@@ -65,8 +62,8 @@ fn demo(bundle: &Path, root: &Path) -> Result<(), Box<dyn Error>> {
     // 5. Run a second process inside it.
     exec_uname(&container)?;
 
-    // 6. Stop it.
-    container.kill(SIGKILL, false)?;
+    // 6. Stop it: kill() is SIGKILL, which its pid 1 cannot ignore.
+    container.kill()?;
     let exit = container.wait(Some(Duration::from_secs(10)))?;
     match exit.signal {
         Some(signal) => println!(
@@ -86,7 +83,9 @@ fn demo(bundle: &Path, root: &Path) -> Result<(), Box<dyn Error>> {
 /// Execs `uname -a` into the running container and prints what it says.
 fn exec_uname(container: &Container) -> Result<(), Box<dyn Error>> {
     let spec = ProcessSpec::new(["uname", "-a"]).env("PATH", "/bin");
-    let process = container.exec("uname", &spec, Io::new().stdout(Stdio::Pipe))?;
+    let process = container
+        .exec(&spec, Io::new().stdout(Stdio::Pipe))?
+        .delete_on_drop();
     for line in BufReader::new(process.take_stdout()?).lines() {
         println!("uname -a says: {}", line?);
     }

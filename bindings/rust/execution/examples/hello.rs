@@ -1,5 +1,4 @@
-use execution::{Io, ProcessSpec, Runtime, RuntimeOptions, Stdio};
-use std::io::Read;
+use execution::{Io, ProcessSpec, Runtime, RuntimeOptions};
 
 // usage: hello BUNDLE [ROOT]; BUNDLE holds rootfs/ and a config.json whose
 // process keeps running (e.g. from execution::bundle_init(dir, &["sleep", "60"], false)).
@@ -11,15 +10,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "/tmp/libexecution-hello".into());
     let runtime = Runtime::new(RuntimeOptions::new(root))?;
     let c = runtime.run(&format!("hello-{}", std::process::id()), bundle, Io::new())?;
-    let p = c.exec(
-        "probe",
-        &ProcessSpec::new(["uname", "-a"]),
-        Io::new().stdout(Stdio::Pipe),
-    )?;
-    let mut out = String::new();
-    p.take_stdout()?.read_to_string(&mut out)?;
-    println!("{} -> {}", out.trim(), p.wait(None)?);
-    c.kill(9, false)?;
+    // As Command::output: both streams read, the exit, the process deleted.
+    let out = c.output(&ProcessSpec::new(["uname", "-a"]))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{} -> {}", text.trim(), out.status);
+    c.kill()?; // SIGKILL, as Child::kill
     println!("container: {}", c.wait(None)?);
     c.delete(false)?;
     Ok(())

@@ -5,6 +5,12 @@ use std::path::{Path, PathBuf};
 use crate::sys;
 
 /// How a container's users map to the host's (`EXEC_USERNS_*`).
+///
+/// ```
+/// use execution::{BundleOptions, UserNs};
+/// let hardened = BundleOptions::new().hardened(true).userns(UserNs::SubIds);
+/// # let _ = hardened;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum UserNs {

@@ -1,17 +1,17 @@
 //! Containers and the guard that deletes one on drop.
 
-use std::ffi::c_int;
+use std::ffi::{c_int, CString};
 use std::fmt;
 use std::fs::File;
-use std::ops::Deref;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::ptr::{self, NonNull};
 use std::time::Duration;
 
 use crate::error::{check, cstring, Error, ErrorKind};
 use crate::exit::Exit;
-use crate::handle::Handle;
-use crate::io::Io;
+use crate::guard::{ContainerGuard, Guard};
+use crate::handle::{Handle, Output};
+use crate::io::{Io, Stdio};
 use crate::process::Process;
 use crate::runtime::non_null;
 use crate::spec::ProcessSpec;
@@ -19,6 +19,16 @@ use crate::stats::Stats;
 use crate::sys;
 
 /// A container's state.
+///
+/// ```no_run
+/// # fn f(container: &execution::Container) -> Result<(), execution::Error> {
+/// use execution::State;
+/// if container.state()? == State::Paused {
+///     container.resume()?;
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
     /// Created, its process not yet started.
@@ -65,8 +75,19 @@ impl fmt::Display for State {
 /// container keeps running. Call [`delete`](Self::delete), or use
 /// [`delete_on_drop`](Self::delete_on_drop). The handle stays usable after
 /// its `Runtime` is dropped.
+///
+/// ```no_run
+/// # fn f(runtime: &execution::Runtime) -> Result<(), execution::Error> {
+/// use execution::{Io, Stdio};
+/// let io = Io::new().stdout(Stdio::Pipe).stderr(Stdio::Stdout); // 2>&1
+/// let c = runtime.run("job-1", "/srv/bundle", io)?.delete_on_drop();
+/// let out = c.wait_with_output()?;
+/// println!("{}: {}", out.status, String::from_utf8_lossy(&out.stdout));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Container {
-    h: Handle<sys::exec_container>,
+    pub(crate) h: Handle<sys::exec_container>,
 }
 
 impl Container {
@@ -74,9 +95,12 @@ impl Container {
     ///
     /// # Safety
     /// `raw` is a live container handle that nothing else frees.
-    pub(crate) unsafe fn from_raw(raw: NonNull<sys::exec_container>) -> Result<Container, Error> {
+    pub(crate) unsafe fn from_raw(
+        raw: NonNull<sys::exec_container>,
+        merged_stdout: Option<OwnedFd>,
+    ) -> Result<Container, Error> {
         Ok(Container {
-            h: Handle::from_raw(raw)?,
+            h: Handle::from_raw(raw)?.with_merged(merged_stdout),
         })
     }
 
@@ -114,6 +138,21 @@ impl Container {
     /// monitor was gone when the process exited).
     pub fn wait(&self, timeout: Option<Duration>) -> Result<Exit, Error> {
         self.h.wait(timeout)
+    }
+
+    /// The init's exit if it is known, else None at once: as
+    /// `std::process::Child::try_wait`.
+    ///
+    /// Errors: System (the exit status cannot be known).
+    pub fn try_wait(&self) -> Result<Option<Exit>, Error> {
+        self.h.try_wait()
+    }
+
+    /// Reads the init's piped stdout and stderr to their ends, both at
+    /// once, then waits for its exit: as `Child::wait_with_output`. A
+    /// stream that is no pipe, or whose end was taken, reads as empty.
+    pub fn wait_with_output(&self) -> Result<Output, Error> {
+        self.h.wait_with_output()
     }
 
     /// An fd that polls readable once the init's exit is known, for poll,
@@ -176,13 +215,21 @@ impl Container {
         check(unsafe { sys::exec_container_resume(self.h.as_ptr()) })
     }
 
-    /// Sends `signal` (a signal number, e.g. 9 for SIGKILL) to the init
+    /// Sends `signal` (a signal number, e.g. 15 for SIGTERM) to the init
     /// process, or with `all` to every process of the container. An init
     /// process gets only the signals it handles, and SIGKILL.
     ///
     /// Errors: InvalidArgument (bad signal), InvalidState (stopped), Runtime.
-    pub fn kill(&self, signal: i32, all: bool) -> Result<(), Error> {
+    pub fn signal(&self, signal: i32, all: bool) -> Result<(), Error> {
         check(unsafe { sys::exec_container_kill(self.h.as_ptr(), signal, c_int::from(all)) })
+    }
+
+    /// Sends SIGKILL to the init process, which no init can ignore; Ok once
+    /// it exited: as `std::process::Child::kill`.
+    ///
+    /// Errors: Runtime.
+    pub fn kill(&self) -> Result<(), Error> {
+        self.h.unless_exited(self.signal(9, false))
     }
 
     /// Deletes the container and its state. Without `force` only a created
@@ -196,25 +243,66 @@ impl Container {
         check(unsafe { sys::exec_container_delete(self.h.as_ptr(), c_int::from(force)) })
     }
 
-    /// Starts an extra process in the running container.
+    /// Starts an extra process in the running container, under an id the
+    /// binding makes ("exec-" and 16 hex digits, told by
+    /// [`Process::id`]); [`exec_with_id`](Self::exec_with_id) names it.
+    /// Dropping the [`Process`] leaves it running and its state kept: see
+    /// [`Process::delete_on_drop`].
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let container: execution::Container = unimplemented!();
+    /// use std::io::Read;
+    /// use execution::{Io, ProcessSpec, Stdio};
+    /// let spec = ProcessSpec::new(["sh", "-c", "echo hi; exit 3"]);
+    /// let p = container.exec(&spec, Io::new().stdout(Stdio::Pipe))?.delete_on_drop();
+    /// let mut out = String::new();
+    /// p.take_stdout()?.read_to_string(&mut out)?;
+    /// assert!(p.wait(None)? == 3 && out == "hi\n");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Errors: InvalidArgument (no args), InvalidState (container not
+    /// running), Runtime.
+    pub fn exec(&self, spec: &ProcessSpec, io: Io<'_>) -> Result<Process, Error> {
+        self.exec_with_id(&new_process_id(), spec, io)
+    }
+
+    /// Starts an extra process named `process_id`, unique within the
+    /// container; as [`exec`](Self::exec).
     ///
     /// Errors: InvalidArgument (bad id, no args), AlreadyExists,
     /// InvalidState (container not running), Runtime.
-    pub fn exec(&self, process_id: &str, spec: &ProcessSpec, io: Io<'_>) -> Result<Process, Error> {
-        let id = cstring("process id", process_id)?;
-        let json = cstring("process spec", spec.to_json())?;
-        let io_raw = io.raw()?;
-        let mut out = ptr::null_mut();
-        check(unsafe {
-            sys::exec_container_exec(
-                self.h.as_ptr(),
-                id.as_ptr(),
-                json.as_ptr(),
-                &io_raw,
-                &mut out,
-            )
-        })?;
-        unsafe { Process::from_raw(non_null(out)?) }
+    pub fn exec_with_id(
+        &self,
+        process_id: &str,
+        spec: &ProcessSpec,
+        io: Io<'_>,
+    ) -> Result<Process, Error> {
+        ExecArgs::new(process_id, spec)?.exec(self.h.as_ptr(), &io)
+    }
+
+    /// Runs `spec` in the container with stdout and stderr piped (stdin
+    /// /dev/null), collects both and its exit, and deletes it: as
+    /// `std::process::Command::output`.
+    ///
+    /// Errors: as [`exec`](Self::exec), and System.
+    pub fn output(&self, spec: &ProcessSpec) -> Result<Output, Error> {
+        let io = Io::new().stdout(Stdio::Pipe).stderr(Stdio::Pipe);
+        self.exec(spec, io)?.delete_on_drop().wait_with_output()
+    }
+
+    /// Runs `spec` in the container with this program's stdin, stdout and
+    /// stderr, waits for it and deletes it: as `Command::status`.
+    ///
+    /// Errors: as [`exec`](Self::exec).
+    pub fn status(&self, spec: &ProcessSpec) -> Result<Exit, Error> {
+        let io = Io::new()
+            .stdin(Stdio::Inherit)
+            .stdout(Stdio::Inherit)
+            .stderr(Stdio::Inherit);
+        self.exec(spec, io)?.delete_on_drop().wait(None)
     }
 
     /// Opens a handle to a process exec'd earlier, also by another process.
@@ -224,7 +312,7 @@ impl Container {
         let id = cstring("process id", process_id)?;
         let mut out = ptr::null_mut();
         check(unsafe { sys::exec_process_load(self.h.as_ptr(), id.as_ptr(), &mut out) })?;
-        unsafe { Process::from_raw(non_null(out)?) }
+        unsafe { Process::from_raw(non_null(out)?, None) }
     }
 
     /// Takes the write end of a piped standard input; once.
@@ -264,9 +352,7 @@ impl Container {
 
     /// Wraps the container in a guard that force-deletes it when dropped.
     pub fn delete_on_drop(self) -> ContainerGuard {
-        ContainerGuard {
-            container: Some(self),
-        }
+        Guard::new(self)
     }
 
     /// The raw handle, for calls through [`sys`](crate::sys); it stays
@@ -282,38 +368,42 @@ impl fmt::Debug for Container {
     }
 }
 
-/// A container that is force-deleted (killed first if it runs) when the
-/// guard is dropped, errors ignored. Made by [`Container::delete_on_drop`];
-/// derefs to the [`Container`].
-#[derive(Debug)]
-#[must_use = "dropping the guard deletes the container at once"]
-pub struct ContainerGuard {
-    container: Option<Container>,
+/// The id and the process JSON of an exec, as C strings.
+pub(crate) struct ExecArgs {
+    id: CString,
+    json: CString,
 }
 
-impl ContainerGuard {
-    /// Disarms the guard, giving the container back undeleted.
-    pub fn into_inner(mut self) -> Container {
-        self.container
-            .take()
-            .expect("guard holds its container until dropped")
+impl ExecArgs {
+    pub(crate) fn new(process_id: &str, spec: &ProcessSpec) -> Result<ExecArgs, Error> {
+        Ok(ExecArgs {
+            id: cstring("process id", process_id)?,
+            json: cstring("process spec", spec.to_json())?,
+        })
+    }
+
+    /// Execs the process into the container handle `c`; a handle freed
+    /// meanwhile is an error, never a crash.
+    pub(crate) fn exec(&self, c: *mut sys::exec_container, io: &Io<'_>) -> Result<Process, Error> {
+        let io = io.raw()?;
+        let mut out = ptr::null_mut();
+        let (id, json) = (self.id.as_ptr(), self.json.as_ptr());
+        check(unsafe { sys::exec_container_exec(c, id, json, &io.raw, &mut out) })?;
+        unsafe { Process::from_raw(non_null(out)?, io.stdout) }
     }
 }
 
-impl Deref for ContainerGuard {
-    type Target = Container;
-
-    fn deref(&self) -> &Container {
-        self.container
-            .as_ref()
-            .expect("guard holds its container until dropped")
+/// A process id unlikely to be in use: "exec-" and 16 hex digits, from
+/// std's per-process random hash keys, the time and a counter.
+pub(crate) fn new_process_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(t.as_nanos());
     }
-}
-
-impl Drop for ContainerGuard {
-    fn drop(&mut self) {
-        if let Some(container) = self.container.take() {
-            let _ = container.delete(true);
-        }
-    }
+    format!("exec-{:016x}", h.finish())
 }

@@ -5,7 +5,8 @@ use std::fmt;
 
 use crate::sys;
 
-/// What went wrong: one variant per `EXEC_E*` code of the C library.
+/// What went wrong: one variant per `EXEC_E*` code of the C library; see
+/// [`Error`] for a match on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -90,6 +91,18 @@ impl fmt::Display for ErrorKind {
 }
 
 /// An error of the library: its kind and the library's message.
+///
+/// ```no_run
+/// # fn f(runtime: &execution::Runtime) -> Result<(), execution::Error> {
+/// use execution::ErrorKind;
+/// match runtime.load("job-1") {
+///     Ok(c) => println!("found {}", c.id()),
+///     Err(e) if e.kind() == ErrorKind::NotFound => println!("gone"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
@@ -151,6 +164,35 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl From<Error> for std::io::Error {
+    /// An `io::Error` of the nearest [`std::io::ErrorKind`] (NotFound,
+    /// AlreadyExists, TimedOut, InvalidInput, Unsupported, else Other)
+    /// carrying this error, so `?` works in functions returning `io::Result`.
+    ///
+    /// ```
+    /// use execution::{Error, ErrorKind};
+    /// fn open() -> std::io::Result<()> {
+    ///     Err(Error::new(ErrorKind::NotFound, "no such container"))?
+    /// }
+    /// let e = open().unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+    /// let inner = e.get_ref().and_then(|e| e.downcast_ref::<Error>()).unwrap();
+    /// assert_eq!(inner.kind(), ErrorKind::NotFound);
+    /// ```
+    fn from(e: Error) -> std::io::Error {
+        use std::io::ErrorKind as Io;
+        let kind = match e.kind {
+            ErrorKind::NotFound => Io::NotFound,
+            ErrorKind::AlreadyExists => Io::AlreadyExists,
+            ErrorKind::TimedOut => Io::TimedOut,
+            ErrorKind::InvalidArgument => Io::InvalidInput,
+            ErrorKind::NotSupported => Io::Unsupported,
+            _ => Io::Other,
+        };
+        std::io::Error::new(kind, e)
+    }
+}
 
 /// Turns a result code into a Result, fetching the message on failure.
 pub(crate) fn check(code: c_int) -> Result<(), Error> {

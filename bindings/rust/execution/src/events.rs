@@ -9,7 +9,8 @@ use crate::error::{check, Error, ErrorKind};
 use crate::exit::{timeout_ms, Exit};
 use crate::sys;
 
-/// What an [`Event`] reports, with the values of `exec_event_type`.
+/// What an [`Event`] reports, with the values of `exec_event_type`; see
+/// [`Event`] for a match on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EventKind {
@@ -57,7 +58,21 @@ impl From<c_int> for EventKind {
 }
 
 /// One lifecycle event of a root.
+///
+/// ```no_run
+/// # fn f(events: &execution::Events) -> Result<(), execution::Error> {
+/// use execution::EventKind;
+/// let event = events.next(None)?;
+/// match event.kind {
+///     EventKind::Exited => println!("{} exited: {:?}", event.container_id, event.exit),
+///     EventKind::Overflow => println!("{} events lost", event.dropped),
+///     other => println!("{} {other:?}", event.container_id),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Event {
     /// What happened.
     pub kind: EventKind,
@@ -108,9 +123,23 @@ impl Event {
 /// an [`EventKind::Overflow`] event says how many. Its fd ([`AsFd`]) polls
 /// readable while [`Events::next`] has an event. Dropping it closes the
 /// stream and the fd.
+///
+/// ```no_run
+/// # fn f(runtime: &execution::Runtime) -> Result<(), execution::Error> {
+/// let events = runtime.events(0)?;
+/// for event in &events {
+///     let event = event?;
+///     println!("{:?} {} {}", event.kind, event.container_id, event.process_id);
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub struct Events {
     raw: NonNull<sys::exec_events>,
     fd: RawFd,
+    /// The fd registered with tokio's reactor, once an async read asked.
+    #[cfg(feature = "tokio")]
+    pub(crate) watch: crate::tokio::Watch,
 }
 
 // The C ABI allows every call from any thread, concurrently, on one handle.
@@ -124,7 +153,12 @@ impl Events {
             sys::exec_events_free(raw.as_ptr());
             return Err(e);
         }
-        Ok(Events { raw, fd })
+        Ok(Events {
+            raw,
+            fd,
+            #[cfg(feature = "tokio")]
+            watch: Default::default(),
+        })
     }
 
     /// The next event: waiting forever with None, polling with
@@ -170,6 +204,9 @@ impl AsRawFd for Events {
 
 impl Drop for Events {
     fn drop(&mut self) {
+        // Off the reactor before the library closes the fd.
+        #[cfg(feature = "tokio")]
+        drop(std::mem::take(&mut self.watch));
         unsafe { sys::exec_events_free(self.raw.as_ptr()) }
     }
 }

@@ -7,7 +7,24 @@ use std::time::Duration;
 use crate::sys;
 
 /// How a container's init or an exec'd process ended.
+///
+/// It compares with an `i32` as its [`status`](Self::status), converts
+/// into one, and into a [`std::process::ExitStatus`] for code written
+/// against `std::process`:
+///
+/// ```
+/// use std::os::unix::process::ExitStatusExt;
+/// # let exit = execution::Exit::from(execution::sys::exec_exit {
+/// #     status: 137, code: -1, signal: 9, ..execution::sys::EXEC_EXIT_INIT });
+/// // let exit = container.wait(None)?;
+/// assert!(exit == 137 && !exit.success());
+/// assert_eq!(exit.signal, Some(9));
+/// let status = std::process::ExitStatus::from(exit);
+/// assert_eq!((status.code(), status.signal()), (None, Some(9)));
+/// assert_eq!(i32::from(exit), 137);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Exit {
     /// The exit code for a normal exit, 128 + signal for a signaled one, as
     /// shells report it.
@@ -27,6 +44,34 @@ impl Exit {
     /// Whether the process exited normally with code 0.
     pub fn success(&self) -> bool {
         self.code == Some(0)
+    }
+}
+
+impl PartialEq<i32> for Exit {
+    /// Compares the [`status`](Exit::status): `exit == 0` is a success.
+    fn eq(&self, status: &i32) -> bool {
+        self.status == *status
+    }
+}
+
+impl From<Exit> for i32 {
+    /// The [`status`](Exit::status): the code, or 128 + signal.
+    fn from(exit: Exit) -> i32 {
+        exit.status
+    }
+}
+
+impl From<Exit> for std::process::ExitStatus {
+    /// The wait status `std::process` reads: its `code()`, `signal()` and
+    /// `core_dumped()` answer as the exit's.
+    fn from(exit: Exit) -> std::process::ExitStatus {
+        use std::os::unix::process::ExitStatusExt;
+        let raw = match (exit.code, exit.signal) {
+            (_, Some(signal)) => (signal & 0x7f) | if exit.core_dumped { 0x80 } else { 0 },
+            (Some(code), None) => (code & 0xff) << 8,
+            (None, None) => (exit.status & 0xff) << 8,
+        };
+        std::process::ExitStatus::from_raw(raw)
     }
 }
 

@@ -12,6 +12,13 @@ use crate::sys;
 
 /// Options of [`bundle_from_image`]: by default the image's own command and
 /// env, unpacked into the bundle.
+///
+/// ```no_run
+/// use execution::{bundle_from_image, ImageOptions};
+/// let opts = ImageOptions::new().args(["sh", "-c", "echo hi"]).cache_dir("/var/cache/layers");
+/// bundle_from_image("/srv/job-1", "/srv/images/alpine.tar:alpine:3.20", &opts)?;
+/// # Ok::<(), execution::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageOptions {
     args: Option<Vec<OsString>>,

@@ -19,10 +19,11 @@
 //!     let mut line = [0u8; 6];
 //!     container.take_stdout()?.read_exact(&mut line)?;
 //!
-//!     let ls = container.exec("ls", &ProcessSpec::new(["/bin/ls", "/"]), Io::new())?;
-//!     println!("ls: {}", ls.wait(None)?);
+//!     // As Command::output: both streams read, the exit, the process deleted.
+//!     let ls = container.output(&ProcessSpec::new(["/bin/ls", "/"]))?;
+//!     println!("ls: {} ({} bytes)", ls.status, ls.stdout.len());
 //!
-//!     container.kill(9, false)?;
+//!     container.kill()?; // SIGKILL, as Child::kill
 //!     println!("container: {}", container.wait(None)?);
 //!     container.delete(false)?;
 //!     Ok(())
@@ -42,6 +43,7 @@
 //! for the opposite).
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// The raw declarations of `include/execution.h`, one to one: the
 /// [`execution-sys`](execution_sys) crate.
@@ -52,6 +54,7 @@ mod container;
 mod error;
 mod events;
 mod exit;
+mod guard;
 mod handle;
 mod image;
 mod io;
@@ -67,10 +70,12 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 pub use bundle::{BundleOptions, UserNs};
-pub use container::{Container, ContainerGuard, State};
+pub use container::{Container, State};
 pub use error::{Error, ErrorKind};
 pub use events::{Event, EventKind, Events};
 pub use exit::Exit;
+pub use guard::{ContainerGuard, Discard, Guard, ProcessGuard};
+pub use handle::Output;
 pub use image::{bundle_from_image, bundle_remove, image_cache_prune, ImageOptions};
 pub use io::{Io, Stdio};
 pub use process::Process;

@@ -8,17 +8,31 @@ use std::time::Duration;
 
 use crate::error::{check, Error};
 use crate::exit::Exit;
-use crate::handle::Handle;
+use crate::guard::{Guard, ProcessGuard};
+use crate::handle::{Handle, Output};
 use crate::sys;
 
 /// A process exec'd into a container by [`Container::exec`].
 ///
 /// Dropping it frees the handle (and the pipe ends not taken) only: the
-/// process keeps running, and its state stays until [`delete`](Self::delete).
+/// process keeps running, and its state stays until [`delete`](Self::delete);
+/// [`delete_on_drop`](Self::delete_on_drop) kills and deletes it instead.
+///
+/// ```no_run
+/// # fn f(container: &execution::Container) -> Result<(), execution::Error> {
+/// use execution::{Io, ProcessSpec, Stdio};
+/// let spec = ProcessSpec::new(["sh", "-c", "echo out; echo err >&2"]);
+/// let io = Io::new().stdout(Stdio::Pipe).stderr(Stdio::Pipe);
+/// let p = container.exec(&spec, io)?.delete_on_drop();
+/// let out = p.wait_with_output()?; // both streams, no deadlock, then the exit
+/// assert!(out.status == 0 && out.stdout == b"out\n" && out.stderr == b"err\n");
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// [`Container::exec`]: crate::Container::exec
 pub struct Process {
-    h: Handle<sys::exec_process>,
+    pub(crate) h: Handle<sys::exec_process>,
 }
 
 impl Process {
@@ -26,9 +40,12 @@ impl Process {
     ///
     /// # Safety
     /// `raw` is a live process handle that nothing else frees.
-    pub(crate) unsafe fn from_raw(raw: NonNull<sys::exec_process>) -> Result<Process, Error> {
+    pub(crate) unsafe fn from_raw(
+        raw: NonNull<sys::exec_process>,
+        merged_stdout: Option<OwnedFd>,
+    ) -> Result<Process, Error> {
         Ok(Process {
-            h: Handle::from_raw(raw)?,
+            h: Handle::from_raw(raw)?.with_merged(merged_stdout),
         })
     }
 
@@ -49,6 +66,12 @@ impl Process {
         check(unsafe { sys::exec_process_signal(self.h.as_ptr(), signal) })
     }
 
+    /// Sends SIGKILL to the process; Ok once it exited: as
+    /// `std::process::Child::kill`.
+    pub fn kill(&self) -> Result<(), Error> {
+        self.h.unless_exited(self.signal(9))
+    }
+
     /// Waits for the process to exit: forever with None, polling with
     /// `Some(Duration::ZERO)`. Every wait gets the same result.
     ///
@@ -56,6 +79,27 @@ impl Process {
     /// monitor was gone when the process exited).
     pub fn wait(&self, timeout: Option<Duration>) -> Result<Exit, Error> {
         self.h.wait(timeout)
+    }
+
+    /// The exit if it is known, else None at once: as
+    /// `std::process::Child::try_wait`.
+    ///
+    /// Errors: System (the exit status cannot be known).
+    pub fn try_wait(&self) -> Result<Option<Exit>, Error> {
+        self.h.try_wait()
+    }
+
+    /// Reads the piped stdout and stderr to their ends, both at once, then
+    /// waits for the exit: as `Child::wait_with_output`. A stream that is
+    /// no pipe, or whose end was taken, reads as empty.
+    pub fn wait_with_output(&self) -> Result<Output, Error> {
+        self.h.wait_with_output()
+    }
+
+    /// Wraps the process in a guard that kills it (if it runs) and deletes
+    /// it when dropped, so its id can be used again.
+    pub fn delete_on_drop(self) -> ProcessGuard {
+        Guard::new(self)
     }
 
     /// An fd that polls readable once the process's exit is known, for

@@ -116,6 +116,14 @@ impl RuntimeOptions {
 ///
 /// Dropping it frees the handle only; containers and their handles stay as
 /// they are.
+///
+/// ```no_run
+/// use execution::{Io, Runtime, RuntimeOptions};
+/// let runtime = Runtime::new(RuntimeOptions::new("/run/myapp"))?;
+/// let c = runtime.run("job-1", "/srv/bundle", Io::new())?.delete_on_drop();
+/// println!("{} runs as pid {}; the root has {:?}", c.id(), c.pid()?, runtime.list()?);
+/// # Ok::<(), execution::Error>(())
+/// ```
 pub struct Runtime {
     raw: NonNull<sys::exec_runtime>,
     root: PathBuf,
@@ -188,33 +196,10 @@ impl Runtime {
         self.make(sys::exec_container_run, id, bundle.as_ref(), io)
     }
 
-    fn make(
-        &self,
-        make: unsafe extern "C" fn(
-            *mut sys::exec_runtime,
-            *const c_char,
-            *const c_char,
-            *const sys::exec_io,
-            *mut *mut sys::exec_container,
-        ) -> c_int,
-        id: &str,
-        bundle: &Path,
-        io: Io<'_>,
-    ) -> Result<Container, Error> {
+    fn make(&self, make: MakeFn, id: &str, bundle: &Path, io: Io<'_>) -> Result<Container, Error> {
         let id = cstring("container id", id)?;
         let bundle = path_cstring("bundle", bundle)?;
-        let io_raw = io.raw()?;
-        let mut out = ptr::null_mut();
-        check(unsafe {
-            make(
-                self.raw.as_ptr(),
-                id.as_ptr(),
-                bundle.as_ptr(),
-                &io_raw,
-                &mut out,
-            )
-        })?;
-        unsafe { Container::from_raw(non_null(out)?) }
+        make_container(self.raw.as_ptr(), make, &id, &bundle, &io)
     }
 
     /// Opens a handle to an existing container, also one made by another
@@ -225,7 +210,7 @@ impl Runtime {
         let id = cstring("container id", id)?;
         let mut out = ptr::null_mut();
         check(unsafe { sys::exec_container_load(self.raw.as_ptr(), id.as_ptr(), &mut out) })?;
-        unsafe { Container::from_raw(non_null(out)?) }
+        unsafe { Container::from_raw(non_null(out)?, None) }
     }
 
     /// Opens a stream of the root's lifecycle events, every library
@@ -277,6 +262,30 @@ impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime").field("root", &self.root).finish()
     }
+}
+
+/// `exec_container_create` or `exec_container_run`.
+pub(crate) type MakeFn = unsafe extern "C" fn(
+    *mut sys::exec_runtime,
+    *const c_char,
+    *const c_char,
+    *const sys::exec_io,
+    *mut *mut sys::exec_container,
+) -> c_int;
+
+/// Creates (and with `exec_container_run` starts) a container through the
+/// runtime handle `rt`; a handle freed meanwhile is an error, never a crash.
+pub(crate) fn make_container(
+    rt: *mut sys::exec_runtime,
+    make: MakeFn,
+    id: &CStr,
+    bundle: &CStr,
+    io: &Io<'_>,
+) -> Result<Container, Error> {
+    let io = io.raw()?;
+    let mut out = ptr::null_mut();
+    check(unsafe { make(rt, id.as_ptr(), bundle.as_ptr(), &io.raw, &mut out) })?;
+    unsafe { Container::from_raw(non_null(out)?, io.stdout) }
 }
 
 /// A C string of a path; an interior NUL is an InvalidArgument naming `what`.

@@ -7,7 +7,16 @@ use crate::sys;
 /// A container's resource use, read from its cgroup by
 /// [`Container::stats`](crate::Container::stats). Counters count since the
 /// container was created; a limit that is not set is `None`.
+///
+/// ```no_run
+/// # fn f(container: &execution::Container) -> Result<(), execution::Error> {
+/// let stats = container.stats()?;
+/// println!("{:?} CPU, {} of {:?} bytes", stats.cpu_usage, stats.memory_usage, stats.memory_limit);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Stats {
     /// CPU time used, user and system together.
     pub cpu_usage: Duration,

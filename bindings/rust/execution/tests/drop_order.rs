@@ -18,10 +18,10 @@ fn container_outlives_its_runtime() {
     c.start().unwrap();
     assert_eq!(c.state().unwrap(), State::Running);
     let p = c
-        .exec("later", &ProcessSpec::new(["/bin/true"]), Io::new())
+        .exec_with_id("later", &ProcessSpec::new(["/bin/true"]), Io::new())
         .unwrap();
     assert!(p.wait(Some(PATIENCE)).unwrap().success());
-    c.kill(9, false).unwrap();
+    c.kill().unwrap();
     assert_eq!(c.wait(Some(PATIENCE)).unwrap().signal, Some(9));
     c.delete(false).unwrap();
 }
@@ -33,7 +33,7 @@ fn process_outlives_its_container_handle() {
     let c = fx.runtime.run(&fx.id(), bundle.path(), Io::new()).unwrap();
     let id = c.id().to_owned();
     let p = c
-        .exec(
+        .exec_with_id(
             "sleeper",
             &ProcessSpec::new(["/bin/sleep", "1000"]),
             Io::new(),

@@ -90,8 +90,8 @@ fn invalid_signal() {
     let fx = Fixture::new();
     let bundle = Bundle::new(&["sleep", "1000"]);
     let c = fx.runtime.run(&fx.id(), bundle.path(), Io::new()).unwrap();
-    assert_kind(c.kill(-1, false), ErrorKind::InvalidArgument);
-    assert_kind(c.kill(0x7fff, false), ErrorKind::InvalidArgument);
+    assert_kind(c.signal(-1, false), ErrorKind::InvalidArgument);
+    assert_kind(c.signal(0x7fff, false), ErrorKind::InvalidArgument);
     c.delete(true).unwrap();
 }
 

@@ -54,14 +54,14 @@ fn a_lifecycle_comes_in_order() {
     c.pause().unwrap();
     c.resume().unwrap();
     let p = c
-        .exec(
+        .exec_with_id(
             "job",
             &ProcessSpec::new(["/bin/sh", "-c", "exit 3"]),
             Io::new(),
         )
         .unwrap();
     assert_eq!(p.wait(Some(PATIENCE)).unwrap().code, Some(3));
-    c.kill(9, false).unwrap();
+    c.kill().unwrap();
     c.wait(Some(PATIENCE)).unwrap();
     c.delete(false).unwrap();
     let got = take(&events, 8);
@@ -170,7 +170,7 @@ fn exit_fds_poll_readable_at_the_exit() {
         .run(&fx.id(), Bundle::new(&["sleep", "100"]).path(), Io::new())
         .unwrap();
     let p = c
-        .exec("nap", &ProcessSpec::new(["/bin/sleep", "100"]), Io::new())
+        .exec_with_id("nap", &ProcessSpec::new(["/bin/sleep", "100"]), Io::new())
         .unwrap();
     let (cfd, pfd) = (c.exit_fd().unwrap(), p.exit_fd().unwrap());
     assert_eq!(cfd.as_raw_fd(), c.exit_fd().unwrap().as_raw_fd());
@@ -178,7 +178,7 @@ fn exit_fds_poll_readable_at_the_exit() {
     p.signal(9).unwrap();
     assert!(readable(pfd, 20_000));
     assert!(!readable(cfd, 0));
-    c.kill(9, false).unwrap();
+    c.kill().unwrap();
     assert!(readable(cfd, 20_000));
     assert_eq!(c.wait(Some(Duration::ZERO)).unwrap().signal, Some(9));
 }

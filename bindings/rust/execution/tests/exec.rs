@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::Write;
 use std::time::Duration;
 
-use common::{read_all, Bundle, Fixture, PATIENCE};
-use execution::{Container, ErrorKind, Exit, Io, ProcessSpec, Stdio};
+use common::{exit_parts, read_all, Bundle, Fixture, PATIENCE};
+use execution::{Container, ErrorKind, Io, ProcessSpec, Stdio};
 
 fn sleeping(fx: &Fixture, bundle: &Bundle) -> Container {
     fx.runtime.run(&fx.id(), bundle.path(), Io::new()).unwrap()
@@ -29,7 +29,7 @@ fn exec_with_env_cwd_and_user() {
     .cwd("/tmp")
     .user(65534, 65534);
     let p = c
-        .exec(
+        .exec_with_id(
             "probe",
             &spec,
             Io::new().stdout(Stdio::Pipe).stderr(Stdio::Pipe),
@@ -45,14 +45,8 @@ fn exec_with_env_cwd_and_user() {
     );
     assert_eq!(read_all(stderr), "err\n");
     assert_eq!(
-        p.wait(Some(PATIENCE)).unwrap(),
-        Exit {
-            status: 6,
-            code: Some(6),
-            signal: None,
-            core_dumped: false,
-            oom_killed: false,
-        }
+        exit_parts(&p.wait(Some(PATIENCE)).unwrap()),
+        (6, Some(6), None, false, false)
     );
 
     p.delete().unwrap();
@@ -69,7 +63,9 @@ fn exec_environment_inherited_set_or_empty() {
     let bundle = Bundle::new(&["sleep", "1000"]);
     let c = sleeping(&fx, &bundle);
     let env_of = |id: &str, spec: ProcessSpec| {
-        let p = c.exec(id, &spec, Io::new().stdout(Stdio::Pipe)).unwrap();
+        let p = c
+            .exec_with_id(id, &spec, Io::new().stdout(Stdio::Pipe))
+            .unwrap();
         let out = read_all(p.take_stdout().unwrap());
         p.wait(Some(PATIENCE)).unwrap();
         out
@@ -99,7 +95,7 @@ fn exec_stdin_pipe() {
     let bundle = Bundle::new(&["sleep", "1000"]);
     let c = sleeping(&fx, &bundle);
     let p = c
-        .exec("cat", &ProcessSpec::new(["/bin/cat"]), Io::piped())
+        .exec_with_id("cat", &ProcessSpec::new(["/bin/cat"]), Io::piped())
         .unwrap();
     let mut stdin = p.take_stdin().unwrap();
     stdin.write_all("über\tcat\n".as_bytes()).unwrap();
@@ -116,7 +112,7 @@ fn signal_an_exec_process() {
     let bundle = Bundle::new(&["sleep", "1000"]);
     let c = sleeping(&fx, &bundle);
     let p = c
-        .exec(
+        .exec_with_id(
             "sleeper",
             &ProcessSpec::new(["/bin/sleep", "1000"]),
             Io::new(),
@@ -133,16 +129,7 @@ fn signal_an_exec_process() {
     );
     p.signal(15).unwrap();
     let exit = p.wait(Some(PATIENCE)).unwrap();
-    assert_eq!(
-        exit,
-        Exit {
-            status: 143,
-            code: None,
-            signal: Some(15),
-            core_dumped: false,
-            oom_killed: false,
-        }
-    );
+    assert_eq!(exit_parts(&exit), (143, None, Some(15), false, false));
     assert_eq!(
         p.signal(15).unwrap_err().kind(),
         ErrorKind::InvalidState,
@@ -173,7 +160,7 @@ fn exit_codes_and_signals_of_exec_processes() {
     .enumerate()
     {
         let p = c
-            .exec(
+            .exec_with_id(
                 &format!("p{n}"),
                 &ProcessSpec::new(["/bin/sh", "-c", script]),
                 Io::new(),
@@ -196,7 +183,7 @@ fn load_an_exec_process() {
     let bundle = Bundle::new(&["sleep", "1000"]);
     let c = sleeping(&fx, &bundle);
     let p = c
-        .exec(
+        .exec_with_id(
             "short",
             &ProcessSpec::new(["/bin/sh", "-c", "exit 9"]),
             Io::new(),
@@ -222,7 +209,7 @@ fn exec_in_a_terminal() {
     let bundle = Bundle::new(&["sleep", "1000"]);
     let c = sleeping(&fx, &bundle);
     let spec = ProcessSpec::new(["/bin/sh", "-c", "sleep 1; stty size"]).terminal(true);
-    let p = c.exec("tty", &spec, Io::terminal()).unwrap();
+    let p = c.exec_with_id("tty", &spec, Io::terminal()).unwrap();
     let master = File::from(p.take_terminal().unwrap());
     p.resize(12, 34).unwrap();
     let output = read_all(master);
@@ -241,9 +228,9 @@ fn exec_errors() {
     let c = sleeping(&fx, &bundle);
     let sleep = ProcessSpec::new(["/bin/sleep", "1000"]);
 
-    let p = c.exec("dup", &sleep, Io::new()).unwrap();
+    let p = c.exec_with_id("dup", &sleep, Io::new()).unwrap();
     assert_eq!(
-        c.exec("dup", &sleep, Io::new()).unwrap_err().kind(),
+        c.exec_with_id("dup", &sleep, Io::new()).unwrap_err().kind(),
         ErrorKind::AlreadyExists
     );
     assert_eq!(
@@ -265,13 +252,15 @@ fn exec_errors() {
 
     let none: [&str; 0] = [];
     assert_eq!(
-        c.exec("noargs", &ProcessSpec::new(none), Io::new())
+        c.exec_with_id("noargs", &ProcessSpec::new(none), Io::new())
             .unwrap_err()
             .kind(),
         ErrorKind::InvalidArgument
     );
     assert_eq!(
-        c.exec("bad/id", &sleep, Io::new()).unwrap_err().kind(),
+        c.exec_with_id("bad/id", &sleep, Io::new())
+            .unwrap_err()
+            .kind(),
         ErrorKind::InvalidArgument
     );
     assert_eq!(
@@ -279,10 +268,12 @@ fn exec_errors() {
         ErrorKind::NotFound
     );
 
-    c.kill(9, false).unwrap();
+    c.kill().unwrap();
     c.wait(Some(PATIENCE)).unwrap();
     assert_eq!(
-        c.exec("late", &sleep, Io::new()).unwrap_err().kind(),
+        c.exec_with_id("late", &sleep, Io::new())
+            .unwrap_err()
+            .kind(),
         ErrorKind::InvalidState
     );
     c.delete(false).unwrap();

@@ -265,7 +265,7 @@ fn bundle_in_use_is_not_removed() {
         let err = bundle_remove(&bundle).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidState, "{err}");
         assert!(bundle.join("rootfs/bin").exists());
-        c.kill(9, false).unwrap();
+        c.kill().unwrap();
         c.wait(None).unwrap();
         c.delete(false).unwrap();
         bundle_remove(&bundle).unwrap();

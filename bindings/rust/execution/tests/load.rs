@@ -26,7 +26,7 @@ fn two_handles_in_one_process() {
 
     b.start().unwrap();
     assert_eq!(a.state().unwrap(), State::Running);
-    a.kill(9, false).unwrap();
+    a.kill().unwrap();
     let exit = b.wait(Some(PATIENCE)).unwrap();
     assert_eq!(exit.signal, Some(9));
     assert_eq!(a.wait(Some(PATIENCE)).unwrap(), exit);
@@ -117,7 +117,7 @@ fn adopt_a_running_container_of_an_exited_process() {
     let c = fx.runtime.load(&id).unwrap();
     assert_eq!(c.state().unwrap(), State::Running);
     assert_eq!(c.pid().unwrap(), pid);
-    c.kill(9, false).unwrap();
+    c.kill().unwrap();
     let exit = c.wait(Some(PATIENCE)).unwrap();
     assert_eq!(
         exit.signal,
@@ -168,7 +168,7 @@ fn the_exit_is_unknown_when_the_monitor_died() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let c = fx.runtime.load(&id).unwrap();
-    c.kill(9, false).unwrap();
+    c.kill().unwrap();
     let err = c.wait(Some(PATIENCE)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::System, "{err}");
     assert!(err.message().contains("unknown"), "{err}");

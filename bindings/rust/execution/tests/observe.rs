@@ -119,7 +119,7 @@ fn update_lowers_a_live_memory_limit() {
         ErrorKind::Runtime
     );
 
-    c.kill(9, false).unwrap();
+    c.kill().unwrap();
     c.wait(Some(PATIENCE)).unwrap();
     assert_eq!(
         c.update(r#"{"pids":{"limit":9}}"#).unwrap_err().kind(),
@@ -192,7 +192,7 @@ fn a_memory_limit_oom_kills() {
         .runtime
         .run(&fx.id(), Bundle::new(&["sleep", "100"]).path(), Io::new())
         .unwrap();
-    calm.kill(9, false).unwrap();
+    calm.kill().unwrap();
     let exit = calm.wait(Some(PATIENCE)).unwrap();
     assert!(exit.signal == Some(9) && !exit.oom_killed);
 }

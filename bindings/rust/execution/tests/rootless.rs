@@ -112,7 +112,7 @@ fn hardened_root_is_not_root_outside() {
     if !is_root() {
         assert_eq!(uid, unsafe { geteuid() });
     }
-    c.kill(9, false).unwrap();
+    c.kill().unwrap();
     c.wait(Some(PATIENCE)).unwrap();
     c.delete(false).unwrap();
 }
@@ -195,7 +195,7 @@ fn rootless_exec_and_reattach() {
     let id = fx.id();
     let c = fx.runtime.run(&id, bundle.path(), Io::new()).unwrap();
     let p = c
-        .exec("five", &ProcessSpec::new(["sh", "-c", "exit 5"]), Io::new())
+        .exec_with_id("five", &ProcessSpec::new(["sh", "-c", "exit 5"]), Io::new())
         .unwrap();
     assert_eq!(p.wait(Some(PATIENCE)).unwrap().status, 5);
     let pid = c.pid().unwrap();
@@ -203,7 +203,7 @@ fn rootless_exec_and_reattach() {
     let rt2 = execution::Runtime::new(fx.options()).unwrap();
     let again = rt2.load(&id).unwrap();
     assert_eq!(again.pid().unwrap(), pid);
-    again.kill(9, false).unwrap();
+    again.kill().unwrap();
     assert_eq!(again.wait(Some(PATIENCE)).unwrap().status, 128 + 9);
     again.delete(false).unwrap();
 }
@@ -225,7 +225,7 @@ fn rootless_without_a_cgroup_is_not_supported() {
     let e = c.update("{\"pids\":{\"limit\":10}}").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotSupported);
     assert!(e.message().contains("no cgroup of its own"), "{e}");
-    c.kill(9, false).unwrap();
+    c.kill().unwrap();
     c.wait(Some(PATIENCE)).unwrap();
     c.delete(false).unwrap();
     let e = execution::bundle_init_ext(

@@ -71,7 +71,7 @@ fn one_container_from_many_threads() {
 
     let killer = {
         let c = Arc::clone(&c);
-        thread::spawn(move || c.kill(9, false).unwrap())
+        thread::spawn(move || c.kill().unwrap())
     };
     killer.join().unwrap();
     for w in waiters {

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
-use execution::{BundleOptions, Runtime, RuntimeOptions};
+use execution::{BundleOptions, ContainerGuard, Exit, Io, Runtime, RuntimeOptions};
 
 /// How long a test waits for something that should happen at once.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -120,6 +120,12 @@ impl Fixture {
         }
     }
 
+    /// Runs `bundle` under a new id, deleted when the guard drops.
+    pub fn run(&self, bundle: &Bundle, io: Io<'_>) -> ContainerGuard {
+        let c = self.runtime.run(&self.id(), bundle.path(), io);
+        c.expect("run").delete_on_drop()
+    }
+
     /// Options for another runtime on the same root.
     pub fn options(&self) -> RuntimeOptions {
         RuntimeOptions::new(self.root.path())
@@ -182,4 +188,9 @@ pub fn read_all(mut file: File) -> String {
         .recv_timeout(PATIENCE)
         .expect("no EOF on the stream within 30 s");
     String::from_utf8(buf).expect("UTF-8 output")
+}
+
+/// An exit's fields, to compare at once: status, code, signal, core dumped, OOM killed.
+pub fn exit_parts(e: &Exit) -> (i32, Option<i32>, Option<i32>, bool, bool) {
+    (e.status, e.code, e.signal, e.core_dumped, e.oom_killed)
 }
