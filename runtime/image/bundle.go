@@ -63,6 +63,10 @@ func MakeBundle(dir, ref string, opts Options) (err error) {
 	if err := checkOptions(opts); err != nil {
 		return err
 	}
+	plat, err := parsePlatform(opts.Platform)
+	if err != nil {
+		return err
+	}
 	claim, err := claimBundleDir(dir)
 	if err != nil {
 		return err
@@ -91,10 +95,6 @@ func MakeBundle(dir, ref string, opts Options) (err error) {
 		return err
 	}
 	ids := newIDMap(opts.UIDMappings, opts.GIDMappings)
-	plat, err := parsePlatform(opts.Platform)
-	if err != nil {
-		return err
-	}
 	src, err := openImage(ref, abs, plat, budget)
 	if err != nil {
 		return err
@@ -115,7 +115,7 @@ func MakeBundle(dir, ref string, opts Options) (err error) {
 	if cache != nil {
 		err = unpackCached(src, cache, rec, ids, budget)
 	} else {
-		err = unpackInto(src, rootfs, rec, ids, budget)
+		err = unpackInto(src, rootfs, ids, budget)
 	}
 	if err != nil {
 		return err
@@ -230,7 +230,7 @@ func undoBundle(c *bundleClaim, rootfs string, cache *layerCache, rec *bundleRec
 }
 
 // unpackInto writes every layer, in order, into rootfs.
-func unpackInto(src *imageSource, rootfs string, rec *bundleRecord, ids *idMap, budget *unpackBudget) error {
+func unpackInto(src *imageSource, rootfs string, ids *idMap, budget *unpackBudget) error {
 	if err := os.Mkdir(rootfs, 0o755); err != nil {
 		return sysErr("image: rootfs", err)
 	}

@@ -4,27 +4,41 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
+// lowerdirPlus is whether to try the file system context API first; a
+// test turns it off to exercise the one-string form.
+var lowerdirPlus = true
+
 // mountOverlay mounts at target the overlay of lowers (bottom layer first)
 // under upper and work, nosuid and nodev: the image's setuid files and
 // device nodes give nothing to whoever reaches them. Each lower dir is
 // passed on its own ("lowerdir+", Linux 6.8) so that no option string
-// bounds the layer count; older kernels get the one-string form.
+// bounds the layer count; older kernels get the one-string form, with each
+// lower dir named by a short /proc/self/fd path, as podman names them by
+// short links, so that about 200 layers fit a page.
 func mountOverlay(target string, lowers []string, upper, work string) error {
-	err := mountOverlayEach(target, lowers, upper, work)
-	if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) {
-		if err != nil {
+	if lowerdirPlus {
+		err := mountOverlayEach(target, lowers, upper, work)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) {
 			return sysErr("image: mount overlay at "+target, err)
 		}
-		return nil
 	}
 	top := make([]string, len(lowers))
 	for i, l := range lowers {
-		top[len(lowers)-1-i] = l
+		f, err := os.OpenFile(l, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return sysErr("image: overlay lower dir", err)
+		}
+		defer f.Close()
+		top[len(lowers)-1-i] = "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
 	}
 	data := "lowerdir=" + strings.Join(top, ":") + ",upperdir=" + upper + ",workdir=" + work
 	if len(data) >= os.Getpagesize() {
