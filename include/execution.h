@@ -160,6 +160,16 @@
  * 0.3.0: Each minor release before 1.0 has a SONAME of its own
  *        (libexecution.so.0.3), so a program built against 0.2 no longer
  *        loads 0.3 and fails at run time: the loader refuses it.
+ *        Images: every blob is verified against its digest and the
+ *        config's diff ids; bundles and caches are mode 0700 and cached
+ *        rootfs overlays nosuid,nodev; image labels no longer become
+ *        annotations (StopSignal is kept as
+ *        "io.libexecution.image.stop-signal"); an image for another
+ *        platform is refused. exec_image_options version 2 adds
+ *        entrypoint, platform and bundle (exec_bundle_options for image
+ *        bundles); in it argv replaces the image's cmd only, as
+ *        `docker run IMAGE ARGS` does (a version 1 struct keeps its
+ *        meaning). New: exec_image_cache_prune().
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
