@@ -52,6 +52,30 @@
  * Signals to one process go through the monitor, whose unreaped child keeps
  * its pid, so they never reach a process that reused the pid.
  *
+ * The monitor under load and faults. It runs from a sealed memfd (made
+ * with MFD_EXEC where the kernel knows it); where the kernel executes no
+ * memfd (vm.memfd_noexec = 2), from a private copy `<root>/monitor-<digest>`
+ * (mode 0700, checked byte for byte before it runs), and a root on a noexec
+ * mount then cannot start it (EXEC_ESYS saying why). It starts with only
+ * /dev/null as stdio and its socket, whatever fds the host left open
+ * without O_CLOEXEC, and spawns runtime calls with only their streams. It
+ * raises its own fd limit to the hard limit (a running container costs it
+ * one fd) and gives its children the limit it found; where a limit is
+ * reached, the call that needed the fd fails (EXEC_ESYS "too many open
+ * files") and nothing else does. Exit records are written to a temp file,
+ * synced and renamed before the exit is told. Nothing a library process
+ * sends can block it: it opens only regular files without blocking, never
+ * waits for an exec, and a connection that does not read gets at most
+ * 1 MiB of exits and events queued, then an overflow note (its streams
+ * report EXEC_EVENT_OVERFLOW, its waits ask the monitor). Every request to
+ * it has a 30 s deadline (EXEC_ETIMEDOUT): a stopped monitor holds up the
+ * calls on its root only. kill_on_exit follows the process that opened the
+ * connection, not the socket: a child that inherited it does not keep the
+ * containers alive. The arguments and environment of a runtime call may
+ * take up to 16 MiB (EXEC_EINVAL beyond, before anything starts). A library
+ * whose protocol the root's monitor does not speak starts a monitor of its
+ * own beside it (`<root>/monitor.v<N>.sock`).
+ *
  * Events. exec_events_open() opens a stream of every lifecycle event of a
  * root, from every library process using it: created, started, paused,
  * resumed, exited (with the exit), OOM, deleted, process exec'd and process

@@ -27,15 +27,18 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,24 +55,34 @@
  * notification that came before the kill was counted. */
 #define OOM_RETRY_MS 10
 #define OOM_RETRIES 100
+/* How long accepting pauses when no fd is left for a connection. */
+#define ACCEPT_PAUSE_MS 50
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 /* A packet waiting for its connection to drain. */
 struct packet {
 	struct packet *next;
 	size_t len;
+	bool counted; /* an EXIT or EVENT, counted against the queue's bound */
 	char data[];
 };
 
 struct client {
 	int fd;
+	int pidfd; /* the peer process, from HELLO on; -1 where unknown */
 	uint64_t id;
 	struct packet *head, *tail; /* unsent packets, oldest first */
+	size_t queued;              /* bytes of EXIT and EVENT packets in it */
+	uint64_t dropped;           /* those dropped since the last overflow note */
 	bool subscribed;            /* gets the root's events */
 };
 
 /* A runtime call: a SPAWN, or a cleanup of the monitor's own (client 0). */
 struct call {
 	pid_t pid;
+	int errfd; /* until its exec is settled: errno or EOF comes here */
 	uint64_t client;
 	uint64_t seq;
 	int64_t events;  /* a mask of 1 << MON_EV_*, published at success */
@@ -101,8 +114,11 @@ struct claim {
 	int oom_retries;
 };
 
-/* An exit event held back until the start of its container is published. */
+/* An exit event, and the EXIT message that follows it, held back until the
+ * start of its container is published. */
 struct held {
+	struct mon_msg exit;
+	bool has_exit;
 	int type;
 	pid_t pid;
 	int wstatus;
@@ -135,6 +151,15 @@ static size_t nhelds;
 static const char *sock_path;
 static int lock_fd = -1;
 static char msgbuf[MON_MAX_MSG];
+/* An fd kept open to be given up when the fd limit is reached, so that an
+ * exit record can still be written. */
+static int reserve_fd = -1;
+/* The fd limit the monitor found, which its children get back. */
+static struct rlimit nofile;
+/* When accepting may go on after it ran out of fds (CLOCK_MONOTONIC ms). */
+static int64_t accept_paused_until;
+/* Bytes of EXIT and EVENT packets a connection may have queued. */
+static size_t queue_max = MON_QUEUE_MAX;
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -150,6 +175,48 @@ static char *xstrdup(const char *s)
 	return memcpy(xrealloc(NULL, n), s, n);
 }
 
+/* ---- fds ---- */
+
+/* open(2), giving up the reserve fd once when the fd limit is reached. */
+static int open_reserved(const char *path, int flags, mode_t mode)
+{
+	int fd = open(path, flags, mode);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && reserve_fd >= 0) {
+		close(reserve_fd);
+		reserve_fd = -1;
+		fd = open(path, flags, mode);
+	}
+	return fd;
+}
+
+/* Take the reserve fd back once there is room for it. */
+static void refill_reserve(void)
+{
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* Open a file a client named without blocking on it: a regular file only
+ * (a FIFO or device there is refused with EINVAL). */
+static int open_regular(const char *path, int flags)
+{
+	int fd = open_reserved(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- process facts ---- */
 
 /* The start time of pid (proc(5) field 22), or 0 if unreadable. */
@@ -157,7 +224,7 @@ static uint64_t proc_start(pid_t pid)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_reserved(path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -202,44 +269,69 @@ static struct client *client_by_id(uint64_t id)
 	return NULL;
 }
 
-/* Send what waits for c; false when the connection is broken. */
-static bool flush_client(struct client *c)
-{
-	while (c->head) {
-		struct packet *p = c->head;
-		ssize_t n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return true;
-		if (n < 0)
-			return false;
-		c->head = p->next;
-		if (!c->head)
-			c->tail = NULL;
-		free(p);
-	}
-	return true;
-}
-
-/* Queue a packet for c and send what can be sent now, in order. */
-static void send_packet(struct client *c, const void *data, size_t len)
+static void enqueue(struct client *c, const void *data, size_t len, bool counted)
 {
 	struct packet *p = xrealloc(NULL, sizeof(*p) + len);
 	p->next = NULL;
 	p->len = len;
+	p->counted = counted;
 	memcpy(p->data, data, len);
 	if (c->tail)
 		c->tail->next = p;
 	else
 		c->head = p;
 	c->tail = p;
+	if (counted)
+		c->queued += len;
+}
+
+/* Send what waits for c; false when the connection is broken. Once its
+ * queue drained, a connection that lost messages is told how many. */
+static bool flush_client(struct client *c)
+{
+	for (;;) {
+		if (!c->head && c->dropped) {
+			struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_OVERFLOW,
+			                     .count = c->dropped };
+			c->dropped = 0;
+			enqueue(c, &m, sizeof(m), false);
+		}
+		struct packet *p = c->head;
+		if (!p)
+			return true;
+		ssize_t n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+			return true;
+		if (n < 0)
+			return false;
+		c->head = p->next;
+		if (!c->head)
+			c->tail = NULL;
+		if (p->counted)
+			c->queued -= p->len;
+		free(p);
+	}
+}
+
+/* Queue a packet for c and send what can be sent now, in order. A
+ * broadcast (an EXIT or EVENT) that would take c's queue past queue_max is
+ * dropped and counted instead: a connection that does not read costs the
+ * monitor a bounded amount. Replies are bounded by the requests. */
+static void send_packet(struct client *c, const void *data, size_t len, bool broadcast)
+{
+	if (broadcast && (c->dropped || c->queued + len > queue_max)) {
+		c->dropped++;
+		return;
+	}
+	enqueue(c, data, len, broadcast);
 	flush_client(c);
 }
 
 static void send_msg(struct client *c, const struct mon_msg *m)
 {
-	send_packet(c, m, sizeof(*m));
+	send_packet(c, m, sizeof(*m), false);
 }
 
 static struct mon_msg reply_to(const struct mon_msg *req)
@@ -303,12 +395,15 @@ static char **next_list(struct strings *s)
 
 /*
  * Fork and exec argv with env in dir, fds[i] as its fd i, in a process
- * group of its own. Returns the pid, or -errno.
+ * group of its own, with the fd limit the monitor found and no other fd.
+ * Returns the pid, or -errno; *errfd gets the end of a pipe that brings the
+ * exec's errno, or EOF once the exec succeeded: the loop never waits for
+ * an exec (a program on a stuck file system).
  */
-static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int nfds)
+static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int nfds, int *errfd)
 {
 	int errpipe[2];
-	if (pipe2(errpipe, O_CLOEXEC) < 0)
+	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -331,6 +426,8 @@ static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int
 		for (int i = 0; i < nfds; i++)
 			if (dup2(moved[i], i) < 0)
 				goto fail;
+		syscall(SYS_close_range, (unsigned)nfds, ~0U, CLOSE_RANGE_CLOEXEC);
+		setrlimit(RLIMIT_NOFILE, &nofile);
 		if (dir && *dir && chdir(dir) < 0)
 			goto fail;
 		execve(argv[0], argv, env);
@@ -341,26 +438,76 @@ static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int
 		_exit(127);
 	}
 	close(errpipe[1]);
-	int err = 0;
-	ssize_t n;
-	do
-		n = read(errpipe[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(errpipe[0]);
-	if (n == sizeof(err)) {
-		/* It exits at once; the reaper files its exit as unclaimed. */
-		return -err;
-	}
+	*errfd = errpipe[0];
 	return pid;
 }
 
-static void add_call(pid_t pid, uint64_t client, uint64_t seq, int64_t events,
+static void add_call(pid_t pid, int errfd, uint64_t client, uint64_t seq, int64_t events,
                      const char *container, const char *process)
 {
 	calls = xrealloc(calls, (ncalls + 1) * sizeof(*calls));
-	calls[ncalls++] = (struct call){ pid, client, seq, events,
+	calls[ncalls++] = (struct call){ pid, errfd, client, seq, events,
 	                                 events ? xstrdup(container) : NULL,
 	                                 events ? xstrdup(process) : NULL };
+}
+
+/*
+ * Answer the SPAWN of a call once its exec is settled: its pid, or the
+ * exec's errno (the call then exits at once, and nothing more is told of
+ * it). Returns false while the exec is still under way.
+ */
+static bool settle_call(struct call *cl)
+{
+	if (cl->errfd < 0)
+		return true;
+	int err = 0;
+	ssize_t n = read(cl->errfd, &err, sizeof(err));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	close(cl->errfd);
+	cl->errfd = -1;
+	struct client *c = client_by_id(cl->client);
+	struct mon_msg r = { .version = MON_PROTO_VERSION, .type = MON_REPLY, .seq = cl->seq,
+	                     .pid = cl->pid };
+	if (n == sizeof(err)) {
+		r.err = err ? err : EIO;
+		cl->client = 0;
+		cl->events = 0;
+	}
+	if (c)
+		send_msg(c, &r);
+	return true;
+}
+
+static struct call *call_by_pid(pid_t pid)
+{
+	for (size_t i = 0; i < ncalls; i++)
+		if (calls[i].pid == pid)
+			return &calls[i];
+	return NULL;
+}
+
+/* The strings area of a message passed in a memfd: read into a buffer
+ * the caller frees, or NULL with errno. */
+static char *strings_from_fd(int fd, uint64_t len)
+{
+	struct stat st;
+	if (len > MON_MAX_STRINGS || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != len) {
+		errno = EINVAL;
+		return NULL;
+	}
+	char *buf = xrealloc(NULL, len);
+	for (size_t got = 0; got < len;) {
+		ssize_t n = pread(fd, buf + got, len - got, (off_t)got);
+		if (n <= 0) {
+			free(buf);
+			errno = n < 0 ? errno : EINVAL;
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	return buf;
 }
 
 static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *s,
@@ -375,15 +522,12 @@ static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *
 	    (m->arg & ~(int64_t)0x3fe)) {
 		reply_err(c, m, EINVAL);
 	} else {
-		pid_t pid = spawn(argv, env, dir, fds, nfds);
-		if (pid < 0) {
+		int errfd = -1;
+		pid_t pid = spawn(argv, env, dir, fds, nfds, &errfd);
+		if (pid < 0)
 			reply_err(c, m, (int)-pid);
-		} else {
-			add_call(pid, c->id, m->seq, m->arg, container, process);
-			struct mon_msg r = reply_to(m);
-			r.pid = pid;
-			send_msg(c, &r);
-		}
+		else
+			add_call(pid, errfd, c->id, m->seq, m->arg, container, process);
 	}
 	free(argv);
 	free(env);
@@ -395,12 +539,13 @@ static void run_cleanup(struct claim *cl)
 	struct strings s = { cl->cleanup, cl->cleanup + cl->cleanup_len, false };
 	char **argv = next_list(&s);
 	char **env = argv ? next_list(&s) : NULL;
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int null = open_reserved("/dev/null", O_RDWR | O_CLOEXEC, 0);
 	if (env && argv[0] && null >= 0) {
 		int fds[3] = { null, null, null };
-		pid_t pid = spawn(argv, env, "/", fds, 3);
+		int errfd = -1;
+		pid_t pid = spawn(argv, env, "/", fds, 3, &errfd);
 		if (pid > 0)
-			add_call(pid, 0, 0, 0, NULL, NULL);
+			add_call(pid, errfd, 0, 0, 0, NULL, NULL);
 	}
 	if (null >= 0)
 		close(null);
@@ -467,7 +612,7 @@ static uint64_t oom_kills_fd(int fd)
 /* The value of the "oom_kill N" line of an OOM counter file, or 0. */
 static uint64_t oom_kills(const char *path)
 {
-	int fd = path && *path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	int fd = path && *path ? open_regular(path, O_RDONLY) : -1;
 	if (fd < 0)
 		return 0;
 	uint64_t n = oom_kills_fd(fd);
@@ -477,31 +622,40 @@ static uint64_t oom_kills(const char *path)
 
 /*
  * Watch a container's memory cgroup for OOM kills as they happen: on v2 its
- * memory.events polls POLLPRI when it changes; on v1 an eventfd registered
- * through cgroup.event_control for memory.oom_control is signalled.
+ * memory.events, held open, polls POLLPRI when it changes; on v1 an eventfd
+ * registered through cgroup.event_control for memory.oom_control is
+ * signalled, and the control file is closed once registered: a v1 watch
+ * costs one fd. A watch the fd limit leaves no room for is not made: the
+ * exit still tells the OOM kill.
  */
 static void oom_watch(struct claim *cl)
 {
 	const char *name = strrchr(cl->oom_file, '/');
-	cl->oom_fd = open(cl->oom_file, O_RDONLY | O_CLOEXEC);
-	if (cl->oom_fd < 0 || !name || strcmp(name, "/memory.oom_control") != 0)
+	int fd = open_regular(cl->oom_file, O_RDONLY);
+	if (fd < 0 || !name || strcmp(name, "/memory.oom_control") != 0) {
+		cl->oom_fd = fd;
 		return;
+	}
 	char ctl[PATH_MAX], line[64];
 	snprintf(ctl, sizeof(ctl), "%.*s/cgroup.event_control", (int)(name - cl->oom_file),
 	         cl->oom_file);
 	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	int cfd = efd >= 0 ? open(ctl, O_WRONLY | O_CLOEXEC) : -1;
-	int n = snprintf(line, sizeof(line), "%d %d", efd, cl->oom_fd);
+	int cfd = efd >= 0 ? open_regular(ctl, O_WRONLY) : -1;
+	int n = snprintf(line, sizeof(line), "%d %d", efd, fd);
 	if (cfd >= 0 && write(cfd, line, (size_t)n) == n) {
 		cl->oom_efd = efd;
-	} else {
-		if (efd >= 0)
-			close(efd);
-		close(cl->oom_fd);
-		cl->oom_fd = -1;
+	} else if (efd >= 0) {
+		close(efd);
 	}
 	if (cfd >= 0)
 		close(cfd);
+	close(fd);
+}
+
+/* Whether a claim's memory cgroup is watched. */
+static bool oom_watched(const struct claim *cl)
+{
+	return cl->oom_fd >= 0 || cl->oom_efd >= 0;
 }
 
 /* The fd to poll for a watched claim's OOM kills, and for what. */
@@ -509,6 +663,12 @@ static int oom_poll_fd(const struct claim *cl, short *events)
 {
 	*events = cl->oom_efd >= 0 ? POLLIN : POLLPRI;
 	return cl->oom_efd >= 0 ? cl->oom_efd : cl->oom_fd;
+}
+
+/* The OOM kills a watched claim's counter shows now. */
+static uint64_t oom_watched_kills(const struct claim *cl)
+{
+	return cl->oom_fd >= 0 ? oom_kills_fd(cl->oom_fd) : oom_kills(cl->oom_file);
 }
 
 /* Whether the OOM killer ended a process that exited with ws. */
@@ -519,8 +679,30 @@ static bool oom_killed(const char *file, uint64_t base, int flags, int ws)
 	return oom_kills(file) > base;
 }
 
-/* Write an exit record the library reads (runtime/exit.go's JSON). */
-static void write_exit(const char *path, int ws, bool oom)
+/* fsync the directory holding path, so that a rename in it lasts. */
+static int sync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int n = snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+	                 slash ? path : ".");
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return ENAMETOOLONG;
+	int fd = open_reserved(n ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	int err = fsync(fd) < 0 ? errno : 0;
+	close(fd);
+	return err;
+}
+
+/*
+ * Write an exit record the library reads (runtime/exit.go's JSON): into a
+ * temp file beside it, synced, then renamed over it, so that a record is
+ * either whole or absent, and lasts once told. Returns 0 or an errno;
+ * ENOENT when the state dir is gone (deleted: no one reads it).
+ */
+static int write_exit(const char *path, int ws, bool oom)
 {
 	char json[192];
 	int n;
@@ -535,18 +717,35 @@ static void write_exit(const char *path, int ws, bool oom)
 		             "{\"status\":%d,\"code\":%d,\"signal\":0,\"core_dumped\":false,"
 		             "\"oom_killed\":%s}",
 		             WEXITSTATUS(ws), WEXITSTATUS(ws), oom ? "true" : "false");
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return ENAMETOOLONG;
+	unlink(tmp);
+	int fd = open_reserved(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	                       0600);
 	if (fd < 0)
-		return; /* the state dir was deleted */
-	ssize_t unused = write(fd, json, (size_t)n);
-	(void)unused;
+		return errno;
+	int err = 0;
+	ssize_t w = write(fd, json, (size_t)n);
+	if (w != n)
+		err = w < 0 ? errno : EIO;
+	else if (fsync(fd) < 0)
+		err = errno;
 	close(fd);
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		return err;
+	}
+	return sync_parent(path);
 }
 
+/* Send an EXIT to every connection. */
 static void broadcast(const struct mon_msg *m)
 {
 	for (size_t i = 0; i < nclients; i++)
-		send_msg(&clients[i], m);
+		send_packet(&clients[i], m, sizeof(*m), true);
 }
 
 /* ---- events ---- */
@@ -571,7 +770,7 @@ static void publish(int type, pid_t pid, int wstatus, bool oom, const char *cont
 	memcpy(p + sizeof(m) + lc, process, lp);
 	for (size_t i = 0; i < nclients; i++)
 		if (clients[i].subscribed)
-			send_packet(&clients[i], p, sizeof(m) + lc + lp);
+			send_packet(&clients[i], p, sizeof(m) + lc + lp, true);
 	free(p);
 }
 
@@ -585,24 +784,32 @@ static bool start_pending(const char *container)
 }
 
 /* An OOM event names the container only: the kernel's count is the
- * container's; the exit that follows names the process. */
+ * container's; the exit that follows names the process. The EXIT message
+ * comes last: a wait returns after the exit is published. */
 static void publish_exit_now(const struct held *h)
 {
-	if (h->oom_event)
-		publish(MON_EV_OOM, 0, 0, true, h->container, "");
-	publish(h->type, h->pid, h->wstatus, h->oom, h->container, h->process);
+	if (*h->container) {
+		if (h->oom_event)
+			publish(MON_EV_OOM, 0, 0, true, h->container, "");
+		publish(h->type, h->pid, h->wstatus, h->oom, h->container, h->process);
+	}
+	if (h->has_exit)
+		broadcast(&h->exit);
 }
 
-/* Publish the exit of a claimed process, its OOM kill first; while a start
- * of its container is in flight, hold it until that start is published. */
+/* Publish the exit of a claimed process, its OOM kill first, then send its
+ * EXIT message if it has one; while a start of its container is in flight,
+ * hold both until that start is published. */
 static void publish_exit(pid_t pid, int ws, bool oom, bool oom_event, const char *container,
-                         const char *process)
+                         const char *process, const struct mon_msg *exit)
 {
-	if (!*container)
-		return;
-	struct held h = { *process ? MON_EV_PROCESS_EXITED : MON_EV_EXITED, pid, ws, oom,
-	                  oom_event, (char *)container, (char *)process };
-	if (!start_pending(container)) {
+	struct held h = { .type = *process ? MON_EV_PROCESS_EXITED : MON_EV_EXITED, .pid = pid,
+	                  .wstatus = ws, .oom = oom, .oom_event = oom_event,
+	                  .container = (char *)container, .process = (char *)process,
+	                  .has_exit = exit != NULL };
+	if (exit)
+		h.exit = *exit;
+	if (!*container || !start_pending(container)) {
 		publish_exit_now(&h);
 		return;
 	}
@@ -617,9 +824,9 @@ static void publish_exit(pid_t pid, int ws, bool oom, bool oom_event, const char
  * whether it published. */
 static bool oom_check(struct claim *cl)
 {
-	if (cl->oom_fd < 0 || start_pending(cl->container))
+	if (!oom_watched(cl) || start_pending(cl->container))
 		return false;
-	uint64_t kills = oom_kills_fd(cl->oom_fd);
+	uint64_t kills = oom_watched_kills(cl);
 	if (kills <= cl->oom_seen)
 		return false;
 	cl->oom_seen = kills;
@@ -644,7 +851,7 @@ static int oom_retry_timeout(int otherwise)
 static bool oom_untold(const char *container)
 {
 	for (size_t i = 0; i < nclaims; i++) {
-		if (claims[i].oom_fd >= 0 && !strcmp(claims[i].container, container)) {
+		if (oom_watched(&claims[i]) && !strcmp(claims[i].container, container)) {
 			oom_check(&claims[i]);
 			return false;
 		}
@@ -681,12 +888,14 @@ static void call_events(const struct call *cl, int ws)
 			oom_check(&claims[i]);
 }
 
-/* A child was reaped: tell whoever waits for it. */
+/* A child exited (not reaped yet): record its exit and tell whoever waits
+ * for it. */
 static void child_exited(pid_t pid, uint64_t start, int ws)
 {
 	for (size_t i = 0; i < ncalls; i++) {
 		if (calls[i].pid != pid)
 			continue;
+		settle_call(&calls[i]);
 		struct call call = calls[i];
 		calls[i] = calls[--ncalls];
 		call_events(&call, ws);
@@ -703,21 +912,23 @@ static void child_exited(pid_t pid, uint64_t start, int ws)
 	struct claim *cl = claim_by_pid(pid);
 	if (cl) {
 		bool oom = oom_killed(cl->oom_file, cl->oom_base, cl->flags, ws);
-		write_exit(cl->exit_path, ws, oom);
+		int err = write_exit(cl->exit_path, ws, oom);
 		bool oom_event = oom && (*cl->process ? oom_untold(cl->container)
-		                                      : cl->oom_fd < 0 || oom_kills(cl->oom_file) > cl->oom_seen);
-		publish_exit(pid, ws, oom, oom_event, cl->container, cl->process);
+		                                      : !oom_watched(cl) || oom_kills(cl->oom_file) > cl->oom_seen);
 		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EXIT, .pid = pid,
-		                     .start = cl->start, .arg = oom, .state = MON_EXITED, .wstatus = ws };
+		                     .start = cl->start, .arg = oom, .state = MON_EXITED, .wstatus = ws,
+		                     .err = err == ENOENT ? 0 : err };
 		remember_gone(pid, cl->start, ws, true);
+		publish_exit(pid, ws, oom, oom_event, cl->container, cl->process, &m);
 		drop_claim(cl);
-		broadcast(&m);
 		return;
 	}
 	remember_gone(pid, start, ws, false);
 }
 
-/* Reap every exited child. */
+/* Reap every exited child, once its exit is recorded and told: while
+ * its record is written the zombie keeps its pid, so a process that finds
+ * the pid gone finds the record. */
 static void reap(void)
 {
 	for (;;) {
@@ -725,11 +936,9 @@ static void reap(void)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
 			return;
 		pid_t pid = si.si_pid;
-		uint64_t start = proc_start(pid);
+		child_exited(pid, proc_start(pid), wstatus_of(&si));
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG) < 0 || si.si_pid != pid)
-			continue;
-		child_exited(pid, start, wstatus_of(&si));
+		waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
 	}
 }
 
@@ -761,16 +970,27 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	siginfo_t si = { 0 };
 	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0) {
 		r.start = proc_start(pid);
+		if (!r.start) {
+			/* No fd left to read its start time: refuse rather than
+			 * claim a process no later call could name. */
+			reply_err(c, m, errno == EMFILE || errno == ENFILE ? errno : EAGAIN);
+			return;
+		}
 		if (si.si_pid == pid) {
-			/* Exited, not reaped yet: reap it now. */
-			memset(&si, 0, sizeof(si));
-			waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
+			/* Exited, not reaped yet: record it, then reap it. */
 			r.state = MON_EXITED;
 			r.wstatus = wstatus_of(&si);
 			r.arg = oom_killed(oom_file, m->count, (int)m->arg, r.wstatus);
-			write_exit(exit_path, r.wstatus, r.arg);
-			publish_exit(pid, r.wstatus, r.arg, r.arg && oom_untold(container), container, process);
+			int err = write_exit(exit_path, r.wstatus, r.arg);
+			if (err && err != ENOENT) {
+				reply_err(c, m, err);
+				return;
+			}
+			publish_exit(pid, r.wstatus, r.arg, r.arg && oom_untold(container), container, process,
+			             NULL);
 			remember_gone(pid, r.start, r.wstatus, true);
+			memset(&si, 0, sizeof(si));
+			waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
 		} else {
 			claims = xrealloc(claims, (nclaims + 1) * sizeof(*claims));
 			cl = &claims[nclaims++];
@@ -801,8 +1021,13 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	r.state = MON_EXITED;
 	r.wstatus = g->wstatus;
 	r.arg = oom_killed(oom_file, m->count, (int)m->arg, g->wstatus);
-	write_exit(exit_path, g->wstatus, r.arg);
-	publish_exit(pid, g->wstatus, r.arg, r.arg && oom_untold(container), container, process);
+	int err = write_exit(exit_path, g->wstatus, r.arg);
+	if (err && err != ENOENT) {
+		g->claimed = false;
+		reply_err(c, m, err);
+		return;
+	}
+	publish_exit(pid, g->wstatus, r.arg, r.arg && oom_untold(container), container, process, NULL);
 	send_msg(c, &r);
 }
 
@@ -886,6 +1111,8 @@ static void drop_client(size_t i)
 	struct client *c = &clients[i];
 	uint64_t id = c->id;
 	close(c->fd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	while (c->head) {
 		struct packet *p = c->head;
 		c->head = p->next;
@@ -893,6 +1120,34 @@ static void drop_client(size_t i)
 	}
 	clients[i] = clients[--nclients];
 	orphan_claims(id);
+}
+
+/* The peer process of a connection: a pidfd, so that its death ends the
+ * connection even when a child of it inherited the socket. */
+static int peer_pidfd(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid <= 0)
+		return -1;
+	return (int)syscall(SYS_pidfd_open, cred.pid, 0);
+}
+
+/* Agree on a version: the newest both speak. */
+static void do_hello(struct client *c, const struct mon_msg *m)
+{
+	struct mon_msg r = reply_to(m);
+	if ((uint64_t)m->count > MON_PROTO_VERSION || m->arg < MON_PROTO_VERSION) {
+		r.err = EPROTO;
+		r.arg = MON_PROTO_VERSION;
+		send_msg(c, &r);
+		return;
+	}
+	if (c->pidfd < 0)
+		c->pidfd = peer_pidfd(c->fd);
+	r.pid = getpid();
+	r.arg = MON_PROTO_VERSION;
+	send_msg(c, &r);
 }
 
 /* Read one message from client i; false when the connection ended. */
@@ -919,25 +1174,47 @@ static bool serve(size_t i)
 		close_fds(fds, nfds);
 		return false;
 	}
-	struct mon_msg m;
-	if ((size_t)n < sizeof(m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+	struct mon_msg m = { 0 };
+	const size_t head = offsetof(struct mon_msg, pid);
+	if ((size_t)n < head || (mh.msg_flags & MSG_TRUNC)) {
 		close_fds(fds, nfds);
 		return false;
 	}
-	memcpy(&m, msgbuf, sizeof(m));
-	if (m.version != MON_PROTO_VERSION) {
-		reply_err(c, &m, EPROTO);
+	memcpy(&m, msgbuf, (size_t)n < sizeof(m) ? (size_t)n : sizeof(m));
+	if (m.version != MON_PROTO_VERSION || (size_t)n < sizeof(m)) {
+		/* Another version's message: refused in its own version, so that
+		 * its sender can read why. */
+		struct mon_msg r = reply_to(&m);
+		r.version = m.version;
+		r.err = EPROTO;
+		r.arg = MON_PROTO_VERSION;
+		send_msg(c, &r);
+		close_fds(fds, nfds);
+		return true;
+	}
+	if (mh.msg_flags & MSG_CTRUNC) {
+		/* The kernel could not pass its fds (this process's fd limit):
+		 * the request fails, the connection goes on. */
+		reply_err(c, &m, EMFILE);
 		close_fds(fds, nfds);
 		return true;
 	}
 	struct strings s = { msgbuf + sizeof(m), msgbuf + n, false };
-	switch (m.type) {
-	case MON_HELLO: {
-		struct mon_msg r = reply_to(&m);
-		r.pid = getpid();
-		send_msg(c, &r);
-		break;
+	char *area = NULL;
+	if (m.strings_len) {
+		area = nfds > 0 ? strings_from_fd(fds[nfds - 1], m.strings_len) : NULL;
+		if (!area) {
+			reply_err(c, &m, nfds > 0 ? errno : EINVAL);
+			close_fds(fds, nfds);
+			return true;
+		}
+		close(fds[--nfds]);
+		s = (struct strings){ area, area + m.strings_len, false };
 	}
+	switch (m.type) {
+	case MON_HELLO:
+		do_hello(c, &m);
+		break;
 	case MON_SPAWN:
 		do_spawn(c, &m, &s, fds, nfds);
 		break;
@@ -960,6 +1237,7 @@ static bool serve(size_t i)
 	default:
 		reply_err(c, &m, EPROTO);
 	}
+	free(area);
 	close_fds(fds, nfds);
 	return true;
 }
@@ -968,6 +1246,13 @@ static void accept_clients(void)
 {
 	for (;;) {
 		int fd = accept4(LISTEN_FD, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		               errno == ENOMEM)) {
+			/* The connection waits in the backlog until fds free up;
+			 * polling the socket meanwhile would spin. */
+			accept_paused_until = now_ms() + ACCEPT_PAUSE_MS;
+			return;
+		}
 		if (fd < 0)
 			return;
 		struct ucred cred;
@@ -978,7 +1263,7 @@ static void accept_clients(void)
 			continue;
 		}
 		clients = xrealloc(clients, (nclients + 1) * sizeof(*clients));
-		clients[nclients++] = (struct client){ .fd = fd, .id = next_client_id++ };
+		clients[nclients++] = (struct client){ .fd = fd, .pidfd = -1, .id = next_client_id++ };
 	}
 }
 
@@ -1025,16 +1310,64 @@ static void reset_signals(int *sfd)
 		_exit(111);
 }
 
+/* Close every fd the starter left open but the listening socket: a host
+ * fd without O_CLOEXEC must reach neither the monitor nor its children. */
+static void close_inherited(void)
+{
+	if (syscall(SYS_close_range, LISTEN_FD + 1, ~0U, 0) == 0)
+		return;
+	long max = sysconf(_SC_OPEN_MAX);
+	for (long fd = LISTEN_FD + 1; fd < (max > 0 ? max : 1024); fd++)
+		close((int)fd);
+}
+
+/* Raise the fd limit to the hard limit, as a container's claims and
+ * watches take fds; the children get the limit found back. */
+static void raise_fd_limit(void)
+{
+	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		return;
+	struct rlimit raised = { nofile.rlim_max, nofile.rlim_max };
+	setrlimit(RLIMIT_NOFILE, &raised);
+}
+
+/* The options after the root: the socket's and lock's names in it, and
+ * the most bytes of broadcasts one connection may have queued. */
+static void parse_options(int argc, char **argv, const char **sock_name, const char **lock_name)
+{
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strncmp(a, "--socket=", 9))
+			*sock_name = a + 9;
+		else if (!strncmp(a, "--lock=", 7))
+			*lock_name = a + 7;
+		else if (!strncmp(a, "--queue-max=", 12))
+			queue_max = strtoull(a + 12, NULL, 10);
+		else
+			_exit(2);
+	}
+	if (strchr(*sock_name, '/') || strchr(*lock_name, '/'))
+		_exit(2);
+}
+
+/* The poll set of one turn of the loop; fds not to poll are -1. */
+enum { P_SIGNALS, P_LISTEN, P_FIXED };
+
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s ROOT (with the listening socket as fd 3)\n", argv[0]);
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s ROOT [--socket=NAME] [--lock=NAME] [--queue-max=BYTES] "
+		                "(with the listening socket as fd 3)\n", argv[0]);
 		return 2;
 	}
 	struct stat st;
 	if (fstat(LISTEN_FD, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return 2;
+	close_inherited();
+	const char *sock_name = "monitor.sock", *lock_name = "monitor.lock";
+	parse_options(argc, argv, &sock_name, &lock_name);
 	detach();
+	raise_fd_limit();
 	int sfd;
 	reset_signals(&sfd);
 	fcntl(LISTEN_FD, F_SETFD, FD_CLOEXEC);
@@ -1042,54 +1375,76 @@ int main(int argc, char **argv)
 	if (chdir(argv[1]) < 0)
 		_exit(111);
 	size_t len = strlen(argv[1]);
-	char *path = xrealloc(NULL, len + sizeof("/monitor.sock"));
-	memcpy(path, argv[1], len);
-	strcpy(path + len, "/monitor.sock");
+	char *path = xrealloc(NULL, len + strlen(sock_name) + 2);
+	sprintf(path, "%s/%s", argv[1], sock_name);
 	sock_path = path;
-	lock_fd = open("monitor.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	lock_fd = open(lock_name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock_fd < 0 || chdir("/") < 0)
 		_exit(111);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		_exit(111);
 	prctl(PR_SET_NAME, "exec-monitor", 0, 0, 0);
+	refill_reserve();
 
 	struct pollfd *pfds = NULL;
 	pid_t *watched = NULL;
 	for (;;) {
-		pfds = xrealloc(pfds, (nclients + nclaims + 2) * sizeof(*pfds));
-		watched = xrealloc(watched, (nclaims + 1) * sizeof(*watched));
-		pfds[0] = (struct pollfd){ sfd, POLLIN, 0 };
-		pfds[1] = (struct pollfd){ LISTEN_FD, POLLIN, 0 };
-		for (size_t i = 0; i < nclients; i++)
-			pfds[i + 2] = (struct pollfd){ clients[i].fd,
-			                               POLLIN | (clients[i].head ? POLLOUT : 0), 0 };
-		size_t polled = nclients, nwatched = 0;
-		for (size_t i = 0; i < nclaims; i++) {
-			if (claims[i].oom_fd < 0)
+		refill_reserve();
+		/* Per connection its socket and its peer; then the calls whose
+		 * exec is unsettled and the watched cgroups, by pid. */
+		size_t polled = nclients, nsettling = 0, nwatched = 0;
+		pfds = xrealloc(pfds, (P_FIXED + 2 * nclients + ncalls + nclaims) * sizeof(*pfds));
+		watched = xrealloc(watched, (ncalls + nclaims + 1) * sizeof(*watched));
+		int64_t paused_ms = accept_paused_until - now_ms();
+		pfds[P_SIGNALS] = (struct pollfd){ sfd, POLLIN, 0 };
+		pfds[P_LISTEN] = (struct pollfd){ paused_ms > 0 ? -1 : LISTEN_FD, POLLIN, 0 };
+		struct pollfd *pc = &pfds[P_FIXED];
+		for (size_t i = 0; i < nclients; i++) {
+			pc[2 * i] = (struct pollfd){ clients[i].fd,
+			                             POLLIN | (clients[i].head ? POLLOUT : 0), 0 };
+			pc[2 * i + 1] = (struct pollfd){ clients[i].pidfd, POLLIN, 0 };
+		}
+		struct pollfd *ps = &pc[2 * polled];
+		for (size_t i = 0; i < ncalls; i++) {
+			if (calls[i].errfd < 0)
 				continue;
-			struct pollfd *p = &pfds[polled + 2 + nwatched];
-			p->fd = oom_poll_fd(&claims[i], &p->events);
-			p->revents = 0;
-			watched[nwatched++] = claims[i].pid;
+			ps[nsettling] = (struct pollfd){ calls[i].errfd, POLLIN, 0 };
+			watched[nsettling++] = calls[i].pid;
+		}
+		struct pollfd *pw = &ps[nsettling];
+		pid_t *wpids = &watched[nsettling];
+		for (size_t i = 0; i < nclaims; i++) {
+			if (!oom_watched(&claims[i]))
+				continue;
+			pw[nwatched].fd = oom_poll_fd(&claims[i], &pw[nwatched].events);
+			pw[nwatched].revents = 0;
+			wpids[nwatched++] = claims[i].pid;
 		}
 		bool idle = !nclients && !nclaims && !ncalls;
-		int n = poll(pfds, polled + 2 + nwatched, oom_retry_timeout(idle ? IDLE_RETRY_MS : -1));
+		int timeout = oom_retry_timeout(idle ? IDLE_RETRY_MS : -1);
+		if (paused_ms > 0 && (timeout < 0 || paused_ms < timeout))
+			timeout = (int)paused_ms;
+		int n = poll(pfds, P_FIXED + 2 * polled + nsettling + nwatched, timeout);
 		if (n < 0 && errno != EINTR)
 			_exit(111);
-		if (n > 0 && (pfds[0].revents & POLLIN)) {
+		if (n > 0 && (pfds[P_SIGNALS].revents & POLLIN)) {
 			struct signalfd_siginfo info;
 			while (read(sfd, &info, sizeof(info)) > 0)
 				;
 			reap();
 		}
+		/* Calls may have gone or moved: find each by its pid. */
+		for (size_t j = 0; n > 0 && j < nsettling; j++) {
+			struct call *call = ps[j].revents ? call_by_pid(watched[j]) : NULL;
+			if (call && call->errfd == ps[j].fd)
+				settle_call(call);
+		}
 		/* Newest connections were appended: polled ones keep their index
 		 * until one is dropped, so walk down. */
 		for (size_t i = polled; n > 0 && i-- > 0;) {
-			short ev = pfds[i + 2].revents;
-			if (!ev)
-				continue;
-			bool ok = true;
-			if (ev & POLLOUT)
+			short ev = pc[2 * i].revents;
+			bool ok = !pc[2 * i + 1].revents;
+			if (ok && (ev & POLLOUT))
 				ok = flush_client(&clients[i]);
 			if (ok && (ev & (POLLIN | POLLHUP | POLLERR)))
 				ok = serve(i);
@@ -1098,10 +1453,10 @@ int main(int argc, char **argv)
 		}
 		/* Claims may have gone or moved: find each by its pid. */
 		for (size_t j = 0; n > 0 && j < nwatched; j++) {
-			struct pollfd *p = &pfds[polled + 2 + j];
-			struct claim *cl = p->revents ? claim_by_pid(watched[j]) : NULL;
+			struct pollfd *p = &pw[j];
+			struct claim *cl = p->revents ? claim_by_pid(wpids[j]) : NULL;
 			short events;
-			if (!cl || cl->oom_fd < 0 || oom_poll_fd(cl, &events) != p->fd)
+			if (!cl || !oom_watched(cl) || oom_poll_fd(cl, &events) != p->fd)
 				continue;
 			uint64_t count;
 			if (cl->oom_efd >= 0 && read(cl->oom_efd, &count, sizeof(count)) < 0)
@@ -1112,7 +1467,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < nclaims; i++)
 			if (claims[i].oom_retries > 0 && !oom_check(&claims[i]))
 				claims[i].oom_retries--;
-		if (n > 0 && (pfds[1].revents & POLLIN))
+		if (n > 0 && pfds[P_LISTEN].fd >= 0 && (pfds[P_LISTEN].revents & POLLIN))
 			accept_clients();
 		maybe_exit();
 	}

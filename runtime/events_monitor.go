@@ -65,6 +65,18 @@ func (c *monitorConn) publish(m monMsg, strs []byte) {
 	}
 }
 
+// overflowed handles the monitor's note that it dropped n exits and events
+// meant for this connection: the streams say so, and the watches ask the
+// monitor whether their process is gone, whose exit is then in its record.
+func (c *monitorConn) overflowed(n uint64) {
+	subscribers.Lock()
+	for e := range subscribers.m[c] {
+		e.lost(n)
+	}
+	subscribers.Unlock()
+	go c.recheckWatches()
+}
+
 // endStreams ends the streams of a lost connection with err.
 func endStreams(c *monitorConn, err error) {
 	subscribers.Lock()
