@@ -39,6 +39,7 @@ var errOldMonitor = errors.New("the monitor speaks an older protocol")
 // only when the monitor dies; the next call then connects anew.
 type monitorConn struct {
 	root string
+	pid  int // the monitor's, as its HELLO said
 	conn *net.UnixConn
 	raw  syscall.RawConn
 
@@ -196,6 +197,7 @@ func dialMonitor(root, sock string) (*monitorConn, error) {
 		c.fail(err)
 		return nil, err
 	}
+	c.pid = int(r.Pid)
 	return c, nil
 }
 

@@ -226,6 +226,7 @@ func startMonitor(root string, files monitorFiles) error {
 	for _, exe := range exes {
 		p, err := os.StartProcess(fmt.Sprintf("/proc/self/fd/%d", exe.Fd()), args, &os.ProcAttr{
 			Dir:   "/",
+			Env:   []string{}, // each runtime call brings its own
 			Files: []*os.File{null, null, null, listener},
 			Sys:   &syscall.SysProcAttr{Setsid: true},
 		})
