@@ -1,11 +1,11 @@
 package runtime
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"os"
-	"encoding/binary"
 	"path/filepath"
 	"sync"
 	"syscall"

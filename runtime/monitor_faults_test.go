@@ -783,3 +783,25 @@ func TestMonitorStartsFromHostWithClosedStdio(t *testing.T) {
 		t.Errorf("helper: %v: %s", err, out)
 	}
 }
+
+func TestDeleteCutByDeadlineLeavesNoCgroup(t *testing.T) {
+	rt := newTestRuntime(t, Options{})
+	c := runSleeper(t, rt)
+	hurried := newTestRuntime(t, Options{Root: rt.Root(), CallTimeout: time.Millisecond})
+	loaded, err := hurried.Load(bg, c.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer loaded.Close()
+	if err := loaded.Delete(bg, true); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Delete = %v, want ErrTimeout", err)
+	}
+	for _, h := range cgroupHierarchies() {
+		if _, err := os.Stat(filepath.Join(h, c.ID())); err == nil {
+			t.Errorf("cgroup %s left", filepath.Join(h, c.ID()))
+		}
+	}
+	if err := c.Delete(bg, true); err != nil {
+		t.Errorf("Delete after the cut: %v", err)
+	}
+}
