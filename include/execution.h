@@ -46,7 +46,14 @@
  * container or call of its runs, and the next call starts a new one. If the
  * host dies, its containers live on and their exits are still recorded:
  * exec_container_load() in any later process reports them (set
- * kill_on_exit to have them killed and deleted instead). A container whose
+ * kill_on_exit to have them killed and deleted instead: the monitor
+ * publishes their exits and deletions and removes their state dirs). A
+ * host that dies in the middle of a create leaves nothing: the monitor
+ * kills the runtime call, force-deletes what it made and removes the
+ * state dir, unless the container was already recorded, in which case it
+ * is listed, with kill_on_exit killed and deleted as above. A delete whose
+ * runtime call its deadline cuts still removes the container's cgroup;
+ * the state dir stays for a later delete. A container whose
  * monitor died (killed by hand) can still be signalled through a pidfd,
  * waited for and deleted, but its exit status is then unknown (EXEC_ESYS).
  * Signals to one process go through the monitor, whose unreaped child keeps
@@ -295,7 +302,9 @@ typedef struct {
 	const char *root;
 	/** The OCI runtime binary; NULL means "runc" from PATH. */
 	const char *runtime_path;
-	/** The runtime's --root; NULL means "<root>/runc". */
+	/** The runtime's --root; NULL means "<root>/runc". A relative path, here
+	 *  and in root, runtime_path and log_path, is the caller's working
+	 *  dir's at exec_runtime_new(). */
 	const char *runtime_root;
 	/** Non-zero passes --systemd-cgroup to the runtime. */
 	int systemd_cgroup;

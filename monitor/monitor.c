@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -57,6 +58,10 @@
 #define OOM_RETRIES 100
 /* How long accepting pauses when no fd is left for a connection. */
 #define ACCEPT_PAUSE_MS 50
+/* How long a call's process group may outlive its leader before its exit
+ * is told all the same, and how often it is looked at meanwhile. */
+#define LINGER_MS 2000
+#define LINGER_POLL_MS 5
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -88,6 +93,24 @@ struct call {
 	int64_t events;  /* a mask of 1 << MON_EV_*, published at success */
 	char *container; /* whom those events are about */
 	char *process;
+	char *remove;    /* a dir to remove once it exited, or NULL */
+	/* Its leader exited with wstatus; its process group (a runtime it
+	 * killed, a runtime's helper) is waited for until linger_until. */
+	bool lingering;
+	int wstatus;
+	int64_t linger_until;
+};
+
+/* A guarded SPAWN: what to undo if its connection ends before it settled. */
+struct guard {
+	uint64_t client;
+	uint64_t seq;
+	pid_t pid;       /* the call, while it runs; 0 once it exited */
+	char *cleanup;   /* argv list then env list */
+	size_t cleanup_len;
+	char *container;
+	char *dir;
+	bool armed;      /* its connection ended: undo once the call exited */
 };
 
 /* A process the library claimed. */
@@ -112,6 +135,11 @@ struct claim {
 	/* Looks left at the counter after a notification: v1 notifies as the
 	 * OOM starts, before its kill is counted. */
 	int oom_retries;
+	/* Once it exited, before it is reaped: whether the OOM killer ended
+	 * it, and why its record could not be written (0 when it was). */
+	bool recorded;
+	bool oom_killed;
+	int record_err;
 };
 
 /* An exit event, and the EXIT message that follows it, held back until the
@@ -147,6 +175,8 @@ static struct gone gone[GONE_RING];
 static size_t gone_next;
 static struct held *helds;
 static size_t nhelds;
+static struct guard *guards;
+static size_t nguards;
 
 static const char *sock_path;
 static int lock_fd = -1;
@@ -446,9 +476,10 @@ static void add_call(pid_t pid, int errfd, uint64_t client, uint64_t seq, int64_
                      const char *container, const char *process)
 {
 	calls = xrealloc(calls, (ncalls + 1) * sizeof(*calls));
-	calls[ncalls++] = (struct call){ pid, errfd, client, seq, events,
-	                                 events ? xstrdup(container) : NULL,
-	                                 events ? xstrdup(process) : NULL };
+	calls[ncalls++] = (struct call){ .pid = pid, .errfd = errfd, .client = client, .seq = seq,
+	                                 .events = events,
+	                                 .container = events ? xstrdup(container) : NULL,
+	                                 .process = events ? xstrdup(process) : NULL };
 }
 
 /*
@@ -482,7 +513,7 @@ static bool settle_call(struct call *cl)
 static struct call *call_by_pid(pid_t pid)
 {
 	for (size_t i = 0; i < ncalls; i++)
-		if (calls[i].pid == pid)
+		if (calls[i].pid == pid && !calls[i].lingering)
 			return &calls[i];
 	return NULL;
 }
@@ -513,30 +544,54 @@ static char *strings_from_fd(int fd, uint64_t len)
 static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *s,
                      const int *fds, int nfds)
 {
+	bool guarded = m->arg & MON_SPAWN_GUARD;
+	int64_t events = m->arg & ~(int64_t)MON_SPAWN_GUARD;
 	char **argv = next_list(s);
+	const char *env_at = s->p;
 	char **env = argv ? next_list(s) : NULL;
+	size_t env_len = (size_t)(s->p - env_at);
 	const char *dir = env ? next_string(s) : NULL;
 	const char *container = dir && m->arg ? next_string(s) : "";
 	const char *process = container && m->arg ? next_string(s) : "";
+	const char *undo_at = s->p;
+	char **undo = process && guarded ? next_list(s) : NULL;
+	size_t undo_len = (size_t)(s->p - undo_at);
+	const char *undo_dir = undo ? next_string(s) : "";
 	if (!dir || !process || !argv[0] || nfds < 3 || (uint32_t)nfds != m->nfds ||
-	    (m->arg & ~(int64_t)0x3fe)) {
+	    (events & ~(int64_t)0x3fe) || (guarded && (!undo_dir || !*container))) {
 		reply_err(c, m, EINVAL);
 	} else {
 		int errfd = -1;
 		pid_t pid = spawn(argv, env, dir, fds, nfds, &errfd);
-		if (pid < 0)
+		if (pid < 0) {
 			reply_err(c, m, (int)-pid);
-		else
-			add_call(pid, errfd, c->id, m->seq, m->arg, container, process);
+		} else {
+			add_call(pid, errfd, c->id, m->seq, events, container, process);
+			if (guarded) {
+				char *area = xrealloc(NULL, undo_len + env_len);
+				memcpy(area, undo_at, undo_len);
+				memcpy(area + undo_len, env_at, env_len);
+				guards = xrealloc(guards, (nguards + 1) * sizeof(*guards));
+				guards[nguards++] = (struct guard){ c->id, m->seq, pid, area,
+				                                    undo_len + env_len,
+				                                    xstrdup(container), xstrdup(undo_dir),
+				                                    false };
+			}
+		}
 	}
 	free(argv);
 	free(env);
+	free(undo);
 }
 
-/* Run a claim's cleanup command, with /dev/null as its stdio. */
-static void run_cleanup(struct claim *cl)
+/*
+ * Run a cleanup command (an argv list then an env list) with /dev/null as
+ * its stdio; when it succeeds, publish DELETED of container (unless "").
+ * Once it exited, remove dir (unless NULL).
+ */
+static void run_cleanup(const char *area, size_t len, const char *container, const char *dir)
 {
-	struct strings s = { cl->cleanup, cl->cleanup + cl->cleanup_len, false };
+	struct strings s = { area, area + len, false };
 	char **argv = next_list(&s);
 	char **env = argv ? next_list(&s) : NULL;
 	int null = open_reserved("/dev/null", O_RDWR | O_CLOEXEC, 0);
@@ -544,13 +599,100 @@ static void run_cleanup(struct claim *cl)
 		int fds[3] = { null, null, null };
 		int errfd = -1;
 		pid_t pid = spawn(argv, env, "/", fds, 3, &errfd);
-		if (pid > 0)
-			add_call(pid, errfd, 0, 0, 0, NULL, NULL);
+		if (pid > 0) {
+			add_call(pid, errfd, 0, 0, *container ? 1 << MON_EV_DELETED : 0, container, "");
+			calls[ncalls - 1].remove = dir ? xstrdup(dir) : NULL;
+		}
 	}
 	if (null >= 0)
 		close(null);
 	free(argv);
 	free(env);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* Remove a state dir and all it holds, on its file system only. */
+static void remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* The dir of a file's path, in a new string. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash && slash != path ? (size_t)(slash - path) : 1;
+	char *d = xrealloc(NULL, n + 1);
+	memcpy(d, slash ? path : "/", n);
+	d[n] = 0;
+	return d;
+}
+
+/* ---- guards ---- */
+
+static void drop_guard(size_t i)
+{
+	free(guards[i].cleanup);
+	free(guards[i].container);
+	free(guards[i].dir);
+	guards[i] = guards[--nguards];
+}
+
+/* Undo a guarded create whose call has exited: its cleanup, then its dir. */
+static void fire_guard(size_t i)
+{
+	struct guard *g = &guards[i];
+	run_cleanup(g->cleanup, g->cleanup_len, g->container, g->dir);
+	drop_guard(i);
+}
+
+/* A guarded call exited: undo it if its connection is gone. */
+static void guards_call_exited(pid_t pid)
+{
+	for (size_t i = nguards; i-- > 0;) {
+		if (guards[i].pid != pid)
+			continue;
+		guards[i].pid = 0;
+		if (guards[i].armed)
+			fire_guard(i);
+	}
+}
+
+/* A connection ended: undo its unsettled creates, killing their calls. */
+static void arm_guards(uint64_t client)
+{
+	for (size_t i = nguards; i-- > 0;) {
+		struct guard *g = &guards[i];
+		if (g->client != client)
+			continue;
+		g->armed = true;
+		if (!g->pid) {
+			fire_guard(i);
+			continue;
+		}
+		kill(-g->pid, SIGKILL);
+		kill(g->pid, SIGKILL);
+	}
+}
+
+static void do_unguard(struct client *c, const struct mon_msg *m)
+{
+	for (size_t i = 0; i < nguards; i++) {
+		if (guards[i].client == c->id && guards[i].seq == (uint64_t)m->arg) {
+			drop_guard(i);
+			return;
+		}
+	}
 }
 
 /* ---- claims and exits ---- */
@@ -888,31 +1030,76 @@ static void call_events(const struct call *cl, int ws)
 			oom_check(&claims[i]);
 }
 
-/* A child exited (not reaped yet): record its exit and tell whoever waits
- * for it. */
+/* Record the exit of a claimed process, before it is reaped: while the
+ * zombie holds its pid, whoever finds the pid gone finds the record. */
+static void record_claim(struct claim *cl, int ws)
+{
+	if (cl->recorded)
+		return;
+	cl->recorded = true;
+	cl->oom_killed = oom_killed(cl->oom_file, cl->oom_base, cl->flags, ws);
+	cl->record_err = write_exit(cl->exit_path, ws, cl->oom_killed);
+}
+
+/* A call is over, its process group gone: publish its events, undo it
+ * if its guard is armed, and tell its client. */
+static void finish_call(size_t i)
+{
+	struct call call = calls[i];
+	calls[i] = calls[--ncalls];
+	call_events(&call, call.wstatus);
+	guards_call_exited(call.pid);
+	if (call.remove) {
+		remove_tree(call.remove);
+		free(call.remove);
+	}
+	struct client *c = client_by_id(call.client);
+	if (c) {
+		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_CALL_EXIT,
+		                     .seq = call.seq, .pid = call.pid, .wstatus = call.wstatus };
+		send_msg(c, &m);
+	}
+	free(call.container);
+	free(call.process);
+}
+
+/* Finish the calls whose process group is gone, or waited for long enough:
+ * a caller that cleans up after a call finds nothing of it still running
+ * (a runtime killed in the middle of a mkdir). Returns whether some are
+ * still waited for. */
+static bool finish_lingering(void)
+{
+	bool waiting = false;
+	for (size_t i = ncalls; i-- > 0;) {
+		if (!calls[i].lingering)
+			continue;
+		if ((kill(-calls[i].pid, 0) < 0 && errno == ESRCH) || now_ms() >= calls[i].linger_until)
+			finish_call(i);
+		else
+			waiting = true;
+	}
+	return waiting;
+}
+
+/* A child exited and was reaped: record its exit if it is not yet, and
+ * tell whoever waits for it; a call's exit is told once its process group
+ * is gone. */
 static void child_exited(pid_t pid, uint64_t start, int ws)
 {
 	for (size_t i = 0; i < ncalls; i++) {
-		if (calls[i].pid != pid)
+		if (calls[i].pid != pid || calls[i].lingering)
 			continue;
 		settle_call(&calls[i]);
-		struct call call = calls[i];
-		calls[i] = calls[--ncalls];
-		call_events(&call, ws);
-		struct client *c = client_by_id(call.client);
-		if (c) {
-			struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_CALL_EXIT,
-			                     .seq = call.seq, .pid = pid, .wstatus = ws };
-			send_msg(c, &m);
-		}
-		free(call.container);
-		free(call.process);
+		calls[i].lingering = true;
+		calls[i].wstatus = ws;
+		calls[i].linger_until = now_ms() + LINGER_MS;
 		return;
 	}
 	struct claim *cl = claim_by_pid(pid);
 	if (cl) {
-		bool oom = oom_killed(cl->oom_file, cl->oom_base, cl->flags, ws);
-		int err = write_exit(cl->exit_path, ws, oom);
+		record_claim(cl, ws);
+		bool oom = cl->oom_killed;
+		int err = cl->record_err;
 		bool oom_event = oom && (*cl->process ? oom_untold(cl->container)
 		                                      : !oom_watched(cl) || oom_kills(cl->oom_file) > cl->oom_seen);
 		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EXIT, .pid = pid,
@@ -926,9 +1113,10 @@ static void child_exited(pid_t pid, uint64_t start, int ws)
 	remember_gone(pid, start, ws, false);
 }
 
-/* Reap every exited child, once its exit is recorded and told: while
- * its record is written the zombie keeps its pid, so a process that finds
- * the pid gone finds the record. */
+/* Reap every exited child: a claimed one once its exit is recorded (the
+ * zombie keeps its pid meanwhile, so a process that finds the pid gone
+ * finds the record), then tell its exit, so that a wait that returns
+ * finds the process reaped. */
 static void reap(void)
 {
 	for (;;) {
@@ -936,9 +1124,14 @@ static void reap(void)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
 			return;
 		pid_t pid = si.si_pid;
-		child_exited(pid, proc_start(pid), wstatus_of(&si));
+		int ws = wstatus_of(&si);
+		uint64_t start = proc_start(pid);
+		struct claim *cl = claim_by_pid(pid);
+		if (cl)
+			record_claim(cl, ws);
 		memset(&si, 0, sizeof(si));
 		waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
+		child_exited(pid, start, ws);
 	}
 }
 
@@ -1101,8 +1294,13 @@ static void orphan_claims(uint64_t owner)
 		if (!(cl->flags & MON_CLAIM_KILL_ORPHAN))
 			continue;
 		kill(cl->pid, SIGKILL);
-		if (cl->cleanup)
-			run_cleanup(cl);
+		if (cl->cleanup) {
+			/* A container's cleanup deletes it: DELETED, and its state
+			 * dir goes. */
+			char *dir = *cl->process ? NULL : dir_of(cl->exit_path);
+			run_cleanup(cl->cleanup, cl->cleanup_len, *cl->process ? "" : cl->container, dir);
+			free(dir);
+		}
 	}
 }
 
@@ -1120,6 +1318,7 @@ static void drop_client(size_t i)
 	}
 	clients[i] = clients[--nclients];
 	orphan_claims(id);
+	arm_guards(id);
 }
 
 /* The peer process of a connection: a pidfd, so that its death ends the
@@ -1150,6 +1349,9 @@ static void do_hello(struct client *c, const struct mon_msg *m)
 	send_msg(c, &r);
 }
 
+/* Whether the last serve() found nothing to read. */
+static bool serve_drained;
+
 /* Read one message from client i; false when the connection ended. */
 static bool serve(size_t i)
 {
@@ -1161,6 +1363,7 @@ static bool serve(size_t i)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 	                     .msg_control = control, .msg_controllen = sizeof(control) };
 	ssize_t n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	serve_drained = n < 0 && errno == EAGAIN;
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
@@ -1220,6 +1423,9 @@ static bool serve(size_t i)
 		break;
 	case MON_CANCEL:
 		do_cancel(c, &m);
+		break;
+	case MON_UNGUARD:
+		do_unguard(c, &m);
 		break;
 	case MON_CLAIM:
 		do_claim(c, &m, &s);
@@ -1388,6 +1594,7 @@ int main(int argc, char **argv)
 
 	struct pollfd *pfds = NULL;
 	pid_t *watched = NULL;
+	bool lingering = false;
 	for (;;) {
 		refill_reserve();
 		/* Per connection its socket and its peer; then the calls whose
@@ -1422,6 +1629,8 @@ int main(int argc, char **argv)
 		}
 		bool idle = !nclients && !nclaims && !ncalls;
 		int timeout = oom_retry_timeout(idle ? IDLE_RETRY_MS : -1);
+		if (lingering && (timeout < 0 || timeout > LINGER_POLL_MS))
+			timeout = LINGER_POLL_MS;
 		if (paused_ms > 0 && (timeout < 0 || paused_ms < timeout))
 			timeout = (int)paused_ms;
 		int n = poll(pfds, P_FIXED + 2 * polled + nsettling + nwatched, timeout);
@@ -1433,6 +1642,7 @@ int main(int argc, char **argv)
 				;
 			reap();
 		}
+		lingering = finish_lingering();
 		/* Calls may have gone or moved: find each by its pid. */
 		for (size_t j = 0; n > 0 && j < nsettling; j++) {
 			struct call *call = ps[j].revents ? call_by_pid(watched[j]) : NULL;
@@ -1443,8 +1653,16 @@ int main(int argc, char **argv)
 		 * until one is dropped, so walk down. */
 		for (size_t i = polled; n > 0 && i-- > 0;) {
 			short ev = pc[2 * i].revents;
-			bool ok = !pc[2 * i + 1].revents;
-			if (ok && (ev & POLLOUT))
+			if (pc[2 * i + 1].revents) {
+				/* Its peer died: what it sent before counts, then the
+				 * connection ends, whoever else holds the socket. */
+				while (serve(i) && !serve_drained)
+					;
+				drop_client(i);
+				continue;
+			}
+			bool ok = true;
+			if (ev & POLLOUT)
 				ok = flush_client(&clients[i]);
 			if (ok && (ev & (POLLIN | POLLHUP | POLLERR)))
 				ok = serve(i);

@@ -35,6 +35,12 @@ enum mon_type {
 	 * fds: its fd 0, 1, 2, ... (nfds of them). arg: the events (a mask of
 	 * 1 << MON_EV_*) to publish when the program exits with status 0; with
 	 * a mask the next strings are their container id and process id.
+	 * With MON_SPAWN_GUARD in arg, the next strings are a cleanup argv
+	 * list and a dir: if the connection ends before an UNGUARD names this
+	 * SPAWN, the monitor kills the program if it runs, then runs the
+	 * cleanup (with the program's env; a DELETED event when it succeeds)
+	 * and removes the dir. A create guarded so leaves nothing behind a
+	 * host that died before it could record or undo it.
 	 * With strings_len, the strings are not in the packet but in a memfd
 	 * of that size passed after the program's fds.
 	 * reply: pid once the program runs (after its exec), or err. */
@@ -49,7 +55,8 @@ enum mon_type {
 	 * MON_CLAIM_OOM_SIGKILL, only for a death by SIGKILL). arg: MON_CLAIM_*
 	 * flags. With MON_CLAIM_KILL_ORPHAN the next strings are a cleanup argv
 	 * list and env list, run when the claiming connection closes while the
-	 * process lives.
+	 * process lives; for a container's init, its success publishes
+	 * DELETED, then the dir of the exit record (the state dir) is removed.
 	 * reply: start, state, and wstatus and arg (1: OOM-killed) when state
 	 * is MON_EXITED; or err (ECHILD: not a child of the monitor). */
 	MON_CLAIM = 4,
@@ -64,8 +71,9 @@ enum mon_type {
 	/* mon, to every connection: claimed pid, start exited with wstatus
 	 * (arg 1: OOM-killed), after its exit record was written and synced
 	 * (err: why it could not be, 0 when it was), and after the EXITED event
-	 * of a container whose start was in flight. Sent as the process exits,
-	 * before it is reaped. */
+	 * of a container whose start was in flight. The record is written
+	 * while the exited process still holds its pid, the message sent once
+	 * it is reaped. */
 	MON_EXIT = 8,
 	/* mon: the answer to the request with this seq. */
 	MON_REPLY = 9,
@@ -82,8 +90,14 @@ enum mon_type {
 	 * messages meant for it were dropped (a connection may have at most
 	 * MON_QUEUE_MAX bytes queued). Its exits are in their records: QUERY
 	 * says ESRCH for each claim gone. */
-	MON_OVERFLOW = 12
+	MON_OVERFLOW = 12,
+	/* lib: the guarded SPAWN whose seq is `arg` is settled (recorded or
+	 * undone): forget its guard. No reply. */
+	MON_UNGUARD = 13
 };
+
+/* SPAWN flag, beside the event mask in arg. */
+#define MON_SPAWN_GUARD (1 << 16)
 
 /* Bytes of EXIT and EVENT messages queued for one connection, at most. */
 #define MON_QUEUE_MAX (1024 * 1024)

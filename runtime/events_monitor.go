@@ -126,3 +126,19 @@ func (ev callEvent) strings(s *monStrings) *monStrings {
 	}
 	return s
 }
+
+// callGuard is what the monitor undoes when this process dies while a
+// create is in flight or not yet recorded (MON_SPAWN_GUARD): the runtime's
+// force delete, then the state dir.
+type callGuard struct {
+	cleanup []string
+	dir     string
+}
+
+// strings is the part of a SPAWN's strings area that names the guard.
+func (g *callGuard) strings(s *monStrings) *monStrings {
+	if g != nil {
+		s.list(g.cleanup).str(g.dir)
+	}
+	return s
+}

@@ -335,20 +335,31 @@ func (c *monitorConn) brokenErr() error {
 
 // spawned is a runtime call the monitor started.
 type spawned struct {
+	mon    *monitorConn
 	pid    int
-	seq    uint64      // the SPAWN's number, which CANCEL names
+	seq    uint64      // the SPAWN's number, which CANCEL and UNGUARD name
 	exited chan monMsg // gets its exit; closed if the monitor is lost
 }
 
+// unguard tells the monitor that the guarded call is settled.
+func (s *spawned) unguard() {
+	s.mon.send(monMsg{Type: monUnguard, Arg: int64(s.seq)}.encode(nil), nil)
+}
+
 // spawn asks the monitor to run argv with fds as its fd 0, 1, 2, ...
-// With ev's mask, the monitor publishes ev when it exits with status 0.
-func (c *monitorConn) spawn(argv, env []string, dir string, fds []int, ev callEvent) (*spawned, error) {
+// With ev's mask, the monitor publishes ev when it exits with status 0;
+// with a guard, it undoes the call if this process dies before unguard.
+func (c *monitorConn) spawn(argv, env []string, dir string, fds []int, ev callEvent, guard *callGuard) (*spawned, error) {
 	if hasNUL(argv...) || hasNUL(env...) || hasNUL(dir) || hasNUL(ev.container, ev.process) {
 		return nil, wrapf(ErrInvalid, "a runtime argument holds a NUL byte")
 	}
-	s := &spawned{exited: make(chan monMsg, 1)}
-	r, err := c.request(monMsg{Type: monSpawn, NFds: uint32(len(fds)), Arg: ev.mask},
-		ev.strings(new(monStrings).list(argv).list(env).str(dir)), fds, func(r monMsg) {
+	arg := ev.mask
+	if guard != nil {
+		arg |= monSpawnGuard
+	}
+	s := &spawned{mon: c, exited: make(chan monMsg, 1)}
+	r, err := c.request(monMsg{Type: monSpawn, NFds: uint32(len(fds)), Arg: arg},
+		guard.strings(ev.strings(new(monStrings).list(argv).list(env).str(dir))), fds, func(r monMsg) {
 			// Registered before the reader can see the call's exit.
 			if r.Err == 0 {
 				c.calls[r.Seq] = s.exited

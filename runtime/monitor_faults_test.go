@@ -33,6 +33,8 @@ func TestFaultHelper(t *testing.T) {
 		err = helperLoad(args[1], args[2])
 	case "kill-on-exit":
 		err = helperKillOnExit(args[1], args[2], args[3])
+	case "run":
+		err = helperRun(args[1], args[2], args[3], args[4])
 	case "closed-stdio":
 		err = helperClosedStdio(args[1], args[2])
 	case "noexec2":
@@ -107,6 +109,22 @@ func helperKillOnExit(root, id, bundle string) error {
 		return err
 	}
 	fmt.Println(c.Pid(), c.rec.StartTime, child.Process.Pid)
+	return nil
+}
+
+// helperRun runs container id with runtime (a path, or "-" for runc),
+// with KillOnExit when killOnExit is "kill", prints the init's pid and
+// exits.
+func helperRun(root, runtime, killOnExit, id string) error {
+	rt, err := New(Options{Root: root, RuntimePath: strings.TrimPrefix(runtime, "-"), KillOnExit: killOnExit == "kill"})
+	if err != nil {
+		return err
+	}
+	c, err := rt.Run(bg, id, filepath.Join(root, "bundle"), NullIO())
+	if err != nil {
+		return err
+	}
+	fmt.Println(c.Pid())
 	return nil
 }
 
@@ -803,5 +821,117 @@ func TestDeleteCutByDeadlineLeavesNoCgroup(t *testing.T) {
 	}
 	if err := c.Delete(bg, true); err != nil {
 		t.Errorf("Delete after the cut: %v", err)
+	}
+}
+
+// eventsUntil reads events until one of type typ about id, or fails.
+func eventsUntil(t *testing.T, events *Events, typ EventType, id string) {
+	t.Helper()
+	ctx := withTimeout(20 * time.Second)
+	for {
+		ev, err := events.Next(ctx)
+		if err != nil {
+			t.Fatalf("no event %v of %s: %v", typ, id, err)
+		}
+		if ev.Type == typ && ev.ContainerID == id {
+			return
+		}
+	}
+}
+
+// noContainerLeft fails if anything of container id is left in rt once
+// its state dir is gone, or 10 s passed.
+func noContainerLeft(t *testing.T, rt *Runtime, id string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if _, err := os.Stat(rt.containerDir(id)); os.IsNotExist(err) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, path := range []string{rt.containerDir(id), filepath.Join(rt.client.Root, id)} {
+		if _, err := os.Lstat(path); err == nil {
+			t.Errorf("%s left", path)
+		}
+	}
+	for _, h := range cgroupHierarchies() {
+		if _, err := os.Stat(filepath.Join(h, id)); err == nil {
+			t.Errorf("cgroup %s left", filepath.Join(h, id))
+		}
+	}
+	if ids, _ := rt.List(bg); len(ids) != 0 {
+		t.Errorf("List = %v", ids)
+	}
+}
+
+// helperBundle makes the bundle the "run" helper runs: root/bundle.
+func helperBundle(t *testing.T, root string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("cp", "-a", newBundle(t, false, args...), filepath.Join(root, "bundle")).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+}
+
+func TestKillOnExitCleanupDeletes(t *testing.T) {
+	rt := newTestRuntime(t, Options{})
+	helperBundle(t, rt.Root(), "sleep", "100000")
+	events, err := rt.Events(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Close()
+	id := testID(t)
+	runFaultHelper(t, "run", rt.Root(), "-", "kill", id)
+	eventsUntil(t, events, EventExited, id)
+	eventsUntil(t, events, EventDeleted, id)
+	noContainerLeft(t, rt, id)
+}
+
+func TestHostDyingMidCreateLeavesNothing(t *testing.T) {
+	rt := newTestRuntime(t, Options{})
+	helperBundle(t, rt.Root(), "sleep", "100000")
+	// A runtime that lingers after its run: the host dies while the call
+	// is in flight, after the container exists.
+	dir := t.TempDir()
+	script := filepath.Join(dir, "runc")
+	body := "#!/bin/sh\n" + rt.client.Command + " \"$@\"; rc=$?\n" +
+		"for a in \"$@\"; do [ \"$a\" = run ] && sleep 30; done\nexit $rc\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	events, err := rt.Events(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Close()
+	id := testID(t)
+	helper := faultHelper("run", rt.Root(), script, "keep", id)
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(rt.client.Root, id, "state.json")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			helper.Process.Kill()
+			t.Fatal("the container was never created")
+		}
+	}
+	helper.Process.Kill()
+	helper.Wait()
+	eventsUntil(t, events, EventDeleted, id)
+	noContainerLeft(t, rt, id)
+}
+
+func TestRelativeRuntimeRootAndLog(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	rt := newTestRuntime(t, Options{Root: "r", RuntimeRoot: "state", LogPath: "runtime.log"})
+	if e := runExit(t, rt, "exit 3"); e.Status != 3 {
+		t.Errorf("exit %+v", e)
+	}
+	if _, err := os.Stat(filepath.Join(root, "state")); err != nil {
+		t.Errorf("runtime root not under the working dir: %v", err)
 	}
 }

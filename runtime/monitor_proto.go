@@ -32,7 +32,11 @@ const (
 	monSubscribe = 10
 	monEvent     = 11
 	monOverflow  = 12
+	monUnguard   = 13
 )
+
+// monSpawnGuard is the SPAWN flag, beside the event mask, of a guarded call.
+const monSpawnGuard = 1 << 16
 
 // MON_CLAIM flags: monClaimKillOrphan asks the monitor to kill a claimed
 // process, and run its cleanup command, when the claiming connection ends

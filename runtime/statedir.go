@@ -175,6 +175,10 @@ func (r *Runtime) followRecord(dir, what string, rec record) (*exitWatch, error)
 		if e, ok := recordedExit(dir); ok {
 			return finishedWatch(rec.Pid, rec.StartTime, dir, e, nil)
 		}
+		if _, err := os.Stat(dir); os.IsNotExist(err) {
+			return finishedWatch(rec.Pid, rec.StartTime, dir, Exit{}, wrapf(ErrNotFound,
+				"%s %q was deleted", what, rec.ID))
+		}
 		return finishedWatch(rec.Pid, rec.StartTime, dir, Exit{}, wrapf(ErrSys,
 			"exit status of pid %d is unknown: it exited while no monitor of this root was its parent", rec.Pid))
 	}
