@@ -83,6 +83,21 @@
  * whose protocol the root's monitor does not speak starts a monitor of its
  * own beside it (`<root>/monitor.v<N>.sock`).
  *
+ * Where the monitor lives. It lowers its OOM score adjustment to -999, so
+ * that the OOM killer takes it after the containers and the host, and gives
+ * the runtime calls (and so the containers) the host's back; without
+ * CAP_SYS_RESOURCE (rootless) it keeps the host's. It stays in the host's
+ * cgroups: a service manager that stops the host's whole cgroup
+ * (systemd's KillMode=control-group), or an OOM kill of the whole group
+ * (memory.oom.group), takes it, and the exits of the containers that
+ * outlive it are then unknown (see above); run such a host with
+ * KillMode=mixed or process, or start it in a scope of its own. A host
+ * that is a child subreaper starts the monitor as its sibling
+ * (CLONE_PARENT), so the monitor is never its child; the host's parent
+ * then reaps the short-lived starter. A host that is PID 1 of its pid
+ * namespace is the monitor's parent: its wait(-1) reaps the monitor when
+ * it exits, and nothing else of the library.
+ *
  * Events. exec_events_open() opens a stream of every lifecycle event of a
  * root, from every library process using it: created, started, paused,
  * resumed, exited (with the exit), OOM, deleted, process exec'd and process
@@ -102,7 +117,7 @@
  * exec_process_exit_fd()) for an event loop with no thread of its own.
  *
  * Signals. The only child the host itself ever gets is the monitor's
- * starter, which exits at once; the host gets its SIGCHLD and nothing else
+ * starter, which exits at once (none for a subreaper host); the host gets its SIGCHLD and nothing else
  * from the library, whatever SIGCHLD's disposition is (default, ignored,
  * SA_NOCLDWAIT, or a handler). Go, whose runtime the library brings in,
  * needs every signal handler in the process installed with SA_ONSTACK: a

@@ -5,7 +5,8 @@
  * One monitor serves one library root, for every library process using it.
  * The library starts it with the root as argv[1] and a listening unix
  * socket (SOCK_SEQPACKET, bound at <root>/monitor.sock) as fd 3. It leaves
- * its starter at once (fork, setsid), so it is no child of the host, and
+ * its starter at once (fork, setsid), so it is no child of the host (the
+ * library starts it as a sibling of a subreaper host), and
  * makes itself a child subreaper: the runtime calls it spawns, and the
  * container inits and exec'd processes they start, are its children. It
  * reaps every child, writes the exit record of each process the library
@@ -16,6 +17,14 @@
  * subscribed. It exits once it has no connection,
  * no claimed process and no call left, under <root>/monitor.lock so that a
  * library process connecting at that moment never finds it gone.
+ *
+ * It starts clean, as tini and conmon do: every inherited fd but the
+ * socket closed, its fd limit raised to the hard limit and its OOM score
+ * lowered (its children get the host's back). Nothing a client sends can
+ * block its loop: files a client names are opened without blocking and
+ * only when regular, an exec is waited for through the poll loop, and each
+ * connection's queue of broadcasts is bounded. Out of fds, the request
+ * that needed one fails; exit records are still written (a reserve fd).
  *
  * The messages are in protocol.h. Single-threaded: one poll loop.
  */
@@ -188,6 +197,13 @@ static int reserve_fd = -1;
 static struct rlimit nofile;
 /* When accepting may go on after it ran out of fds (CLOCK_MONOTONIC ms). */
 static int64_t accept_paused_until;
+/* The OOM score adjustment the monitor found, which its children get back
+ * ("" when unknown), and its own: the OOM killer takes the monitor last, so
+ * that an OOM kill in the host's memory cgroup never takes every exit of
+ * the root with it. */
+static char oom_adj_found[16];
+#define MONITOR_OOM_SCORE_ADJ "-999"
+
 /* Bytes of EXIT and EVENT packets a connection may have queued. */
 static size_t queue_max = MON_QUEUE_MAX;
 
@@ -458,6 +474,14 @@ static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int
 				goto fail;
 		syscall(SYS_close_range, (unsigned)nfds, ~0U, CLOSE_RANGE_CLOEXEC);
 		setrlimit(RLIMIT_NOFILE, &nofile);
+		if (*oom_adj_found) {
+			int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				ssize_t unused = write(fd, oom_adj_found, strlen(oom_adj_found));
+				(void)unused;
+				close(fd);
+			}
+		}
 		if (dir && *dir && chdir(dir) < 0)
 			goto fail;
 		execve(argv[0], argv, env);
@@ -1537,6 +1561,24 @@ static void raise_fd_limit(void)
 	setrlimit(RLIMIT_NOFILE, &raised);
 }
 
+/* Lower the monitor's OOM score below its containers', keeping the score
+ * found for its children. Without the privilege to lower it (rootless),
+ * the monitor keeps the host's. */
+static void lower_oom_score(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, oom_adj_found, sizeof(oom_adj_found) - 1);
+	oom_adj_found[n > 0 ? n : 0] = 0;
+	close(fd);
+	fd = n > 0 ? open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC) : -1;
+	if (fd < 0 || write(fd, MONITOR_OOM_SCORE_ADJ, strlen(MONITOR_OOM_SCORE_ADJ)) < 0)
+		oom_adj_found[0] = 0;
+	if (fd >= 0)
+		close(fd);
+}
+
 /* The options after the root: the socket's and lock's names in it, and
  * the most bytes of broadcasts one connection may have queued. */
 static void parse_options(int argc, char **argv, const char **sock_name, const char **lock_name)
@@ -1572,8 +1614,10 @@ int main(int argc, char **argv)
 	close_inherited();
 	const char *sock_name = "monitor.sock", *lock_name = "monitor.lock";
 	parse_options(argc, argv, &sock_name, &lock_name);
+	prctl(PR_SET_NAME, "exec-monitor", 0, 0, 0);
 	detach();
 	raise_fd_limit();
+	lower_oom_score();
 	int sfd;
 	reset_signals(&sfd);
 	fcntl(LISTEN_FD, F_SETFD, FD_CLOEXEC);
@@ -1589,7 +1633,6 @@ int main(int argc, char **argv)
 		_exit(111);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		_exit(111);
-	prctl(PR_SET_NAME, "exec-monitor", 0, 0, 0);
 	refill_reserve();
 
 	struct pollfd *pfds = NULL;

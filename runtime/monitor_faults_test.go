@@ -35,6 +35,8 @@ func TestFaultHelper(t *testing.T) {
 		err = helperKillOnExit(args[1], args[2], args[3])
 	case "run":
 		err = helperRun(args[1], args[2], args[3], args[4])
+	case "subreaper":
+		err = helperSubreaper(args[1])
 	case "closed-stdio":
 		err = helperClosedStdio(args[1], args[2])
 	case "noexec2":
@@ -125,6 +127,27 @@ func helperRun(root, runtime, killOnExit, id string) error {
 		return err
 	}
 	fmt.Println(c.Pid())
+	return nil
+}
+
+// helperSubreaper makes itself a child subreaper, starts a monitor, and
+// prints its own pid and the monitor's parent.
+func helperSubreaper(root string) error {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return err
+	}
+	if _, err := New(Options{Root: root}); err != nil {
+		return err
+	}
+	mon, err := monitorFor(root)
+	if err != nil {
+		return err
+	}
+	st, err := readProcStat(mon.pid)
+	if err != nil {
+		return err
+	}
+	fmt.Println(os.Getpid(), st.ppid)
 	return nil
 }
 
@@ -933,5 +956,62 @@ func TestRelativeRuntimeRootAndLog(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "state")); err != nil {
 		t.Errorf("runtime root not under the working dir: %v", err)
+	}
+}
+
+// canLowerOOMScore tells whether this process may lower an OOM score
+// adjustment (CAP_SYS_RESOURCE).
+func canLowerOOMScore() bool {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && caps&(1<<unix.CAP_SYS_RESOURCE) != 0
+		}
+	}
+	return false
+}
+
+func TestMonitorOOMScoreBelowContainers(t *testing.T) {
+	if !canLowerOOMScore() {
+		t.Skip("no CAP_SYS_RESOURCE: the monitor keeps the host's OOM score")
+	}
+	rt := newTestRuntime(t, Options{})
+	c := runSleeper(t, rt)
+	score := func(pid int) string {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/oom_score_adj", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(data))
+	}
+	host := score(os.Getpid())
+	if got := score(testMonitor(t, rt.Root()).pid); got != "-999" {
+		t.Errorf("monitor oom_score_adj %s", got)
+	}
+	if got := score(c.Pid()); got != host {
+		t.Errorf("container oom_score_adj %s, the host's %s", got, host)
+	}
+}
+
+func TestMonitorIsNoChildOfSubreaperHost(t *testing.T) {
+	out := strings.Fields(runFaultHelper(t, "subreaper", t.TempDir()))
+	if len(out) < 2 || out[len(out)-1] == out[len(out)-2] {
+		t.Errorf("helper (pid, monitor's parent) = %v", out)
+	}
+	// The starter was this process's child: reap it.
+	if children, _ := os.ReadDir("/proc"); children != nil {
+		for _, e := range children {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			st, err := readProcStat(pid)
+			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+			if err == nil && st.state == 'Z' && strings.TrimSpace(string(comm)) == "exec-monitor" {
+				var ws unix.WaitStatus
+				unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+			}
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -222,14 +223,23 @@ func startMonitor(root string, files monitorFiles) error {
 	fixSignalHandlers()
 	args := append([]string{"execution-monitor", root, "--socket=" + files.socket, "--lock=" + files.lock},
 		monitorOptions...)
+	sys := &syscall.SysProcAttr{Setsid: true}
+	escape := hostIsSubreaper()
+	if escape {
+		sys.Cloneflags = unix.CLONE_PARENT
+	}
 	var errs []error
 	for _, exe := range exes {
 		p, err := os.StartProcess(fmt.Sprintf("/proc/self/fd/%d", exe.Fd()), args, &os.ProcAttr{
 			Dir:   "/",
 			Env:   []string{}, // each runtime call brings its own
 			Files: []*os.File{null, null, null, listener},
-			Sys:   &syscall.SysProcAttr{Setsid: true},
+			Sys:   sys,
 		})
+		if err == nil && escape {
+			p.Release()
+			return nil
+		}
 		if err == nil {
 			p.Wait()
 			return nil
@@ -238,6 +248,16 @@ func startMonitor(root string, files monitorFiles) error {
 	}
 	os.Remove(sock)
 	return sysErr("start monitor", errors.Join(errs...))
+}
+
+// hostIsSubreaper tells whether this process is a child subreaper (and
+// not PID 1, which cannot start a sibling): the monitor, which leaves its
+// starter, would then become its child. It is started as this process's
+// sibling instead, whose starter this process's parent reaps.
+func hostIsSubreaper() bool {
+	var v int32
+	err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&v)), 0, 0, 0)
+	return err == nil && v != 0 && os.Getpid() != 1
 }
 
 // listenMonitor binds a fresh listening socket at sock, mode 0600.
