@@ -1015,3 +1015,34 @@ func TestMonitorIsNoChildOfSubreaperHost(t *testing.T) {
 		}
 	}
 }
+
+func TestMonitorKilled(t *testing.T) {
+	rt := newTestRuntime(t, Options{})
+	done, err := rt.Run(bg, testID(t), newBundle(t, false, "sh", "-c", "exit 7"), NullIO())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanup(t, done)
+	mustWait(t, done)
+	running := runSleeper(t, rt)
+	mon := testMonitor(t, rt.Root())
+	unix.Kill(mon.pid, unix.SIGKILL)
+	// An exit told before the monitor died is in its record, for any
+	// process; one after it is unknown, and says so.
+	if out := strings.TrimSpace(runFaultHelper(t, "load", rt.Root(), done.ID())); !strings.HasSuffix(out, "7") {
+		t.Errorf("load after the monitor died: %s", out)
+	}
+	if err := running.Kill(bg, unix.SIGKILL, false); err != nil {
+		t.Fatalf("Kill without a monitor: %v", err)
+	}
+	if _, err := running.Wait(withTimeout(20 * time.Second)); !errors.Is(err, ErrSys) {
+		t.Errorf("Wait = %v, want ErrSys (unknown)", err)
+	}
+	// The next call starts a new monitor.
+	if e := runExit(t, rt, "exit 5"); e.Status != 5 {
+		t.Errorf("exit %+v", e)
+	}
+	if testMonitor(t, rt.Root()).pid == mon.pid {
+		t.Errorf("no new monitor")
+	}
+}
