@@ -48,10 +48,12 @@
  * exec_container_load() in any later process reports them (set
  * kill_on_exit to have them killed and deleted instead: the monitor
  * publishes their exits and deletions and removes their state dirs). A
- * host that dies in the middle of a create leaves nothing: the monitor
- * kills the runtime call, force-deletes what it made and removes the
- * state dir, unless the container was already recorded, in which case it
- * is listed, with kill_on_exit killed and deleted as above. A delete whose
+ * host that dies in the middle of a create or an exec leaves nothing of
+ * it: the monitor kills the runtime call and the process it started,
+ * force-deletes the container it made and removes the state dir, unless
+ * the container or process was already recorded, in which case it is
+ * listed, with kill_on_exit killed and deleted as above. A host that dies
+ * in the middle of a delete leaves the container listed, its exit recorded. A delete whose
  * runtime call its deadline cuts still removes the container's cgroup;
  * the state dir stays for a later delete. A container whose
  * monitor died (killed by hand) can still be signalled through a pidfd,

@@ -608,16 +608,23 @@ static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *
 	free(undo);
 }
 
+static void remove_tree(const char *dir);
+
 /*
  * Run a cleanup command (an argv list then an env list) with /dev/null as
  * its stdio; when it succeeds, publish DELETED of container (unless "").
- * Once it exited, remove dir (unless NULL).
+ * Once it exited, remove dir (unless NULL); with no command, at once.
  */
 static void run_cleanup(const char *area, size_t len, const char *container, const char *dir)
 {
 	struct strings s = { area, area + len, false };
 	char **argv = next_list(&s);
 	char **env = argv ? next_list(&s) : NULL;
+	if (argv && !argv[0] && dir) {
+		remove_tree(dir);
+		free(argv);
+		return;
+	}
 	int null = open_reserved("/dev/null", O_RDWR | O_CLOEXEC, 0);
 	if (env && argv[0] && null >= 0) {
 		int fds[3] = { null, null, null };
@@ -672,10 +679,36 @@ static void drop_guard(size_t i)
 	guards[i] = guards[--nguards];
 }
 
-/* Undo a guarded create whose call has exited: its cleanup, then its dir. */
+/* Kill the process the runtime's pid file in dir names, if it is a child
+ * of the monitor (so never a process that reused the pid). */
+static void kill_pid_file(const char *dir)
+{
+	char path[PATH_MAX], buf[32];
+	if (snprintf(path, sizeof(path), "%s/pid", dir) >= (int)sizeof(path))
+		return;
+	int fd = open_regular(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	pid_t pid = (pid_t)atoi(buf);
+	siginfo_t si = { 0 };
+	if (pid > 1 && waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid == 0)
+		kill(pid, SIGKILL);
+}
+
+/* Undo a guarded launch whose call has exited: kill the process it
+ * started (claimed or not), run its cleanup, then remove its dir. */
 static void fire_guard(size_t i)
 {
 	struct guard *g = &guards[i];
+	size_t len = strlen(g->dir);
+	kill_pid_file(g->dir);
+	for (size_t k = 0; k < nclaims; k++)
+		if (!strncmp(claims[k].exit_path, g->dir, len) && claims[k].exit_path[len] == '/')
+			kill(claims[k].pid, SIGKILL);
 	run_cleanup(g->cleanup, g->cleanup_len, g->container, g->dir);
 	drop_guard(i);
 }

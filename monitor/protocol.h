@@ -37,10 +37,12 @@ enum mon_type {
 	 * a mask the next strings are their container id and process id.
 	 * With MON_SPAWN_GUARD in arg, the next strings are a cleanup argv
 	 * list and a dir: if the connection ends before an UNGUARD names this
-	 * SPAWN, the monitor kills the program if it runs, then runs the
-	 * cleanup (with the program's env; a DELETED event when it succeeds)
-	 * and removes the dir. A create guarded so leaves nothing behind a
-	 * host that died before it could record or undo it.
+	 * SPAWN, the monitor kills the program if it runs, then kills the
+	 * process the runtime's pid file in the dir names (if it is its child),
+	 * runs the cleanup (with the program's env; a DELETED event when it
+	 * succeeds; none when the list is empty) and removes the dir. A create
+	 * or exec guarded so leaves nothing behind a host that died before it
+	 * could record or undo it.
 	 * With strings_len, the strings are not in the packet but in a memfd
 	 * of that size passed after the program's fds.
 	 * reply: pid once the program runs (after its exec), or err. */

@@ -30,9 +30,10 @@ type launch struct {
 	// cleanup, with KillOnExit, is the command the monitor runs when this
 	// process's connection ends while the process lives.
 	cleanup []string
-	// guard, for a container, is the command that deletes it, which the
-	// monitor runs (and then removes the state dir) if this process dies
-	// before the launch is recorded or undone.
+	// guard is the command that deletes a container (none for an exec),
+	// which the monitor runs, after killing the process started, before it
+	// removes the state dir, if this process dies before the launch is
+	// recorded or undone.
 	guard []string
 	// oom, for an exec, is its container's OOM counter read before the call;
 	// for a container it is found once its init runs.

@@ -428,6 +428,11 @@ func (c *monitorConn) dispatch(m monMsg, strs []byte) {
 		}
 	case monExit:
 		if w := lookupWatch(m.Pid, m.Start); w != nil {
+			if m.Err != 0 {
+				// The monitor could not write the record (a full disk):
+				// this process tries, so that a later load finds it.
+				writeJSON(filepath.Join(w.dir, exitRecordName), monExitOf(m))
+			}
 			w.finish(monExitOf(m), nil)
 		}
 	case monEvent:

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,6 +36,8 @@ func TestFaultHelper(t *testing.T) {
 		err = helperKillOnExit(args[1], args[2], args[3])
 	case "run":
 		err = helperRun(args[1], args[2], args[3], args[4])
+	case "exec":
+		err = helperExec(args[1], args[2], args[3])
 	case "subreaper":
 		err = helperSubreaper(args[1])
 	case "closed-stdio":
@@ -128,6 +131,20 @@ func helperRun(root, runtime, killOnExit, id string) error {
 	}
 	fmt.Println(c.Pid())
 	return nil
+}
+
+// helperExec execs process "lingering" into container id with runtime.
+func helperExec(root, runtime, id string) error {
+	rt, err := New(Options{Root: root, RuntimePath: runtime})
+	if err != nil {
+		return err
+	}
+	c, err := rt.Load(bg, id)
+	if err != nil {
+		return err
+	}
+	_, err = c.Exec(bg, "lingering", specs.Process{Args: []string{"sleep", "1000"}}, NullIO())
+	return err
 }
 
 // helperSubreaper makes itself a child subreaper, starts a monitor, and
@@ -485,7 +502,7 @@ func TestMonitorBoundsQueueOfStalledClient(t *testing.T) {
 	raw := dialRaw(t, filepath.Join(rt.Root(), "monitor.sock"))
 	raw.send(monMsg{Type: monHello, Seq: 1, Count: monProtoVersion, Arg: monProtoVersion}.encode(nil))
 	raw.send(monMsg{Type: monSubscribe, Seq: 2}.encode(nil))
-	const cycles = 300
+	const cycles = 200
 	for i := 0; i < cycles; i++ {
 		if err := c.Pause(bg); err != nil {
 			t.Fatalf("Pause: %v", err)
@@ -507,6 +524,7 @@ func TestMonitorBoundsQueueOfStalledClient(t *testing.T) {
 			dropped = m.Count
 		}
 	}
+	t.Logf("the stalled client got %d events, then an overflow of %d", got, dropped)
 	if dropped == 0 || uint64(got)+dropped != 2*cycles {
 		t.Errorf("the stalled client got %d events and an overflow of %d, of %d", got, dropped, 2*cycles)
 	}
@@ -910,18 +928,73 @@ func TestKillOnExitCleanupDeletes(t *testing.T) {
 	noContainerLeft(t, rt, id)
 }
 
-func TestHostDyingMidCreateLeavesNothing(t *testing.T) {
-	rt := newTestRuntime(t, Options{})
-	helperBundle(t, rt.Root(), "sleep", "100000")
-	// A runtime that lingers after its run: the host dies while the call
-	// is in flight, after the container exists.
-	dir := t.TempDir()
-	script := filepath.Join(dir, "runc")
+// lingeringRuntime is a runtime that does what runc does, then lingers
+// 30 s after a call of command op.
+func lingeringRuntime(t *testing.T, rt *Runtime, op string) string {
+	t.Helper()
+	script := filepath.Join(t.TempDir(), "runc")
 	body := "#!/bin/sh\n" + rt.client.Command + " \"$@\"; rc=$?\n" +
-		"for a in \"$@\"; do [ \"$a\" = run ] && sleep 30; done\nexit $rc\n"
+		"for a in \"$@\"; do [ \"$a\" = " + op + " ] && sleep 30; done\nexit $rc\n"
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return script
+}
+
+// waitFile waits up to 20 s for path to exist.
+func waitFile(t *testing.T, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never appeared", path)
+		}
+	}
+}
+
+func TestHostDyingMidExecLeavesNothing(t *testing.T) {
+	rt := newTestRuntime(t, Options{})
+	c := runSleeper(t, rt)
+	helper := faultHelper("exec", rt.Root(), lingeringRuntime(t, rt, "exec"), c.ID())
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(c.dir, processesDirName, "lingering")
+	waitFile(t, filepath.Join(dir, pidFileName))
+	data, _ := os.ReadFile(filepath.Join(dir, pidFileName))
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	st, err := readProcStat(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	helper.Process.Kill()
+	helper.Wait()
+	for deadline := time.Now().Add(10 * time.Second); !reaped(pid, st.startTime); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the exec'd process outlived its dead host's exec")
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(dir); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process dir %s left", dir)
+		}
+	}
+	if s, err := c.State(bg); err != nil || s != StateRunning {
+		t.Errorf("the container after: %v %v", s, err)
+	}
+}
+
+func TestHostDyingMidCreateLeavesNothing(t *testing.T) {
+	rt := newTestRuntime(t, Options{})
+	helperBundle(t, rt.Root(), "sleep", "100000")
+	// The host dies while the call is in flight, after the container
+	// exists.
+	script := lingeringRuntime(t, rt, "run")
 	events, err := rt.Events(64)
 	if err != nil {
 		t.Fatal(err)
@@ -932,15 +1005,8 @@ func TestHostDyingMidCreateLeavesNothing(t *testing.T) {
 	if err := helper.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if _, err := os.Stat(filepath.Join(rt.client.Root, id, "state.json")); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			helper.Process.Kill()
-			t.Fatal("the container was never created")
-		}
-	}
+	defer helper.Process.Kill()
+	waitFile(t, filepath.Join(rt.client.Root, id, "state.json"))
 	helper.Process.Kill()
 	helper.Wait()
 	eventsUntil(t, events, EventDeleted, id)
