@@ -431,7 +431,7 @@ func TestMonitorOutOfFds(t *testing.T) {
 }
 
 func TestMonitorStoppedHoldsUpItsRootOnly(t *testing.T) {
-	setMonitorTimeout(t, 2*time.Second)
+	setMonitorTimeout(t, time.Second)
 	a := newTestRuntime(t, Options{})
 	ca := runSleeper(t, a)
 	b := newTestRuntime(t, Options{})
