@@ -363,7 +363,9 @@ static const char *script_runtime(const char *name, const char *body)
 	return path;
 }
 
-/* Runtimes that hang, fail, print on stderr or die mid-call: nothing left. */
+/* Runtimes that hang, fail, print on stderr, die mid-call (also 20 ms
+ * into it, without waiting for the runtime to die) or are cut by a 20 ms
+ * deadline: nothing left. */
 static void broken_runtimes(void)
 {
 	static const struct {
@@ -376,6 +378,10 @@ static void broken_runtimes(void)
 		{ "dies", "case \" $* \" in *\" run \"*|*\" create \"*) \"$RUNC\" \"$@\" & p=$!;"
 		          " sleep 0.05; kill -9 $p; kill -9 $$;; esac; exec \"$RUNC\" \"$@\"",
 		  0, EXEC_ERUNTIME },
+		{ "dies-at-20ms", "case \" $* \" in *\" run \"*|*\" create \"*) \"$RUNC\" \"$@\" & p=$!;"
+		                  " sleep 0.02; kill -9 $p; exit 1;; esac; exec \"$RUNC\" \"$@\"",
+		  0, EXEC_ERUNTIME },
+		{ "cut-at-20ms", "exec \"$RUNC\" \"$@\"", 20, EXEC_ETIMEDOUT },
 	};
 	const char *argv[] = { "sleep", "100", NULL };
 	const char *bundle = fx_bundle(argv, 0);
