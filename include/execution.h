@@ -53,11 +53,12 @@
  * force-deletes the container it made and removes the state dir, unless
  * the container or process was already recorded, in which case it is
  * listed, with kill_on_exit killed and deleted as above. A host that dies
- * in the middle of a delete leaves the container listed, its exit recorded. A delete whose
- * runtime call its deadline cuts still removes the container's cgroup;
- * the state dir stays for a later delete. A container whose
- * monitor died (killed by hand) can still be signalled through a pidfd,
- * waited for and deleted, but its exit status is then unknown (EXEC_ESYS).
+ * in the middle of a delete leaves the container listed, its exit
+ * recorded. A delete whose runtime call its deadline cuts still removes
+ * the container's cgroup; the state dir stays for a later delete. A
+ * container whose monitor died (killed by hand) can still be signalled
+ * through a pidfd, waited for and deleted, but its exit status is then
+ * unknown (EXEC_ESYS).
  * Signals to one process go through the monitor, whose unreaped child keeps
  * its pid, so they never reach a process that reused the pid.
  *
