@@ -323,6 +323,12 @@ func (c *monitorConn) request(m monMsg, strs *monStrings, fds []int, onReply fun
 		return monMsg{}, c.brokenErr()
 	case <-timer.C:
 		forget()
+		if m.Type == monSpawn {
+			// Should the monitor run it late, it kills it at once, and
+			// keeps no guard that could undo a later create of the id.
+			c.send(monMsg{Type: monCancel, Arg: int64(seq)}.encode(nil), nil)
+			c.send(monMsg{Type: monUnguard, Arg: int64(seq)}.encode(nil), nil)
+		}
 		return monMsg{}, wrapf(ErrTimeout, "the monitor of %s did not answer within %v", c.root, monitorTimeout)
 	}
 }

@@ -216,3 +216,22 @@ func TestMonitorRefusesOlderHelloInItsVersion(t *testing.T) {
 		t.Errorf("reply %+v %v", m, ok)
 	}
 }
+
+func TestSpawnTimedOutIsCancelled(t *testing.T) {
+	setMonitorTimeout(t, time.Second)
+	rt := newTestRuntime(t, Options{})
+	bundle := newBundle(t, false, "sleep", "100000")
+	mon := testMonitor(t, rt.Root())
+	stopMonitor(t, mon)
+	id := testID(t)
+	if _, err := rt.Run(bg, id, bundle, NullIO()); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Run on a stopped monitor = %v, want ErrTimeout", err)
+	}
+	// Resumed, the monitor runs the late call and kills it at once.
+	unix.Kill(mon.pid, unix.SIGCONT)
+	time.Sleep(500 * time.Millisecond)
+	noContainerLeft(t, rt, id)
+	if e := runExit(t, rt, "exit 3"); e.Status != 3 {
+		t.Errorf("exit %+v", e)
+	}
+}
