@@ -19,10 +19,11 @@ BENCH_PLOT   := docs/bench.png
 
 BENCH_C_SOURCES := $(wildcard bench/c/*.c)
 
-# `make bench`: about 3-6 minutes on 2 cores.
-BENCH_COUNTS := --rounds 120 --throughput 32 3 --calls 1000000 15 --fleet 200 --exec 30
+# `make bench`: about 8-12 minutes on 2 cores (5000 containers run at once
+# for the scale rows, about 5 GiB of memory).
+BENCH_COUNTS := --rounds 120 --throughput 32 3 --calls 1000000 15 --fleet 200 --exec 30 --scale 5000
 # `make bench-smoke`: the same drivers with tiny counts, seconds each.
-BENCH_SMOKE_COUNTS := --rounds 2 --throughput 2 1 --calls 1000 2 --fleet 3 --exec 2
+BENCH_SMOKE_COUNTS := --rounds 2 --throughput 2 1 --calls 1000 2 --fleet 3 --exec 2 --scale 3
 
 # bench_run runs every driver with counts $(1) into dir $(2), then the report
 # with extra arguments $(3), using the Python $(4).

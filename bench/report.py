@@ -32,6 +32,7 @@ GROUP_TITLES = {
     "calls": "Per-call overhead of trivial calls",
     "fleet": "State, pid, list, stats and ps with containers running",
     "memory": "Resident memory of the host process",
+    "scale": "One root at a soft fd limit of 1024: create rate and monitor cost as containers run",
     "exec": "Exec and exit notification",
 }
 

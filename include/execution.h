@@ -46,11 +46,60 @@
  * container or call of its runs, and the next call starts a new one. If the
  * host dies, its containers live on and their exits are still recorded:
  * exec_container_load() in any later process reports them (set
- * kill_on_exit to have them killed and deleted instead). A container whose
- * monitor died (killed by hand) can still be signalled through a pidfd,
- * waited for and deleted, but its exit status is then unknown (EXEC_ESYS).
+ * kill_on_exit to have them killed and deleted instead: the monitor
+ * publishes their exits and deletions and removes their state dirs). A
+ * host that dies in the middle of a create or an exec leaves nothing of
+ * it: the monitor kills the runtime call and the process it started,
+ * force-deletes the container it made and removes the state dir, unless
+ * the container or process was already recorded, in which case it is
+ * listed, with kill_on_exit killed and deleted as above. A host that dies
+ * in the middle of a delete leaves the container listed, its exit
+ * recorded. A delete whose runtime call its deadline cuts still removes
+ * the container's cgroup; the state dir stays for a later delete. A
+ * container whose monitor died (killed by hand) can still be signalled
+ * through a pidfd, waited for and deleted, but its exit status is then
+ * unknown (EXEC_ESYS).
  * Signals to one process go through the monitor, whose unreaped child keeps
  * its pid, so they never reach a process that reused the pid.
+ *
+ * The monitor under load and faults. It runs from a sealed memfd (made
+ * with MFD_EXEC where the kernel knows it); where the kernel executes no
+ * memfd (vm.memfd_noexec = 2), from a private copy `<root>/monitor-<digest>`
+ * (mode 0700, checked byte for byte before it runs), and a root on a noexec
+ * mount then cannot start it (EXEC_ESYS saying why). It starts with only
+ * /dev/null as stdio and its socket, whatever fds the host left open
+ * without O_CLOEXEC, and spawns runtime calls with only their streams. It
+ * raises its own fd limit to the hard limit (a running container costs it
+ * one fd) and gives its children the limit it found; where a limit is
+ * reached, the call that needed the fd fails (EXEC_ESYS "too many open
+ * files") and nothing else does. Exit records are written to a temp file,
+ * synced and renamed before the exit is told. Nothing a library process
+ * sends can block it: it opens only regular files without blocking, never
+ * waits for an exec, and a connection that does not read gets at most
+ * 1 MiB of exits and events queued, then an overflow note (its streams
+ * report EXEC_EVENT_OVERFLOW, its waits ask the monitor). Every request to
+ * it has a 30 s deadline (EXEC_ETIMEDOUT): a stopped monitor holds up the
+ * calls on its root only. kill_on_exit follows the process that opened the
+ * connection, not the socket: a child that inherited it does not keep the
+ * containers alive. The arguments and environment of a runtime call may
+ * take up to 16 MiB (EXEC_EINVAL beyond, before anything starts). A library
+ * whose protocol the root's monitor does not speak starts a monitor of its
+ * own beside it (`<root>/monitor.v<N>.sock`).
+ *
+ * Where the monitor lives. It lowers its OOM score adjustment to -999, so
+ * that the OOM killer takes it after the containers and the host, and gives
+ * the runtime calls (and so the containers) the host's back; without
+ * CAP_SYS_RESOURCE (rootless) it keeps the host's. It stays in the host's
+ * cgroups: a service manager that stops the host's whole cgroup
+ * (systemd's KillMode=control-group), or an OOM kill of the whole group
+ * (memory.oom.group), takes it, and the exits of the containers that
+ * outlive it are then unknown (see above); run such a host with
+ * KillMode=mixed or process, or start it in a scope of its own. A host
+ * that is a child subreaper starts the monitor as its sibling
+ * (CLONE_PARENT), so the monitor is never its child; the host's parent
+ * then reaps the short-lived starter. A host that is PID 1 of its pid
+ * namespace is the monitor's parent: its wait(-1) reaps the monitor when
+ * it exits, and nothing else of the library.
  *
  * Events. exec_events_open() opens a stream of every lifecycle event of a
  * root, from every library process using it: created, started, paused,
@@ -71,7 +120,7 @@
  * exec_process_exit_fd()) for an event loop with no thread of its own.
  *
  * Signals. The only child the host itself ever gets is the monitor's
- * starter, which exits at once; the host gets its SIGCHLD and nothing else
+ * starter, which exits at once (none for a subreaper host); the host gets its SIGCHLD and nothing else
  * from the library, whatever SIGCHLD's disposition is (default, ignored,
  * SA_NOCLDWAIT, or a handler). Go, whose runtime the library brings in,
  * needs every signal handler in the process installed with SA_ONSTACK: a
@@ -288,7 +337,9 @@ typedef struct {
 	const char *root;
 	/** The OCI runtime binary; NULL means "runc" from PATH. */
 	const char *runtime_path;
-	/** The runtime's --root; NULL means "<root>/runc". */
+	/** The runtime's --root; NULL means "<root>/runc". A relative path, here
+	 *  and in root, runtime_path and log_path, is the caller's working
+	 *  dir's at exec_runtime_new(). */
 	const char *runtime_root;
 	/** Non-zero passes --systemd-cgroup to the runtime. */
 	int systemd_cgroup;

@@ -5,7 +5,8 @@
  * One monitor serves one library root, for every library process using it.
  * The library starts it with the root as argv[1] and a listening unix
  * socket (SOCK_SEQPACKET, bound at <root>/monitor.sock) as fd 3. It leaves
- * its starter at once (fork, setsid), so it is no child of the host, and
+ * its starter at once (fork, setsid), so it is no child of the host (the
+ * library starts it as a sibling of a subreaper host), and
  * makes itself a child subreaper: the runtime calls it spawns, and the
  * container inits and exec'd processes they start, are its children. It
  * reaps every child, writes the exit record of each process the library
@@ -17,25 +18,37 @@
  * no claimed process and no call left, under <root>/monitor.lock so that a
  * library process connecting at that moment never finds it gone.
  *
+ * It starts clean, as tini and conmon do: every inherited fd but the
+ * socket closed, its fd limit raised to the hard limit and its OOM score
+ * lowered (its children get the host's back). Nothing a client sends can
+ * block its loop: files a client names are opened without blocking and
+ * only when regular, an exec is waited for through the poll loop, and each
+ * connection's queue of broadcasts is bounded. Out of fds, the request
+ * that needed one fails; exit records are still written (a reserve fd).
+ *
  * The messages are in protocol.h. Single-threaded: one poll loop.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,29 +65,61 @@
  * notification that came before the kill was counted. */
 #define OOM_RETRY_MS 10
 #define OOM_RETRIES 100
+/* How long accepting pauses when no fd is left for a connection. */
+#define ACCEPT_PAUSE_MS 50
+/* How long a call's process group may outlive its leader before its exit
+ * is told all the same, and how often it is looked at meanwhile. */
+#define LINGER_MS 2000
+#define LINGER_POLL_MS 5
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 /* A packet waiting for its connection to drain. */
 struct packet {
 	struct packet *next;
 	size_t len;
+	bool counted; /* an EXIT or EVENT, counted against the queue's bound */
 	char data[];
 };
 
 struct client {
 	int fd;
+	int pidfd; /* the peer process, from HELLO on; -1 where unknown */
 	uint64_t id;
 	struct packet *head, *tail; /* unsent packets, oldest first */
+	size_t queued;              /* bytes of EXIT and EVENT packets in it */
+	uint64_t dropped;           /* those dropped since the last overflow note */
 	bool subscribed;            /* gets the root's events */
 };
 
 /* A runtime call: a SPAWN, or a cleanup of the monitor's own (client 0). */
 struct call {
 	pid_t pid;
+	int errfd; /* until its exec is settled: errno or EOF comes here */
 	uint64_t client;
 	uint64_t seq;
 	int64_t events;  /* a mask of 1 << MON_EV_*, published at success */
 	char *container; /* whom those events are about */
 	char *process;
+	char *remove;    /* a dir to remove once it exited, or NULL */
+	/* Its leader exited with wstatus; its process group (a runtime it
+	 * killed, a runtime's helper) is waited for until linger_until. */
+	bool lingering;
+	int wstatus;
+	int64_t linger_until;
+};
+
+/* A guarded SPAWN: what to undo if its connection ends before it settled. */
+struct guard {
+	uint64_t client;
+	uint64_t seq;
+	pid_t pid;       /* the call, while it runs; 0 once it exited */
+	char *cleanup;   /* argv list then env list */
+	size_t cleanup_len;
+	char *container;
+	char *dir;
+	bool armed;      /* its connection ended: undo once the call exited */
 };
 
 /* A process the library claimed. */
@@ -99,10 +144,18 @@ struct claim {
 	/* Looks left at the counter after a notification: v1 notifies as the
 	 * OOM starts, before its kill is counted. */
 	int oom_retries;
+	/* Once it exited, before it is reaped: whether the OOM killer ended
+	 * it, and why its record could not be written (0 when it was). */
+	bool recorded;
+	bool oom_killed;
+	int record_err;
 };
 
-/* An exit event held back until the start of its container is published. */
+/* An exit event, and the EXIT message that follows it, held back until the
+ * start of its container is published. */
 struct held {
+	struct mon_msg exit;
+	bool has_exit;
 	int type;
 	pid_t pid;
 	int wstatus;
@@ -131,10 +184,28 @@ static struct gone gone[GONE_RING];
 static size_t gone_next;
 static struct held *helds;
 static size_t nhelds;
+static struct guard *guards;
+static size_t nguards;
 
 static const char *sock_path;
 static int lock_fd = -1;
 static char msgbuf[MON_MAX_MSG];
+/* An fd kept open to be given up when the fd limit is reached, so that an
+ * exit record can still be written. */
+static int reserve_fd = -1;
+/* The fd limit the monitor found, which its children get back. */
+static struct rlimit nofile;
+/* When accepting may go on after it ran out of fds (CLOCK_MONOTONIC ms). */
+static int64_t accept_paused_until;
+/* The OOM score adjustment the monitor found, which its children get back
+ * ("" when unknown), and its own: the OOM killer takes the monitor last, so
+ * that an OOM kill in the host's memory cgroup never takes every exit of
+ * the root with it. */
+static char oom_adj_found[16];
+#define MONITOR_OOM_SCORE_ADJ "-999"
+
+/* Bytes of EXIT and EVENT packets a connection may have queued. */
+static size_t queue_max = MON_QUEUE_MAX;
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -150,6 +221,48 @@ static char *xstrdup(const char *s)
 	return memcpy(xrealloc(NULL, n), s, n);
 }
 
+/* ---- fds ---- */
+
+/* open(2), giving up the reserve fd once when the fd limit is reached. */
+static int open_reserved(const char *path, int flags, mode_t mode)
+{
+	int fd = open(path, flags, mode);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && reserve_fd >= 0) {
+		close(reserve_fd);
+		reserve_fd = -1;
+		fd = open(path, flags, mode);
+	}
+	return fd;
+}
+
+/* Take the reserve fd back once there is room for it. */
+static void refill_reserve(void)
+{
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* Open a file a client named without blocking on it: a regular file only
+ * (a FIFO or device there is refused with EINVAL). */
+static int open_regular(const char *path, int flags)
+{
+	int fd = open_reserved(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- process facts ---- */
 
 /* The start time of pid (proc(5) field 22), or 0 if unreadable. */
@@ -157,7 +270,7 @@ static uint64_t proc_start(pid_t pid)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_reserved(path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -202,44 +315,69 @@ static struct client *client_by_id(uint64_t id)
 	return NULL;
 }
 
-/* Send what waits for c; false when the connection is broken. */
-static bool flush_client(struct client *c)
-{
-	while (c->head) {
-		struct packet *p = c->head;
-		ssize_t n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return true;
-		if (n < 0)
-			return false;
-		c->head = p->next;
-		if (!c->head)
-			c->tail = NULL;
-		free(p);
-	}
-	return true;
-}
-
-/* Queue a packet for c and send what can be sent now, in order. */
-static void send_packet(struct client *c, const void *data, size_t len)
+static void enqueue(struct client *c, const void *data, size_t len, bool counted)
 {
 	struct packet *p = xrealloc(NULL, sizeof(*p) + len);
 	p->next = NULL;
 	p->len = len;
+	p->counted = counted;
 	memcpy(p->data, data, len);
 	if (c->tail)
 		c->tail->next = p;
 	else
 		c->head = p;
 	c->tail = p;
+	if (counted)
+		c->queued += len;
+}
+
+/* Send what waits for c; false when the connection is broken. Once its
+ * queue drained, a connection that lost messages is told how many. */
+static bool flush_client(struct client *c)
+{
+	for (;;) {
+		if (!c->head && c->dropped) {
+			struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_OVERFLOW,
+			                     .count = c->dropped };
+			c->dropped = 0;
+			enqueue(c, &m, sizeof(m), false);
+		}
+		struct packet *p = c->head;
+		if (!p)
+			return true;
+		ssize_t n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+			return true;
+		if (n < 0)
+			return false;
+		c->head = p->next;
+		if (!c->head)
+			c->tail = NULL;
+		if (p->counted)
+			c->queued -= p->len;
+		free(p);
+	}
+}
+
+/* Queue a packet for c and send what can be sent now, in order. A
+ * broadcast (an EXIT or EVENT) that would take c's queue past queue_max is
+ * dropped and counted instead: a connection that does not read costs the
+ * monitor a bounded amount. Replies are bounded by the requests. */
+static void send_packet(struct client *c, const void *data, size_t len, bool broadcast)
+{
+	if (broadcast && (c->dropped || c->queued + len > queue_max)) {
+		c->dropped++;
+		return;
+	}
+	enqueue(c, data, len, broadcast);
 	flush_client(c);
 }
 
 static void send_msg(struct client *c, const struct mon_msg *m)
 {
-	send_packet(c, m, sizeof(*m));
+	send_packet(c, m, sizeof(*m), false);
 }
 
 static struct mon_msg reply_to(const struct mon_msg *req)
@@ -303,12 +441,15 @@ static char **next_list(struct strings *s)
 
 /*
  * Fork and exec argv with env in dir, fds[i] as its fd i, in a process
- * group of its own. Returns the pid, or -errno.
+ * group of its own, with the fd limit the monitor found and no other fd.
+ * Returns the pid, or -errno; *errfd gets the end of a pipe that brings the
+ * exec's errno, or EOF once the exec succeeded: the loop never waits for
+ * an exec (a program on a stuck file system).
  */
-static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int nfds)
+static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int nfds, int *errfd)
 {
 	int errpipe[2];
-	if (pipe2(errpipe, O_CLOEXEC) < 0)
+	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -331,6 +472,16 @@ static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int
 		for (int i = 0; i < nfds; i++)
 			if (dup2(moved[i], i) < 0)
 				goto fail;
+		syscall(SYS_close_range, (unsigned)nfds, ~0U, CLOSE_RANGE_CLOEXEC);
+		setrlimit(RLIMIT_NOFILE, &nofile);
+		if (*oom_adj_found) {
+			int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				ssize_t unused = write(fd, oom_adj_found, strlen(oom_adj_found));
+				(void)unused;
+				close(fd);
+			}
+		}
 		if (dir && *dir && chdir(dir) < 0)
 			goto fail;
 		execve(argv[0], argv, env);
@@ -341,71 +492,264 @@ static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int
 		_exit(127);
 	}
 	close(errpipe[1]);
-	int err = 0;
-	ssize_t n;
-	do
-		n = read(errpipe[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(errpipe[0]);
-	if (n == sizeof(err)) {
-		/* It exits at once; the reaper files its exit as unclaimed. */
-		return -err;
-	}
+	*errfd = errpipe[0];
 	return pid;
 }
 
-static void add_call(pid_t pid, uint64_t client, uint64_t seq, int64_t events,
+static void add_call(pid_t pid, int errfd, uint64_t client, uint64_t seq, int64_t events,
                      const char *container, const char *process)
 {
 	calls = xrealloc(calls, (ncalls + 1) * sizeof(*calls));
-	calls[ncalls++] = (struct call){ pid, client, seq, events,
-	                                 events ? xstrdup(container) : NULL,
-	                                 events ? xstrdup(process) : NULL };
+	calls[ncalls++] = (struct call){ .pid = pid, .errfd = errfd, .client = client, .seq = seq,
+	                                 .events = events,
+	                                 .container = events ? xstrdup(container) : NULL,
+	                                 .process = events ? xstrdup(process) : NULL };
+}
+
+/*
+ * Answer the SPAWN of a call once its exec is settled: its pid, or the
+ * exec's errno (the call then exits at once, and nothing more is told of
+ * it). Returns false while the exec is still under way.
+ */
+static bool settle_call(struct call *cl)
+{
+	if (cl->errfd < 0)
+		return true;
+	int err = 0;
+	ssize_t n = read(cl->errfd, &err, sizeof(err));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	close(cl->errfd);
+	cl->errfd = -1;
+	struct client *c = client_by_id(cl->client);
+	struct mon_msg r = { .version = MON_PROTO_VERSION, .type = MON_REPLY, .seq = cl->seq,
+	                     .pid = cl->pid };
+	if (n == sizeof(err)) {
+		r.err = err ? err : EIO;
+		cl->client = 0;
+		cl->events = 0;
+	}
+	if (c)
+		send_msg(c, &r);
+	return true;
+}
+
+static struct call *call_by_pid(pid_t pid)
+{
+	for (size_t i = 0; i < ncalls; i++)
+		if (calls[i].pid == pid && !calls[i].lingering)
+			return &calls[i];
+	return NULL;
+}
+
+/* The strings area of a message passed in a memfd: read into a buffer
+ * the caller frees, or NULL with errno. */
+static char *strings_from_fd(int fd, uint64_t len)
+{
+	struct stat st;
+	if (len > MON_MAX_STRINGS || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != len) {
+		errno = EINVAL;
+		return NULL;
+	}
+	char *buf = xrealloc(NULL, len);
+	for (size_t got = 0; got < len;) {
+		ssize_t n = pread(fd, buf + got, len - got, (off_t)got);
+		if (n <= 0) {
+			free(buf);
+			errno = n < 0 ? errno : EINVAL;
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	return buf;
 }
 
 static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *s,
                      const int *fds, int nfds)
 {
+	bool guarded = m->arg & MON_SPAWN_GUARD;
+	int64_t events = m->arg & ~(int64_t)MON_SPAWN_GUARD;
 	char **argv = next_list(s);
+	const char *env_at = s->p;
 	char **env = argv ? next_list(s) : NULL;
+	size_t env_len = (size_t)(s->p - env_at);
 	const char *dir = env ? next_string(s) : NULL;
 	const char *container = dir && m->arg ? next_string(s) : "";
 	const char *process = container && m->arg ? next_string(s) : "";
+	const char *undo_at = s->p;
+	char **undo = process && guarded ? next_list(s) : NULL;
+	size_t undo_len = (size_t)(s->p - undo_at);
+	const char *undo_dir = undo ? next_string(s) : "";
 	if (!dir || !process || !argv[0] || nfds < 3 || (uint32_t)nfds != m->nfds ||
-	    (m->arg & ~(int64_t)0x3fe)) {
+	    (events & ~(int64_t)0x3fe) || (guarded && (!undo_dir || !*container))) {
 		reply_err(c, m, EINVAL);
 	} else {
-		pid_t pid = spawn(argv, env, dir, fds, nfds);
+		int errfd = -1;
+		pid_t pid = spawn(argv, env, dir, fds, nfds, &errfd);
 		if (pid < 0) {
 			reply_err(c, m, (int)-pid);
 		} else {
-			add_call(pid, c->id, m->seq, m->arg, container, process);
-			struct mon_msg r = reply_to(m);
-			r.pid = pid;
-			send_msg(c, &r);
+			add_call(pid, errfd, c->id, m->seq, events, container, process);
+			if (guarded) {
+				char *area = xrealloc(NULL, undo_len + env_len);
+				memcpy(area, undo_at, undo_len);
+				memcpy(area + undo_len, env_at, env_len);
+				guards = xrealloc(guards, (nguards + 1) * sizeof(*guards));
+				guards[nguards++] = (struct guard){ c->id, m->seq, pid, area,
+				                                    undo_len + env_len,
+				                                    xstrdup(container), xstrdup(undo_dir),
+				                                    false };
+			}
 		}
 	}
 	free(argv);
 	free(env);
+	free(undo);
 }
 
-/* Run a claim's cleanup command, with /dev/null as its stdio. */
-static void run_cleanup(struct claim *cl)
+static void remove_tree(const char *dir);
+
+/*
+ * Run a cleanup command (an argv list then an env list) with /dev/null as
+ * its stdio; when it succeeds, publish DELETED of container (unless "").
+ * Once it exited, remove dir (unless NULL); with no command, at once.
+ */
+static void run_cleanup(const char *area, size_t len, const char *container, const char *dir)
 {
-	struct strings s = { cl->cleanup, cl->cleanup + cl->cleanup_len, false };
+	struct strings s = { area, area + len, false };
 	char **argv = next_list(&s);
 	char **env = argv ? next_list(&s) : NULL;
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (argv && !argv[0] && dir) {
+		remove_tree(dir);
+		free(argv);
+		return;
+	}
+	int null = open_reserved("/dev/null", O_RDWR | O_CLOEXEC, 0);
 	if (env && argv[0] && null >= 0) {
 		int fds[3] = { null, null, null };
-		pid_t pid = spawn(argv, env, "/", fds, 3);
-		if (pid > 0)
-			add_call(pid, 0, 0, 0, NULL, NULL);
+		int errfd = -1;
+		pid_t pid = spawn(argv, env, "/", fds, 3, &errfd);
+		if (pid > 0) {
+			add_call(pid, errfd, 0, 0, *container ? 1 << MON_EV_DELETED : 0, container, "");
+			calls[ncalls - 1].remove = dir ? xstrdup(dir) : NULL;
+		}
 	}
 	if (null >= 0)
 		close(null);
 	free(argv);
 	free(env);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* Remove a state dir and all it holds, on its file system only. */
+static void remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* The dir of a file's path, in a new string. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash && slash != path ? (size_t)(slash - path) : 1;
+	char *d = xrealloc(NULL, n + 1);
+	memcpy(d, slash ? path : "/", n);
+	d[n] = 0;
+	return d;
+}
+
+/* ---- guards ---- */
+
+static void drop_guard(size_t i)
+{
+	free(guards[i].cleanup);
+	free(guards[i].container);
+	free(guards[i].dir);
+	guards[i] = guards[--nguards];
+}
+
+/* Kill the process the runtime's pid file in dir names, if it is a child
+ * of the monitor (so never a process that reused the pid). */
+static void kill_pid_file(const char *dir)
+{
+	char path[PATH_MAX], buf[32];
+	if (snprintf(path, sizeof(path), "%s/pid", dir) >= (int)sizeof(path))
+		return;
+	int fd = open_regular(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	pid_t pid = (pid_t)atoi(buf);
+	siginfo_t si = { 0 };
+	if (pid > 1 && waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid == 0)
+		kill(pid, SIGKILL);
+}
+
+/* Undo a guarded launch whose call has exited: kill the process it
+ * started (claimed or not), run its cleanup, then remove its dir. */
+static void fire_guard(size_t i)
+{
+	struct guard *g = &guards[i];
+	size_t len = strlen(g->dir);
+	kill_pid_file(g->dir);
+	for (size_t k = 0; k < nclaims; k++)
+		if (!strncmp(claims[k].exit_path, g->dir, len) && claims[k].exit_path[len] == '/')
+			kill(claims[k].pid, SIGKILL);
+	run_cleanup(g->cleanup, g->cleanup_len, g->container, g->dir);
+	drop_guard(i);
+}
+
+/* A guarded call exited: undo it if its connection is gone. */
+static void guards_call_exited(pid_t pid)
+{
+	for (size_t i = nguards; i-- > 0;) {
+		if (guards[i].pid != pid)
+			continue;
+		guards[i].pid = 0;
+		if (guards[i].armed)
+			fire_guard(i);
+	}
+}
+
+/* A connection ended: undo its unsettled creates, killing their calls. */
+static void arm_guards(uint64_t client)
+{
+	for (size_t i = nguards; i-- > 0;) {
+		struct guard *g = &guards[i];
+		if (g->client != client)
+			continue;
+		g->armed = true;
+		if (!g->pid) {
+			fire_guard(i);
+			continue;
+		}
+		kill(-g->pid, SIGKILL);
+		kill(g->pid, SIGKILL);
+	}
+}
+
+static void do_unguard(struct client *c, const struct mon_msg *m)
+{
+	for (size_t i = 0; i < nguards; i++) {
+		if (guards[i].client == c->id && guards[i].seq == (uint64_t)m->arg) {
+			drop_guard(i);
+			return;
+		}
+	}
 }
 
 /* ---- claims and exits ---- */
@@ -467,7 +811,7 @@ static uint64_t oom_kills_fd(int fd)
 /* The value of the "oom_kill N" line of an OOM counter file, or 0. */
 static uint64_t oom_kills(const char *path)
 {
-	int fd = path && *path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	int fd = path && *path ? open_regular(path, O_RDONLY) : -1;
 	if (fd < 0)
 		return 0;
 	uint64_t n = oom_kills_fd(fd);
@@ -477,31 +821,40 @@ static uint64_t oom_kills(const char *path)
 
 /*
  * Watch a container's memory cgroup for OOM kills as they happen: on v2 its
- * memory.events polls POLLPRI when it changes; on v1 an eventfd registered
- * through cgroup.event_control for memory.oom_control is signalled.
+ * memory.events, held open, polls POLLPRI when it changes; on v1 an eventfd
+ * registered through cgroup.event_control for memory.oom_control is
+ * signalled, and the control file is closed once registered: a v1 watch
+ * costs one fd. A watch the fd limit leaves no room for is not made: the
+ * exit still tells the OOM kill.
  */
 static void oom_watch(struct claim *cl)
 {
 	const char *name = strrchr(cl->oom_file, '/');
-	cl->oom_fd = open(cl->oom_file, O_RDONLY | O_CLOEXEC);
-	if (cl->oom_fd < 0 || !name || strcmp(name, "/memory.oom_control") != 0)
+	int fd = open_regular(cl->oom_file, O_RDONLY);
+	if (fd < 0 || !name || strcmp(name, "/memory.oom_control") != 0) {
+		cl->oom_fd = fd;
 		return;
+	}
 	char ctl[PATH_MAX], line[64];
 	snprintf(ctl, sizeof(ctl), "%.*s/cgroup.event_control", (int)(name - cl->oom_file),
 	         cl->oom_file);
 	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	int cfd = efd >= 0 ? open(ctl, O_WRONLY | O_CLOEXEC) : -1;
-	int n = snprintf(line, sizeof(line), "%d %d", efd, cl->oom_fd);
+	int cfd = efd >= 0 ? open_regular(ctl, O_WRONLY) : -1;
+	int n = snprintf(line, sizeof(line), "%d %d", efd, fd);
 	if (cfd >= 0 && write(cfd, line, (size_t)n) == n) {
 		cl->oom_efd = efd;
-	} else {
-		if (efd >= 0)
-			close(efd);
-		close(cl->oom_fd);
-		cl->oom_fd = -1;
+	} else if (efd >= 0) {
+		close(efd);
 	}
 	if (cfd >= 0)
 		close(cfd);
+	close(fd);
+}
+
+/* Whether a claim's memory cgroup is watched. */
+static bool oom_watched(const struct claim *cl)
+{
+	return cl->oom_fd >= 0 || cl->oom_efd >= 0;
 }
 
 /* The fd to poll for a watched claim's OOM kills, and for what. */
@@ -509,6 +862,12 @@ static int oom_poll_fd(const struct claim *cl, short *events)
 {
 	*events = cl->oom_efd >= 0 ? POLLIN : POLLPRI;
 	return cl->oom_efd >= 0 ? cl->oom_efd : cl->oom_fd;
+}
+
+/* The OOM kills a watched claim's counter shows now. */
+static uint64_t oom_watched_kills(const struct claim *cl)
+{
+	return cl->oom_fd >= 0 ? oom_kills_fd(cl->oom_fd) : oom_kills(cl->oom_file);
 }
 
 /* Whether the OOM killer ended a process that exited with ws. */
@@ -519,8 +878,30 @@ static bool oom_killed(const char *file, uint64_t base, int flags, int ws)
 	return oom_kills(file) > base;
 }
 
-/* Write an exit record the library reads (runtime/exit.go's JSON). */
-static void write_exit(const char *path, int ws, bool oom)
+/* fsync the directory holding path, so that a rename in it lasts. */
+static int sync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int n = snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+	                 slash ? path : ".");
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return ENAMETOOLONG;
+	int fd = open_reserved(n ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	int err = fsync(fd) < 0 ? errno : 0;
+	close(fd);
+	return err;
+}
+
+/*
+ * Write an exit record the library reads (runtime/exit.go's JSON): into a
+ * temp file beside it, synced, then renamed over it, so that a record is
+ * either whole or absent, and lasts once told. Returns 0 or an errno;
+ * ENOENT when the state dir is gone (deleted: no one reads it).
+ */
+static int write_exit(const char *path, int ws, bool oom)
 {
 	char json[192];
 	int n;
@@ -535,18 +916,35 @@ static void write_exit(const char *path, int ws, bool oom)
 		             "{\"status\":%d,\"code\":%d,\"signal\":0,\"core_dumped\":false,"
 		             "\"oom_killed\":%s}",
 		             WEXITSTATUS(ws), WEXITSTATUS(ws), oom ? "true" : "false");
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return ENAMETOOLONG;
+	unlink(tmp);
+	int fd = open_reserved(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	                       0600);
 	if (fd < 0)
-		return; /* the state dir was deleted */
-	ssize_t unused = write(fd, json, (size_t)n);
-	(void)unused;
+		return errno;
+	int err = 0;
+	ssize_t w = write(fd, json, (size_t)n);
+	if (w != n)
+		err = w < 0 ? errno : EIO;
+	else if (fsync(fd) < 0)
+		err = errno;
 	close(fd);
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		return err;
+	}
+	return sync_parent(path);
 }
 
+/* Send an EXIT to every connection. */
 static void broadcast(const struct mon_msg *m)
 {
 	for (size_t i = 0; i < nclients; i++)
-		send_msg(&clients[i], m);
+		send_packet(&clients[i], m, sizeof(*m), true);
 }
 
 /* ---- events ---- */
@@ -571,7 +969,7 @@ static void publish(int type, pid_t pid, int wstatus, bool oom, const char *cont
 	memcpy(p + sizeof(m) + lc, process, lp);
 	for (size_t i = 0; i < nclients; i++)
 		if (clients[i].subscribed)
-			send_packet(&clients[i], p, sizeof(m) + lc + lp);
+			send_packet(&clients[i], p, sizeof(m) + lc + lp, true);
 	free(p);
 }
 
@@ -585,24 +983,32 @@ static bool start_pending(const char *container)
 }
 
 /* An OOM event names the container only: the kernel's count is the
- * container's; the exit that follows names the process. */
+ * container's; the exit that follows names the process. The EXIT message
+ * comes last: a wait returns after the exit is published. */
 static void publish_exit_now(const struct held *h)
 {
-	if (h->oom_event)
-		publish(MON_EV_OOM, 0, 0, true, h->container, "");
-	publish(h->type, h->pid, h->wstatus, h->oom, h->container, h->process);
+	if (*h->container) {
+		if (h->oom_event)
+			publish(MON_EV_OOM, 0, 0, true, h->container, "");
+		publish(h->type, h->pid, h->wstatus, h->oom, h->container, h->process);
+	}
+	if (h->has_exit)
+		broadcast(&h->exit);
 }
 
-/* Publish the exit of a claimed process, its OOM kill first; while a start
- * of its container is in flight, hold it until that start is published. */
+/* Publish the exit of a claimed process, its OOM kill first, then send its
+ * EXIT message if it has one; while a start of its container is in flight,
+ * hold both until that start is published. */
 static void publish_exit(pid_t pid, int ws, bool oom, bool oom_event, const char *container,
-                         const char *process)
+                         const char *process, const struct mon_msg *exit)
 {
-	if (!*container)
-		return;
-	struct held h = { *process ? MON_EV_PROCESS_EXITED : MON_EV_EXITED, pid, ws, oom,
-	                  oom_event, (char *)container, (char *)process };
-	if (!start_pending(container)) {
+	struct held h = { .type = *process ? MON_EV_PROCESS_EXITED : MON_EV_EXITED, .pid = pid,
+	                  .wstatus = ws, .oom = oom, .oom_event = oom_event,
+	                  .container = (char *)container, .process = (char *)process,
+	                  .has_exit = exit != NULL };
+	if (exit)
+		h.exit = *exit;
+	if (!*container || !start_pending(container)) {
 		publish_exit_now(&h);
 		return;
 	}
@@ -617,9 +1023,9 @@ static void publish_exit(pid_t pid, int ws, bool oom, bool oom_event, const char
  * whether it published. */
 static bool oom_check(struct claim *cl)
 {
-	if (cl->oom_fd < 0 || start_pending(cl->container))
+	if (!oom_watched(cl) || start_pending(cl->container))
 		return false;
-	uint64_t kills = oom_kills_fd(cl->oom_fd);
+	uint64_t kills = oom_watched_kills(cl);
 	if (kills <= cl->oom_seen)
 		return false;
 	cl->oom_seen = kills;
@@ -644,7 +1050,7 @@ static int oom_retry_timeout(int otherwise)
 static bool oom_untold(const char *container)
 {
 	for (size_t i = 0; i < nclaims; i++) {
-		if (claims[i].oom_fd >= 0 && !strcmp(claims[i].container, container)) {
+		if (oom_watched(&claims[i]) && !strcmp(claims[i].container, container)) {
 			oom_check(&claims[i]);
 			return false;
 		}
@@ -681,43 +1087,93 @@ static void call_events(const struct call *cl, int ws)
 			oom_check(&claims[i]);
 }
 
-/* A child was reaped: tell whoever waits for it. */
+/* Record the exit of a claimed process, before it is reaped: while the
+ * zombie holds its pid, whoever finds the pid gone finds the record. */
+static void record_claim(struct claim *cl, int ws)
+{
+	if (cl->recorded)
+		return;
+	cl->recorded = true;
+	cl->oom_killed = oom_killed(cl->oom_file, cl->oom_base, cl->flags, ws);
+	cl->record_err = write_exit(cl->exit_path, ws, cl->oom_killed);
+}
+
+/* A call is over, its process group gone: publish its events, undo it
+ * if its guard is armed, and tell its client. */
+static void finish_call(size_t i)
+{
+	struct call call = calls[i];
+	calls[i] = calls[--ncalls];
+	call_events(&call, call.wstatus);
+	guards_call_exited(call.pid);
+	if (call.remove) {
+		remove_tree(call.remove);
+		free(call.remove);
+	}
+	struct client *c = client_by_id(call.client);
+	if (c) {
+		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_CALL_EXIT,
+		                     .seq = call.seq, .pid = call.pid, .wstatus = call.wstatus };
+		send_msg(c, &m);
+	}
+	free(call.container);
+	free(call.process);
+}
+
+/* Finish the calls whose process group is gone, or waited for long enough:
+ * a caller that cleans up after a call finds nothing of it still running
+ * (a runtime killed in the middle of a mkdir). Returns whether some are
+ * still waited for. */
+static bool finish_lingering(void)
+{
+	bool waiting = false;
+	for (size_t i = ncalls; i-- > 0;) {
+		if (!calls[i].lingering)
+			continue;
+		if ((kill(-calls[i].pid, 0) < 0 && errno == ESRCH) || now_ms() >= calls[i].linger_until)
+			finish_call(i);
+		else
+			waiting = true;
+	}
+	return waiting;
+}
+
+/* A child exited and was reaped: record its exit if it is not yet, and
+ * tell whoever waits for it; a call's exit is told once its process group
+ * is gone. */
 static void child_exited(pid_t pid, uint64_t start, int ws)
 {
 	for (size_t i = 0; i < ncalls; i++) {
-		if (calls[i].pid != pid)
+		if (calls[i].pid != pid || calls[i].lingering)
 			continue;
-		struct call call = calls[i];
-		calls[i] = calls[--ncalls];
-		call_events(&call, ws);
-		struct client *c = client_by_id(call.client);
-		if (c) {
-			struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_CALL_EXIT,
-			                     .seq = call.seq, .pid = pid, .wstatus = ws };
-			send_msg(c, &m);
-		}
-		free(call.container);
-		free(call.process);
+		settle_call(&calls[i]);
+		calls[i].lingering = true;
+		calls[i].wstatus = ws;
+		calls[i].linger_until = now_ms() + LINGER_MS;
 		return;
 	}
 	struct claim *cl = claim_by_pid(pid);
 	if (cl) {
-		bool oom = oom_killed(cl->oom_file, cl->oom_base, cl->flags, ws);
-		write_exit(cl->exit_path, ws, oom);
+		record_claim(cl, ws);
+		bool oom = cl->oom_killed;
+		int err = cl->record_err;
 		bool oom_event = oom && (*cl->process ? oom_untold(cl->container)
-		                                      : cl->oom_fd < 0 || oom_kills(cl->oom_file) > cl->oom_seen);
-		publish_exit(pid, ws, oom, oom_event, cl->container, cl->process);
+		                                      : !oom_watched(cl) || oom_kills(cl->oom_file) > cl->oom_seen);
 		struct mon_msg m = { .version = MON_PROTO_VERSION, .type = MON_EXIT, .pid = pid,
-		                     .start = cl->start, .arg = oom, .state = MON_EXITED, .wstatus = ws };
+		                     .start = cl->start, .arg = oom, .state = MON_EXITED, .wstatus = ws,
+		                     .err = err == ENOENT ? 0 : err };
 		remember_gone(pid, cl->start, ws, true);
+		publish_exit(pid, ws, oom, oom_event, cl->container, cl->process, &m);
 		drop_claim(cl);
-		broadcast(&m);
 		return;
 	}
 	remember_gone(pid, start, ws, false);
 }
 
-/* Reap every exited child. */
+/* Reap every exited child: a claimed one once its exit is recorded (the
+ * zombie keeps its pid meanwhile, so a process that finds the pid gone
+ * finds the record), then tell its exit, so that a wait that returns
+ * finds the process reaped. */
 static void reap(void)
 {
 	for (;;) {
@@ -725,11 +1181,14 @@ static void reap(void)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
 			return;
 		pid_t pid = si.si_pid;
+		int ws = wstatus_of(&si);
 		uint64_t start = proc_start(pid);
+		struct claim *cl = claim_by_pid(pid);
+		if (cl)
+			record_claim(cl, ws);
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG) < 0 || si.si_pid != pid)
-			continue;
-		child_exited(pid, start, wstatus_of(&si));
+		waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
+		child_exited(pid, start, ws);
 	}
 }
 
@@ -761,16 +1220,27 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	siginfo_t si = { 0 };
 	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0) {
 		r.start = proc_start(pid);
+		if (!r.start) {
+			/* No fd left to read its start time: refuse rather than
+			 * claim a process no later call could name. */
+			reply_err(c, m, errno == EMFILE || errno == ENFILE ? errno : EAGAIN);
+			return;
+		}
 		if (si.si_pid == pid) {
-			/* Exited, not reaped yet: reap it now. */
-			memset(&si, 0, sizeof(si));
-			waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
+			/* Exited, not reaped yet: record it, then reap it. */
 			r.state = MON_EXITED;
 			r.wstatus = wstatus_of(&si);
 			r.arg = oom_killed(oom_file, m->count, (int)m->arg, r.wstatus);
-			write_exit(exit_path, r.wstatus, r.arg);
-			publish_exit(pid, r.wstatus, r.arg, r.arg && oom_untold(container), container, process);
+			int err = write_exit(exit_path, r.wstatus, r.arg);
+			if (err && err != ENOENT) {
+				reply_err(c, m, err);
+				return;
+			}
+			publish_exit(pid, r.wstatus, r.arg, r.arg && oom_untold(container), container, process,
+			             NULL);
 			remember_gone(pid, r.start, r.wstatus, true);
+			memset(&si, 0, sizeof(si));
+			waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
 		} else {
 			claims = xrealloc(claims, (nclaims + 1) * sizeof(*claims));
 			cl = &claims[nclaims++];
@@ -801,8 +1271,13 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	r.state = MON_EXITED;
 	r.wstatus = g->wstatus;
 	r.arg = oom_killed(oom_file, m->count, (int)m->arg, g->wstatus);
-	write_exit(exit_path, g->wstatus, r.arg);
-	publish_exit(pid, g->wstatus, r.arg, r.arg && oom_untold(container), container, process);
+	int err = write_exit(exit_path, g->wstatus, r.arg);
+	if (err && err != ENOENT) {
+		g->claimed = false;
+		reply_err(c, m, err);
+		return;
+	}
+	publish_exit(pid, g->wstatus, r.arg, r.arg && oom_untold(container), container, process, NULL);
 	send_msg(c, &r);
 }
 
@@ -876,8 +1351,13 @@ static void orphan_claims(uint64_t owner)
 		if (!(cl->flags & MON_CLAIM_KILL_ORPHAN))
 			continue;
 		kill(cl->pid, SIGKILL);
-		if (cl->cleanup)
-			run_cleanup(cl);
+		if (cl->cleanup) {
+			/* A container's cleanup deletes it: DELETED, and its state
+			 * dir goes. */
+			char *dir = *cl->process ? NULL : dir_of(cl->exit_path);
+			run_cleanup(cl->cleanup, cl->cleanup_len, *cl->process ? "" : cl->container, dir);
+			free(dir);
+		}
 	}
 }
 
@@ -886,6 +1366,8 @@ static void drop_client(size_t i)
 	struct client *c = &clients[i];
 	uint64_t id = c->id;
 	close(c->fd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	while (c->head) {
 		struct packet *p = c->head;
 		c->head = p->next;
@@ -893,7 +1375,39 @@ static void drop_client(size_t i)
 	}
 	clients[i] = clients[--nclients];
 	orphan_claims(id);
+	arm_guards(id);
 }
+
+/* The peer process of a connection: a pidfd, so that its death ends the
+ * connection even when a child of it inherited the socket. */
+static int peer_pidfd(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid <= 0)
+		return -1;
+	return (int)syscall(SYS_pidfd_open, cred.pid, 0);
+}
+
+/* Agree on a version: the newest both speak. */
+static void do_hello(struct client *c, const struct mon_msg *m)
+{
+	struct mon_msg r = reply_to(m);
+	if ((uint64_t)m->count > MON_PROTO_VERSION || m->arg < MON_PROTO_VERSION) {
+		r.err = EPROTO;
+		r.arg = MON_PROTO_VERSION;
+		send_msg(c, &r);
+		return;
+	}
+	if (c->pidfd < 0)
+		c->pidfd = peer_pidfd(c->fd);
+	r.pid = getpid();
+	r.arg = MON_PROTO_VERSION;
+	send_msg(c, &r);
+}
+
+/* Whether the last serve() found nothing to read. */
+static bool serve_drained;
 
 /* Read one message from client i; false when the connection ended. */
 static bool serve(size_t i)
@@ -906,6 +1420,7 @@ static bool serve(size_t i)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 	                     .msg_control = control, .msg_controllen = sizeof(control) };
 	ssize_t n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	serve_drained = n < 0 && errno == EAGAIN;
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
@@ -919,30 +1434,55 @@ static bool serve(size_t i)
 		close_fds(fds, nfds);
 		return false;
 	}
-	struct mon_msg m;
-	if ((size_t)n < sizeof(m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+	struct mon_msg m = { 0 };
+	const size_t head = offsetof(struct mon_msg, pid);
+	if ((size_t)n < head || (mh.msg_flags & MSG_TRUNC)) {
 		close_fds(fds, nfds);
 		return false;
 	}
-	memcpy(&m, msgbuf, sizeof(m));
-	if (m.version != MON_PROTO_VERSION) {
-		reply_err(c, &m, EPROTO);
+	memcpy(&m, msgbuf, (size_t)n < sizeof(m) ? (size_t)n : sizeof(m));
+	if (m.version != MON_PROTO_VERSION || (size_t)n < sizeof(m)) {
+		/* Another version's message: refused in its own version, so that
+		 * its sender can read why. */
+		struct mon_msg r = reply_to(&m);
+		r.version = m.version;
+		r.err = EPROTO;
+		r.arg = MON_PROTO_VERSION;
+		send_msg(c, &r);
+		close_fds(fds, nfds);
+		return true;
+	}
+	if (mh.msg_flags & MSG_CTRUNC) {
+		/* The kernel could not pass its fds (this process's fd limit):
+		 * the request fails, the connection goes on. */
+		reply_err(c, &m, EMFILE);
 		close_fds(fds, nfds);
 		return true;
 	}
 	struct strings s = { msgbuf + sizeof(m), msgbuf + n, false };
-	switch (m.type) {
-	case MON_HELLO: {
-		struct mon_msg r = reply_to(&m);
-		r.pid = getpid();
-		send_msg(c, &r);
-		break;
+	char *area = NULL;
+	if (m.strings_len) {
+		area = nfds > 0 ? strings_from_fd(fds[nfds - 1], m.strings_len) : NULL;
+		if (!area) {
+			reply_err(c, &m, nfds > 0 ? errno : EINVAL);
+			close_fds(fds, nfds);
+			return true;
+		}
+		close(fds[--nfds]);
+		s = (struct strings){ area, area + m.strings_len, false };
 	}
+	switch (m.type) {
+	case MON_HELLO:
+		do_hello(c, &m);
+		break;
 	case MON_SPAWN:
 		do_spawn(c, &m, &s, fds, nfds);
 		break;
 	case MON_CANCEL:
 		do_cancel(c, &m);
+		break;
+	case MON_UNGUARD:
+		do_unguard(c, &m);
 		break;
 	case MON_CLAIM:
 		do_claim(c, &m, &s);
@@ -960,6 +1500,7 @@ static bool serve(size_t i)
 	default:
 		reply_err(c, &m, EPROTO);
 	}
+	free(area);
 	close_fds(fds, nfds);
 	return true;
 }
@@ -968,6 +1509,13 @@ static void accept_clients(void)
 {
 	for (;;) {
 		int fd = accept4(LISTEN_FD, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		               errno == ENOMEM)) {
+			/* The connection waits in the backlog until fds free up;
+			 * polling the socket meanwhile would spin. */
+			accept_paused_until = now_ms() + ACCEPT_PAUSE_MS;
+			return;
+		}
 		if (fd < 0)
 			return;
 		struct ucred cred;
@@ -978,7 +1526,7 @@ static void accept_clients(void)
 			continue;
 		}
 		clients = xrealloc(clients, (nclients + 1) * sizeof(*clients));
-		clients[nclients++] = (struct client){ .fd = fd, .id = next_client_id++ };
+		clients[nclients++] = (struct client){ .fd = fd, .pidfd = -1, .id = next_client_id++ };
 	}
 }
 
@@ -1025,16 +1573,84 @@ static void reset_signals(int *sfd)
 		_exit(111);
 }
 
+/* Close every fd the starter left open but the listening socket: a host
+ * fd without O_CLOEXEC must reach neither the monitor nor its children. */
+static void close_inherited(void)
+{
+	if (syscall(SYS_close_range, LISTEN_FD + 1, ~0U, 0) == 0)
+		return;
+	long max = sysconf(_SC_OPEN_MAX);
+	for (long fd = LISTEN_FD + 1; fd < (max > 0 ? max : 1024); fd++)
+		close((int)fd);
+}
+
+/* Raise the fd limit to the hard limit, as a container's claims and
+ * watches take fds; the children get the limit found back. */
+static void raise_fd_limit(void)
+{
+	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		return;
+	struct rlimit raised = { nofile.rlim_max, nofile.rlim_max };
+	setrlimit(RLIMIT_NOFILE, &raised);
+}
+
+/* Lower the monitor's OOM score below its containers', keeping the score
+ * found for its children. Without the privilege to lower it (rootless),
+ * the monitor keeps the host's. */
+static void lower_oom_score(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, oom_adj_found, sizeof(oom_adj_found) - 1);
+	oom_adj_found[n > 0 ? n : 0] = 0;
+	close(fd);
+	fd = n > 0 ? open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC) : -1;
+	if (fd < 0 || write(fd, MONITOR_OOM_SCORE_ADJ, strlen(MONITOR_OOM_SCORE_ADJ)) < 0)
+		oom_adj_found[0] = 0;
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The options after the root: the socket's and lock's names in it, and
+ * the most bytes of broadcasts one connection may have queued. */
+static void parse_options(int argc, char **argv, const char **sock_name, const char **lock_name)
+{
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strncmp(a, "--socket=", 9))
+			*sock_name = a + 9;
+		else if (!strncmp(a, "--lock=", 7))
+			*lock_name = a + 7;
+		else if (!strncmp(a, "--queue-max=", 12))
+			queue_max = strtoull(a + 12, NULL, 10);
+		else
+			_exit(2);
+	}
+	if (strchr(*sock_name, '/') || strchr(*lock_name, '/'))
+		_exit(2);
+}
+
+/* The poll set of one turn of the loop; fds not to poll are -1. */
+enum { P_SIGNALS, P_LISTEN, P_FIXED };
+
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s ROOT (with the listening socket as fd 3)\n", argv[0]);
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s ROOT [--socket=NAME] [--lock=NAME] [--queue-max=BYTES] "
+		                "(with the listening socket as fd 3)\n", argv[0]);
 		return 2;
 	}
 	struct stat st;
 	if (fstat(LISTEN_FD, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return 2;
+	close_inherited();
+	const char *sock_name = "monitor.sock", *lock_name = "monitor.lock";
+	parse_options(argc, argv, &sock_name, &lock_name);
+	prctl(PR_SET_NAME, "exec-monitor", 0, 0, 0);
 	detach();
+	raise_fd_limit();
+	lower_oom_score();
 	int sfd;
 	reset_signals(&sfd);
 	fcntl(LISTEN_FD, F_SETFD, FD_CLOEXEC);
@@ -1042,52 +1658,85 @@ int main(int argc, char **argv)
 	if (chdir(argv[1]) < 0)
 		_exit(111);
 	size_t len = strlen(argv[1]);
-	char *path = xrealloc(NULL, len + sizeof("/monitor.sock"));
-	memcpy(path, argv[1], len);
-	strcpy(path + len, "/monitor.sock");
+	char *path = xrealloc(NULL, len + strlen(sock_name) + 2);
+	sprintf(path, "%s/%s", argv[1], sock_name);
 	sock_path = path;
-	lock_fd = open("monitor.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	lock_fd = open(lock_name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock_fd < 0 || chdir("/") < 0)
 		_exit(111);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		_exit(111);
-	prctl(PR_SET_NAME, "exec-monitor", 0, 0, 0);
+	refill_reserve();
 
 	struct pollfd *pfds = NULL;
 	pid_t *watched = NULL;
+	bool lingering = false;
 	for (;;) {
-		pfds = xrealloc(pfds, (nclients + nclaims + 2) * sizeof(*pfds));
-		watched = xrealloc(watched, (nclaims + 1) * sizeof(*watched));
-		pfds[0] = (struct pollfd){ sfd, POLLIN, 0 };
-		pfds[1] = (struct pollfd){ LISTEN_FD, POLLIN, 0 };
-		for (size_t i = 0; i < nclients; i++)
-			pfds[i + 2] = (struct pollfd){ clients[i].fd,
-			                               POLLIN | (clients[i].head ? POLLOUT : 0), 0 };
-		size_t polled = nclients, nwatched = 0;
-		for (size_t i = 0; i < nclaims; i++) {
-			if (claims[i].oom_fd < 0)
+		refill_reserve();
+		/* Per connection its socket and its peer; then the calls whose
+		 * exec is unsettled and the watched cgroups, by pid. */
+		size_t polled = nclients, nsettling = 0, nwatched = 0;
+		pfds = xrealloc(pfds, (P_FIXED + 2 * nclients + ncalls + nclaims) * sizeof(*pfds));
+		watched = xrealloc(watched, (ncalls + nclaims + 1) * sizeof(*watched));
+		int64_t paused_ms = accept_paused_until - now_ms();
+		pfds[P_SIGNALS] = (struct pollfd){ sfd, POLLIN, 0 };
+		pfds[P_LISTEN] = (struct pollfd){ paused_ms > 0 ? -1 : LISTEN_FD, POLLIN, 0 };
+		struct pollfd *pc = &pfds[P_FIXED];
+		for (size_t i = 0; i < nclients; i++) {
+			pc[2 * i] = (struct pollfd){ clients[i].fd,
+			                             POLLIN | (clients[i].head ? POLLOUT : 0), 0 };
+			pc[2 * i + 1] = (struct pollfd){ clients[i].pidfd, POLLIN, 0 };
+		}
+		struct pollfd *ps = &pc[2 * polled];
+		for (size_t i = 0; i < ncalls; i++) {
+			if (calls[i].errfd < 0)
 				continue;
-			struct pollfd *p = &pfds[polled + 2 + nwatched];
-			p->fd = oom_poll_fd(&claims[i], &p->events);
-			p->revents = 0;
-			watched[nwatched++] = claims[i].pid;
+			ps[nsettling] = (struct pollfd){ calls[i].errfd, POLLIN, 0 };
+			watched[nsettling++] = calls[i].pid;
+		}
+		struct pollfd *pw = &ps[nsettling];
+		pid_t *wpids = &watched[nsettling];
+		for (size_t i = 0; i < nclaims; i++) {
+			if (!oom_watched(&claims[i]))
+				continue;
+			pw[nwatched].fd = oom_poll_fd(&claims[i], &pw[nwatched].events);
+			pw[nwatched].revents = 0;
+			wpids[nwatched++] = claims[i].pid;
 		}
 		bool idle = !nclients && !nclaims && !ncalls;
-		int n = poll(pfds, polled + 2 + nwatched, oom_retry_timeout(idle ? IDLE_RETRY_MS : -1));
+		int timeout = oom_retry_timeout(idle ? IDLE_RETRY_MS : -1);
+		if (lingering && (timeout < 0 || timeout > LINGER_POLL_MS))
+			timeout = LINGER_POLL_MS;
+		if (paused_ms > 0 && (timeout < 0 || paused_ms < timeout))
+			timeout = (int)paused_ms;
+		int n = poll(pfds, P_FIXED + 2 * polled + nsettling + nwatched, timeout);
 		if (n < 0 && errno != EINTR)
 			_exit(111);
-		if (n > 0 && (pfds[0].revents & POLLIN)) {
+		if (n > 0 && (pfds[P_SIGNALS].revents & POLLIN)) {
 			struct signalfd_siginfo info;
 			while (read(sfd, &info, sizeof(info)) > 0)
 				;
 			reap();
 		}
+		lingering = finish_lingering();
+		/* Calls may have gone or moved: find each by its pid. */
+		for (size_t j = 0; n > 0 && j < nsettling; j++) {
+			struct call *call = ps[j].revents ? call_by_pid(watched[j]) : NULL;
+			if (call && call->errfd == ps[j].fd)
+				settle_call(call);
+		}
 		/* Newest connections were appended: polled ones keep their index
 		 * until one is dropped, so walk down. */
 		for (size_t i = polled; n > 0 && i-- > 0;) {
-			short ev = pfds[i + 2].revents;
-			if (!ev)
+			short ev = pc[2 * i].revents;
+			if (pc[2 * i + 1].revents) {
+				/* Its peer died: what it sent before counts, then the
+				 * connection ends, whoever else holds the socket. */
+				while (serve(i) && !serve_drained)
+					;
+				drop_client(i);
 				continue;
+			}
 			bool ok = true;
 			if (ev & POLLOUT)
 				ok = flush_client(&clients[i]);
@@ -1098,10 +1747,10 @@ int main(int argc, char **argv)
 		}
 		/* Claims may have gone or moved: find each by its pid. */
 		for (size_t j = 0; n > 0 && j < nwatched; j++) {
-			struct pollfd *p = &pfds[polled + 2 + j];
-			struct claim *cl = p->revents ? claim_by_pid(watched[j]) : NULL;
+			struct pollfd *p = &pw[j];
+			struct claim *cl = p->revents ? claim_by_pid(wpids[j]) : NULL;
 			short events;
-			if (!cl || cl->oom_fd < 0 || oom_poll_fd(cl, &events) != p->fd)
+			if (!cl || !oom_watched(cl) || oom_poll_fd(cl, &events) != p->fd)
 				continue;
 			uint64_t count;
 			if (cl->oom_efd >= 0 && read(cl->oom_efd, &count, sizeof(count)) < 0)
@@ -1112,7 +1761,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < nclaims; i++)
 			if (claims[i].oom_retries > 0 && !oom_check(&claims[i]))
 				claims[i].oom_retries--;
-		if (n > 0 && (pfds[1].revents & POLLIN))
+		if (n > 0 && pfds[P_LISTEN].fd >= 0 && (pfds[P_LISTEN].revents & POLLIN))
 			accept_clients();
 		maybe_exit();
 	}

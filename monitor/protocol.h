@@ -13,21 +13,39 @@
 
 #include <stdint.h>
 
-#define MON_PROTO_VERSION 2
+#define MON_PROTO_VERSION 3
 
-/* The largest packet either side sends or accepts. */
-#define MON_MAX_MSG (256 * 1024)
+/* The largest packet either side sends or accepts. A SPAWN whose strings
+ * do not fit (a large environment) passes them in a memfd instead (see
+ * strings_len), of at most MON_MAX_STRINGS bytes. */
+#define MON_MAX_MSG (64 * 1024)
+#define MON_MAX_STRINGS (16 * 1024 * 1024)
 /* The most fds one SPAWN passes. */
 #define MON_MAX_FDS 16
 
 enum mon_type {
-	/* lib: first message of a connection. reply: pid = the monitor's pid. */
+	/* lib: first message of a connection, in the newest version the
+	 * library speaks; count and arg: the oldest and newest versions it
+	 * speaks. reply: pid = the monitor's pid, arg = the version both speak
+	 * from now on; or err EPROTO (in the request's version) when the
+	 * monitor speaks none of them. The monitor follows the peer process
+	 * that connected: its death ends the connection as a close does. */
 	MON_HELLO = 1,
 	/* lib: run a program. strings: argv list, env list, working dir;
 	 * fds: its fd 0, 1, 2, ... (nfds of them). arg: the events (a mask of
 	 * 1 << MON_EV_*) to publish when the program exits with status 0; with
 	 * a mask the next strings are their container id and process id.
-	 * reply: pid, or err. */
+	 * With MON_SPAWN_GUARD in arg, the next strings are a cleanup argv
+	 * list and a dir: if the connection ends before an UNGUARD names this
+	 * SPAWN, the monitor kills the program if it runs, then kills the
+	 * process the runtime's pid file in the dir names (if it is its child),
+	 * runs the cleanup (with the program's env; a DELETED event when it
+	 * succeeds; none when the list is empty) and removes the dir. A create
+	 * or exec guarded so leaves nothing behind a host that died before it
+	 * could record or undo it.
+	 * With strings_len, the strings are not in the packet but in a memfd
+	 * of that size passed after the program's fds.
+	 * reply: pid once the program runs (after its exec), or err. */
 	MON_SPAWN = 2,
 	/* lib: kill the process group of the SPAWN whose seq is `arg`. No reply. */
 	MON_CANCEL = 3,
@@ -39,7 +57,8 @@ enum mon_type {
 	 * MON_CLAIM_OOM_SIGKILL, only for a death by SIGKILL). arg: MON_CLAIM_*
 	 * flags. With MON_CLAIM_KILL_ORPHAN the next strings are a cleanup argv
 	 * list and env list, run when the claiming connection closes while the
-	 * process lives.
+	 * process lives; for a container's init, its success publishes
+	 * DELETED, then the dir of the exit record (the state dir) is removed.
 	 * reply: start, state, and wstatus and arg (1: OOM-killed) when state
 	 * is MON_EXITED; or err (ECHILD: not a child of the monitor). */
 	MON_CLAIM = 4,
@@ -52,7 +71,11 @@ enum mon_type {
 	/* mon: the SPAWN with this seq exited: pid, wstatus (a wait status). */
 	MON_CALL_EXIT = 7,
 	/* mon, to every connection: claimed pid, start exited with wstatus
-	 * (arg 1: OOM-killed), after its exit record was written. */
+	 * (arg 1: OOM-killed), after its exit record was written and synced
+	 * (err: why it could not be, 0 when it was), and after the EXITED event
+	 * of a container whose start was in flight. The record is written
+	 * while the exited process still holds its pid, the message sent once
+	 * it is reaped. */
 	MON_EXIT = 8,
 	/* mon: the answer to the request with this seq. */
 	MON_REPLY = 9,
@@ -64,8 +87,22 @@ enum mon_type {
 	 * state 1 when OOM-killed. strings: container id, process id. Events
 	 * are sent in the order they happened; a container's start is always
 	 * published before the exit of its init. */
-	MON_EVENT = 11
+	MON_EVENT = 11,
+	/* mon: this connection did not read, and `count` EXIT and EVENT
+	 * messages meant for it were dropped (a connection may have at most
+	 * MON_QUEUE_MAX bytes queued). Its exits are in their records: QUERY
+	 * says ESRCH for each claim gone. */
+	MON_OVERFLOW = 12,
+	/* lib: the guarded SPAWN whose seq is `arg` is settled (recorded or
+	 * undone): forget its guard. No reply. */
+	MON_UNGUARD = 13
 };
+
+/* SPAWN flag, beside the event mask in arg. */
+#define MON_SPAWN_GUARD (1 << 16)
+
+/* Bytes of EXIT and EVENT messages queued for one connection, at most. */
+#define MON_QUEUE_MAX (1024 * 1024)
 
 /* Event types: the public exec_event_type values. */
 enum mon_event {
@@ -100,6 +137,7 @@ struct mon_msg {
 	int32_t state;
 	int32_t wstatus;
 	uint32_t nfds;
+	uint64_t strings_len; /* strings in a memfd of this size; 0: inline */
 };
 
 #endif

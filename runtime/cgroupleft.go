@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/containerd/cgroups/v3"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -43,6 +44,25 @@ func newCgroupLeftovers(spec *specs.Spec, id string, systemd bool) *cgroupLeftov
 			}
 			l.dirs = append(l.dirs, dir)
 		}
+	}
+	return l
+}
+
+// noteLeftovers are the dirs of the cgroup a note names, in every
+// hierarchy: what a delete the runtime did not finish leaves behind. Only
+// the container's own dir is named, never a parent another may share.
+func noteLeftovers(note cgroupNote) *cgroupLeftovers {
+	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(note.Membership))
+	path := unified
+	if p, ok := paths["pids"]; ok {
+		path = p
+	}
+	l := &cgroupLeftovers{}
+	if err != nil || path == "" || filepath.Clean(path) == "/" {
+		return l
+	}
+	for _, h := range cgroupHierarchies() {
+		l.dirs = append(l.dirs, filepath.Join(h, path))
 	}
 	return l
 }

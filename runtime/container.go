@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,6 +163,20 @@ func (c *Container) Kill(ctx context.Context, sig syscall.Signal, all bool) erro
 	return err
 }
 
+// removeCutCgroup kills what runs in the container's cgroup and removes it,
+// after a delete whose runtime call its deadline cut: the runtime may have
+// stopped between killing the container and removing its cgroup. A
+// later delete finishes the rest.
+func (c *Container) removeCutCgroup() {
+	note, ok := readCgroupNote(c.dir)
+	if !ok {
+		note, ok = c.rt.runtimeNote(c.id)
+	}
+	if ok {
+		noteLeftovers(note).remove()
+	}
+}
+
 // Delete deletes the container and its state dir. Without force a running or
 // paused container is ErrState; with it the container is killed first.
 func (c *Container) Delete(ctx context.Context, force bool) error {
@@ -189,6 +204,9 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 	call.announce(c.id, "")
 	err = call.done(call.client.Delete(call.ctx, c.id, &runc.DeleteOpts{Force: force}))
 	if err != nil && !strings.Contains(err.Error(), "does not exist") {
+		if errors.Is(err, ErrTimeout) {
+			c.removeCutCgroup()
+		}
 		return c.classify(ctx, err, StateStopped)
 	}
 	wctx, cancel := context.WithTimeout(ctx, c.rt.callTimeout)

@@ -83,8 +83,9 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 			cgroups.remove()
 		},
 	}
+	l.guard = r.deleteCommand(id)
 	if r.killOnExit {
-		l.cleanup = r.deleteCommand(id)
+		l.cleanup = l.guard
 	}
 	var out *launched
 	out, err = r.start(ctx, l)

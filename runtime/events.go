@@ -172,6 +172,22 @@ func (e *Events) push(ev Event) {
 	e.wake()
 }
 
+// lost tells the reader, in order, that n events never reached the stream
+// (the monitor dropped them for a connection that did not read).
+func (e *Events) lost(n uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed || e.ended != nil {
+		return
+	}
+	e.dropped += n
+	if len(e.queue) < e.capacity {
+		e.queue = append(e.queue, overflowEvent(e.dropped))
+		e.dropped = 0
+	}
+	e.wake()
+}
+
 // end makes err the stream's last word, once the queue is read.
 func (e *Events) end(err error) {
 	e.mu.Lock()

@@ -65,6 +65,18 @@ func (c *monitorConn) publish(m monMsg, strs []byte) {
 	}
 }
 
+// overflowed handles the monitor's note that it dropped n exits and events
+// meant for this connection: the streams say so, and the watches ask the
+// monitor whether their process is gone, whose exit is then in its record.
+func (c *monitorConn) overflowed(n uint64) {
+	subscribers.Lock()
+	for e := range subscribers.m[c] {
+		e.lost(n)
+	}
+	subscribers.Unlock()
+	go c.recheckWatches()
+}
+
 // endStreams ends the streams of a lost connection with err.
 func endStreams(c *monitorConn, err error) {
 	subscribers.Lock()
@@ -111,6 +123,22 @@ func (c *call) announce(container, process string) {
 func (ev callEvent) strings(s *monStrings) *monStrings {
 	if ev.mask != 0 {
 		s.str(ev.container).str(ev.process)
+	}
+	return s
+}
+
+// callGuard is what the monitor undoes when this process dies while a
+// create is in flight or not yet recorded (MON_SPAWN_GUARD): the runtime's
+// force delete, then the state dir.
+type callGuard struct {
+	cleanup []string
+	dir     string
+}
+
+// strings is the part of a SPAWN's strings area that names the guard.
+func (g *callGuard) strings(s *monStrings) *monStrings {
+	if g != nil {
+		s.list(g.cleanup).str(g.dir)
 	}
 	return s
 }

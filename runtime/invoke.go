@@ -28,6 +28,10 @@ type call struct {
 	event  callEvent // what the monitor publishes when the call succeeds
 	ctx    context.Context
 	cancel context.CancelFunc
+	// guard, when set, is what the monitor undoes if this process dies
+	// before the call is settled; guarded is the spawn it names.
+	guard   *callGuard
+	guarded *spawned
 }
 
 // newCall prepares an invocation whose errors the runtime writes to its
@@ -63,6 +67,15 @@ func (r *Runtime) newLoggedCall(ctx context.Context, op string) (*call, error) {
 // logPath is the path through which the runtime opens the call's log.
 func (c *call) logPath() string {
 	return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), c.log.Fd())
+}
+
+// unguard tells the monitor that a guarded call is settled: recorded, or
+// undone.
+func (c *call) unguard() {
+	if c.guarded != nil {
+		c.guarded.unguard()
+		c.guarded = nil
+	}
 }
 
 // done releases the call, turning err into this package's error and keeping

@@ -30,6 +30,11 @@ type launch struct {
 	// cleanup, with KillOnExit, is the command the monitor runs when this
 	// process's connection ends while the process lives.
 	cleanup []string
+	// guard is the command that deletes a container (none for an exec),
+	// which the monitor runs, after killing the process started, before it
+	// removes the state dir, if this process dies before the launch is
+	// recorded or undone.
+	guard []string
 	// oom, for an exec, is its container's OOM counter read before the call;
 	// for a container it is found once its init runs.
 	oom *oomCounter
@@ -58,8 +63,12 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 		return nil, err
 	}
 	var out launched
+	var c *call
 	pid := 0 // once the runtime wrote the pid file
 	defer func() {
+		if c != nil {
+			defer c.unguard()
+		}
 		if err == nil {
 			return
 		}
@@ -89,9 +98,11 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 		}
 		defer sock.Close()
 	}
-	c, err := r.newLoggedCall(ctx, l.op)
-	if err != nil {
+	if c, err = r.newLoggedCall(ctx, l.op); err != nil {
 		return nil, err
+	}
+	if l.guard != nil {
+		c.guard = &callGuard{cleanup: l.guard, dir: l.dir}
 	}
 	pidFile := filepath.Join(l.dir, pidFileName)
 	c.announce(l.container, l.processID())

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -8,15 +9,29 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// Files of the monitor in a root.
-const (
-	monitorSocketName = "monitor.sock"
-	monitorLockName   = "monitor.lock"
+// monitorFiles names a monitor's socket and lock in a root.
+type monitorFiles struct{ socket, lock string }
+
+// The files of the root's monitor, and of a monitor of this protocol
+// version started beside an older one that serves the root.
+var (
+	monitorDefault   = monitorFiles{"monitor.sock", "monitor.lock"}
+	monitorVersioned = monitorFiles{fmt.Sprintf("monitor.v%d.sock", monProtoVersion),
+		fmt.Sprintf("monitor.v%d.lock", monProtoVersion)}
 )
+
+// monitorTimeout bounds every request to a monitor, and the wait for its
+// lock: a monitor that stopped answering fails the calls on its root with
+// ErrTimeout and holds up no other root.
+var monitorTimeout = 30 * time.Second
+
+// errOldMonitor marks a monitor that speaks none of this side's versions.
+var errOldMonitor = errors.New("the monitor speaks an older protocol")
 
 // monitorConn is this process's connection to the monitor of one root: the
 // process that spawns the runtime, reaps what it starts and records exits
@@ -24,8 +39,11 @@ const (
 // only when the monitor dies; the next call then connects anew.
 type monitorConn struct {
 	root string
+	pid  int // the monitor's, as its HELLO said
 	conn *net.UnixConn
 	raw  syscall.RawConn
+
+	sendMu sync.Mutex // one sender at a time, each with its deadline
 
 	mu      sync.Mutex
 	seq     uint64
@@ -43,55 +61,95 @@ type monRequest struct {
 	onReply func(monMsg)
 }
 
-// monitors holds the live connection of each root.
+// rootMonitor is the live connection of one root, behind a lock of its
+// own: connecting to one root never waits for another.
+type rootMonitor struct {
+	sync.Mutex
+	conn *monitorConn
+}
+
+// monitors holds the roots' connections.
 var monitors = struct {
 	sync.Mutex
-	m map[string]*monitorConn
-}{m: map[string]*monitorConn{}}
+	m map[string]*rootMonitor
+}{m: map[string]*rootMonitor{}}
 
 // monitorFor returns the connection to root's monitor, starting the monitor
 // when none runs.
 func monitorFor(root string) (*monitorConn, error) {
 	monitors.Lock()
-	defer monitors.Unlock()
-	if c := monitors.m[root]; c != nil && !c.isBroken() && !c.hungUp() {
+	rm := monitors.m[root]
+	if rm == nil {
+		rm = &rootMonitor{}
+		monitors.m[root] = rm
+	}
+	monitors.Unlock()
+	rm.Lock()
+	defer rm.Unlock()
+	if c := rm.conn; c != nil && !c.isBroken() && !c.hungUp() {
 		return c, nil
 	}
 	c, err := connectMonitor(root)
 	if err != nil {
 		return nil, err
 	}
-	monitors.m[root] = c
+	rm.conn = c
 	return c, nil
 }
 
-// connectMonitor connects to root's monitor, or starts one, under the
-// root's monitor lock: a monitor exits only while it can take that lock.
+// connectMonitor connects to root's monitor, or starts one; where the
+// root's monitor is older than this library, to a monitor of this
+// library's version beside it, which it starts if need be.
 func connectMonitor(root string) (*monitorConn, error) {
-	lock, err := os.OpenFile(filepath.Join(root, monitorLockName),
+	deadline := time.Now().Add(monitorTimeout)
+	c, err := connectMonitorAt(root, monitorDefault, deadline)
+	if errors.Is(err, errOldMonitor) {
+		c, err = connectMonitorAt(root, monitorVersioned, deadline)
+	}
+	return c, err
+}
+
+// connectMonitorAt connects to the monitor of files in root, or starts
+// one, under its lock: a monitor exits only while it can take that lock.
+func connectMonitorAt(root string, files monitorFiles, deadline time.Time) (*monitorConn, error) {
+	lock, err := os.OpenFile(filepath.Join(root, files.lock),
 		os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, sysErr("open monitor lock", err)
 	}
 	defer lock.Close()
-	if err := flock(lock, unix.LOCK_EX); err != nil {
-		return nil, sysErr("lock monitor", err)
+	if err := flockUntil(lock, deadline); err != nil {
+		return nil, err
 	}
-	sock := filepath.Join(root, monitorSocketName)
+	sock := filepath.Join(root, files.socket)
 	c, err := dialMonitor(root, sock)
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ECONNREFUSED) {
-		if err = startMonitor(root, sock); err == nil {
+		if err = startMonitor(root, files); err == nil {
 			c, err = dialMonitor(root, sock)
 		}
 	}
 	return c, err
 }
 
-func flock(f *os.File, how int) error {
+// lockPoll is how often a held monitor lock is tried again.
+const lockPoll = 5 * time.Millisecond
+
+// flockUntil takes f's exclusive lock, or fails with ErrTimeout at
+// deadline.
+func flockUntil(f *os.File, deadline time.Time) error {
 	for {
-		err := unix.Flock(int(f.Fd()), how)
-		if err != unix.EINTR {
-			return err
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		switch {
+		case err == nil:
+			return nil
+		case err == unix.EINTR:
+		case err != unix.EWOULDBLOCK:
+			return sysErr("lock monitor", err)
+		case time.Now().After(deadline):
+			return wrapf(ErrTimeout, "the monitor lock of %s is held: no answer within %v",
+				f.Name(), monitorTimeout)
+		default:
+			time.Sleep(lockPoll)
 		}
 	}
 }
@@ -128,10 +186,18 @@ func dialMonitor(root, sock string) (*monitorConn, error) {
 	c := &monitorConn{root: root, conn: conn, raw: raw, pending: map[uint64]*monRequest{},
 		calls: map[uint64]chan monMsg{}, gone: make(chan struct{})}
 	go c.read()
-	if _, err := c.request(monMsg{Type: monHello}, nil, nil, nil); err != nil {
+	r, err := c.request(monMsg{Type: monHello, Count: monOldestVersion, Arg: monProtoVersion}, nil, nil, nil)
+	if errors.Is(err, unix.EPROTO) {
+		err = fmt.Errorf("%w (version %d, the library %d to %d) at %s", errOldMonitor, r.Arg,
+			monOldestVersion, monProtoVersion, sock)
+	} else if err == nil && r.Arg != monProtoVersion {
+		err = wrapf(ErrSys, "the monitor at %s chose protocol version %d, which this library does not speak", sock, r.Arg)
+	}
+	if err != nil {
 		c.fail(err)
 		return nil, err
 	}
+	c.pid = int(r.Pid)
 	return c, nil
 }
 
@@ -182,12 +248,17 @@ func (c *monitorConn) isBroken() bool {
 	return c.broken != nil
 }
 
-// send writes one packet with fds; it never raises SIGPIPE.
+// send writes one packet with fds, waiting at most monitorTimeout for room;
+// it never raises SIGPIPE. Only an error that ends the connection (the
+// monitor closed it) ends it: any other fails this message alone.
 func (c *monitorConn) send(data []byte, fds []int) error {
 	var oob []byte
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
 	}
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	c.conn.SetWriteDeadline(time.Now().Add(monitorTimeout))
 	var err error
 	werr := c.raw.Write(func(fd uintptr) bool {
 		err = unix.Sendmsg(int(fd), data, oob, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
@@ -196,15 +267,29 @@ func (c *monitorConn) send(data []byte, fds []int) error {
 	if err == nil {
 		err = werr
 	}
-	if err != nil {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.EPIPE), errors.Is(err, unix.ECONNRESET), errors.Is(err, unix.ENOTCONN),
+		errors.Is(err, net.ErrClosed):
 		return &notSent{c.fail(sysErr("send to monitor", err))}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return wrapf(ErrTimeout, "send to the monitor of %s: no room within %v", c.root, monitorTimeout)
 	}
-	return nil
+	return sysErr("send to monitor", err)
 }
 
-// request sends m and waits for its reply. A reply's err is returned as
-// the errno it carries.
+// request sends m and waits at most monitorTimeout for its reply. A
+// reply's err is returned as the errno it carries.
 func (c *monitorConn) request(m monMsg, strs *monStrings, fds []int, onReply func(monMsg)) (monMsg, error) {
+	data, memfd, err := m.encodeWithStrings(strs)
+	if err != nil {
+		return monMsg{}, err
+	}
+	if memfd != nil {
+		defer memfd.Close()
+		fds = append(append([]int{}, fds...), int(memfd.Fd()))
+	}
 	req := &monRequest{reply: make(chan monMsg, 1), onReply: onReply}
 	c.mu.Lock()
 	if c.broken != nil {
@@ -213,12 +298,21 @@ func (c *monitorConn) request(m monMsg, strs *monStrings, fds []int, onReply fun
 		return monMsg{}, &notSent{err}
 	}
 	c.seq++
-	m.Seq = c.seq
-	c.pending[m.Seq] = req
+	seq := c.seq
+	binary.NativeEndian.PutUint64(data[8:], seq)
+	c.pending[seq] = req
 	c.mu.Unlock()
-	if err := c.send(m.encode(strs), fds); err != nil {
+	forget := func() {
+		c.mu.Lock()
+		delete(c.pending, seq)
+		c.mu.Unlock()
+	}
+	if err := c.send(data, fds); err != nil {
+		forget()
 		return monMsg{}, err
 	}
+	timer := time.NewTimer(monitorTimeout)
+	defer timer.Stop()
 	select {
 	case r := <-req.reply:
 		if r.Err != 0 {
@@ -227,6 +321,15 @@ func (c *monitorConn) request(m monMsg, strs *monStrings, fds []int, onReply fun
 		return r, nil
 	case <-c.gone:
 		return monMsg{}, c.brokenErr()
+	case <-timer.C:
+		forget()
+		if m.Type == monSpawn {
+			// Should the monitor run it late, it kills it at once, and
+			// keeps no guard that could undo a later create of the id.
+			c.send(monMsg{Type: monCancel, Arg: int64(seq)}.encode(nil), nil)
+			c.send(monMsg{Type: monUnguard, Arg: int64(seq)}.encode(nil), nil)
+		}
+		return monMsg{}, wrapf(ErrTimeout, "the monitor of %s did not answer within %v", c.root, monitorTimeout)
 	}
 }
 
@@ -238,20 +341,31 @@ func (c *monitorConn) brokenErr() error {
 
 // spawned is a runtime call the monitor started.
 type spawned struct {
+	mon    *monitorConn
 	pid    int
-	seq    uint64      // the SPAWN's number, which CANCEL names
+	seq    uint64      // the SPAWN's number, which CANCEL and UNGUARD name
 	exited chan monMsg // gets its exit; closed if the monitor is lost
 }
 
+// unguard tells the monitor that the guarded call is settled.
+func (s *spawned) unguard() {
+	s.mon.send(monMsg{Type: monUnguard, Arg: int64(s.seq)}.encode(nil), nil)
+}
+
 // spawn asks the monitor to run argv with fds as its fd 0, 1, 2, ...
-// With ev's mask, the monitor publishes ev when it exits with status 0.
-func (c *monitorConn) spawn(argv, env []string, dir string, fds []int, ev callEvent) (*spawned, error) {
+// With ev's mask, the monitor publishes ev when it exits with status 0;
+// with a guard, it undoes the call if this process dies before unguard.
+func (c *monitorConn) spawn(argv, env []string, dir string, fds []int, ev callEvent, guard *callGuard) (*spawned, error) {
 	if hasNUL(argv...) || hasNUL(env...) || hasNUL(dir) || hasNUL(ev.container, ev.process) {
 		return nil, wrapf(ErrInvalid, "a runtime argument holds a NUL byte")
 	}
-	s := &spawned{exited: make(chan monMsg, 1)}
-	r, err := c.request(monMsg{Type: monSpawn, NFds: uint32(len(fds)), Arg: ev.mask},
-		ev.strings(new(monStrings).list(argv).list(env).str(dir)), fds, func(r monMsg) {
+	arg := ev.mask
+	if guard != nil {
+		arg |= monSpawnGuard
+	}
+	s := &spawned{mon: c, exited: make(chan monMsg, 1)}
+	r, err := c.request(monMsg{Type: monSpawn, NFds: uint32(len(fds)), Arg: arg},
+		guard.strings(ev.strings(new(monStrings).list(argv).list(env).str(dir))), fds, func(r monMsg) {
 			// Registered before the reader can see the call's exit.
 			if r.Err == 0 {
 				c.calls[r.Seq] = s.exited
@@ -265,8 +379,8 @@ func (c *monitorConn) spawn(argv, env []string, dir string, fds []int, ev callEv
 }
 
 // cancel kills the process group of the spawned call with this seq.
-func (c *monitorConn) cancel(seq uint64) {
-	c.send(monMsg{Type: monCancel, Arg: int64(seq)}.encode(nil), nil)
+func (c *monitorConn) cancel(seq uint64) error {
+	return c.send(monMsg{Type: monCancel, Arg: int64(seq)}.encode(nil), nil)
 }
 
 // read dispatches every message of the monitor until the connection ends.
@@ -282,11 +396,18 @@ func (c *monitorConn) read() {
 			return
 		}
 		m, err := decodeMonMsg(buf[:n])
+		if err == nil && m.Version != monProtoVersion {
+			if m.Type != monReply {
+				err = fmt.Errorf("monitor speaks protocol %d, the library %d", m.Version, monProtoVersion)
+			} else if m.Err == 0 {
+				m.Err = int32(unix.EPROTO)
+			}
+		}
 		if err != nil {
 			c.fail(wrapf(ErrSys, "monitor of %s: %v", c.root, err))
 			return
 		}
-		c.dispatch(m, buf[monMsgSize:n])
+		c.dispatch(m, buf[min(monMsgSize, n):n])
 	}
 }
 
@@ -313,10 +434,17 @@ func (c *monitorConn) dispatch(m monMsg, strs []byte) {
 		}
 	case monExit:
 		if w := lookupWatch(m.Pid, m.Start); w != nil {
+			if m.Err != 0 {
+				// The monitor could not write the record (a full disk):
+				// this process tries, so that a later load finds it.
+				writeJSON(filepath.Join(w.dir, exitRecordName), monExitOf(m))
+			}
 			w.finish(monExitOf(m), nil)
 		}
 	case monEvent:
 		c.publish(m, strs)
+	case monOverflow:
+		c.overflowed(m.Count)
 	}
 }
 

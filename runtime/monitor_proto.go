@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"os"
 )
 
 // The library's side of monitor/protocol.h: change both together.
 const (
-	monProtoVersion = 2
-	monMaxMsg       = 256 * 1024
+	monProtoVersion = 3
+	monMaxMsg       = 64 * 1024
+	monMaxStrings   = 16 * 1024 * 1024
 	monMaxFds       = 16
 )
+
+// monOldestVersion is the oldest protocol version this side speaks.
+const monOldestVersion = monProtoVersion
 
 // Message types.
 const (
@@ -26,7 +31,12 @@ const (
 	monReply     = 9
 	monSubscribe = 10
 	monEvent     = 11
+	monOverflow  = 12
+	monUnguard   = 13
 )
+
+// monSpawnGuard is the SPAWN flag, beside the event mask, of a guarded call.
+const monSpawnGuard = 1 << 16
 
 // MON_CLAIM flags: monClaimKillOrphan asks the monitor to kill a claimed
 // process, and run its cleanup command, when the claiming connection ends
@@ -56,6 +66,9 @@ type monMsg struct {
 	State   int32
 	WStatus int32
 	NFds    uint32
+	// StringsLen, when not 0, is the size of the memfd passed after the
+	// program's fds that holds the strings area instead of the packet.
+	StringsLen uint64
 }
 
 // monMsgSize is sizeof(struct mon_msg).
@@ -73,16 +86,43 @@ func (m monMsg) encode(strs *monStrings) []byte {
 	return b.Bytes()
 }
 
+// monMsgHead is the part of a message every version shares: version,
+// type and seq.
+const monMsgHead = 16
+
+// decodeMonMsg reads a message. A message of another version is read as
+// far as this version's fields go, for a refused HELLO; its caller checks
+// the version.
 func decodeMonMsg(data []byte) (monMsg, error) {
 	var m monMsg
-	if len(data) < monMsgSize {
+	if len(data) < monMsgHead {
 		return m, fmt.Errorf("monitor sent %d bytes, a message has %d", len(data), monMsgSize)
 	}
-	binary.Read(bytes.NewReader(data[:monMsgSize]), binary.NativeEndian, &m)
-	if m.Version != monProtoVersion {
-		return m, fmt.Errorf("monitor speaks protocol %d, the library %d", m.Version, monProtoVersion)
+	if len(data) < monMsgSize {
+		data = append(append([]byte{}, data...), make([]byte, monMsgSize-len(data))...)
 	}
+	binary.Read(bytes.NewReader(data[:monMsgSize]), binary.NativeEndian, &m)
 	return m, nil
+}
+
+// encodeWithStrings lays out m and strs as encode does; a strings area too
+// large for a packet goes into a sealed memfd instead, which the caller
+// passes after the message's other fds and closes.
+func (m monMsg) encodeWithStrings(strs *monStrings) ([]byte, *os.File, error) {
+	if strs == nil || monMsgSize+strs.buf.Len() <= monMaxMsg {
+		return m.encode(strs), nil, nil
+	}
+	n := strs.buf.Len()
+	if n > monMaxStrings {
+		return nil, nil, wrapf(ErrInvalid, "the runtime's arguments and environment take %d bytes, more than the %d the monitor takes",
+			n, monMaxStrings)
+	}
+	f, err := sealedMemfd("execution-strings", strs.buf.Bytes(), 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.StringsLen = uint64(n)
+	return m.encode(nil), f, nil
 }
 
 // monStrings builds a strings area.

@@ -1,21 +1,37 @@
 package runtime
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // The monitor program, as SetMonitorProgram registered it, and the sealed
-// memfd it runs from.
+// memfd it runs from; or, where the kernel refuses to execute a memfd,
+// each root's private copy of it.
 var monitorProgram struct {
 	sync.Mutex
-	image []byte
-	exe   *os.File
+	image  []byte
+	exe    *os.File
+	copies map[string]*os.File
 }
+
+// monitorCopyOnly makes the monitor run from its private copy in the root,
+// as where the kernel refuses to execute a memfd; for the tests.
+var monitorCopyOnly bool
+
+// monitorOptions are more options for the monitors this process starts
+// (monitor/monitor.c's parse_options); for the tests.
+var monitorOptions []string
 
 // SetMonitorProgram registers the executable image of the monitor
 // (monitor/monitor.c, built by the Makefile). libexecution.so carries it and
@@ -29,46 +45,171 @@ func SetMonitorProgram(image []byte) {
 		monitorProgram.exe.Close()
 		monitorProgram.exe = nil
 	}
+	for root, f := range monitorProgram.copies {
+		f.Close()
+		delete(monitorProgram.copies, root)
+	}
 }
 
-// monitorExecutable returns a path that executes the monitor: a sealed memfd
-// holding the image, made once per process, so no file is installed and no
-// one can change it.
-func monitorExecutable() (string, error) {
+// mfdExec is MFD_EXEC: a memfd that may be executed where
+// vm.memfd_noexec makes memfds non-executable by default (Linux 6.3).
+const mfdExec = 0x10
+
+// highFd is the lowest fd the executable is kept at: starting a process
+// rewrites the fds just above its stdio and socket, where a host that
+// closed its stdio would get the executable's fd.
+const highFd = 10
+
+// sealedMemfd returns a memfd holding data, sealed against any change.
+func sealedMemfd(name string, data []byte, flags int) (*os.File, error) {
+	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|flags)
+	if err != nil {
+		return nil, sysErr("memfd_create", err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return nil, sysErr("write "+name, err)
+	}
+	seals := unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE | unix.F_SEAL_SEAL
+	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
+		f.Close()
+		return nil, sysErr("seal "+name, err)
+	}
+	return f, nil
+}
+
+// keepHigh moves f to an fd at highFd or above.
+func keepHigh(f *os.File) (*os.File, error) {
+	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, highFd)
+	f.Close()
+	if err != nil {
+		return nil, sysErr("dup monitor program", err)
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
+}
+
+// monitorMemfd returns the sealed memfd holding the monitor, made once per
+// process, so no file is installed and no one can change it; made
+// executable where the kernel knows MFD_EXEC. Where the kernel refuses an
+// executable memfd (vm.memfd_noexec = 2), it fails with EACCES.
+func monitorMemfd() (*os.File, error) {
+	if monitorProgram.exe != nil {
+		return monitorProgram.exe, nil
+	}
+	f, err := sealedMemfd("execution-monitor", monitorProgram.image, mfdExec)
+	if errors.Is(err, unix.EINVAL) {
+		f, err = sealedMemfd("execution-monitor", monitorProgram.image, 0)
+	}
+	if err == nil {
+		f, err = keepHigh(f)
+	}
+	if err != nil {
+		return nil, err
+	}
+	monitorProgram.exe = f
+	return f, nil
+}
+
+// monitorCopy returns root's private copy of the monitor, for a kernel
+// that executes no memfd: <root>/monitor-<digest>, mode 0700, written to a
+// temp file and renamed, and checked byte for byte against the
+// image each time a process first uses it, on the fd it then runs from.
+func monitorCopy(root string) (*os.File, error) {
+	if f := monitorProgram.copies[root]; f != nil {
+		return f, nil
+	}
+	image := monitorProgram.image
+	sum := sha256.Sum256(image)
+	path := filepath.Join(root, fmt.Sprintf("monitor-%x", sum[:8]))
+	f, err := openMonitorCopy(path, image)
+	if err != nil {
+		if err = writeMonitorCopy(path, image); err != nil {
+			return nil, err
+		}
+		if f, err = openMonitorCopy(path, image); err != nil {
+			return nil, err
+		}
+	}
+	if f, err = keepHigh(f); err != nil {
+		return nil, err
+	}
+	if monitorProgram.copies == nil {
+		monitorProgram.copies = map[string]*os.File{}
+	}
+	monitorProgram.copies[root] = f
+	return f, nil
+}
+
+// openMonitorCopy opens path and checks that it is a file of this user,
+// writable by no one else, holding exactly image.
+func openMonitorCopy(path string, image []byte) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG ||
+		st.Uid != uint32(os.Geteuid()) || st.Mode&0o022 != 0 || st.Size != int64(len(image)) {
+		f.Close()
+		return nil, wrapf(ErrSys, "monitor copy %s is not this user's private copy", path)
+	}
+	got, err := io.ReadAll(f)
+	if err != nil || !bytes.Equal(got, image) {
+		f.Close()
+		return nil, wrapf(ErrSys, "monitor copy %s does not hold the monitor", path)
+	}
+	return f, nil
+}
+
+// writeMonitorCopy writes image to path through a temp file, mode 0700.
+func writeMonitorCopy(path string, image []byte) error {
+	if err := writeConfined(path, image); err != nil {
+		return sysErr("write monitor copy", err)
+	}
+	return sysErr("write monitor copy", os.Chmod(path, 0o700))
+}
+
+// monitorExecutables returns the files the monitor can run from, best
+// first: the memfd, then root's private copy.
+func monitorExecutables(root string) ([]*os.File, error) {
 	monitorProgram.Lock()
 	defer monitorProgram.Unlock()
-	if monitorProgram.exe == nil {
-		if len(monitorProgram.image) == 0 {
-			return "", wrapf(ErrInternal, "no monitor program registered (runtime.SetMonitorProgram)")
-		}
-		fd, err := unix.MemfdCreate("execution-monitor", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
-		if err != nil {
-			return "", sysErr("memfd_create", err)
-		}
-		f := os.NewFile(uintptr(fd), "execution-monitor")
-		if _, err := f.Write(monitorProgram.image); err != nil {
-			f.Close()
-			return "", sysErr("write monitor program", err)
-		}
-		seals := unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE | unix.F_SEAL_SEAL
-		if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
-			f.Close()
-			return "", sysErr("seal monitor program", err)
-		}
-		monitorProgram.exe = f
+	if len(monitorProgram.image) == 0 {
+		return nil, wrapf(ErrInternal, "no monitor program registered (runtime.SetMonitorProgram)")
 	}
-	return fmt.Sprintf("/proc/self/fd/%d", monitorProgram.exe.Fd()), nil
+	var exes []*os.File
+	var errs []error
+	if !monitorCopyOnly {
+		f, err := monitorMemfd()
+		if err == nil {
+			exes = append(exes, f)
+		}
+		errs = append(errs, err)
+	}
+	f, err := monitorCopy(root)
+	if err == nil {
+		exes = append(exes, f)
+	}
+	errs = append(errs, err)
+	if len(exes) == 0 {
+		return nil, wrapf(ErrSys, "no way to run the monitor: %v", errors.Join(errs...))
+	}
+	return exes, nil
 }
 
-// startMonitor binds root's monitor socket and starts a monitor serving it.
-// The monitor leaves its starter at once, so this process reaps only that
-// short-lived starter, by its own pid: a host that ignores SIGCHLD or reaps
-// with wait(-1) only makes that wait fail, which changes nothing.
-func startMonitor(root, sock string) error {
-	exe, err := monitorExecutable()
+// startMonitor binds the socket of files in root and starts a monitor
+// serving it, from a memfd, or from its copy in the root where the kernel
+// executes no memfd. The monitor leaves its starter at once, so this
+// process reaps only that short-lived starter, by its own pid: a host that
+// ignores SIGCHLD or reaps with wait(-1) only makes that wait fail, which
+// changes nothing.
+func startMonitor(root string, files monitorFiles) error {
+	exes, err := monitorExecutables(root)
 	if err != nil {
 		return err
 	}
+	sock := filepath.Join(root, files.socket)
 	listener, err := listenMonitor(sock)
 	if err != nil {
 		return err
@@ -80,17 +221,43 @@ func startMonitor(root, sock string) error {
 	}
 	defer null.Close()
 	fixSignalHandlers()
-	p, err := os.StartProcess(exe, []string{"execution-monitor", root}, &os.ProcAttr{
-		Dir:   "/",
-		Files: []*os.File{null, null, null, listener},
-		Sys:   &syscall.SysProcAttr{Setsid: true},
-	})
-	if err != nil {
-		os.Remove(sock)
-		return sysErr("start monitor", err)
+	args := append([]string{"execution-monitor", root, "--socket=" + files.socket, "--lock=" + files.lock},
+		monitorOptions...)
+	sys := &syscall.SysProcAttr{Setsid: true}
+	escape := hostIsSubreaper()
+	if escape {
+		sys.Cloneflags = unix.CLONE_PARENT
 	}
-	p.Wait()
-	return nil
+	var errs []error
+	for _, exe := range exes {
+		p, err := os.StartProcess(fmt.Sprintf("/proc/self/fd/%d", exe.Fd()), args, &os.ProcAttr{
+			Dir:   "/",
+			Env:   []string{}, // each runtime call brings its own
+			Files: []*os.File{null, null, null, listener},
+			Sys:   sys,
+		})
+		if err == nil && escape {
+			p.Release()
+			return nil
+		}
+		if err == nil {
+			p.Wait()
+			return nil
+		}
+		errs = append(errs, err)
+	}
+	os.Remove(sock)
+	return sysErr("start monitor", errors.Join(errs...))
+}
+
+// hostIsSubreaper tells whether this process is a child subreaper (and
+// not PID 1, which cannot start a sibling): the monitor, which leaves its
+// starter, would then become its child. It is started as this process's
+// sibling instead, whose starter this process's parent reaps.
+func hostIsSubreaper() bool {
+	var v int32
+	err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&v)), 0, 0, 0)
+	return err == nil && v != 0 && os.Getpid() != 1
 }
 
 // listenMonitor binds a fresh listening socket at sock, mode 0600.

@@ -68,6 +68,7 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 			return call.client.Exec(call.ctx, c.id, spec, opts)
 		},
 	}
+	l.guard = []string{}
 	if c.rt.killOnExit {
 		l.cleanup = []string{}
 	}

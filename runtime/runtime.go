@@ -81,12 +81,24 @@ func New(opts Options) (*Runtime, error) {
 		binary = "runc"
 	}
 	path, err := exec.LookPath(binary)
+	if err == nil {
+		path, err = filepath.Abs(path)
+	}
 	if err != nil {
 		return nil, wrapf(ErrInvalid, "runtime %q: %v", binary, err)
 	}
-	runtimeRoot := opts.RuntimeRoot
+	// The monitor runs the runtime from "/": relative paths are this
+	// process's.
+	runtimeRoot, logPath := opts.RuntimeRoot, opts.LogPath
 	if runtimeRoot == "" {
 		runtimeRoot = filepath.Join(root, "runc")
+	}
+	for _, p := range []*string{&runtimeRoot, &logPath} {
+		if *p != "" {
+			if *p, err = filepath.Abs(*p); err != nil {
+				return nil, wrapf(ErrInvalid, "path %q: %v", *p, err)
+			}
+		}
 	}
 	timeout := opts.CallTimeout
 	if timeout <= 0 {
@@ -111,7 +123,7 @@ func New(opts Options) (*Runtime, error) {
 			SystemdCgroup: opts.SystemdCgroup,
 		},
 		callTimeout:      timeout,
-		logPath:          opts.LogPath,
+		logPath:          logPath,
 		fastState:        knowsRuncLayout(filepath.Base(path)),
 		detachKeepsChild: filepath.Base(path) == "runc",
 		killOnExit:       opts.KillOnExit,

@@ -111,9 +111,12 @@ func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
 	}
 	err = withMonitor(c.rt.root, func(mon *monitorConn) (err error) {
 		sc.mon = mon
-		sc.proc, err = mon.spawn(args, env, cmd.Dir, fds, c.event)
+		sc.proc, err = mon.spawn(args, env, cmd.Dir, fds, c.event, c.guard)
 		return err
 	})
+	if err == nil && c.guard != nil {
+		c.guarded = sc.proc
+	}
 	if err != nil {
 		sc.closeCopies()
 		return nil, err

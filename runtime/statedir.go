@@ -175,10 +175,17 @@ func (r *Runtime) followRecord(dir, what string, rec record) (*exitWatch, error)
 		if e, ok := recordedExit(dir); ok {
 			return finishedWatch(rec.Pid, rec.StartTime, dir, e, nil)
 		}
+		if _, err := os.Stat(dir); os.IsNotExist(err) {
+			return finishedWatch(rec.Pid, rec.StartTime, dir, Exit{}, wrapf(ErrNotFound,
+				"%s %q was deleted", what, rec.ID))
+		}
 		return finishedWatch(rec.Pid, rec.StartTime, dir, Exit{}, wrapf(ErrSys,
 			"exit status of pid %d is unknown: it exited while no monitor of this root was its parent", rec.Pid))
 	}
-	if _, ok := recordedExit(dir); ok || !alive(rec.Pid, rec.StartTime) {
+	// A process gone, or a zombie its monitor has not reaped yet, is
+	// asked about all the same: the monitor writes the record before it
+	// lets the process go, so its answer decides.
+	if _, ok := recordedExit(dir); ok || reaped(rec.Pid, rec.StartTime) {
 		return gone(), nil
 	}
 	var w *exitWatch

@@ -176,6 +176,7 @@ func (w *exitWatch) followForeign() {
 			}
 		}()
 		waitGone(w.pid, w.start)
+		waitReaped(w.pid, w.start)
 		if e, ok := recordedExit(w.dir); ok {
 			w.finish(e, nil)
 			return
@@ -209,24 +210,63 @@ func waitGone(pid int, start uint64) {
 	}
 }
 
+// waitReaped returns once (pid, start) is no zombie either: its parent, a
+// monitor that lives, writes its exit record before it reaps it.
+func waitReaped(pid int, start uint64) {
+	for !reaped(pid, start) {
+		time.Sleep(zombiePoll)
+	}
+}
+
+// zombiePoll is how often an exited process is looked at until reaped.
+const zombiePoll = 5 * time.Millisecond
+
+// reaped tells whether (pid, start) is gone, zombie included.
+func reaped(pid int, start uint64) bool {
+	st, err := readProcStat(pid)
+	return err != nil || st.startTime != start
+}
+
 // alive tells whether (pid, start) still runs (a zombie has exited).
 func alive(pid int, start uint64) bool {
 	st, err := readProcStat(pid)
 	return err == nil && st.startTime == start && st.state != 'Z' && st.state != 'X'
 }
 
+// watchesOf returns the live watches mon follows.
+func watchesOf(mon *monitorConn) []*exitWatch {
+	watches.Lock()
+	defer watches.Unlock()
+	var ws []*exitWatch
+	for _, w := range watches.m {
+		if w.mon.Load() == mon {
+			ws = append(ws, w)
+		}
+	}
+	return ws
+}
+
 // orphanWatches moves the watches a lost monitor followed to watching from
 // outside. Their exit records are read if the monitor wrote them.
 func orphanWatches(mon *monitorConn) {
-	watches.Lock()
-	var lost []*exitWatch
-	for _, w := range watches.m {
-		if w.mon.Load() == mon {
-			lost = append(lost, w)
-		}
-	}
-	watches.Unlock()
-	for _, w := range lost {
+	for _, w := range watchesOf(mon) {
 		w.followForeign()
+	}
+}
+
+// recheckWatches asks the monitor about every watch it follows, after it
+// dropped messages for this connection: a process it no longer follows
+// exited, and the monitor wrote its record before it let it go.
+func (c *monitorConn) recheckWatches() {
+	for _, w := range watchesOf(c) {
+		_, err := c.request(monMsg{Type: monQuery, Pid: int64(w.pid), Start: w.start}, nil, nil, nil)
+		if !errors.Is(err, unix.ESRCH) {
+			continue
+		}
+		if e, ok := recordedExit(w.dir); ok {
+			w.finish(e, nil)
+		} else {
+			w.finish(Exit{}, wrapf(ErrSys, "exit status of pid %d is unknown: its record could not be written", w.pid))
+		}
 	}
 }

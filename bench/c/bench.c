@@ -32,9 +32,9 @@ static void usage(void)
 {
 	fputs("usage: bench --out FILE --work DIR [--rootfs DIR]\n"
 	      "             [--rounds N] [--throughput LIFECYCLES BATCHES] [--calls ITERS BATCHES]\n"
-	      "             [--fleet N] [--exec N] [--no-crun]\n"
+	      "             [--fleet N] [--scale N] [--exec N] [--no-crun]\n"
 	      "             [--gorunc BIN] [--python SCRIPT] [--rust BIN]\n"
-	      "             [--group calls|lifecycle|crun|throughput|exec|image|fleet]\n"
+	      "             [--group calls|lifecycle|crun|throughput|exec|image|fleet|scale]\n"
 	      "The rootfs defaults to $EXEC_TEST_ROOTFS. Counts default to those of `make bench`.\n",
 	      stderr);
 	exit(2);
@@ -121,6 +121,8 @@ static const char *parse(int argc, char **argv)
 			cfg.call_batches = (int)number(argv[++i]);
 		} else if (strcmp(a, "--fleet") == 0 && more >= 1)
 			cfg.fleet = (int)number(argv[++i]);
+		else if (strcmp(a, "--scale") == 0 && more >= 1)
+			cfg.scale = (int)number(argv[++i]);
 		else if (strcmp(a, "--exec") == 0 && more >= 1)
 			cfg.exec_samples = (int)number(argv[++i]);
 		else if (strcmp(a, "--no-crun") == 0)
@@ -163,6 +165,9 @@ static void child_argv(const char *group, const char **argv, char bufs[][32])
 	argv[n++] = "--fleet";
 	pathf(bufs[1], 32, "%d", cfg.fleet);
 	argv[n++] = bufs[1];
+	argv[n++] = "--scale";
+	pathf(bufs[2], 32, "%d", cfg.scale);
+	argv[n++] = bufs[2];
 	if (cfg.gorunc) {
 		argv[n++] = "--gorunc";
 		argv[n++] = cfg.gorunc;
@@ -186,7 +191,7 @@ static void crun_child(void)
 		"{ mountpoint -q /sys/fs/cgroup/hugetlb || "
 		"mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb; } && exec \"$@\"";
 	const char *argv[32];
-	char bufs[2][32];
+	char bufs[3][32];
 	int n = 0, rc;
 
 	argv[n++] = "unshare";
@@ -205,16 +210,17 @@ static void crun_child(void)
 		die("the crun rows failed (exit %d; see above and %s/spawn.log)", rc, cfg.work);
 }
 
-static void fleet_child(void)
+/* The rows of `group`, in a fresh child: its memory and fd limit its own. */
+static void group_child(const char *group)
 {
 	const char *argv[32];
-	char bufs[2][32];
+	char bufs[3][32];
 	int rc;
 
-	child_argv("fleet", argv, bufs);
+	child_argv(group, argv, bufs);
 	rc = run_child(argv);
 	if (rc != 0)
-		die("the fleet rows failed (exit %d; see above and %s/spawn.log)", rc, cfg.work);
+		die("the %s rows failed (exit %d; see above and %s/spawn.log)", group, rc, cfg.work);
 }
 
 /* The bundles: made afresh for a whole run, reused by a group run alone. */
@@ -299,6 +305,8 @@ int main(int argc, char **argv)
 		group_crun();
 	} else if (group && strcmp(group, "fleet") == 0) {
 		group_fleet();
+	} else if (group && strcmp(group, "scale") == 0) {
+		group_scale();
 	} else if (group && (strcmp(group, "calls") == 0 || strcmp(group, "lifecycle") == 0)) {
 		start_workers();
 		if (strcmp(group, "calls") == 0)
@@ -326,7 +334,9 @@ int main(int argc, char **argv)
 		group_throughput();
 		group_exec();
 		group_image();
-		fleet_child();
+		group_child("fleet");
+		if (cfg.scale > 0)
+			group_child("scale");
 	}
 	cleanup_all();
 	return 0;

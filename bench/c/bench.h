@@ -31,6 +31,8 @@ typedef struct {
 	int call_batches;
 	/** Running containers for the state, list and memory rows. */
 	int fleet;
+	/** Running containers on one root for the scale rows; 0 skips them. */
+	int scale;
 	/** Samples of the exec and wait-delay rows. */
 	int exec_samples;
 	/** Skip the crun rows even when crun is installed. */
@@ -233,6 +235,15 @@ void group_calls(void);
 
 /** State, list and pid cost with many running containers, and RSS. */
 void group_fleet(void);
+/** The scale rows: containers running on one root at a soft fd limit of
+ *  1024, the create rate and the monitor's cost per container. */
+void group_scale(void);
+
+/** VmRSS of process `pid` (the caller for 0) in MiB. */
+double rss_mib_of(int pid);
+
+/** The pid of the monitor serving root; dies when none does. */
+int monitor_of(const char *root);
 
 /** Exec latency and wait-to-exit notification delay. */
 void group_exec(void);

@@ -1,6 +1,7 @@
 /*
  * util.c - time, samples, rows, ids, bundles, state roots and their cleanup.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -319,4 +320,68 @@ exec_runtime *open_runtime(const char *runtime, const char *root)
 	pathf(runtime_root, sizeof(runtime_root), "%s/runc", root);
 	track_root(runtime, runtime_root);
 	return rt;
+}
+
+/* VmRSS of process `pid` ("self" for 0) in MiB. */
+double rss_mib_of(int pid)
+{
+	char line[256], path[64];
+	double kib = -1;
+	FILE *f;
+
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "re");
+	if (!f)
+		die("open %s failed", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kib = strtod(line + 6, NULL);
+	}
+	fclose(f);
+	if (kib < 0)
+		die("no VmRSS in %s", path);
+	return kib / 1024.0;
+}
+
+
+/* The pid of the monitor serving root: its comm and its argv[1]. */
+int monitor_of(const char *root)
+{
+	char path[64], buf[PATH_MAX + 64];
+	int pid, found = -1;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	if (!d)
+		die("open /proc failed");
+	while (found < 0 && (e = readdir(d)) != NULL) {
+		FILE *f;
+		size_t n;
+
+		if ((pid = atoi(e->d_name)) <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (!(f = fopen(path, "re")))
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if (strcmp(buf, "exec-monitor\n") != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+		if (!(f = fopen(path, "re")))
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if (n > strlen(buf) + 1 && strcmp(buf + strlen(buf) + 1, root) == 0)
+			found = pid;
+	}
+	closedir(d);
+	if (found < 0)
+		die("no monitor serves %s", root);
+	return found;
 }

@@ -1,9 +1,9 @@
 /*
  * stress.c - load, faults and fuzz, scaled by EXEC_STRESS (1 in `make test`,
  * more in `make stress`): sequential lifecycles leave nothing, 32 threads
- * get distinct exits, many containers run at once, broken runtimes, a full
- * root, corrupted state and fuzzed arguments leave nothing and crash
- * nothing.
+ * get distinct exits, many containers run at once (EXEC_STRESS_RUNNING of
+ * them at a soft fd limit of 1024), broken runtimes, a full root, corrupted
+ * state and fuzzed arguments leave nothing and crash nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,13 +29,13 @@ static int scale(void)
 	return n > 0 ? n : 1;
 }
 
-/* A number from /proc/self/status (Threads, VmRSS in kB), or -1. */
-static long self_status(const char *key)
+/* A number from /proc/<pid>/status (Threads, VmRSS in kB), or -1. */
+static long pid_status(int pid, const char *key)
 {
 	char line[256];
 	size_t len = strlen(key);
 	long v = -1;
-	FILE *f = fopen("/proc/self/status", "re");
+	FILE *f = fopen(fx_str("/proc/%d/status", pid), "re");
 
 	if (f == NULL)
 		return -1;
@@ -43,6 +44,12 @@ static long self_status(const char *key)
 			v = atol(line + len + 1);
 	fclose(f);
 	return v;
+}
+
+/* A number from /proc/self/status, or -1. */
+static long self_status(const char *key)
+{
+	return pid_status((int)getpid(), key);
 }
 
 /* Lines of a file, or -1. */
@@ -219,6 +226,129 @@ static void fleet(void)
 	NOTHING_LEFT(&before, root, NULL);
 }
 
+/* How many containers stress.fd_limit runs at once: EXEC_STRESS_RUNNING,
+ * 20 unless set (`make stress` sets 5000). */
+static int running_scale(void)
+{
+	const char *s = getenv("EXEC_STRESS_RUNNING");
+	int n = s ? atoi(s) : 20;
+
+	return n > 0 ? n : 20;
+}
+
+/* The containers stress.fd_limit starts, shared by its starting threads. */
+struct fleet_run {
+	exec_runtime *rt;
+	const char *bundle;
+	exec_container **c;
+	int n;
+	pthread_mutex_t mu;
+	int next, failures;
+	long long started_ms[3]; /* when 1, 1000 and 5000 (or n) ran */
+	int marks[3];
+	char error[512];
+};
+
+static void *start_some(void *arg)
+{
+	struct fleet_run *f = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&f->mu);
+		int i = f->next < f->n && !f->failures ? f->next++ : -1;
+		pthread_mutex_unlock(&f->mu);
+		if (i < 0)
+			return NULL;
+		int rc = exec_container_run(f->rt, fx_id(), f->bundle, NULL, &f->c[i]);
+		pthread_mutex_lock(&f->mu);
+		if (rc != EXEC_OK && !f->failures++)
+			snprintf(f->error, sizeof(f->error), "container %d: %s", i, exec_last_error());
+		for (int k = 0; k < 3; k++)
+			if (i + 1 == f->marks[k])
+				f->started_ms[k] = fx_now_ms();
+		pthread_mutex_unlock(&f->mu);
+	}
+}
+
+/*
+ * Many containers running on one root from a host whose soft fd limit is
+ * 1024: the monitor raises its own, each container costs it about one fd,
+ * and every exit comes back exact. Prints the monitor's RSS and fds per
+ * container and the create rate up to 1, 1000 and all running.
+ */
+static void fd_limit(void)
+{
+	enum { STARTERS = 4 };
+	const char *root;
+	exec_runtime *rt = fx_runtime(NULL, &root);
+	/* pid 1 with a TERM handler: SIGTERM gives 5, SIGKILL 137. */
+	const char *bundle = fx_bundle_sh("trap 'exit 5' TERM; sleep 1000000 & wait", 0);
+	struct fleet_run f = { .rt = rt, .bundle = bundle, .n = running_scale(),
+	                       .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct rlimit old, low;
+	pthread_t th[STARTERS];
+	fx_snapshot before;
+	exec_exit ex = EXEC_EXIT_INIT;
+
+	REQUIRE(rt && bundle);
+	f.c = calloc((size_t)f.n, sizeof(*f.c));
+	REQUIRE(f.c);
+	f.marks[0] = 1;
+	f.marks[1] = f.n >= 1000 ? 1000 : -1;
+	f.marks[2] = f.n;
+	t_set_timeout(120 + f.n / 2);
+	REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	low = old;
+	if (low.rlim_cur > 1024)
+		low.rlim_cur = 1024;
+	REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	fx_snap(&before, root, NULL);
+	long long t0 = fx_now_ms();
+	for (int i = 0; i < STARTERS; i++)
+		REQUIRE(pthread_create(&th[i], NULL, start_some, &f) == 0);
+	for (int i = 0; i < STARTERS; i++)
+		pthread_join(th[i], NULL);
+	if (f.failures)
+		t_fail(__FILE__, __LINE__, "%d of %d failed to start; first: %s", f.failures, f.n,
+		       f.error);
+
+	int mon = fx_monitor_of(root);
+	long rss = mon > 0 ? pid_status(mon, "VmRSS") : -1;
+	int mon_fds = mon > 0 ? fx_count_dir(fx_str("/proc/%d/fd", mon)) : -1;
+	int host_fds = fx_count_fds();
+	printf("    fd_limit: %d running at soft limit %ld: monitor RSS %ld kB (%.1f kB each), "
+	       "%d fds (%.2f each), host %d fds\n",
+	       f.next, (long)low.rlim_cur, rss, f.next ? (double)rss / f.next : 0.0, mon_fds,
+	       f.next ? (double)mon_fds / f.next : 0.0, host_fds);
+	for (int k = 0; k < 3; k++)
+		if (f.marks[k] > 0 && f.started_ms[k])
+			printf("    fd_limit: %d running after %.1f s (%.1f creates/s)\n", f.marks[k],
+			       (f.started_ms[k] - t0) / 1000.0,
+			       f.marks[k] * 1000.0 / (double)(f.started_ms[k] - t0 + 1));
+	CHECK_INT(host_fds, <, 1024);
+
+	for (int i = 0; i < f.n; i++)
+		if (f.c[i])
+			CHECK_OK(exec_container_kill(f.c[i], i % 3 ? 15 : 9, 0));
+	int wrong = 0;
+	for (int i = 0; i < f.n; i++) {
+		if (!f.c[i])
+			continue;
+		if (exec_container_wait(f.c[i], 120000, &ex) != EXEC_OK ||
+		    ex.status != (i % 3 ? 5 : 137)) {
+			if (!wrong++)
+				t_fail(__FILE__, __LINE__, "container %d: exit %d (%s)", i, ex.status,
+				       exec_last_error());
+		}
+		CHECK_OK(exec_container_delete(f.c[i], 0));
+		exec_container_free(f.c[i]);
+	}
+	CHECK_INT(wrong, ==, 0);
+	free(f.c);
+	setrlimit(RLIMIT_NOFILE, &old);
+	NOTHING_LEFT(&before, root, NULL);
+}
+
 /* A runtime script wrapping runc; body sees the arguments and $RUNC. */
 static const char *script_runtime(const char *name, const char *body)
 {
@@ -233,7 +363,9 @@ static const char *script_runtime(const char *name, const char *body)
 	return path;
 }
 
-/* Runtimes that hang, fail, print on stderr or die mid-call: nothing left. */
+/* Runtimes that hang, fail, print on stderr, die mid-call (also 20 ms
+ * into it, without waiting for the runtime to die) or are cut by a 20 ms
+ * deadline: nothing left. */
 static void broken_runtimes(void)
 {
 	static const struct {
@@ -246,6 +378,10 @@ static void broken_runtimes(void)
 		{ "dies", "case \" $* \" in *\" run \"*|*\" create \"*) \"$RUNC\" \"$@\" & p=$!;"
 		          " sleep 0.05; kill -9 $p; kill -9 $$;; esac; exec \"$RUNC\" \"$@\"",
 		  0, EXEC_ERUNTIME },
+		{ "dies-at-20ms", "case \" $* \" in *\" run \"*|*\" create \"*) \"$RUNC\" \"$@\" & p=$!;"
+		                  " sleep 0.02; kill -9 $p; exit 1;; esac; exec \"$RUNC\" \"$@\"",
+		  0, EXEC_ERUNTIME },
+		{ "cut-at-20ms", "exec \"$RUNC\" \"$@\"", 20, EXEC_ETIMEDOUT },
 	};
 	const char *argv[] = { "sleep", "100", NULL };
 	const char *bundle = fx_bundle(argv, 0);
@@ -440,6 +576,7 @@ const test_case stress_tests[] = {
 	{ "stress.sequential", sequential },
 	{ "stress.threads32", threads32 },
 	{ "stress.fleet", fleet },
+	{ "stress.fd_limit", fd_limit },
 	{ "stress.broken_runtimes", broken_runtimes },
 	{ "stress.full_root", full_root },
 	{ "stress.corrupt_state", corrupt_state },
