@@ -219,6 +219,14 @@
  *        bundles); in it argv replaces the image's cmd only, as
  *        `docker run IMAGE ARGS` does (a version 1 struct keeps its
  *        meaning). New: exec_image_cache_prune().
+ *        The monitor (protocol 3) holds 5000 containers from a host at a
+ *        soft fd limit of 1024, writes exit records durably, bounds what
+ *        it queues for a reader, and gives every request a deadline (see
+ *        The monitor under load and faults); a host that dies mid-create
+ *        or mid-exec leaves nothing, and kill_on_exit now deletes the
+ *        containers it kills (a later load is EXEC_ENOTFOUND). Relative
+ *        runtime_root, log_path and runtime_path resolve against the
+ *        caller's working directory.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
