@@ -60,7 +60,9 @@ C_TEST_HEADERS := $(wildcard tests/c/*.h)
 # Go's build cache does not hash headers outside a package's dir, so a
 # changed include/execution.h would leave capi's C parts as they were; its
 # hash in the C flags makes every change of it a new build.
-export CGO_CFLAGS := $(or $(CGO_CFLAGS),-O2 -g) -DEXEC_HEADER_SUM=$(shell cksum < include/execution.h | cut -d' ' -f1)
+# A make run by a test inside another passes its own sum on.
+CGO_CFLAGS_LIB := $(filter-out -DEXEC_HEADER_SUM=%,$(or $(CGO_CFLAGS),-O2 -g)) \
+	-DEXEC_HEADER_SUM=$(shell cksum < include/execution.h | cut -d' ' -f1)
 
 # The version script keeps every symbol but the exec_* API local; cgo's
 # #cgo LDFLAGS allowlist rejects it, so it goes to the external linker here.
@@ -116,13 +118,13 @@ static: $(ARCHIVE) ## Build build/libexecution.a, the same library for static li
 # libexecution/, for its bundled feature: a new source dir needs a link there.
 $(LIB): $(GO_SOURCES)
 	@mkdir -p $(BUILD)
-	$(GO) build $(GOFLAGS_BUILD) -buildmode=c-shared -trimpath -ldflags "$(GO_LDFLAGS)" -o $@ ./capi
+	CGO_CFLAGS="$(CGO_CFLAGS_LIB)" $(GO) build $(GOFLAGS_BUILD) -buildmode=c-shared -trimpath -ldflags "$(GO_LDFLAGS)" -o $@ ./capi
 	@rm -f $(BUILD)/libexecution.h
 	ln -sf libexecution.so $(BUILD)/$(SONAME)
 
 $(ARCHIVE): $(GO_SOURCES)
 	@mkdir -p $(BUILD)
-	$(GO) build $(GOFLAGS_BUILD) -buildmode=c-archive -trimpath -o $@ ./capi
+	CGO_CFLAGS="$(CGO_CFLAGS_LIB)" $(GO) build $(GOFLAGS_BUILD) -buildmode=c-archive -trimpath -o $@ ./capi
 	@rm -f $(BUILD)/libexecution.h
 
 pc: $(PC) ## Build build/execution.pc for PREFIX
