@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::io::Read;
 use std::path::Path;
 use std::thread;
 use std::time::Duration;
@@ -84,17 +85,16 @@ fn sigkill_ends_init() {
 #[test]
 fn init_handling_sigterm() {
     let fx = Fixture::new();
-    let bundle = Bundle::new(&["sh", "-c", "trap 'exit 42' TERM; sleep 1000 & wait"]);
-    let c = fx.runtime.run(&fx.id(), bundle.path(), Io::new()).unwrap();
-    // The trap is set once the shell runs its script; `ps` would need /proc,
-    // so the signal is sent again until it lands.
-    let exit = loop {
-        c.signal(15, false).unwrap();
-        match c.wait(Some(Duration::from_millis(200))) {
-            Ok(exit) => break exit,
-            Err(e) => assert_eq!(e.kind(), ErrorKind::TimedOut),
-        }
-    };
+    let bundle = Bundle::new(&["sh", "-c", "trap 'exit 42' TERM; echo ready; sleep 1000 & wait"]);
+    let io = Io::new().stdout(execution::Stdio::Pipe);
+    let c = fx.runtime.run(&fx.id(), bundle.path(), io).unwrap();
+    // One signal, once the shell says its trap is set: a second one could
+    // land while the trap runs.
+    let mut ready = [0u8; 6];
+    c.take_stdout().unwrap().read_exact(&mut ready).unwrap();
+    assert_eq!(&ready, b"ready\n");
+    c.signal(15, false).unwrap();
+    let exit = c.wait(Some(Duration::from_secs(30))).unwrap();
     assert_eq!(exit.code, Some(42));
     c.delete(false).unwrap();
 }
