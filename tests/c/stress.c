@@ -327,9 +327,22 @@ static void fd_limit(void)
 			       f.marks[k] * 1000.0 / (double)(f.started_ms[k] - t0 + 1));
 	CHECK_INT(host_fds, <, 1024);
 
-	for (int i = 0; i < f.n; i++)
-		if (f.c[i])
-			CHECK_OK(exec_container_kill(f.c[i], i % 3 ? 15 : 9, 0));
+	for (int i = 0; i < f.n; i++) {
+		if (!f.c[i])
+			continue;
+		/* SIGTERM only once the trap is set, which is before the shell
+		 * forks its sleep: pid 1 ignores a TERM it has no handler for. */
+		for (int tries = 0; i % 3 && tries < 1000; tries++) {
+			int *pids = NULL;
+			size_t count = 0;
+			if (exec_container_ps(f.c[i], &pids, &count) == EXEC_OK)
+				exec_free(pids);
+			if (count >= 2)
+				break;
+			fx_sleep_ms(10);
+		}
+		CHECK_OK(exec_container_kill(f.c[i], i % 3 ? 15 : 9, 0));
+	}
 	int wrong = 0;
 	for (int i = 0; i < f.n; i++) {
 		if (!f.c[i])
