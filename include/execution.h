@@ -70,7 +70,7 @@
  * /dev/null as stdio and its socket, whatever fds the host left open
  * without O_CLOEXEC, and spawns runtime calls with only their streams. It
  * raises its own fd limit to the hard limit (a running container costs it
- * one fd) and gives its children the limit it found; where a limit is
+ * one fd) and gives each runtime call its caller's limits; where a limit is
  * reached, the call that needed the fd fails (EXEC_ESYS "too many open
  * files") and nothing else does. Exit records are written to a temp file,
  * synced and renamed before the exit is told. Nothing a library process
@@ -86,9 +86,25 @@
  * whose protocol the root's monitor does not speak starts a monitor of its
  * own beside it (`<root>/monitor.v<N>.sock`).
  *
+ * What a call inherits from whom. The monitor is shared, but each runtime
+ * call (and so each container, which inherits from the runtime) runs as
+ * the library process that made it would run it: in that process's mount
+ * namespace, so every path a call names (bundle, log_path, runtime_path,
+ * console socket) is resolved as the caller sees it, whoever started the
+ * monitor; with that process's resource limits (RLIMIT_NOFILE,
+ * RLIMIT_NPROC and the rest; a container's config may set its own), umask
+ * and OOM score adjustment, read from the caller when the call is made.
+ * The monitor itself stays in the namespace of the process that started it.
+ * A monitor run by root joins any caller's mount namespace; a rootless one
+ * cannot join another (no CAP_SYS_ADMIN), and a call from a caller in a
+ * namespace other than its own fails with EXEC_ESYS saying so: a call never
+ * runs in another process's view. A limit above the monitor's hard limit
+ * stays at the monitor's when the monitor may not raise it. The monitor's
+ * own cleanups (kill_on_exit, an undone create) run in its own context.
+ *
  * Where the monitor lives. It lowers its OOM score adjustment to -999, so
  * that the OOM killer takes it after the containers and the host, and gives
- * the runtime calls (and so the containers) the host's back; without
+ * each runtime call (and so its container) its caller's back; without
  * CAP_SYS_RESOURCE (rootless) it keeps the host's. It stays in the host's
  * cgroups: a service manager that stops the host's whole cgroup
  * (systemd's KillMode=control-group), or an OOM kill of the whole group

@@ -371,6 +371,10 @@ func (c *monitorConn) spawn(argv, env []string, dir string, fds []int, ev callEv
 				c.calls[r.Seq] = s.exited
 			}
 		})
+	if err != nil && r.Arg == monSpawnContext {
+		return nil, wrapf(ErrSys, "spawn %s: the monitor of %s cannot run it in this process's mount namespace (%v): "+
+			"a monitor without CAP_SYS_ADMIN serves only callers in its own mount namespace", argv[0], c.root, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("spawn %s: %w", argv[0], err)
 	}
