@@ -36,8 +36,9 @@
  * Children and reaping. The library never makes the host a subreaper and
  * never reaps in the host. Runtime calls are spawned, and container inits and exec'd processes
  * reaped, by a small monitor process the library carries inside itself and
- * starts on first use, one per root (socket `<root>/monitor.sock`, mode
- * 0600, served only to its own user). Containers are the monitor's
+ * starts on first use, one per root and confinement (socket
+ * `<root>/monitor.sock`, mode 0600, served only to its own user, see Trust
+ * model). Containers are the monitor's
  * children, not the host's: the host's waitpid(-1) finds none of them, and
  * the host's own children, orphans and exit statuses stay the host's. The
  * monitor writes each exit into the container's state dir and tells every
@@ -101,6 +102,11 @@
  * runs in another process's view. A limit above the monitor's hard limit
  * stays at the monitor's when the monitor may not raise it. The monitor's
  * own cleanups (kill_on_exit, an undone create) run in its own context.
+ * What cannot follow a caller into a call is the monitor's: its seccomp
+ * filter, no_new_privs, capabilities (effective and bounding) and LSM
+ * label (AppArmor profile, SELinux domain), which it inherited from the
+ * process that started it. See the trust model for how a caller confined
+ * otherwise is kept from using it.
  *
  * Where the monitor lives. It lowers its OOM score adjustment to -999, so
  * that the OOM killer takes it after the containers and the host, and gives
@@ -198,6 +204,22 @@
  * root inside root outside (with 3 capabilities and no seccomp filter);
  * run untrusted code with a hardened config (exec_bundle_options; for a
  * bundle made from an image, exec_image_options.bundle).
+ * A call runs with the confinement of the monitor that spawns it, not of
+ * its caller (see "What a call inherits from whom"), so a monitor serves
+ * only processes confined exactly as it is: same seccomp mode and number
+ * of seccomp filters, same no_new_privs, same effective and bounding
+ * capabilities, same LSM label, read by the monitor from the connecting
+ * process itself. A process confined otherwise (a service with
+ * NoNewPrivileges=, SystemCallFilter= or CapabilityBoundingSet=, a
+ * process in another AppArmor profile) gets a monitor of its own on the
+ * root, started by and so confined as it is (`<root>/monitor.v<N>.<key>.sock`,
+ * the key a digest of that confinement); a process under a seccomp filter
+ * or no_new_privs never starts the root's shared monitor. A confined
+ * process never gains an unconfined spawner, and an unconfined one never
+ * gets a confined one. The kernel shows a seccomp filter's depth, not its
+ * rules: two processes under different filters of the same depth, with
+ * the rest of their confinement equal, share a monitor (confined either
+ * way).
  *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
  * gives the flags after `make install`, which installs both

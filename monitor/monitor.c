@@ -95,6 +95,7 @@ struct client {
 	size_t queued;              /* bytes of EXIT and EVENT packets in it */
 	uint64_t dropped;           /* those dropped since the last overflow note */
 	bool subscribed;            /* gets the root's events */
+	bool refused;               /* confined otherwise than the monitor */
 };
 
 /* A runtime call: a SPAWN, or a cleanup of the monitor's own (client 0). */
@@ -209,6 +210,18 @@ static char oom_adj_found[16];
 #define MONITOR_OOM_SCORE_ADJ "-999"
 /* The monitor's own mount namespace, whose callers' calls need no setns. */
 static struct stat own_mntns;
+
+/* What confines a process and cannot follow it into a call the monitor
+ * spawns: a call runs with the monitor's. */
+struct confinement {
+	char seccomp[8];  /* its mode, from /proc/<pid>/status */
+	char filters[16]; /* the number of seccomp filters on it */
+	char nnp[8];      /* no_new_privs */
+	char cap_eff[24];
+	char cap_bnd[24];
+	char label[256];  /* the LSM label, /proc/<pid>/attr/current */
+};
+static struct confinement own_confinement;
 
 /* What a runtime call takes from its caller (see caller_context). */
 struct caller_ctx {
@@ -1499,7 +1512,66 @@ static int peer_pidfd(int fd, pid_t *pid)
 	return (int)syscall(SYS_pidfd_open, cred.pid, 0);
 }
 
-/* Agree on a version: the newest both speak. */
+/* Copy the value of status line key (with its colon) into out. */
+static void status_field(const char *status, const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key);
+	out[0] = 0;
+	for (const char *line = status; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, key, klen))
+			continue;
+		line += klen;
+		line += strspn(line, " \t");
+		size_t n = strcspn(line, "\n");
+		if (n >= size)
+			n = size - 1;
+		memcpy(out, line, n);
+		out[n] = 0;
+		return;
+	}
+}
+
+/* Read what confines pid; false when its status cannot be read. A label
+ * the kernel does not have (no LSM) is "". */
+static bool read_confinement(pid_t pid, struct confinement *cf)
+{
+	char path[64], buf[8192];
+	memset(cf, 0, sizeof(*cf));
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	int fd = open_reserved(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	status_field(buf, "Seccomp:", cf->seccomp, sizeof(cf->seccomp));
+	status_field(buf, "Seccomp_filters:", cf->filters, sizeof(cf->filters));
+	status_field(buf, "NoNewPrivs:", cf->nnp, sizeof(cf->nnp));
+	status_field(buf, "CapEff:", cf->cap_eff, sizeof(cf->cap_eff));
+	status_field(buf, "CapBnd:", cf->cap_bnd, sizeof(cf->cap_bnd));
+	snprintf(path, sizeof(path), "/proc/%d/attr/current", (int)pid);
+	fd = open_reserved(path, O_RDONLY | O_CLOEXEC, 0);
+	n = fd >= 0 ? read(fd, cf->label, sizeof(cf->label) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	cf->label[n > 0 ? n : 0] = 0;
+	cf->label[strcspn(cf->label, "\n")] = 0;
+	return *cf->seccomp && *cf->nnp && *cf->cap_eff && *cf->cap_bnd;
+}
+
+static bool same_confinement(const struct confinement *a, const struct confinement *b)
+{
+	return !strcmp(a->seccomp, b->seccomp) && !strcmp(a->filters, b->filters) &&
+	       !strcmp(a->nnp, b->nnp) && !strcmp(a->cap_eff, b->cap_eff) &&
+	       !strcmp(a->cap_bnd, b->cap_bnd) && !strcmp(a->label, b->label);
+}
+
+/* Agree on a version: the newest both speak. A peer whose confinement
+ * (seccomp mode and filters, no_new_privs, capabilities, LSM label) is not
+ * the monitor's is refused with EPERM: its calls would run unconfined by
+ * what confines it, or confined by what does not. */
 static void do_hello(struct client *c, const struct mon_msg *m)
 {
 	struct mon_msg r = reply_to(m);
@@ -1511,6 +1583,16 @@ static void do_hello(struct client *c, const struct mon_msg *m)
 	}
 	if (c->pidfd < 0)
 		c->pidfd = peer_pidfd(c->fd, &c->pid);
+	struct confinement peer;
+	if (c->pidfd < 0 || !read_confinement(c->pid, &peer) || !peer_alive(c) ||
+	    !same_confinement(&peer, &own_confinement)) {
+		c->refused = true;
+		r.err = c->pidfd < 0 ? ESRCH : EPERM;
+		r.arg = MON_PROTO_VERSION;
+		send_msg(c, &r);
+		return;
+	}
+	c->refused = false;
 	r.pid = getpid();
 	r.arg = MON_PROTO_VERSION;
 	send_msg(c, &r);
@@ -1581,7 +1663,10 @@ static bool serve(size_t i)
 		close(fds[--nfds]);
 		s = (struct strings){ area, area + m.strings_len, false };
 	}
-	switch (m.type) {
+	switch (c->refused && m.type != MON_HELLO ? 0 : m.type) {
+	case 0:
+		reply_err(c, &m, EPERM);
+		break;
 	case MON_HELLO:
 		do_hello(c, &m);
 		break;
@@ -1774,7 +1859,8 @@ int main(int argc, char **argv)
 	lock_fd = open(lock_name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock_fd < 0 || chdir("/") < 0 || stat("/proc/self/ns/mnt", &own_mntns) < 0)
 		_exit(111);
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ||
+	    !read_confinement(getpid(), &own_confinement))
 		_exit(111);
 	refill_reserve();
 

@@ -30,7 +30,12 @@ enum mon_type {
 	 * from now on; or err EPROTO (in the request's version) when the
 	 * monitor speaks none of them. The monitor follows the peer process
 	 * that connected: its death ends the connection as a close does.
-	 * Version 4: every SPAWN runs in that peer's context (see SPAWN). */
+	 * Version 4: every SPAWN runs in that peer's context (see SPAWN), and
+	 * what cannot follow the peer into a call (its seccomp mode and
+	 * filter count, no_new_privs, effective and bounding capabilities,
+	 * LSM label) must be the monitor's own: a peer confined otherwise is
+	 * refused with err EPERM (ESRCH: its process cannot be followed), and
+	 * every later request of the connection with EPERM. */
 	MON_HELLO = 1,
 	/* lib: run a program. strings: argv list, env list, working dir;
 	 * fds: its fd 0, 1, 2, ... (nfds of them). arg: the events (a mask of

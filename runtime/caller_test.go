@@ -7,14 +7,17 @@ package runtime
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -49,6 +52,19 @@ func helperShadowed(root, shadow, rootfs, id string, hold bool) error {
 	if err := BundleInit(bundle, []string{"sh", "-c", "exit 5"}, false); err != nil {
 		return err
 	}
+	if err := helperRunTo(root, bundle, id, 5); err != nil {
+		return err
+	}
+	fmt.Println("ran")
+	if hold {
+		io.Copy(io.Discard, os.Stdin)
+	}
+	return nil
+}
+
+// helperRunTo runs a container of bundle on root to its exit, which
+// must be status, and deletes it.
+func helperRunTo(root, bundle, id string, status int) error {
 	rt, err := New(Options{Root: root})
 	if err != nil {
 		return err
@@ -58,13 +74,8 @@ func helperShadowed(root, shadow, rootfs, id string, hold bool) error {
 		return err
 	}
 	defer c.Delete(bg, true)
-	e, err := c.Wait(withTimeout(20 * time.Second))
-	if err != nil || e.Status != 5 {
+	if e, err := c.Wait(withTimeout(20 * time.Second)); err != nil || e.Status != status {
 		return fmt.Errorf("exit %+v, %v", e, err)
-	}
-	fmt.Println("ran")
-	if hold {
-		io.Copy(io.Discard, os.Stdin)
 	}
 	return nil
 }
@@ -98,6 +109,37 @@ func helperLimits(root, bundle, id string) error {
 	}
 	fmt.Print(string(data))
 	return nil
+}
+
+// startHeld starts a helper that holds its runtime until its stdin
+// closes, and returns the first line it prints; it is let go when the
+// test ends.
+func startHeld(t *testing.T, helper *exec.Cmd) string {
+	t.Helper()
+	stdin, err := helper.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := helper.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	helper.Stderr = &stderr
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		if err := helper.Wait(); err != nil {
+			t.Errorf("helper: %v: %s", err, stderr.String())
+		}
+	})
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if line == "" {
+		t.Logf("helper: %s", stderr.String())
+	}
+	return line
 }
 
 // unshareShadowing wraps a command: it runs in a new mount namespace in
@@ -138,28 +180,8 @@ func TestCallerNamespaceFirst(t *testing.T) {
 	}
 	hostBundle = filepath.Join(shadow, "b")
 	helper := callerHelper(unshareShadowing(t, shadow), "shadowed", root, shadow, testRootfs, testID(t), "hold")
-	stdin, err := helper.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := helper.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	helper.Stderr = &stderr
-	if err := helper.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		stdin.Close()
-		if err := helper.Wait(); err != nil {
-			t.Errorf("helper: %v: %s", err, stderr.String())
-		}
-	}()
-	line, _ := bufio.NewReader(stdout).ReadString('\n')
-	if line != "ran\n" {
-		t.Fatalf("helper said %q: %s", line, stderr.String())
+	if line := startHeld(t, helper); line != "ran\n" {
+		t.Fatalf("helper said %q", line)
 	}
 	// The monitor is the helper's: it lives in the helper's namespace.
 	mon := testMonitor(t, root)
@@ -242,5 +264,125 @@ func TestCallerLimits(t *testing.T) {
 	}
 	if e := runExit(t, rt, "[ $(ulimit -n) = 1024 ]"); e.Status != 0 {
 		t.Errorf("this process's container did not keep its config's limit: %+v", e)
+	}
+}
+
+// helperConfined runs a container of bundle under a seccomp filter (kind
+// "seccomp", an allow-all one) or no_new_privs (kind "nnp", which its
+// command line set), then prints the pid of the monitor that spawned it
+// and what confines that monitor; with hold, it keeps its runtime until
+// its stdin closes. The root's shared monitor must refuse it.
+func helperConfined(root, bundle, id, kind string, hold bool) error {
+	if kind == "seccomp" {
+		allow := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW}}
+		prog := unix.SockFprog{Len: 1, Filter: &allow[0]}
+		// TSYNC: every thread of this process, not only this one.
+		if _, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER,
+			unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&prog))); e != 0 {
+			return fmt.Errorf("seccomp: %v", e)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, monitorDefault.socket)); err == nil {
+		c, err := dialMonitor(root, filepath.Join(root, monitorDefault.socket))
+		if err == nil {
+			c.fail(errors.New("done"))
+			return errors.New("the root's shared monitor served a confined process")
+		}
+		if !errors.Is(err, errConfinedMonitor) {
+			return fmt.Errorf("the shared monitor refused otherwise: %v", err)
+		}
+	}
+	if err := helperRunTo(root, bundle, id, 0); err != nil {
+		return err
+	}
+	mon, err := monitorFor(root)
+	if err != nil {
+		return err
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", mon.pid))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d %s\n", mon.pid, confinementOf(string(status)))
+	if hold {
+		io.Copy(io.Discard, os.Stdin)
+	}
+	return nil
+}
+
+// confinementOf is the seccomp mode and no_new_privs of a status file.
+func confinementOf(status string) string {
+	var out []string
+	for _, line := range strings.Split(status, "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && (k == "Seccomp" || k == "NoNewPrivs") {
+			out = append(out, k+"="+strings.TrimSpace(v))
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// confinedWrap is the command line that runs a helper of kind confined.
+func confinedWrap(t *testing.T, kind string) []string {
+	if kind != "nnp" {
+		return nil
+	}
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("no setpriv")
+	}
+	return []string{"setpriv", "--no-new-privs"}
+}
+
+// TestCallerConfined: a caller under a seccomp filter or no_new_privs that
+// the root's monitor lacks is refused by it and gets a monitor of its own,
+// confined as it is, in both orders of who comes first; the shared monitor
+// stays unconfined.
+func TestCallerConfined(t *testing.T) {
+	for _, kind := range []string{"nnp", "seccomp"} {
+		want := map[string]string{"nnp": "NoNewPrivs=1", "seccomp": "Seccomp=2"}[kind]
+		t.Run(kind+"/second", func(t *testing.T) {
+			root := t.TempDir()
+			rt := newTestRuntime(t, Options{Root: root})
+			if e := runExit(t, rt, "exit 0"); e.Status != 0 {
+				t.Fatalf("exit %+v", e)
+			}
+			shared := testMonitor(t, root)
+			out, err := callerHelper(confinedWrap(t, kind), "confined", root, newBundle(t, false, "true"),
+				testID(t), kind, "go").CombinedOutput()
+			if err != nil {
+				t.Fatalf("confined helper: %v: %s", err, out)
+			}
+			f := strings.Fields(string(out))
+			if len(f) != 2 || f[0] == strconv.Itoa(shared.pid) || !strings.Contains(f[1], want) {
+				t.Errorf("the confined caller's monitor (pid, confinement) = %q; want one of its own with %s, not %d",
+					out, want, shared.pid)
+			}
+			status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", shared.pid))
+			if c := confinementOf(string(status)); c != "NoNewPrivs=0,Seccomp=0" {
+				t.Errorf("the shared monitor is confined: %s", c)
+			}
+		})
+		t.Run(kind+"/first", func(t *testing.T) {
+			root := t.TempDir()
+			helper := callerHelper(confinedWrap(t, kind), "confined", root, newBundle(t, false, "true"),
+				testID(t), kind, "hold")
+			line := startHeld(t, helper)
+			if !strings.Contains(line, want) {
+				t.Fatalf("helper said %q", line)
+			}
+			// The confined process came first, and yet this one gets an
+			// unconfined monitor.
+			rt := newTestRuntime(t, Options{Root: root})
+			if e := runExit(t, rt, "exit 0"); e.Status != 0 {
+				t.Fatalf("exit %+v", e)
+			}
+			shared := testMonitor(t, root)
+			if strings.HasPrefix(line, strconv.Itoa(shared.pid)+" ") {
+				t.Errorf("this process shares the confined caller's monitor")
+			}
+			status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", shared.pid))
+			if c := confinementOf(string(status)); c != "NoNewPrivs=0,Seccomp=0" {
+				t.Errorf("this process's monitor is confined: %s", c)
+			}
+		})
 	}
 }

@@ -45,6 +45,8 @@ func TestFaultHelper(t *testing.T) {
 		err = helperShadowed(args[1], args[2], args[3], args[4], args[5] == "hold")
 	case "limits":
 		err = helperLimits(args[1], args[2], args[3])
+	case "confined":
+		err = helperConfined(args[1], args[2], args[3], args[4], args[5] == "hold")
 	default:
 		err = fmt.Errorf("no helper %q", args[0])
 	}
