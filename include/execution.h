@@ -36,8 +36,9 @@
  * Children and reaping. The library never makes the host a subreaper and
  * never reaps in the host. Runtime calls are spawned, and container inits and exec'd processes
  * reaped, by a small monitor process the library carries inside itself and
- * starts on first use, one per root (socket `<root>/monitor.sock`, mode
- * 0600, served only to its own user). Containers are the monitor's
+ * starts on first use, one per root and confinement (socket
+ * `<root>/monitor.sock`, mode 0600, served only to its own user, see Trust
+ * model). Containers are the monitor's
  * children, not the host's: the host's waitpid(-1) finds none of them, and
  * the host's own children, orphans and exit statuses stay the host's. The
  * monitor writes each exit into the container's state dir and tells every
@@ -70,7 +71,7 @@
  * /dev/null as stdio and its socket, whatever fds the host left open
  * without O_CLOEXEC, and spawns runtime calls with only their streams. It
  * raises its own fd limit to the hard limit (a running container costs it
- * one fd) and gives its children the limit it found; where a limit is
+ * one fd) and gives each runtime call its caller's limits; where a limit is
  * reached, the call that needed the fd fails (EXEC_ESYS "too many open
  * files") and nothing else does. Exit records are written to a temp file,
  * synced and renamed before the exit is told. Nothing a library process
@@ -86,9 +87,30 @@
  * whose protocol the root's monitor does not speak starts a monitor of its
  * own beside it (`<root>/monitor.v<N>.sock`).
  *
+ * What a call inherits from whom. The monitor is shared, but each runtime
+ * call (and so each container, which inherits from the runtime) runs as
+ * the library process that made it would run it: in that process's mount
+ * namespace, so every path a call names (bundle, log_path, runtime_path,
+ * console socket) is resolved as the caller sees it, whoever started the
+ * monitor; with that process's resource limits (RLIMIT_NOFILE,
+ * RLIMIT_NPROC and the rest; a container's config may set its own), umask
+ * and OOM score adjustment, read from the caller when the call is made.
+ * The monitor itself stays in the namespace of the process that started it.
+ * A monitor run by root joins any caller's mount namespace; a rootless one
+ * cannot join another (no CAP_SYS_ADMIN), and a call from a caller in a
+ * namespace other than its own fails with EXEC_ESYS saying so: a call never
+ * runs in another process's view. A limit above the monitor's hard limit
+ * stays at the monitor's when the monitor may not raise it. The monitor's
+ * own cleanups (kill_on_exit, an undone create) run in its own context.
+ * What cannot follow a caller into a call is the monitor's: its seccomp
+ * filter, no_new_privs, capabilities (effective and bounding) and LSM
+ * label (AppArmor profile, SELinux domain), which it inherited from the
+ * process that started it. See the trust model for how a caller confined
+ * otherwise is kept from using it.
+ *
  * Where the monitor lives. It lowers its OOM score adjustment to -999, so
  * that the OOM killer takes it after the containers and the host, and gives
- * the runtime calls (and so the containers) the host's back; without
+ * each runtime call (and so its container) its caller's back; without
  * CAP_SYS_RESOURCE (rootless) it keeps the host's. It stays in the host's
  * cgroups: a service manager that stops the host's whole cgroup
  * (systemd's KillMode=control-group), or an OOM kill of the whole group
@@ -182,6 +204,22 @@
  * root inside root outside (with 3 capabilities and no seccomp filter);
  * run untrusted code with a hardened config (exec_bundle_options; for a
  * bundle made from an image, exec_image_options.bundle).
+ * A call runs with the confinement of the monitor that spawns it, not of
+ * its caller (see "What a call inherits from whom"), so a monitor serves
+ * only processes confined exactly as it is: same seccomp mode and number
+ * of seccomp filters, same no_new_privs, same effective and bounding
+ * capabilities, same LSM label, read by the monitor from the connecting
+ * process itself. A process confined otherwise (a service with
+ * NoNewPrivileges=, SystemCallFilter= or CapabilityBoundingSet=, a
+ * process in another AppArmor profile) gets a monitor of its own on the
+ * root, started by and so confined as it is (`<root>/monitor.v<N>.<key>.sock`,
+ * the key a digest of that confinement); a process under a seccomp filter
+ * or no_new_privs never starts the root's shared monitor. A confined
+ * process never gains an unconfined spawner, and an unconfined one never
+ * gets a confined one. The kernel shows a seccomp filter's depth, not its
+ * rules: two processes under different filters of the same depth, with
+ * the rest of their confinement equal, share a monitor (confined either
+ * way).
  *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
  * gives the flags after `make install`, which installs both

@@ -20,7 +20,9 @@
  *
  * It starts clean, as tini and conmon do: every inherited fd but the
  * socket closed, its fd limit raised to the hard limit and its OOM score
- * lowered (its children get the host's back). Nothing a client sends can
+ * lowered. Each runtime call runs as its caller would run it: in the
+ * mount namespace, with the limits, umask and OOM score adjustment of the
+ * process that sent the SPAWN (caller_context). Nothing a client sends can
  * block its loop: files a client names are opened without blocking and
  * only when regular, an exec is waited for through the poll loop, and each
  * connection's queue of broadcasts is bounded. Out of fds, the request
@@ -43,6 +45,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -86,11 +89,13 @@ struct packet {
 struct client {
 	int fd;
 	int pidfd; /* the peer process, from HELLO on; -1 where unknown */
+	pid_t pid; /* its pid, which the pidfd keeps from naming another */
 	uint64_t id;
 	struct packet *head, *tail; /* unsent packets, oldest first */
 	size_t queued;              /* bytes of EXIT and EVENT packets in it */
 	uint64_t dropped;           /* those dropped since the last overflow note */
 	bool subscribed;            /* gets the root's events */
+	bool refused;               /* confined otherwise than the monitor */
 };
 
 /* A runtime call: a SPAWN, or a cleanup of the monitor's own (client 0). */
@@ -203,6 +208,28 @@ static int64_t accept_paused_until;
  * the root with it. */
 static char oom_adj_found[16];
 #define MONITOR_OOM_SCORE_ADJ "-999"
+/* The monitor's own mount namespace, whose callers' calls need no setns. */
+static struct stat own_mntns;
+
+/* What confines a process and cannot follow it into a call the monitor
+ * spawns: a call runs with the monitor's. */
+struct confinement {
+	char seccomp[8];  /* its mode, from /proc/<pid>/status */
+	char filters[16]; /* the number of seccomp filters on it */
+	char nnp[8];      /* no_new_privs */
+	char cap_eff[24];
+	char cap_bnd[24];
+	char label[256];  /* the LSM label, /proc/<pid>/attr/current */
+};
+static struct confinement own_confinement;
+
+/* What a runtime call takes from its caller (see caller_context). */
+struct caller_ctx {
+	int mntns; /* the caller's mount namespace, or -1: the monitor's */
+	struct rlimit limits[RLIM_NLIMITS];
+	mode_t umask;
+	char oom_adj[16];
+};
 
 /* Bytes of EXIT and EVENT packets a connection may have queued. */
 static size_t queue_max = MON_QUEUE_MAX;
@@ -439,14 +466,21 @@ static char **next_list(struct strings *s)
 
 /* ---- spawning ---- */
 
+/* Steps of a spawned child that can fail before its exec, as its error
+ * pipe tells them. */
+enum { STEP_EXEC = 0, STEP_MNTNS = 1 };
+
 /*
  * Fork and exec argv with env in dir, fds[i] as its fd i, in a process
- * group of its own, with the fd limit the monitor found and no other fd.
- * Returns the pid, or -errno; *errfd gets the end of a pipe that brings the
- * exec's errno, or EOF once the exec succeeded: the loop never waits for
- * an exec (a program on a stuck file system).
+ * group of its own and no other fd: with ctx, in the caller's mount
+ * namespace, with its limits, umask and OOM score adjustment; without (the
+ * monitor's own cleanups), with the fd limit and OOM score the monitor
+ * found. Returns the pid, or -errno; *errfd gets the end of a pipe that
+ * brings the errno and step of a failure, or EOF once the exec succeeded:
+ * the loop never waits for an exec (a program on a stuck file system).
  */
-static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int nfds, int *errfd)
+static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int nfds,
+                   const struct caller_ctx *ctx, int *errfd)
 {
 	int errpipe[2];
 	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -460,10 +494,18 @@ static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int
 	}
 	if (pid == 0) {
 		int moved[MON_MAX_FDS];
+		int step = STEP_EXEC;
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setpgid(0, 0);
+		/* Before the fds move over the namespace's fd. The monitor's root
+		 * and cwd are left behind: the call resolves every path, its dir
+		 * and program included, as its caller would. */
+		if (ctx && ctx->mntns >= 0 && setns(ctx->mntns, CLONE_NEWNS) < 0) {
+			step = STEP_MNTNS;
+			goto fail;
+		}
 		for (int i = 0; i < nfds; i++) {
 			moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, MON_MAX_FDS + 3);
 			if (moved[i] < 0)
@@ -473,11 +515,21 @@ static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int
 			if (dup2(moved[i], i) < 0)
 				goto fail;
 		syscall(SYS_close_range, (unsigned)nfds, ~0U, CLOSE_RANGE_CLOEXEC);
-		setrlimit(RLIMIT_NOFILE, &nofile);
-		if (*oom_adj_found) {
+		const char *oom_adj = oom_adj_found;
+		if (ctx) {
+			/* A limit above the monitor's hard one (which only a
+			 * privileged monitor may raise) stays at the monitor's. */
+			for (int r = 0; r < RLIM_NLIMITS; r++)
+				setrlimit(r, &ctx->limits[r]);
+			umask(ctx->umask);
+			oom_adj = ctx->oom_adj;
+		} else {
+			setrlimit(RLIMIT_NOFILE, &nofile);
+		}
+		if (*oom_adj) {
 			int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 			if (fd >= 0) {
-				ssize_t unused = write(fd, oom_adj_found, strlen(oom_adj_found));
+				ssize_t unused = write(fd, oom_adj, strlen(oom_adj));
 				(void)unused;
 				close(fd);
 			}
@@ -486,8 +538,8 @@ static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int
 			goto fail;
 		execve(argv[0], argv, env);
 	fail:;
-		int err = errno;
-		ssize_t unused = write(errpipe[1], &err, sizeof(err));
+		int report[2] = { errno, step };
+		ssize_t unused = write(errpipe[1], report, sizeof(report));
 		(void)unused;
 		_exit(127);
 	}
@@ -515,17 +567,19 @@ static bool settle_call(struct call *cl)
 {
 	if (cl->errfd < 0)
 		return true;
-	int err = 0;
-	ssize_t n = read(cl->errfd, &err, sizeof(err));
+	int report[2] = { 0, STEP_EXEC };
+	ssize_t n = read(cl->errfd, report, sizeof(report));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return false;
+	int err = report[0];
 	close(cl->errfd);
 	cl->errfd = -1;
 	struct client *c = client_by_id(cl->client);
 	struct mon_msg r = { .version = MON_PROTO_VERSION, .type = MON_REPLY, .seq = cl->seq,
 	                     .pid = cl->pid };
-	if (n == sizeof(err)) {
+	if (n == sizeof(report)) {
 		r.err = err ? err : EIO;
+		r.arg = report[1] == STEP_MNTNS ? MON_SPAWN_CONTEXT : 0;
 		cl->client = 0;
 		cl->events = 0;
 	}
@@ -565,6 +619,67 @@ static char *strings_from_fd(int fd, uint64_t len)
 	return buf;
 }
 
+/* Whether the peer of c still runs, so that what was read of its pid was
+ * read of it: its pidfd is not readable yet. */
+static bool peer_alive(const struct client *c)
+{
+	struct pollfd p = { c->pidfd, POLLIN, 0 };
+	return c->pidfd >= 0 && poll(&p, 1, 0) == 0;
+}
+
+/*
+ * Take the context a call of c's peer runs in, as it is now: its mount
+ * namespace (an fd, or -1 when it is the monitor's), its resource limits,
+ * umask and OOM score adjustment. Read through its pid, then checked
+ * against its pidfd, so never another process's. Returns 0 or an errno:
+ * a caller whose context cannot be read gets no call at all.
+ */
+static int caller_context(const struct client *c, struct caller_ctx *ctx)
+{
+	char path[64], buf[4096];
+	ctx->mntns = -1;
+	if (c->pidfd < 0 || c->pid <= 0)
+		return ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)c->pid);
+	int ns = open_reserved(path, O_RDONLY | O_CLOEXEC, 0);
+	if (ns < 0)
+		return errno;
+	struct stat st;
+	if (fstat(ns, &st) < 0) {
+		int err = errno;
+		close(ns);
+		return err;
+	}
+	int err = 0;
+	for (int r = 0; r < RLIM_NLIMITS && !err; r++)
+		if (prlimit(c->pid, r, NULL, &ctx->limits[r]) < 0)
+			err = errno;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->pid);
+	int fd = err ? -1 : open_reserved(path, O_RDONLY | O_CLOEXEC, 0);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	const char *um = strstr(buf, "\nUmask:");
+	if (!err && !um)
+		err = fd < 0 ? errno : EIO;
+	if (!err)
+		ctx->umask = (mode_t)strtoul(um + 7, NULL, 8) & 0777;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)c->pid);
+	fd = err ? -1 : open_reserved(path, O_RDONLY | O_CLOEXEC, 0);
+	n = fd >= 0 ? read(fd, ctx->oom_adj, sizeof(ctx->oom_adj) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	ctx->oom_adj[n > 0 ? n : 0] = 0;
+	if (!err && !peer_alive(c))
+		err = ESRCH;
+	if (err || (st.st_dev == own_mntns.st_dev && st.st_ino == own_mntns.st_ino))
+		close(ns);
+	else
+		ctx->mntns = ns;
+	return err;
+}
+
 static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *s,
                      const int *fds, int nfds)
 {
@@ -586,9 +701,16 @@ static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *
 		reply_err(c, m, EINVAL);
 	} else {
 		int errfd = -1;
-		pid_t pid = spawn(argv, env, dir, fds, nfds, &errfd);
+		struct caller_ctx ctx;
+		int err = caller_context(c, &ctx);
+		pid_t pid = err ? -err : spawn(argv, env, dir, fds, nfds, &ctx, &errfd);
+		if (!err && ctx.mntns >= 0)
+			close(ctx.mntns);
 		if (pid < 0) {
-			reply_err(c, m, (int)-pid);
+			struct mon_msg r = reply_to(m);
+			r.err = (int)-pid;
+			r.arg = err ? MON_SPAWN_CONTEXT : 0;
+			send_msg(c, &r);
 		} else {
 			add_call(pid, errfd, c->id, m->seq, events, container, process);
 			if (guarded) {
@@ -629,7 +751,7 @@ static void run_cleanup(const char *area, size_t len, const char *container, con
 	if (env && argv[0] && null >= 0) {
 		int fds[3] = { null, null, null };
 		int errfd = -1;
-		pid_t pid = spawn(argv, env, "/", fds, 3, &errfd);
+		pid_t pid = spawn(argv, env, "/", fds, 3, NULL, &errfd);
 		if (pid > 0) {
 			add_call(pid, errfd, 0, 0, *container ? 1 << MON_EV_DELETED : 0, container, "");
 			calls[ncalls - 1].remove = dir ? xstrdup(dir) : NULL;
@@ -1380,16 +1502,76 @@ static void drop_client(size_t i)
 
 /* The peer process of a connection: a pidfd, so that its death ends the
  * connection even when a child of it inherited the socket. */
-static int peer_pidfd(int fd)
+static int peer_pidfd(int fd, pid_t *pid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid <= 0)
 		return -1;
+	*pid = cred.pid;
 	return (int)syscall(SYS_pidfd_open, cred.pid, 0);
 }
 
-/* Agree on a version: the newest both speak. */
+/* Copy the value of status line key (with its colon) into out. */
+static void status_field(const char *status, const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key);
+	out[0] = 0;
+	for (const char *line = status; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, key, klen))
+			continue;
+		line += klen;
+		line += strspn(line, " \t");
+		size_t n = strcspn(line, "\n");
+		if (n >= size)
+			n = size - 1;
+		memcpy(out, line, n);
+		out[n] = 0;
+		return;
+	}
+}
+
+/* Read what confines pid; false when its status cannot be read. A label
+ * the kernel does not have (no LSM) is "". */
+static bool read_confinement(pid_t pid, struct confinement *cf)
+{
+	char path[64], buf[8192];
+	memset(cf, 0, sizeof(*cf));
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	int fd = open_reserved(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	status_field(buf, "Seccomp:", cf->seccomp, sizeof(cf->seccomp));
+	status_field(buf, "Seccomp_filters:", cf->filters, sizeof(cf->filters));
+	status_field(buf, "NoNewPrivs:", cf->nnp, sizeof(cf->nnp));
+	status_field(buf, "CapEff:", cf->cap_eff, sizeof(cf->cap_eff));
+	status_field(buf, "CapBnd:", cf->cap_bnd, sizeof(cf->cap_bnd));
+	snprintf(path, sizeof(path), "/proc/%d/attr/current", (int)pid);
+	fd = open_reserved(path, O_RDONLY | O_CLOEXEC, 0);
+	n = fd >= 0 ? read(fd, cf->label, sizeof(cf->label) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	cf->label[n > 0 ? n : 0] = 0;
+	cf->label[strcspn(cf->label, "\n")] = 0;
+	return *cf->seccomp && *cf->nnp && *cf->cap_eff && *cf->cap_bnd;
+}
+
+static bool same_confinement(const struct confinement *a, const struct confinement *b)
+{
+	return !strcmp(a->seccomp, b->seccomp) && !strcmp(a->filters, b->filters) &&
+	       !strcmp(a->nnp, b->nnp) && !strcmp(a->cap_eff, b->cap_eff) &&
+	       !strcmp(a->cap_bnd, b->cap_bnd) && !strcmp(a->label, b->label);
+}
+
+/* Agree on a version: the newest both speak. A peer whose confinement
+ * (seccomp mode and filters, no_new_privs, capabilities, LSM label) is not
+ * the monitor's is refused with EPERM: its calls would run unconfined by
+ * what confines it, or confined by what does not. */
 static void do_hello(struct client *c, const struct mon_msg *m)
 {
 	struct mon_msg r = reply_to(m);
@@ -1400,7 +1582,17 @@ static void do_hello(struct client *c, const struct mon_msg *m)
 		return;
 	}
 	if (c->pidfd < 0)
-		c->pidfd = peer_pidfd(c->fd);
+		c->pidfd = peer_pidfd(c->fd, &c->pid);
+	struct confinement peer;
+	if (c->pidfd < 0 || !read_confinement(c->pid, &peer) || !peer_alive(c) ||
+	    !same_confinement(&peer, &own_confinement)) {
+		c->refused = true;
+		r.err = c->pidfd < 0 ? ESRCH : EPERM;
+		r.arg = MON_PROTO_VERSION;
+		send_msg(c, &r);
+		return;
+	}
+	c->refused = false;
 	r.pid = getpid();
 	r.arg = MON_PROTO_VERSION;
 	send_msg(c, &r);
@@ -1471,7 +1663,10 @@ static bool serve(size_t i)
 		close(fds[--nfds]);
 		s = (struct strings){ area, area + m.strings_len, false };
 	}
-	switch (m.type) {
+	switch (c->refused && m.type != MON_HELLO ? 0 : m.type) {
+	case 0:
+		reply_err(c, &m, EPERM);
+		break;
 	case MON_HELLO:
 		do_hello(c, &m);
 		break;
@@ -1662,9 +1857,10 @@ int main(int argc, char **argv)
 	sprintf(path, "%s/%s", argv[1], sock_name);
 	sock_path = path;
 	lock_fd = open(lock_name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (lock_fd < 0 || chdir("/") < 0)
+	if (lock_fd < 0 || chdir("/") < 0 || stat("/proc/self/ns/mnt", &own_mntns) < 0)
 		_exit(111);
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ||
+	    !read_confinement(getpid(), &own_confinement))
 		_exit(111);
 	refill_reserve();
 

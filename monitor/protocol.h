@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define MON_PROTO_VERSION 3
+#define MON_PROTO_VERSION 4
 
 /* The largest packet either side sends or accepts. A SPAWN whose strings
  * do not fit (a large environment) passes them in a memfd instead (see
@@ -29,7 +29,13 @@ enum mon_type {
 	 * speaks. reply: pid = the monitor's pid, arg = the version both speak
 	 * from now on; or err EPROTO (in the request's version) when the
 	 * monitor speaks none of them. The monitor follows the peer process
-	 * that connected: its death ends the connection as a close does. */
+	 * that connected: its death ends the connection as a close does.
+	 * Version 4: every SPAWN runs in that peer's context (see SPAWN), and
+	 * what cannot follow the peer into a call (its seccomp mode and
+	 * filter count, no_new_privs, effective and bounding capabilities,
+	 * LSM label) must be the monitor's own: a peer confined otherwise is
+	 * refused with err EPERM (ESRCH: its process cannot be followed), and
+	 * every later request of the connection with EPERM. */
 	MON_HELLO = 1,
 	/* lib: run a program. strings: argv list, env list, working dir;
 	 * fds: its fd 0, 1, 2, ... (nfds of them). arg: the events (a mask of
@@ -45,7 +51,14 @@ enum mon_type {
 	 * could record or undo it.
 	 * With strings_len, the strings are not in the packet but in a memfd
 	 * of that size passed after the program's fds.
-	 * reply: pid once the program runs (after its exec), or err. */
+	 * The program runs as the peer that sent HELLO would run it: in its
+	 * mount namespace (joined before the dir and program are looked up),
+	 * with its resource limits, umask and OOM score adjustment, all read
+	 * from the peer when the SPAWN comes.
+	 * reply: pid once the program runs (after its exec), or err; arg
+	 * MON_SPAWN_CONTEXT when it is the peer's context that could not be
+	 * read or joined (a mount namespace an unprivileged monitor cannot
+	 * enter: EPERM). */
 	MON_SPAWN = 2,
 	/* lib: kill the process group of the SPAWN whose seq is `arg`. No reply. */
 	MON_CANCEL = 3,
@@ -100,6 +113,8 @@ enum mon_type {
 
 /* SPAWN flag, beside the event mask in arg. */
 #define MON_SPAWN_GUARD (1 << 16)
+/* In a SPAWN's failed reply: the caller's context was the cause. */
+#define MON_SPAWN_CONTEXT 1
 
 /* Bytes of EXIT and EVENT messages queued for one connection, at most. */
 #define MON_QUEUE_MAX (1024 * 1024)

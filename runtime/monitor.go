@@ -100,11 +100,26 @@ func monitorFor(root string) (*monitorConn, error) {
 // connectMonitor connects to root's monitor, or starts one; where the
 // root's monitor is older than this library, to a monitor of this
 // library's version beside it, which it starts if need be.
+// A process confined otherwise than that monitor (see ownConfinement) uses
+// a monitor of its own confinement, which it starts if need be.
 func connectMonitor(root string) (*monitorConn, error) {
 	deadline := time.Now().Add(monitorTimeout)
-	c, err := connectMonitorAt(root, monitorDefault, deadline)
+	key, confined := ownConfinement()
+	files := monitorDefault
+	if confined {
+		files = monitorConfined(key)
+	}
+	c, err := connectMonitorAt(root, files, deadline)
 	if errors.Is(err, errOldMonitor) {
 		c, err = connectMonitorAt(root, monitorVersioned, deadline)
+	}
+	if errors.Is(err, errConfinedMonitor) && !confined {
+		c, err = connectMonitorAt(root, monitorConfined(key), deadline)
+	}
+	if errors.Is(err, errConfinedMonitor) {
+		// Its own monitor refused it too: the monitor's executable is
+		// confined otherwise than the process that starts it.
+		err = wrapf(ErrSys, "%v", err)
 	}
 	return c, err
 }
@@ -187,7 +202,10 @@ func dialMonitor(root, sock string) (*monitorConn, error) {
 		calls: map[uint64]chan monMsg{}, gone: make(chan struct{})}
 	go c.read()
 	r, err := c.request(monMsg{Type: monHello, Count: monOldestVersion, Arg: monProtoVersion}, nil, nil, nil)
-	if errors.Is(err, unix.EPROTO) {
+	if errors.Is(err, unix.EPERM) {
+		err = fmt.Errorf("%w: refused by the monitor at %s (what confines a caller must be what confines the monitor: "+
+			"seccomp, no_new_privs, capabilities, LSM label)", errConfinedMonitor, sock)
+	} else if errors.Is(err, unix.EPROTO) {
 		err = fmt.Errorf("%w (version %d, the library %d to %d) at %s", errOldMonitor, r.Arg,
 			monOldestVersion, monProtoVersion, sock)
 	} else if err == nil && r.Arg != monProtoVersion {
@@ -371,6 +389,10 @@ func (c *monitorConn) spawn(argv, env []string, dir string, fds []int, ev callEv
 				c.calls[r.Seq] = s.exited
 			}
 		})
+	if err != nil && r.Arg == monSpawnContext {
+		return nil, wrapf(ErrSys, "spawn %s: the monitor of %s cannot run it in this process's mount namespace (%v): "+
+			"a monitor without CAP_SYS_ADMIN serves only callers in its own mount namespace", argv[0], c.root, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("spawn %s: %w", argv[0], err)
 	}

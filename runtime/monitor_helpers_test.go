@@ -41,6 +41,12 @@ func TestFaultHelper(t *testing.T) {
 		err = helperClosedStdio(args[1], args[2])
 	case "noexec2":
 		err = helperNoexec2(args[1], args[2])
+	case "shadowed":
+		err = helperShadowed(args[1], args[2], args[3], args[4], args[5] == "hold")
+	case "limits":
+		err = helperLimits(args[1], args[2], args[3])
+	case "confined":
+		err = helperConfined(args[1], args[2], args[3], args[4], args[5] == "hold")
 	default:
 		err = fmt.Errorf("no helper %q", args[0])
 	}

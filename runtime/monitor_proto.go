@@ -9,7 +9,7 @@ import (
 
 // The library's side of monitor/protocol.h: change both together.
 const (
-	monProtoVersion = 3
+	monProtoVersion = 4
 	monMaxMsg       = 64 * 1024
 	monMaxStrings   = 16 * 1024 * 1024
 	monMaxFds       = 16
@@ -37,6 +37,10 @@ const (
 
 // monSpawnGuard is the SPAWN flag, beside the event mask, of a guarded call.
 const monSpawnGuard = 1 << 16
+
+// monSpawnContext, in a SPAWN's failed reply, says that the caller's
+// context (its mount namespace) could not be read or joined.
+const monSpawnContext = 1
 
 // MON_CLAIM flags: monClaimKillOrphan asks the monitor to kill a claimed
 // process, and run its cleanup command, when the claiming connection ends
