@@ -264,7 +264,11 @@
  *        or mid-exec leaves nothing, and kill_on_exit now deletes the
  *        containers it kills (a later load is EXEC_ENOTFOUND). Relative
  *        runtime_root, log_path and runtime_path resolve against the
- *        caller's working directory.
+ *        caller's working directory. Each runtime call runs in its
+ *        caller's mount namespace with the caller's rlimits, umask and
+ *        OOM score (protocol 4), and a caller confined otherwise than the
+ *        root's monitor (seccomp, no_new_privs, capabilities, LSM label)
+ *        gets a monitor of its own; pidfds (Linux 5.3) are now required.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
