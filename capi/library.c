@@ -114,3 +114,12 @@ int exec_image_options_init(exec_image_options *opts, unsigned version)
 	                      version, EXEC_IMAGE_OPTIONS_VERSION, "opts is NULL",
 	                      "unknown exec_image_options version");
 }
+
+int exec_pull_options_init(exec_pull_options *opts, unsigned version)
+{
+	static const exec_pull_options defaults = EXEC_PULL_OPTIONS_INIT;
+
+	return init_versioned(opts, &defaults, sizeof defaults, version,
+	                      EXEC_PULL_OPTIONS_VERSION, "opts is NULL",
+	                      "unknown exec_pull_options version");
+}

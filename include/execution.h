@@ -160,6 +160,9 @@
  * 0.3.0: Each minor release before 1.0 has a SONAME of its own
  *        (libexecution.so.0.3), so a program built against 0.2 no longer
  *        loads 0.3 and fails at run time: the loader refuses it.
+ *        Pulling: exec_image_pull() with exec_pull_options,
+ *        exec_pull_options_init() and the progress callback
+ *        exec_progress_fn; the new code EXEC_ECANCELED.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
@@ -229,7 +232,9 @@ typedef enum {
 	EXEC_EINTERNAL = -9,
 	/** Not possible for this user on this host: limits, stats or pause
 	 *  of a rootless container without a cgroup of its own. */
-	EXEC_ENOTSUP = -10
+	EXEC_ENOTSUP = -10,
+	/** Cancelled by the caller: a progress callback returned non-zero. */
+	EXEC_ECANCELED = -11
 } exec_error_code;
 
 /** A container's state, as exec_container_state() reports it. */
@@ -836,6 +841,110 @@ int exec_bundle_remove(const char *bundle_dir);
  * Thread-safe, also against other processes using the cache.
  */
 int exec_image_cache_prune(const char *cache_dir, size_t *removed);
+
+/**
+ * Progress of a pull (or of another long call taking one), reported per
+ * blob. Called on the thread that made the call, never on another, between
+ * the call's start and its return; it must not call back into the library
+ * on that same call's objects.
+ *
+ * @param blob the blob's digest ("sha256:..."), valid during the call only.
+ * @param done bytes of it written so far.
+ * @param total its size in bytes.
+ * @param payload the payload given with the callback.
+ * @return 0 to go on; non-zero cancels the call, which then returns
+ *         EXEC_ECANCELED.
+ */
+typedef int (*exec_progress_fn)(const char *blob, long long done, long long total,
+                                void *payload);
+
+/** Current version of exec_pull_options. */
+#define EXEC_PULL_OPTIONS_VERSION 1
+
+/**
+ * Options of exec_image_pull(). Initialise with EXEC_PULL_OPTIONS_INIT or
+ * exec_pull_options_init(), then set the fields you need.
+ */
+typedef struct {
+	/** EXEC_PULL_OPTIONS_VERSION. */
+	unsigned version;
+	/** "linux/ARCH[/VARIANT]": the image to take from an index; NULL is
+	 *  the host's. */
+	const char *platform;
+	/** User name for the registry, with password; NULL reads the user's
+	 *  docker and podman auth files ($DOCKER_CONFIG/config.json,
+	 *  ~/.docker/config.json, $REGISTRY_AUTH_FILE,
+	 *  $XDG_RUNTIME_DIR/containers/auth.json) for the registry. */
+	const char *username;
+	/** Password of username. */
+	const char *password;
+	/** A PEM file of CA certificates trusted besides the system's. */
+	const char *ca_file;
+	/** Non-zero allows plain HTTP and TLS without verification to the
+	 *  ref's registry. Without it plain HTTP is used only for a loopback
+	 *  registry (127.0.0.0/8, ::1, localhost). */
+	int insecure;
+	/** Milliseconds the whole pull may take; 0 is no limit. */
+	int timeout_ms;
+	/** Blobs downloaded at once; 0 is 1. */
+	int parallel;
+	/** Progress callback; NULL reports none. */
+	exec_progress_fn progress;
+	/** Passed to progress as its last argument. */
+	void *progress_payload;
+} exec_pull_options;
+
+/** Static initialiser of exec_pull_options: host platform, the user's
+ *  auth files, no timeout, one blob at a time, no progress. */
+#define EXEC_PULL_OPTIONS_INIT { EXEC_PULL_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
+
+/**
+ * Initialise pull options for languages without the INIT macro.
+ *
+ * @param[out] opts options to fill with defaults.
+ * @param version EXEC_PULL_OPTIONS_VERSION.
+ * @return EXEC_OK, EXEC_EINVAL for NULL or an unknown version.
+ * Thread-safe.
+ */
+int exec_pull_options_init(exec_pull_options *opts, unsigned version);
+
+/**
+ * Pull an image from a registry into an OCI image layout, as `skopeo copy
+ * docker://REF oci:DIR:REF` does, through go-containerregistry's registry
+ * client. ref is "REGISTRY/REPO:TAG" or "REGISTRY/REPO@sha256:HEX" (a
+ * docker hub name such as "busybox" means docker.io/library/busybox). From
+ * an index the host's platform (or opts->platform) is taken, and only that
+ * image is stored. layout_dir is made where missing; the image is named in
+ * its index.json by the ref's full name
+ * (org.opencontainers.image.ref.name, e.g. "127.0.0.1:5000/app:1"), which
+ * exec_bundle_from_image() then takes as "LAYOUT:NAME"; another image of
+ * that name is replaced in the index (its blobs stay). Blobs the layout
+ * already holds are not fetched again once their content is verified, so
+ * a pull that failed part way resumes. Every blob is verified as it is
+ * written, as containerd's content store does: written to a temp file in
+ * the layout, checked against its digest and size, synced and renamed; a
+ * digest ref is verified end to end. A failed or cancelled pull leaves no
+ * partial blob and no index entry (blobs it completed stay for a next
+ * pull). index.json is replaced whole under a lock, so concurrent pulls
+ * into one layout each keep their entry.
+ *
+ * @param ref the image reference.
+ * @param layout_dir the OCI layout to write.
+ * @param opts options; NULL takes the defaults.
+ * @param[out] digest the stored manifest's digest ("sha256:..."); may be
+ *        NULL.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, malformed ref, bad options, a blob
+ *         not matching its digest, an image for another platform, refused
+ *         credentials, a registry error), EXEC_ENOTFOUND (no such
+ *         repository, tag or digest in the registry), EXEC_ETIMEDOUT,
+ *         EXEC_ECANCELED (the progress callback returned non-zero),
+ *         EXEC_ESYS (the registry cannot be reached or went away, or the
+ *         layout cannot be written).
+ * The caller owns *digest and releases it with exec_free(). Thread-safe;
+ * the progress callback runs on the calling thread.
+ */
+int exec_image_pull(const char *ref, const char *layout_dir,
+                    const exec_pull_options *opts, char **digest);
 
 /* ---- Runtime -------------------------------------------------------- */
 

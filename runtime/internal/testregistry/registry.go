@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -86,6 +87,8 @@ func (r *Registry) Restart() error {
 	}
 	defer log.Close()
 	cmd.Stdout, cmd.Stderr = log, log
+	// The registry dies with whoever started it, even if that is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
