@@ -1,4 +1,5 @@
-//! Bundles from OCI images on disk.
+//! Images: bundles from OCI images on disk ([`bundle_from_image`]), and
+//! images pulled from a registry into an OCI layout ([`pull`]).
 
 use std::ffi::{c_char, c_int, c_longlong, CString, OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -9,6 +10,8 @@ use crate::bundle::BundleOptions;
 use crate::error::{check, cstring, Error, ErrorKind};
 use crate::runtime::{opt_path_cstring, opt_ptr, path_cstring};
 use crate::sys;
+
+pub use crate::pull::{pull, Progress, PullOptions};
 
 /// Options of [`bundle_from_image`]: by default the image's own command and
 /// env, unpacked into the bundle.
