@@ -28,6 +28,7 @@ IMAGES  := $(BUILD)/images
 C_TEST  := $(BUILD)/tests/c/test_execution
 DEMO    := $(BUILD)/examples/demo
 IMAGE_EXAMPLE := $(BUILD)/examples/image
+PULL_EXAMPLE := $(BUILD)/examples/pull
 SUPERVISOR_EXAMPLE := $(BUILD)/examples/supervisor
 DEMO_BUNDLE := $(BUILD)/demo-bundle
 PROBE   := $(BUILD)/tests/probe
@@ -83,6 +84,7 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXEC_TEST_IMAGES=$(abspath $(IMAGES)) \
 	EXEC_TEST_PROBE_ROOTFS=$(abspath $(PROBE_ROOTFS)) \
 	EXEC_TEST_REGISTRY=$(abspath $(TEST_REGISTRY)) \
+	EXEC_TEST_PULL_EXAMPLE=$(abspath $(PULL_EXAMPLE)) \
 	EXECUTION_LIBRARY=$(abspath $(LIB)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
@@ -204,7 +206,7 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $(C_TEST_SOURCES) $(LDLIBS_TEST) -o $@
 
-test-c: deps $(C_TEST) $(IMAGE_EXAMPLE) $(SUPERVISOR_EXAMPLE) bundle images probe $(TEST_REGISTRY) ## Build and run the C test suite (tests/c) and the examples; compile the README's C
+test-c: deps $(C_TEST) $(IMAGE_EXAMPLE) $(PULL_EXAMPLE) $(SUPERVISOR_EXAMPLE) bundle images probe $(TEST_REGISTRY) ## Build and run the C test suite (tests/c) and the examples; compile the README's C
 	CC="$(CC)" scripts/check-readme-c.sh README.md include
 	$(TEST_ENV) $(C_TEST)
 	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
@@ -321,7 +323,7 @@ wheel: $(LIB) ## Build the Python wheel holding the library: build/wheel/*.whl
 test-wheel: wheel bundle deps ## Install the wheel into a fresh venv and run a container with it
 	tests/wheel/run.sh $(WHEEL_DIR) $(BUILD)/wheel-test $(MONITOR)
 
-$(DEMO) $(IMAGE_EXAMPLE) $(SUPERVISOR_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
+$(DEMO) $(IMAGE_EXAMPLE) $(PULL_EXAMPLE) $(SUPERVISOR_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< $(LDLIBS_TEST) -o $@
 

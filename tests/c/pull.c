@@ -148,6 +148,26 @@ static void failures(void)
 	CHECK_STR(exec_strerror(EXEC_ECANCELED), "cancelled");
 }
 
+/* examples/c/pull.c pulls and runs the image ($EXEC_TEST_PULL_EXAMPLE). */
+static void example(void)
+{
+	const char *prog = getenv("EXEC_TEST_PULL_EXAMPLE");
+	registry r = { 0 };
+	char out[256] = "";
+	size_t n;
+	FILE *f;
+
+	REQUIRE(prog && prog[0] == '/');
+	REQUIRE(registry_start(&r) == 0);
+	f = popen(fx_str("%s %s/busybox:latest 2>/dev/null", prog, r.host), "r");
+	REQUIRE(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	CHECK_INT(pclose(f), ==, 0);
+	registry_stop(&r);
+	CHECK_STR(out, "hello from the second layer\nexited with status 0\n");
+}
+
 /* Bad arguments never reach a registry. */
 static void bad_args(void)
 {
@@ -171,6 +191,7 @@ static void bad_args(void)
 const test_case pull_tests[] = {
 	{ "pull.run", run },
 	{ "pull.failures", failures },
+	{ "pull.example", example },
 	{ "pull.bad_args", bad_args },
 	{ NULL, NULL },
 };

@@ -107,3 +107,11 @@ def test_tqdm_progress_needs_tqdm(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "tqdm", None)
     with pytest.raises(ImportError):
         execution.tqdm_progress()
+
+
+def test_example_pulls_and_runs(registry: str) -> None:
+    example = REPO / "examples" / "python" / "pull.py"
+    done = subprocess.run([sys.executable, str(example), f"{registry}/busybox:latest"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "hello from the second layer\nexited with status 0\n"

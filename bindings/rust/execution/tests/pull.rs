@@ -140,3 +140,24 @@ fn cancel_missing_and_panics() {
     });
     assert!(panicked.is_err(), "the closure's panic was not resumed");
 }
+
+#[test]
+fn example_pulls_and_runs() {
+    let registry = Registry::start();
+    let out = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", "pull", "--"])
+        .arg(registry.reference("busybox:latest"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run cargo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "hello from the second layer\nexited with status 0\n"
+    );
+}
