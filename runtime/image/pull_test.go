@@ -9,6 +9,7 @@ import (
 	goruntime "runtime"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -296,4 +297,41 @@ func testLayer(t *testing.T) v1.Layer {
 		t.Fatal(err)
 	}
 	return l
+}
+
+func TestPullTimeout(t *testing.T) {
+	r := startRegistry(t, testregistry.Options{})
+	push(t, r, "slow:1", testImage(t, 1024, 1, goruntime.GOARCH))
+	_, err := Pull(context.Background(), r.Ref("slow:1"), t.TempDir(), PullOptions{Timeout: time.Nanosecond})
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("a pull past its timeout: %v, want ErrTimeout", err)
+	}
+}
+
+func TestPullConcurrentIntoOneLayout(t *testing.T) {
+	r := startRegistry(t, testregistry.Options{})
+	tags := []string{"a:1", "b:1", "c:1", "d:1"}
+	for _, tag := range tags {
+		push(t, r, tag, testImage(t, 2048, 2, goruntime.GOARCH))
+	}
+	dir := t.TempDir()
+	errs := make(chan error, len(tags))
+	for _, tag := range tags {
+		go func(tag string) {
+			_, err := Pull(context.Background(), r.Ref(tag), dir, PullOptions{Parallel: 2})
+			errs <- err
+		}(tag)
+	}
+	for range tags {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, "index.json"))
+	for _, tag := range tags {
+		if !strings.Contains(string(raw), r.Ref(tag)) {
+			t.Errorf("index.json lacks %s: %s", tag, raw)
+		}
+	}
+	noPartial(t, dir)
 }
