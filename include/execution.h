@@ -32,6 +32,9 @@
  *
  * Threads. Every function may be called from any thread, concurrently, on the
  * same or different handles. Blocking calls (wait) block only their thread.
+ * A callback given to a call (exec_progress_fn) runs on the thread that
+ * made the call, before the call returns, never on a thread of the
+ * library's.
  *
  * Children and reaping. The library never makes the host a subreaper and
  * never reaps in the host. Runtime calls are spawned, and container inits and exec'd processes
