@@ -62,13 +62,20 @@ func pullOptionsOf(o *C.exec_pull_options) (image.PullOptions, error) {
 	r.Insecure = o.insecure != 0
 	r.Timeout = time.Duration(o.timeout_ms) * time.Millisecond
 	r.Parallel = int(o.parallel)
-	if o.progress != nil {
-		fn, payload := o.progress, o.progress_payload
-		r.Progress = func(p image.Progress) bool {
-			blob := C.CString(p.Blob)
-			defer C.free(unsafe.Pointer(blob))
-			return C.capi_call_progress(fn, blob, C.longlong(p.Done), C.longlong(p.Total), payload) != 0
-		}
-	}
+	r.Progress = progressFunc(o.progress, o.progress_payload)
 	return r, nil
+}
+
+// progressFunc calls the C callback fn with payload; nil for a NULL fn.
+// The Go side calls it on the goroutine of the export, so fn runs on the
+// caller's thread.
+func progressFunc(fn C.exec_progress_fn, payload unsafe.Pointer) func(image.Progress) bool {
+	if fn == nil {
+		return nil
+	}
+	return func(p image.Progress) bool {
+		blob := C.CString(p.Blob)
+		defer C.free(unsafe.Pointer(blob))
+		return C.capi_call_progress(fn, blob, C.longlong(p.Done), C.longlong(p.Total), payload) != 0
+	}
 }

@@ -166,6 +166,8 @@
  *        Pulling: exec_image_pull() with exec_pull_options,
  *        exec_pull_options_init() and the progress callback
  *        exec_progress_fn; the new code EXEC_ECANCELED.
+ *        exec_image_options version 3 adds progress and
+ *        progress_payload: exec_bundle_from_image() reports unpacking.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
@@ -706,9 +708,26 @@ int exec_bundle_init_ext(const char *bundle_dir, const char *const *argv,
 
 /* ---- Images --------------------------------------------------------- */
 
+/**
+ * Progress of a pull, or of the unpacking of an image, reported per
+ * blob. Called on the thread that made the call, never on another, between
+ * the call's start and its return; it must not call back into the library
+ * on that same call's objects.
+ *
+ * @param blob the blob's digest ("sha256:..."), valid during the call only.
+ * @param done bytes of it written so far.
+ * @param total its size in bytes.
+ * @param payload the payload given with the callback.
+ * @return 0 to go on; non-zero cancels the call, which then returns
+ *         EXEC_ECANCELED.
+ */
+typedef int (*exec_progress_fn)(const char *blob, long long done, long long total,
+                                void *payload);
+
 /** Current version of exec_image_options; version 2 added entrypoint,
- *  platform and bundle, and made argv replace the image's cmd only. */
-#define EXEC_IMAGE_OPTIONS_VERSION 2
+ *  platform and bundle, and made argv replace the image's cmd only;
+ *  version 3 progress and progress_payload. */
+#define EXEC_IMAGE_OPTIONS_VERSION 3
 
 /**
  * Options of exec_bundle_from_image(). Initialise with
@@ -751,10 +770,18 @@ typedef struct {
 	 *  map to (cached apart per mapping), and bundle_dir by root inside:
 	 *  bundle_dir's parents must then be searchable by that id. */
 	const exec_bundle_options *bundle;
+	/* Version 3. */
+	/** Told each layer's bytes read (its stored blob: done of total) as
+	 *  it is unpacked, on the calling thread; a layer the cache holds is
+	 *  not read and not reported. Non-zero cancels: EXEC_ECANCELED, and
+	 *  nothing is left, as on any failure. NULL reports none. */
+	exec_progress_fn progress;
+	/** Passed to progress as its last argument. */
+	void *progress_payload;
 } exec_image_options;
 
 /** Static initialiser of exec_image_options: the image's own command. */
-#define EXEC_IMAGE_OPTIONS_INIT { EXEC_IMAGE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+#define EXEC_IMAGE_OPTIONS_INIT { EXEC_IMAGE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Initialise image options for languages without the INIT macro.
@@ -804,7 +831,8 @@ int exec_image_options_init(exec_image_options *opts, unsigned version);
  *         does not match its digest, a malformed or malicious image, an
  *         image for another platform, bad options, missing parent dir),
  *         EXEC_EEXIST (bundle_dir not empty), EXEC_ESTATE (not root),
- *         EXEC_ESYS. On failure nothing the call made is left (no file,
+ *         EXEC_ECANCELED (opts->progress returned non-zero), EXEC_ESYS.
+ *         On failure nothing the call made is left (no file,
  *         dir or mount) but the verified layers it fully unpacked into
  *         cache_dir, which serve any image sharing them.
  * The bundle is the caller's; remove it with exec_bundle_remove() (which
@@ -844,22 +872,6 @@ int exec_bundle_remove(const char *bundle_dir);
  * Thread-safe, also against other processes using the cache.
  */
 int exec_image_cache_prune(const char *cache_dir, size_t *removed);
-
-/**
- * Progress of a pull (or of another long call taking one), reported per
- * blob. Called on the thread that made the call, never on another, between
- * the call's start and its return; it must not call back into the library
- * on that same call's objects.
- *
- * @param blob the blob's digest ("sha256:..."), valid during the call only.
- * @param done bytes of it written so far.
- * @param total its size in bytes.
- * @param payload the payload given with the callback.
- * @return 0 to go on; non-zero cancels the call, which then returns
- *         EXEC_ECANCELED.
- */
-typedef int (*exec_progress_fn)(const char *blob, long long done, long long total,
-                                void *payload);
 
 /** Current version of exec_pull_options. */
 #define EXEC_PULL_OPTIONS_VERSION 1

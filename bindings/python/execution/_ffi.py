@@ -63,7 +63,7 @@ EXEC_STDERR = 2
 
 EXEC_RUNTIME_OPTIONS_VERSION = 2
 EXEC_IO_VERSION = 1
-EXEC_IMAGE_OPTIONS_VERSION = 2
+EXEC_IMAGE_OPTIONS_VERSION = 3
 EXEC_EXIT_VERSION = 1
 EXEC_STATS_VERSION = 1
 EXEC_BUNDLE_OPTIONS_VERSION = 2
@@ -201,6 +201,10 @@ class BundleOptions(Structure):
     ]
 
 
+ProgressFn = CFUNCTYPE(c_int, c_char_p, c_longlong, c_longlong, c_void_p)
+"""`exec_progress_fn`."""
+
+
 class ImageOptions(Structure):
     """`exec_image_options`."""
 
@@ -214,14 +218,12 @@ class ImageOptions(Structure):
         ("entrypoint", POINTER(c_char_p)),
         ("platform", c_char_p),
         ("bundle", POINTER(BundleOptions)),
+        ("progress", ProgressFn),
+        ("progress_payload", c_void_p),
     ]
 
 
 EXEC_PULL_OPTIONS_VERSION = 1
-
-ProgressFn = CFUNCTYPE(c_int, c_char_p, c_longlong, c_longlong, c_void_p)
-"""`exec_progress_fn`."""
-
 
 class PullOptions(Structure):
     """`exec_pull_options`."""

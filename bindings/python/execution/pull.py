@@ -3,15 +3,11 @@
 import ctypes
 import importlib
 from ctypes import byref, c_char_p, c_void_p
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from . import _args, _ffi
 from .bundle import PathArg
-from .errors import Cancelled
-
-Progress = Callable[[str, int, int], Any]
-"""A progress callable: (blob digest, bytes done, total bytes); a true return cancels."""
-
+from ._progress import Progress, Reporter
 
 def pull_image(
     ref: str,
@@ -62,28 +58,18 @@ def pull_image(
             raise TypeError("timeout must be a positive number of seconds or None")
         opts.timeout_ms = max(1, min(int(timeout * 1000), 2**31 - 1))
     opts.parallel = _args.integer(parallel, "parallel", 0, 1024)
-    raised: List[BaseException] = []
-    if progress is not None:
-        if not callable(progress):
-            raise TypeError(f"progress must be callable, not {type(progress).__name__}")
-
-        def report(blob: bytes, done: int, total: int, _payload: Any) -> int:
-            try:
-                return 1 if progress(blob.decode(), done, total) else 0
-            except BaseException as e:  # noqa: B036 - raised again after the call
-                raised.append(e)
-                return 1
-
-        # Kept in a local so that it outlives the call.
-        callback = _ffi.ProgressFn(report)
-        opts.progress = callback
+    reporter = None if progress is None else Reporter(progress)
+    if reporter is not None:
+        opts.progress = reporter.fn
     digest = c_char_p()
-    try:
+
+    def call() -> None:
         _ffi.lib().exec_image_pull(ref_arg, dir_arg, byref(opts), byref(digest))
-    except Cancelled:
-        if raised:
-            raise raised[0] from None
-        raise
+
+    if reporter is None:
+        call()
+    else:
+        reporter.run(call)
     try:
         return (digest.value or b"").decode()
     finally:

@@ -171,13 +171,26 @@ pub const EXEC_IO_INIT: exec_io = exec_io {
     terminal: 0,
 };
 
+/// Progress of a pull or of unpacking an image, per blob: its digest, bytes written and size, and
+/// the payload given with it; non-zero cancels the call. Called on the
+/// thread that made the call.
+pub type exec_progress_fn = Option<
+    unsafe extern "C" fn(
+        blob: *const c_char,
+        done: c_longlong,
+        total: c_longlong,
+        payload: *mut c_void,
+    ) -> c_int,
+>;
+
 /// Current version of `exec_image_options` (2 added entrypoint, platform
-/// and bundle, and made argv replace the image's cmd only).
-pub const EXEC_IMAGE_OPTIONS_VERSION: c_uint = 2;
+/// and bundle, and made argv replace the image's cmd only; 3 progress and
+/// progress_payload).
+pub const EXEC_IMAGE_OPTIONS_VERSION: c_uint = 3;
 
 /// Options of `exec_bundle_from_image`.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct exec_image_options {
     /// `EXEC_IMAGE_OPTIONS_VERSION`.
     pub version: c_uint,
@@ -202,6 +215,11 @@ pub struct exec_image_options {
     /// Limits, user namespace, hardening and tmpfs dirs; NULL sets none.
     /// Version 2.
     pub bundle: *const exec_bundle_options,
+    /// Told each layer's bytes read as it is unpacked, on the calling
+    /// thread; non-zero cancels. Version 3.
+    pub progress: exec_progress_fn,
+    /// Passed to `progress` as its last argument. Version 3.
+    pub progress_payload: *mut c_void,
 }
 
 /// Static initialiser of `exec_image_options` (`EXEC_IMAGE_OPTIONS_INIT`).
@@ -215,19 +233,9 @@ pub const EXEC_IMAGE_OPTIONS_INIT: exec_image_options = exec_image_options {
     entrypoint: std::ptr::null(),
     platform: std::ptr::null(),
     bundle: std::ptr::null(),
+    progress: None,
+    progress_payload: std::ptr::null_mut(),
 };
-
-/// Progress of a pull, per blob: its digest, bytes written and size, and
-/// the payload given with it; non-zero cancels the call. Called on the
-/// thread that made the call.
-pub type exec_progress_fn = Option<
-    unsafe extern "C" fn(
-        blob: *const c_char,
-        done: c_longlong,
-        total: c_longlong,
-        payload: *mut c_void,
-    ) -> c_int,
->;
 
 /// Current version of `exec_pull_options`.
 pub const EXEC_PULL_OPTIONS_VERSION: c_uint = 1;

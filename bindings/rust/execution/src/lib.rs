@@ -77,7 +77,10 @@ pub use events::{Event, EventKind, Events};
 pub use exit::Exit;
 pub use guard::{ContainerGuard, Discard, Guard, ProcessGuard};
 pub use handle::Output;
-pub use image::{bundle_from_image, bundle_remove, image_cache_prune, ImageOptions};
+pub use image::{
+    bundle_from_image, bundle_from_image_with_progress, bundle_remove, image_cache_prune,
+    ImageOptions,
+};
 pub use io::{Io, Stdio};
 pub use process::Process;
 pub use pull::{Progress, PullOptions};

@@ -23,8 +23,8 @@ pub struct Progress<'a> {
     pub total: u64,
 }
 
-/// The progress closure: true cancels the pull.
-type ProgressFn<'a> = Box<dyn FnMut(&Progress<'_>) -> bool + 'a>;
+/// The progress closure: true cancels the call.
+pub(crate) type ProgressFn<'a> = Box<dyn FnMut(&Progress<'_>) -> bool + 'a>;
 
 /// Options of [`pull`]: by default the host's platform, the user's docker
 /// and podman auth files, no timeout, one blob at a time, no progress.
@@ -119,12 +119,37 @@ impl<'a> PullOptions<'a> {
     }
 }
 
-/// What the trampoline reaches through the payload.
-struct Callback<'a, 'b> {
+/// What the trampoline reaches through the payload: the closure, and a
+/// panic it raised, resumed once the call returned.
+pub(crate) struct Callback<'a, 'b> {
     f: &'b mut ProgressFn<'a>,
     panic: Option<Box<dyn Any + Send>>,
 }
 
+impl<'a, 'b> Callback<'a, 'b> {
+    /// Wraps the closure.
+    pub(crate) fn new(f: &'b mut ProgressFn<'a>) -> Callback<'a, 'b> {
+        Callback { f, panic: None }
+    }
+
+    /// The callback and payload to hand the library; `self` must outlive
+    /// the call.
+    pub(crate) fn raw(&mut self) -> (sys::exec_progress_fn, *mut c_void) {
+        (
+            Some(trampoline),
+            self as *mut Callback<'_, '_> as *mut c_void,
+        )
+    }
+
+    /// Resumes a panic of the closure, if it raised one.
+    pub(crate) fn resume(self) {
+        if let Some(panic) = self.panic {
+            resume_unwind(panic);
+        }
+    }
+}
+
+/// The `exec_progress_fn` every call taking a closure passes.
 unsafe extern "C" fn trampoline(
     blob: *const c_char,
     done: c_longlong,
@@ -204,15 +229,14 @@ pub fn pull(
     raw.insecure = c_int::from(insecure);
     raw.timeout_ms = timeout_ms;
     raw.parallel = parallel;
-    let mut cb = progress.as_mut().map(|f| Callback { f, panic: None });
+    let mut cb = progress.as_mut().map(Callback::new);
     if let Some(cb) = cb.as_mut() {
-        raw.progress = Some(trampoline);
-        raw.progress_payload = cb as *mut Callback<'_, '_> as *mut c_void;
+        (raw.progress, raw.progress_payload) = cb.raw();
     }
     let mut digest: *mut c_char = ptr::null_mut();
     let rc = unsafe { sys::exec_image_pull(reference.as_ptr(), dir.as_ptr(), &raw, &mut digest) };
-    if let Some(panic) = cb.and_then(|cb| cb.panic) {
-        resume_unwind(panic);
+    if let Some(cb) = cb {
+        cb.resume();
     }
     check(rc)?;
     if digest.is_null() {
