@@ -28,10 +28,14 @@ IMAGES  := $(BUILD)/images
 C_TEST  := $(BUILD)/tests/c/test_execution
 DEMO    := $(BUILD)/examples/demo
 IMAGE_EXAMPLE := $(BUILD)/examples/image
+PULL_EXAMPLE := $(BUILD)/examples/pull
 SUPERVISOR_EXAMPLE := $(BUILD)/examples/supervisor
 DEMO_BUNDLE := $(BUILD)/demo-bundle
 PROBE   := $(BUILD)/tests/probe
 PROBE_ROOTFS := $(BUILD)/probe-bundle/rootfs
+# The local registry the C, Python and Rust pull tests start, with the test
+# image pushed (runtime/internal/testregistry).
+TEST_REGISTRY := $(BUILD)/tests/test-registry
 ROOTLESS_USER ?= exectest
 # The interpreter the rootless Python suite runs under as ROOTLESS_USER, who
 # cannot reach an interpreter of root's own (a pyenv under /root).
@@ -81,11 +85,13 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXEC_TEST_MONITOR=$(abspath $(MONITOR)) \
 	EXEC_TEST_IMAGES=$(abspath $(IMAGES)) \
 	EXEC_TEST_PROBE_ROOTFS=$(abspath $(PROBE_ROOTFS)) \
+	EXEC_TEST_REGISTRY=$(abspath $(TEST_REGISTRY)) \
+	EXEC_TEST_PULL_EXAMPLE=$(abspath $(PULL_EXAMPLE)) \
 	EXECUTION_LIBRARY=$(abspath $(LIB)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
-.PHONY: stress all lib monitor static pc bundle images probe deps reset-machine check-exports vet test test-go \
+.PHONY: stress all lib monitor static pc bundle images probe test-registry deps reset-machine check-exports vet test test-go \
 	shim test-shim bench-shim \
 	test-rootless \
 	test-c test-python test-rust test-static wheel test-wheel check-crates docs demo install \
@@ -161,6 +167,12 @@ $(IMAGES)/busybox/index.json: scripts/make-image.py $(ROOTFS)/bin/busybox
 	rm -rf $(IMAGES)
 	$(PYTHON) scripts/make-image.py $(ROOTFS) $(IMAGES)
 
+test-registry: $(TEST_REGISTRY) ## Build the helper the pull tests start a local registry with
+
+$(TEST_REGISTRY): go.mod go.sum $(wildcard runtime/internal/testregistry/*.go runtime/internal/testregistry/cmd/test-registry/*.go)
+	@mkdir -p $(@D)
+	$(GO) build -o $@ ./runtime/internal/testregistry/cmd/test-registry
+
 # A static program that tries, inside a container, what a hardened config
 # must stop (tests/probe/probe.c), in a copy of the busybox rootfs with a
 # setuid-root copy of it beside.
@@ -196,7 +208,7 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $(C_TEST_SOURCES) $(LDLIBS_TEST) -o $@
 
-test-c: deps $(C_TEST) $(IMAGE_EXAMPLE) $(SUPERVISOR_EXAMPLE) bundle images probe ## Build and run the C test suite (tests/c) and the examples; compile the README's C
+test-c: deps $(C_TEST) $(IMAGE_EXAMPLE) $(PULL_EXAMPLE) $(SUPERVISOR_EXAMPLE) bundle images probe $(TEST_REGISTRY) ## Build and run the C test suite (tests/c) and the examples; compile the README's C
 	CC="$(CC)" scripts/check-readme-c.sh README.md include
 	$(TEST_ENV) $(C_TEST)
 	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
@@ -214,10 +226,10 @@ STRESS_RUNNING ?= 5000
 stress: $(C_TEST) bundle ## Run the stress tests at scale STRESS (default 20), STRESS_RUNNING containers at once
 	$(TEST_ENV) EXEC_STRESS=$(STRESS) EXEC_STRESS_RUNNING=$(STRESS_RUNNING) $(C_TEST) stress.
 
-test-python: lib bundle deps images probe ## Run the Python binding's tests
+test-python: lib bundle deps images probe $(TEST_REGISTRY) ## Run the Python binding's tests
 	cd bindings/python && $(TEST_ENV) $(PYTHON) -m pytest -q tests
 
-test-rust: deps lib static pc bundle images probe ## Run the Rust crates' tests
+test-rust: deps lib static pc bundle images probe $(TEST_REGISTRY) ## Run the Rust crates' tests
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test --workspace
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test -p execution --features tokio --test events_tokio
 
@@ -315,7 +327,7 @@ wheel: $(LIB) ## Build the Python wheel holding the library: build/wheel/*.whl
 test-wheel: wheel bundle deps ## Install the wheel into a fresh venv and run a container with it
 	tests/wheel/run.sh $(WHEEL_DIR) $(BUILD)/wheel-test $(MONITOR)
 
-$(DEMO) $(IMAGE_EXAMPLE) $(SUPERVISOR_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
+$(DEMO) $(IMAGE_EXAMPLE) $(PULL_EXAMPLE) $(SUPERVISOR_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< $(LDLIBS_TEST) -o $@
 

@@ -34,10 +34,19 @@ bench_run = rm -rf $(2)/rows.jsonl $(2)/work && mkdir -p $(2) && \
 	$(4) bench/report.py --rows $(2)/rows.jsonl --json $(2)/results.json \
 		--markdown $(2)/results.md --setting counts="$(strip $(1))" $(3)
 
-.PHONY: bench bench-smoke bench-drivers bench-rust bench-venv
+.PHONY: bench bench-smoke bench-drivers bench-rust bench-venv bench-pull
 
-bench: bench-drivers bench-venv ## Run the benchmark: build/bench/results.json, docs/bench.png
+bench: bench-drivers bench-venv bench-pull ## Run the benchmark: build/bench/results.json, docs/bench.png
 	$(call bench_run,$(BENCH_COUNTS),$(BENCH_DIR),--plot $(BENCH_PLOT),$$(if [ -f $(BENCH_VENV)/.ok ]; then echo $(BENCH_VENV)/bin/python; else echo $(PYTHON); fi))
+
+# Pull time of the busybox test image from a local registry: pull_image
+# against skopeo copy (and podman pull where installed), interleaved.
+BENCH_PULL_ROUNDS ?= 20
+bench-pull: lib images $(TEST_REGISTRY) ## Time pulls from a local registry against skopeo: build/bench/pull.txt
+	@mkdir -p $(BENCH_DIR)
+	$(TEST_ENV) PYTHONPATH=$(abspath bindings/python) $(PYTHON) bench/python/pull.py \
+		--registry $(abspath $(TEST_REGISTRY)) --images $(abspath $(IMAGES)) \
+		--rounds $(BENCH_PULL_ROUNDS) | tee $(BENCH_DIR)/pull.txt
 
 bench-smoke: bench-drivers ## Run the benchmark drivers with tiny counts (CI), no plot
 	$(call bench_run,$(BENCH_SMOKE_COUNTS),$(BENCH_DIR)/smoke,,$(PYTHON))

@@ -17,6 +17,13 @@
  */
 int capi_set_error(int code, const char *msg);
 
+/*
+ * Call a progress callback: Go cannot call a C function pointer itself.
+ * Called from Go on the thread of the call the callback was given to.
+ */
+int capi_call_progress(exec_progress_fn fn, const char *blob, long long done,
+                       long long total, void *payload);
+
 /* Non-zero in a child forked from the process that loaded the library. */
 int capi_forked(void);
 

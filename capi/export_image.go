@@ -66,6 +66,9 @@ func imageOptionsOf(o *C.exec_image_options) (runtime.ImageOptions, error) {
 			return r, err
 		}
 	}
+	if o.version >= 3 {
+		r.Progress = progressFunc(o.progress, o.progress_payload)
+	}
 	r.Env = stringsOf(o.env)
 	if o.max_bytes < 0 {
 		return r, invalidf("opts->max_bytes is negative")

@@ -58,6 +58,20 @@ int exec_image_cache_prune(const char *cache_dir, size_t *removed)
 	return execgo_image_cache_prune((char *)cache_dir, removed);
 }
 
+int exec_image_pull(const char *ref, const char *layout_dir,
+                    const exec_pull_options *opts, char **digest)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_image_pull((char *)ref, (char *)layout_dir,
+	                         (exec_pull_options *)opts, digest);
+}
+
+int capi_call_progress(exec_progress_fn fn, const char *blob, long long done,
+                       long long total, void *payload)
+{
+	return fn(blob, done, total, payload);
+}
+
 int exec_runtime_new(const exec_runtime_options *opts, exec_runtime **out)
 {
 	REFUSE_IN_CHILD(EXEC_ESTATE);

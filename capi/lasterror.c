@@ -87,6 +87,8 @@ const char *exec_strerror(int code)
 		return "internal error";
 	case EXEC_ENOTSUP:
 		return "not supported for this user or host";
+	case EXEC_ECANCELED:
+		return "cancelled";
 	}
 	return "unknown error";
 }

@@ -107,10 +107,20 @@ int exec_image_options_init(exec_image_options *opts, unsigned version)
 {
 	static const exec_image_options defaults = EXEC_IMAGE_OPTIONS_INIT;
 
-	/* A caller built against version 1 has the smaller struct. */
+	/* A caller built against an older version has a smaller struct. */
 	return init_versioned(opts, &defaults,
 	                      version == 1 ? offsetof(exec_image_options, entrypoint)
-	                                   : sizeof defaults,
+	                      : version == 2 ? offsetof(exec_image_options, progress)
+	                                     : sizeof defaults,
 	                      version, EXEC_IMAGE_OPTIONS_VERSION, "opts is NULL",
 	                      "unknown exec_image_options version");
+}
+
+int exec_pull_options_init(exec_pull_options *opts, unsigned version)
+{
+	static const exec_pull_options defaults = EXEC_PULL_OPTIONS_INIT;
+
+	return init_versioned(opts, &defaults, sizeof defaults, version,
+	                      EXEC_PULL_OPTIONS_VERSION, "opts is NULL",
+	                      "unknown exec_pull_options version");
 }

@@ -32,6 +32,9 @@
  *
  * Threads. Every function may be called from any thread, concurrently, on the
  * same or different handles. Blocking calls (wait) block only their thread.
+ * A callback given to a call (exec_progress_fn) runs on the thread that
+ * made the call, before the call returns, never on a thread of the
+ * library's.
  *
  * Children and reaping. The library never makes the host a subreaper and
  * never reaps in the host. Runtime calls are spawned, and container inits and exec'd processes
@@ -269,6 +272,11 @@
  *        OOM score (protocol 4), and a caller confined otherwise than the
  *        root's monitor (seccomp, no_new_privs, capabilities, LSM label)
  *        gets a monitor of its own; pidfds (Linux 5.3) are now required.
+ *        Pulling: exec_image_pull() with exec_pull_options,
+ *        exec_pull_options_init() and the progress callback
+ *        exec_progress_fn; the new code EXEC_ECANCELED.
+ *        exec_image_options version 3 adds progress and
+ *        progress_payload: exec_bundle_from_image() reports unpacking.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
@@ -338,7 +346,9 @@ typedef enum {
 	EXEC_EINTERNAL = -9,
 	/** Not possible for this user on this host: limits, stats or pause
 	 *  of a rootless container without a cgroup of its own. */
-	EXEC_ENOTSUP = -10
+	EXEC_ENOTSUP = -10,
+	/** Cancelled by the caller: a progress callback returned non-zero. */
+	EXEC_ECANCELED = -11
 } exec_error_code;
 
 /** A container's state, as exec_container_state() reports it. */
@@ -809,9 +819,26 @@ int exec_bundle_init_ext(const char *bundle_dir, const char *const *argv,
 
 /* ---- Images --------------------------------------------------------- */
 
+/**
+ * Progress of a pull, or of the unpacking of an image, reported per
+ * blob. Called on the thread that made the call, never on another, between
+ * the call's start and its return; it must not call back into the library
+ * on that same call's objects.
+ *
+ * @param blob the blob's digest ("sha256:..."), valid during the call only.
+ * @param done bytes of it written so far.
+ * @param total its size in bytes.
+ * @param payload the payload given with the callback.
+ * @return 0 to go on; non-zero cancels the call, which then returns
+ *         EXEC_ECANCELED.
+ */
+typedef int (*exec_progress_fn)(const char *blob, long long done, long long total,
+                                void *payload);
+
 /** Current version of exec_image_options; version 2 added entrypoint,
- *  platform and bundle, and made argv replace the image's cmd only. */
-#define EXEC_IMAGE_OPTIONS_VERSION 2
+ *  platform and bundle, and made argv replace the image's cmd only;
+ *  version 3 progress and progress_payload. */
+#define EXEC_IMAGE_OPTIONS_VERSION 3
 
 /**
  * Options of exec_bundle_from_image(). Initialise with
@@ -854,10 +881,18 @@ typedef struct {
 	 *  map to (cached apart per mapping), and bundle_dir by root inside:
 	 *  bundle_dir's parents must then be searchable by that id. */
 	const exec_bundle_options *bundle;
+	/* Version 3. */
+	/** Told each layer's bytes read (its stored blob: done of total) as
+	 *  it is unpacked, on the calling thread; a layer the cache holds is
+	 *  not read and not reported. Non-zero cancels: EXEC_ECANCELED, and
+	 *  nothing is left, as on any failure. NULL reports none. */
+	exec_progress_fn progress;
+	/** Passed to progress as its last argument. */
+	void *progress_payload;
 } exec_image_options;
 
 /** Static initialiser of exec_image_options: the image's own command. */
-#define EXEC_IMAGE_OPTIONS_INIT { EXEC_IMAGE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+#define EXEC_IMAGE_OPTIONS_INIT { EXEC_IMAGE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Initialise image options for languages without the INIT macro.
@@ -907,7 +942,8 @@ int exec_image_options_init(exec_image_options *opts, unsigned version);
  *         does not match its digest, a malformed or malicious image, an
  *         image for another platform, bad options, missing parent dir),
  *         EXEC_EEXIST (bundle_dir not empty), EXEC_ESTATE (not root),
- *         EXEC_ESYS. On failure nothing the call made is left (no file,
+ *         EXEC_ECANCELED (opts->progress returned non-zero), EXEC_ESYS.
+ *         On failure nothing the call made is left (no file,
  *         dir or mount) but the verified layers it fully unpacked into
  *         cache_dir, which serve any image sharing them.
  * The bundle is the caller's; remove it with exec_bundle_remove() (which
@@ -947,6 +983,94 @@ int exec_bundle_remove(const char *bundle_dir);
  * Thread-safe, also against other processes using the cache.
  */
 int exec_image_cache_prune(const char *cache_dir, size_t *removed);
+
+/** Current version of exec_pull_options. */
+#define EXEC_PULL_OPTIONS_VERSION 1
+
+/**
+ * Options of exec_image_pull(). Initialise with EXEC_PULL_OPTIONS_INIT or
+ * exec_pull_options_init(), then set the fields you need.
+ */
+typedef struct {
+	/** EXEC_PULL_OPTIONS_VERSION. */
+	unsigned version;
+	/** "linux/ARCH[/VARIANT]": the image to take from an index; NULL is
+	 *  the host's. */
+	const char *platform;
+	/** User name for the registry, with password; NULL reads the user's
+	 *  docker and podman auth files ($DOCKER_CONFIG/config.json,
+	 *  ~/.docker/config.json, $REGISTRY_AUTH_FILE,
+	 *  $XDG_RUNTIME_DIR/containers/auth.json) for the registry. */
+	const char *username;
+	/** Password of username. */
+	const char *password;
+	/** A PEM file of CA certificates trusted besides the system's. */
+	const char *ca_file;
+	/** Non-zero allows plain HTTP and TLS without verification to the
+	 *  ref's registry. Without it plain HTTP is used only for a loopback
+	 *  registry (127.0.0.0/8, ::1, localhost). */
+	int insecure;
+	/** Milliseconds the whole pull may take; 0 is no limit. */
+	int timeout_ms;
+	/** Blobs downloaded at once; 0 is 1. */
+	int parallel;
+	/** Progress callback; NULL reports none. */
+	exec_progress_fn progress;
+	/** Passed to progress as its last argument. */
+	void *progress_payload;
+} exec_pull_options;
+
+/** Static initialiser of exec_pull_options: host platform, the user's
+ *  auth files, no timeout, one blob at a time, no progress. */
+#define EXEC_PULL_OPTIONS_INIT { EXEC_PULL_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
+
+/**
+ * Initialise pull options for languages without the INIT macro.
+ *
+ * @param[out] opts options to fill with defaults.
+ * @param version EXEC_PULL_OPTIONS_VERSION.
+ * @return EXEC_OK, EXEC_EINVAL for NULL or an unknown version.
+ * Thread-safe.
+ */
+int exec_pull_options_init(exec_pull_options *opts, unsigned version);
+
+/**
+ * Pull an image from a registry into an OCI image layout, as `skopeo copy
+ * docker://REF oci:DIR:REF` does, through go-containerregistry's registry
+ * client. ref is "REGISTRY/REPO:TAG" or "REGISTRY/REPO@sha256:HEX" (a
+ * docker hub name such as "busybox" means docker.io/library/busybox). From
+ * an index the host's platform (or opts->platform) is taken, and only that
+ * image is stored. layout_dir is made where missing; the image is named in
+ * its index.json by the ref's full name
+ * (org.opencontainers.image.ref.name, e.g. "127.0.0.1:5000/app:1"), which
+ * exec_bundle_from_image() then takes as "LAYOUT:NAME"; another image of
+ * that name is replaced in the index (its blobs stay). Blobs the layout
+ * already holds are not fetched again once their content is verified, so
+ * a pull that failed part way resumes. Every blob is verified as it is
+ * written, as containerd's content store does: written to a temp file in
+ * the layout, checked against its digest and size, synced and renamed; a
+ * digest ref is verified end to end. A failed or cancelled pull leaves no
+ * partial blob and no index entry (blobs it completed stay for a next
+ * pull). index.json is replaced whole under a lock, so concurrent pulls
+ * into one layout each keep their entry.
+ *
+ * @param ref the image reference.
+ * @param layout_dir the OCI layout to write.
+ * @param opts options; NULL takes the defaults.
+ * @param[out] digest the stored manifest's digest ("sha256:..."); may be
+ *        NULL.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, malformed ref, bad options, a blob
+ *         not matching its digest, an image for another platform, refused
+ *         credentials, a registry error), EXEC_ENOTFOUND (no such
+ *         repository, tag or digest in the registry), EXEC_ETIMEDOUT,
+ *         EXEC_ECANCELED (the progress callback returned non-zero),
+ *         EXEC_ESYS (the registry cannot be reached or went away, or the
+ *         layout cannot be written).
+ * The caller owns *digest and releases it with exec_free(). Thread-safe;
+ * the progress callback runs on the calling thread.
+ */
+int exec_image_pull(const char *ref, const char *layout_dir,
+                    const exec_pull_options *opts, char **digest);
 
 /* ---- Runtime -------------------------------------------------------- */
 

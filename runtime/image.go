@@ -35,6 +35,10 @@ type ImageOptions struct {
 	// MaxBytes bounds the bytes the layers may write; 0 means the free
 	// space of the file system they are written to.
 	MaxBytes int64
+	// Progress, when set, is told each layer's bytes read as it is
+	// unpacked, on BundleFromImage's goroutine; a true return cancels
+	// (an error wrapping image.ErrCanceled, nothing left).
+	Progress func(image.Progress) bool
 }
 
 // StopSignalAnnotation is the annotation a bundle made from an image
@@ -71,6 +75,7 @@ func BundleFromImage(dir, ref string, opts ImageOptions) error {
 		Env:         opts.Env,
 		CacheDir:    opts.CacheDir,
 		MaxBytes:    opts.MaxBytes,
+		Progress:    opts.Progress,
 	})
 }
 

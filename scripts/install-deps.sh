@@ -6,7 +6,9 @@
 # - Debian's packages: runc, busybox-static, uidmap (newuidmap for rootless
 #   containers), pkg-config, doxygen, python3-venv, containerd (the shim's
 #   tests start their own; installing it starts none), and the CNI plugins
-#   with iptables (containernetworking-plugins) for bridge networks;
+#   with iptables (containernetworking-plugins) for bridge networks,
+#   docker-registry (the pull tests start their own on 127.0.0.1) and
+#   skopeo (make bench compares pulls with it);
 # - pytest and mypy for PYTHON (default python3), the interpreter the Python
 #   suite runs under, checked for that interpreter: Debian's python3-pytest
 #   and mypy for Debian's /usr/bin/python3, pip for any other;
@@ -83,6 +85,8 @@ command -v doxygen >/dev/null || want doxygen
 command -v containerd >/dev/null || want containerd
 [ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || want containernetworking-plugins
 command -v iptables >/dev/null || want iptables
+command -v docker-registry >/dev/null || want docker-registry
+command -v skopeo >/dev/null || want skopeo
 has_module "$PYTHON" 'ensurepip, venv' || ! is_debian_python "$PYTHON" || want python3-venv
 
 # modules PYTHON MODULE...: what each interpreter needs; Debian's python3
@@ -124,7 +128,7 @@ done
 
 have_runc || die "runc still missing"
 have_static_busybox || die "a static /bin/busybox is still missing"
-for tool in newuidmap pkg-config doxygen containerd; do
+for tool in newuidmap pkg-config doxygen containerd docker-registry; do
 	command -v "$tool" >/dev/null || die "$tool still missing"
 done
 for module in pytest mypy; do

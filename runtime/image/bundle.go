@@ -46,6 +46,11 @@ type Options struct {
 	// MaxBytes bounds the bytes the layers may write; 0 means the free
 	// space of the file system they are written to.
 	MaxBytes int64
+	// Progress, when set, is told the bytes of each layer's blob read as
+	// it is unpacked, on MakeBundle's goroutine; a true return cancels
+	// (ErrCanceled, nothing left). Layers already in the cache are not
+	// read, and not reported.
+	Progress func(Progress) bool
 }
 
 // MakeBundle makes the runtime bundle dir from the image ref (see
@@ -112,10 +117,14 @@ func MakeBundle(dir, ref string, opts Options) (err error) {
 	if err := writeRecord(filepath.Join(abs, imageMarker), rec); err != nil {
 		return err
 	}
+	cancelled := reportUnpack(src, opts.Progress)
 	if cache != nil {
 		err = unpackCached(src, cache, rec, ids, budget)
 	} else {
 		err = unpackInto(src, rootfs, ids, budget)
+	}
+	if err != nil && *cancelled {
+		return wrapf(ErrCanceled, "image: unpacking %s cancelled by its progress callback", ref)
 	}
 	if err != nil {
 		return err

@@ -1,5 +1,8 @@
 // Package image makes a runtime bundle from an OCI image already on disk,
-// as containerd, podman and umoci make one; no registry is ever contacted.
+// as containerd, podman and umoci make one; making a bundle never contacts
+// a registry. Pull (pull.go) fetches an image from a registry into an OCI
+// layout first, through go-containerregistry's remote package, verifying
+// and committing every blob itself (pull_store.go).
 // It imports nothing of the lifecycle: the caller gives the config to
 // convert over and the options that shape it.
 //

@@ -7,6 +7,14 @@ var (
 	ErrInvalid = errdefs.ErrInvalid
 	ErrExists  = errdefs.ErrExists
 	ErrState   = errdefs.ErrState
+	// ErrNotFound is an image the registry does not have.
+	ErrNotFound = errdefs.ErrNotFound
+	// ErrCanceled is a pull its progress callback cancelled.
+	ErrCanceled = errdefs.ErrCanceled
+	// ErrTimeout is a pull whose timeout ran out.
+	ErrTimeout = errdefs.ErrTimeout
+	// ErrSys is a failed system call, or a registry that cannot be reached.
+	ErrSys = errdefs.ErrSys
 )
 
 // wrapf returns an error wrapping kind whose text is the formatted message.

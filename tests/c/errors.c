@@ -16,9 +16,9 @@ static void strerror_codes(void)
 {
 	const int codes[] = { EXEC_OK, EXEC_EINVAL, EXEC_ENOTFOUND, EXEC_EEXIST,
 	                      EXEC_ESTATE, EXEC_ERUNTIME, EXEC_ETIMEDOUT, EXEC_ECLOSED,
-	                      EXEC_ESYS, EXEC_EINTERNAL, EXEC_ENOTSUP };
+	                      EXEC_ESYS, EXEC_EINTERNAL, EXEC_ENOTSUP, EXEC_ECANCELED };
 	const size_t n = sizeof(codes) / sizeof(codes[0]);
-	const int unknown[] = { 1, 42, -11, -100, -2147483647 - 1 };
+	const int unknown[] = { 1, 42, -12, -100, -2147483647 - 1 };
 
 	for (size_t i = 0; i < n; i++) {
 		const char *s = exec_strerror(codes[i]);

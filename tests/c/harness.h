@@ -132,6 +132,7 @@ extern const test_case leak_tests[];
 extern const test_case stress_tests[];
 extern const test_case promise_tests[];
 extern const test_case image_tests[];
+extern const test_case pull_tests[];
 extern const test_case observe_tests[];
 extern const test_case hardened_tests[];
 extern const test_case rootless_tests[];

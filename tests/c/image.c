@@ -320,7 +320,47 @@ static void remove_in_use(void)
 	}
 }
 
+/* What the unpack progress callback saw. */
+struct unpack_seen {
+	int calls, finished, cancel;
+};
+
+static int on_unpack(const char *blob, long long done, long long total, void *payload)
+{
+	struct unpack_seen *s = payload;
+
+	(void)blob;
+	s->calls++;
+	if (done == total)
+		s->finished++;
+	return s->cancel;
+}
+
+/* bundle_from_image reports each layer's unpacking; non-zero cancels and
+ * leaves nothing. */
+static void progress(void)
+{
+	const char *dir = images(), *tmp = fx_tempdir(), *bundle;
+	exec_image_options opts = EXEC_IMAGE_OPTIONS_INIT;
+	struct unpack_seen seen = { 0 };
+
+	REQUIRE(dir && tmp);
+	bundle = fx_str("%s/b", tmp);
+	opts.progress = on_unpack;
+	opts.progress_payload = &seen;
+	CHECK_OK(exec_bundle_from_image(bundle, fx_str("%s/busybox:latest", dir), &opts));
+	CHECK_INT(seen.finished, ==, 2);
+	CHECK_OK(exec_bundle_remove(bundle));
+	seen.cancel = 1;
+	seen.calls = 0;
+	CHECK_RC(exec_bundle_from_image(bundle, fx_str("%s/busybox:latest", dir), &opts),
+	         EXEC_ECANCELED);
+	CHECK_INT(seen.calls, ==, 1);
+	CHECK(!fx_exists(bundle));
+}
+
 const test_case image_tests[] = {
+	{ "image.progress", progress },
 	{ "image.remove_in_use", remove_in_use },
 	{ "image.options", options },
 	{ "image.hostile", hostile },

@@ -21,6 +21,7 @@ from .container import Container, User
 from .events import Event, EventType, Events
 from .errors import (
     AlreadyExists,
+    Cancelled,
     Closed,
     ErrorCode,
     ExecutionError,
@@ -39,6 +40,7 @@ from .handle import Handle
 from .image import bundle_from_image, bundle_remove, image_cache_prune
 from .library import library_path, version
 from .process import Process
+from .pull import pull_image, tqdm_progress
 from .runtime import Runtime
 from .state import State
 from .stats import Stats
@@ -48,6 +50,7 @@ __version__ = "0.3.0"
 
 __all__ = [
     "AlreadyExists",
+    "Cancelled",
     "Closed",
     "Container",
     "DEVNULL",
@@ -82,5 +85,7 @@ __all__ = [
     "bundle_remove",
     "image_cache_prune",
     "library_path",
+    "pull_image",
+    "tqdm_progress",
     "version",
 ]

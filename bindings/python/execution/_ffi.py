@@ -13,6 +13,7 @@ import ctypes.util
 import os
 import threading
 from ctypes import (
+    CFUNCTYPE,
     POINTER,
     Structure,
     c_char_p,
@@ -46,6 +47,7 @@ EXEC_ECLOSED = -7
 EXEC_ESYS = -8
 EXEC_EINTERNAL = -9
 EXEC_ENOTSUP = -10
+EXEC_ECANCELED = -11
 
 EXEC_STATE_CREATED = 1
 EXEC_STATE_RUNNING = 2
@@ -61,7 +63,7 @@ EXEC_STDERR = 2
 
 EXEC_RUNTIME_OPTIONS_VERSION = 2
 EXEC_IO_VERSION = 1
-EXEC_IMAGE_OPTIONS_VERSION = 2
+EXEC_IMAGE_OPTIONS_VERSION = 3
 EXEC_EXIT_VERSION = 1
 EXEC_STATS_VERSION = 1
 EXEC_BUNDLE_OPTIONS_VERSION = 2
@@ -199,6 +201,10 @@ class BundleOptions(Structure):
     ]
 
 
+ProgressFn = CFUNCTYPE(c_int, c_char_p, c_longlong, c_longlong, c_void_p)
+"""`exec_progress_fn`."""
+
+
 class ImageOptions(Structure):
     """`exec_image_options`."""
 
@@ -212,6 +218,27 @@ class ImageOptions(Structure):
         ("entrypoint", POINTER(c_char_p)),
         ("platform", c_char_p),
         ("bundle", POINTER(BundleOptions)),
+        ("progress", ProgressFn),
+        ("progress_payload", c_void_p),
+    ]
+
+
+EXEC_PULL_OPTIONS_VERSION = 1
+
+class PullOptions(Structure):
+    """`exec_pull_options`."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("platform", c_char_p),
+        ("username", c_char_p),
+        ("password", c_char_p),
+        ("ca_file", c_char_p),
+        ("insecure", c_int),
+        ("timeout_ms", c_int),
+        ("parallel", c_int),
+        ("progress", ProgressFn),
+        ("progress_payload", c_void_p),
     ]
 
 
@@ -237,6 +264,8 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_bundle_from_image": (c_int, (c_char_p, c_char_p, POINTER(ImageOptions))),
     "exec_bundle_remove": (c_int, (c_char_p,)),
     "exec_image_cache_prune": (c_int, (c_char_p, POINTER(c_size_t))),
+    "exec_pull_options_init": (c_int, (POINTER(PullOptions), c_uint)),
+    "exec_image_pull": (c_int, (c_char_p, c_char_p, POINTER(PullOptions), POINTER(c_char_p))),
     "exec_bundle_init_ext": (c_int, (c_char_p, _STRINGS, POINTER(BundleOptions))),
     "exec_runtime_new": (c_int, (POINTER(RuntimeOptions), POINTER(RuntimePtr))),
     "exec_runtime_root": (c_char_p, (RuntimePtr,)),

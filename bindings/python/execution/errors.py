@@ -18,6 +18,7 @@ class ErrorCode(enum.IntEnum):
     ESYS = -8
     EINTERNAL = -9
     ENOTSUP = -10
+    ECANCELED = -11
 
 
 class ExecutionError(Exception):
@@ -106,6 +107,13 @@ class NotSupported(ExecutionError):
     code = ErrorCode.ENOTSUP
 
 
+class Cancelled(ExecutionError):
+    """EXEC_ECANCELED: the caller cancelled the call (a progress callback
+    returned a true value)."""
+
+    code = ErrorCode.ECANCELED
+
+
 class LibraryNotFoundError(ImportError):
     """libexecution.so could not be found or loaded; the message says where it looked."""
 
@@ -123,6 +131,7 @@ _CLASSES: Dict[int, Type[ExecutionError]] = {
         SystemCallError,
         InternalError,
         NotSupported,
+        Cancelled,
     )
 }
 

@@ -4,6 +4,7 @@ from ctypes import byref, c_size_t, pointer
 from typing import Mapping, Optional, Sequence
 
 from . import _args, _ffi
+from ._progress import Progress, Reporter
 from .bundle import Limits, PathArg, UserNS, bundle_options
 
 
@@ -23,6 +24,7 @@ def bundle_from_image(
     userns: UserNS = UserNS.AUTO,
     hardened: bool = False,
     tmpfs: Sequence[str] = (),
+    progress: Optional[Progress] = None,
 ) -> None:
     """Make the bundle `bundle_dir` from an OCI image on disk; no registry is contacted.
 
@@ -45,6 +47,11 @@ def bundle_from_image(
     raises InvalidArgument and leaves nothing. The image's labels never
     become annotations. Remove the bundle with bundle_remove(), and unused
     cached layers with image_cache_prune(). Root only.
+
+    `progress(blob, done, total)` is told each layer's bytes read as it is
+    unpacked, on the calling thread (a layer already in the cache is not
+    read); a true return cancels, raising Cancelled and leaving nothing, and
+    an exception it raises is raised here instead.
     """
     if args is not None and (cmd is not None or entrypoint is not None):
         raise ValueError("args replace the whole command: give them or cmd and entrypoint")
@@ -73,7 +80,16 @@ def bundle_from_image(
         opts.platform = platform.encode()
     bundle, _tmpfs_c = bundle_options(False, limits, userns, hardened, tmpfs)
     opts.bundle = pointer(bundle)
-    _ffi.lib().exec_bundle_from_image(dir_arg, image_arg, byref(opts))
+    if progress is None:
+        _ffi.lib().exec_bundle_from_image(dir_arg, image_arg, byref(opts))
+        return
+    reporter = Reporter(progress)
+    opts.progress = reporter.fn
+
+    def call() -> None:
+        _ffi.lib().exec_bundle_from_image(dir_arg, image_arg, byref(opts))
+
+    reporter.run(call)
 
 
 def bundle_remove(bundle_dir: PathArg) -> None:

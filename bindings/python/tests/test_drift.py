@@ -54,6 +54,8 @@ _VALUES = {
     "exec_stats": _ffi.Stats,
     "exec_bundle_options": _ffi.BundleOptions,
     "exec_event": _ffi.Event,
+    "exec_pull_options": _ffi.PullOptions,
+    "exec_progress_fn": _ffi.ProgressFn,
 }
 _STRUCTS = {
     "exec_runtime_options": _ffi.RuntimeOptions,
@@ -63,6 +65,7 @@ _STRUCTS = {
     "exec_stats": _ffi.Stats,
     "exec_bundle_options": _ffi.BundleOptions,
     "exec_event": _ffi.Event,
+    "exec_pull_options": _ffi.PullOptions,
 }
 # The C field each field of Limits sets; bundle_init's `terminal` sets the rest.
 _LIMITS_FIELDS = {

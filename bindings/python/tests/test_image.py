@@ -241,3 +241,19 @@ def test_bundle_in_use_is_not_removed(
         c.wait()
     execution.bundle_remove(bundle)
     assert not bundle.exists()
+
+
+def test_unpack_progress_and_cancel(images: str, tmp_path: Path) -> None:
+    finished = set()
+
+    def progress(blob: str, done: int, total: int) -> None:
+        if done == total:
+            finished.add(blob)
+
+    image = os.path.join(images, "busybox:latest")
+    execution.bundle_from_image(tmp_path / "b", image, progress=progress)
+    execution.bundle_remove(tmp_path / "b")
+    assert len(finished) == 2
+    with pytest.raises(execution.Cancelled):
+        execution.bundle_from_image(tmp_path / "c", image, progress=lambda *a: True)
+    assert not (tmp_path / "c").exists()

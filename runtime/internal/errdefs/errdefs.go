@@ -33,6 +33,9 @@ var (
 	ErrNotSupported = errors.New("not supported")
 	// ErrInternal is a bug in the library.
 	ErrInternal = errors.New("internal error")
+	// ErrCanceled is a call its caller cancelled (a progress callback
+	// asking to stop).
+	ErrCanceled = errors.New("canceled")
 )
 
 // Wrapf returns an error wrapping kind whose text is the formatted message.

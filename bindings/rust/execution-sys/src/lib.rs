@@ -47,6 +47,8 @@ pub const EXEC_EINTERNAL: exec_error_code = -9;
 /// Not possible for this user on this host: limits, stats or pause of a
 /// rootless container without a cgroup of its own.
 pub const EXEC_ENOTSUP: exec_error_code = -10;
+/// Cancelled by the caller: a progress callback returned non-zero.
+pub const EXEC_ECANCELED: exec_error_code = -11;
 
 /// A container's state, as `exec_container_state()` reports it.
 pub type exec_state = c_int;
@@ -169,13 +171,26 @@ pub const EXEC_IO_INIT: exec_io = exec_io {
     terminal: 0,
 };
 
+/// Progress of a pull or of unpacking an image, per blob: its digest, bytes written and size, and
+/// the payload given with it; non-zero cancels the call. Called on the
+/// thread that made the call.
+pub type exec_progress_fn = Option<
+    unsafe extern "C" fn(
+        blob: *const c_char,
+        done: c_longlong,
+        total: c_longlong,
+        payload: *mut c_void,
+    ) -> c_int,
+>;
+
 /// Current version of `exec_image_options` (2 added entrypoint, platform
-/// and bundle, and made argv replace the image's cmd only).
-pub const EXEC_IMAGE_OPTIONS_VERSION: c_uint = 2;
+/// and bundle, and made argv replace the image's cmd only; 3 progress and
+/// progress_payload).
+pub const EXEC_IMAGE_OPTIONS_VERSION: c_uint = 3;
 
 /// Options of `exec_bundle_from_image`.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct exec_image_options {
     /// `EXEC_IMAGE_OPTIONS_VERSION`.
     pub version: c_uint,
@@ -200,6 +215,11 @@ pub struct exec_image_options {
     /// Limits, user namespace, hardening and tmpfs dirs; NULL sets none.
     /// Version 2.
     pub bundle: *const exec_bundle_options,
+    /// Told each layer's bytes read as it is unpacked, on the calling
+    /// thread; non-zero cancels. Version 3.
+    pub progress: exec_progress_fn,
+    /// Passed to `progress` as its last argument. Version 3.
+    pub progress_payload: *mut c_void,
 }
 
 /// Static initialiser of `exec_image_options` (`EXEC_IMAGE_OPTIONS_INIT`).
@@ -213,6 +233,52 @@ pub const EXEC_IMAGE_OPTIONS_INIT: exec_image_options = exec_image_options {
     entrypoint: std::ptr::null(),
     platform: std::ptr::null(),
     bundle: std::ptr::null(),
+    progress: None,
+    progress_payload: std::ptr::null_mut(),
+};
+
+/// Current version of `exec_pull_options`.
+pub const EXEC_PULL_OPTIONS_VERSION: c_uint = 1;
+
+/// Options of `exec_image_pull`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct exec_pull_options {
+    /// `EXEC_PULL_OPTIONS_VERSION`.
+    pub version: c_uint,
+    /// "linux/ARCH[/VARIANT]" to take from an index; NULL is the host's.
+    pub platform: *const c_char,
+    /// User name for the registry; NULL reads the user's docker and podman
+    /// auth files.
+    pub username: *const c_char,
+    /// Password of `username`.
+    pub password: *const c_char,
+    /// A PEM file of CA certificates trusted besides the system's.
+    pub ca_file: *const c_char,
+    /// Non-zero allows plain HTTP and unverified TLS to the ref's registry.
+    pub insecure: c_int,
+    /// Milliseconds the whole pull may take; 0 is no limit.
+    pub timeout_ms: c_int,
+    /// Blobs downloaded at once; 0 is 1.
+    pub parallel: c_int,
+    /// Progress callback; None reports none.
+    pub progress: exec_progress_fn,
+    /// Passed to `progress` as its last argument.
+    pub progress_payload: *mut c_void,
+}
+
+/// Static initialiser of `exec_pull_options` (`EXEC_PULL_OPTIONS_INIT`).
+pub const EXEC_PULL_OPTIONS_INIT: exec_pull_options = exec_pull_options {
+    version: EXEC_PULL_OPTIONS_VERSION,
+    platform: std::ptr::null(),
+    username: std::ptr::null(),
+    password: std::ptr::null(),
+    ca_file: std::ptr::null(),
+    insecure: 0,
+    timeout_ms: 0,
+    parallel: 0,
+    progress: None,
+    progress_payload: std::ptr::null_mut(),
 };
 
 /// Current version of `exec_exit`.
@@ -504,6 +570,15 @@ extern "C" {
     pub fn exec_bundle_remove(bundle_dir: *const c_char) -> c_int;
     /// Remove the layers no live bundle uses from a layer cache.
     pub fn exec_image_cache_prune(cache_dir: *const c_char, removed: *mut usize) -> c_int;
+    /// Initialise pull options.
+    pub fn exec_pull_options_init(opts: *mut exec_pull_options, version: c_uint) -> c_int;
+    /// Pull an image from a registry into an OCI image layout.
+    pub fn exec_image_pull(
+        reference: *const c_char,
+        layout_dir: *const c_char,
+        opts: *const exec_pull_options,
+        digest: *mut *mut c_char,
+    ) -> c_int;
 
     /// Open a runtime: a state root and an OCI runtime binary.
     pub fn exec_runtime_new(

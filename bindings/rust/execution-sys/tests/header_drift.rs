@@ -117,6 +117,12 @@ fn header_names() -> (Vec<String>, Vec<String>) {
     let mut types = Vec::new();
     for (at, _) in code.match_indices("typedef") {
         let semi = code[at..].find(';').unwrap() + at;
+        // A function pointer: typedef int (*NAME)(...);
+        if let Some(star) = code[at..semi].find("(*") {
+            let from = at + star + 2;
+            types.push(code[from..].chars().take_while(|&c| is_ident(c)).collect());
+            continue;
+        }
         let end = match code[at..semi].find('{') {
             Some(_) => code[at..]
                 .find('}')
@@ -524,5 +530,52 @@ int main(void) {
         size_of::<sys::exec_event_type>(),
     );
     assert!(e.container_id.is_null() && e.process_id.is_null());
+    assert_eq!(run_c(probe), expected);
+}
+
+#[test]
+fn pull_options_match() {
+    let probe = r#"
+#include <stddef.h>
+#include <stdio.h>
+#include "execution.h"
+#define F(t, f) printf(" %zu", offsetof(t, f))
+int main(void) {
+	exec_pull_options o = EXEC_PULL_OPTIONS_INIT;
+	printf("%u %u %d %d %d %d %d %d\n", EXEC_PULL_OPTIONS_VERSION, o.version, o.insecure, o.timeout_ms,
+	       o.parallel, o.platform == NULL, o.progress == NULL, EXEC_ECANCELED);
+	printf("%zu", sizeof(exec_pull_options));
+	F(exec_pull_options, version); F(exec_pull_options, platform); F(exec_pull_options, username);
+	F(exec_pull_options, password); F(exec_pull_options, ca_file); F(exec_pull_options, insecure);
+	F(exec_pull_options, timeout_ms); F(exec_pull_options, parallel); F(exec_pull_options, progress);
+	F(exec_pull_options, progress_payload);
+	printf("\n");
+	return 0;
+}
+"#;
+    use sys::exec_pull_options as M;
+    let o = sys::EXEC_PULL_OPTIONS_INIT;
+    let expected = format!(
+        "{} {} {} {} {} {} {} {}\n{} {} {} {} {} {} {} {} {} {} {}\n",
+        sys::EXEC_PULL_OPTIONS_VERSION,
+        o.version,
+        o.insecure,
+        o.timeout_ms,
+        o.parallel,
+        i32::from(o.platform.is_null()),
+        i32::from(o.progress.is_none()),
+        sys::EXEC_ECANCELED,
+        size_of::<M>(),
+        offset_of!(M, version),
+        offset_of!(M, platform),
+        offset_of!(M, username),
+        offset_of!(M, password),
+        offset_of!(M, ca_file),
+        offset_of!(M, insecure),
+        offset_of!(M, timeout_ms),
+        offset_of!(M, parallel),
+        offset_of!(M, progress),
+        offset_of!(M, progress_payload),
+    );
     assert_eq!(run_c(probe), expected);
 }

@@ -31,6 +31,9 @@ pub enum ErrorKind {
     /// Not possible for this user on this host: limits, stats or pause of
     /// a rootless container without a cgroup of its own (`EXEC_ENOTSUP`).
     NotSupported,
+    /// Cancelled by the caller: a progress callback asked to stop
+    /// (`EXEC_ECANCELED`).
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -48,6 +51,7 @@ impl ErrorKind {
             sys::EXEC_ESYS => ErrorKind::System,
             sys::EXEC_EINTERNAL => ErrorKind::Internal,
             sys::EXEC_ENOTSUP => ErrorKind::NotSupported,
+            sys::EXEC_ECANCELED => ErrorKind::Cancelled,
             _ => return None,
         })
     }
@@ -65,6 +69,7 @@ impl ErrorKind {
             ErrorKind::System => sys::EXEC_ESYS,
             ErrorKind::Internal => sys::EXEC_EINTERNAL,
             ErrorKind::NotSupported => sys::EXEC_ENOTSUP,
+            ErrorKind::Cancelled => sys::EXEC_ECANCELED,
         }
     }
 
@@ -80,6 +85,7 @@ impl ErrorKind {
             ErrorKind::System => "system call failed",
             ErrorKind::Internal => "internal error",
             ErrorKind::NotSupported => "not supported",
+            ErrorKind::Cancelled => "cancelled",
         }
     }
 }
@@ -188,6 +194,7 @@ impl From<Error> for std::io::Error {
             ErrorKind::TimedOut => Io::TimedOut,
             ErrorKind::InvalidArgument => Io::InvalidInput,
             ErrorKind::NotSupported => Io::Unsupported,
+            ErrorKind::Cancelled => Io::Interrupted,
             _ => Io::Other,
         };
         std::io::Error::new(kind, e)
@@ -219,12 +226,12 @@ mod tests {
 
     #[test]
     fn every_code_maps_to_its_kind_and_back() {
-        for code in sys::EXEC_ENOTSUP..=sys::EXEC_EINVAL {
+        for code in sys::EXEC_ECANCELED..=sys::EXEC_EINVAL {
             let kind = ErrorKind::from_code(code).expect("a kind for every EXEC_E* code");
             assert_eq!(kind.code(), code);
         }
         assert_eq!(ErrorKind::from_code(sys::EXEC_OK), None);
-        assert_eq!(ErrorKind::from_code(-11), None);
+        assert_eq!(ErrorKind::from_code(-12), None);
         assert_eq!(
             ErrorKind::from_code(sys::EXEC_EINTERNAL),
             Some(ErrorKind::Internal)

@@ -1,4 +1,5 @@
-//! Bundles from OCI images on disk.
+//! Images: bundles from OCI images on disk ([`bundle_from_image`]), and
+//! images pulled from a registry into an OCI layout ([`pull`]).
 
 use std::ffi::{c_char, c_int, c_longlong, CString, OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -9,6 +10,9 @@ use crate::bundle::BundleOptions;
 use crate::error::{check, cstring, Error, ErrorKind};
 use crate::runtime::{opt_path_cstring, opt_ptr, path_cstring};
 use crate::sys;
+
+pub use crate::pull::{pull, Progress, PullOptions};
+use crate::pull::{Callback, ProgressFn};
 
 /// Options of [`bundle_from_image`]: by default the image's own command and
 /// env, unpacked into the bundle.
@@ -148,8 +152,33 @@ pub fn bundle_from_image(
     image: impl AsRef<OsStr>,
     options: &ImageOptions,
 ) -> Result<(), Error> {
-    let dir = path_cstring("bundle dir", dir.as_ref())?;
-    let image = cstring("image", image.as_ref().as_bytes())?;
+    from_image(dir.as_ref(), image.as_ref(), options, None)
+}
+
+/// [`bundle_from_image`], telling `progress` each layer's bytes read as it
+/// is unpacked, on the calling thread (a layer already in the cache is not
+/// read). Returning true cancels: the call fails with
+/// [`ErrorKind::Cancelled`] and leaves nothing; a panic in the closure
+/// cancels too and is resumed once the call returns.
+pub fn bundle_from_image_with_progress(
+    dir: impl AsRef<Path>,
+    image: impl AsRef<OsStr>,
+    options: &ImageOptions,
+    progress: impl FnMut(&Progress<'_>) -> bool,
+) -> Result<(), Error> {
+    let mut f: ProgressFn<'_> = Box::new(progress);
+    from_image(dir.as_ref(), image.as_ref(), options, Some(&mut f))
+}
+
+/// The body of both: `progress`, when given, is told the unpacking.
+fn from_image(
+    dir: &Path,
+    image: &OsStr,
+    options: &ImageOptions,
+    progress: Option<&mut ProgressFn<'_>>,
+) -> Result<(), Error> {
+    let dir = path_cstring("bundle dir", dir)?;
+    let image = cstring("image", image.as_bytes())?;
     if options.args.is_some() && (options.cmd.is_some() || options.entrypoint.is_some()) {
         return Err(Error::new(
             ErrorKind::InvalidArgument,
@@ -193,7 +222,15 @@ pub fn bundle_from_image(
     raw.entrypoint = entryv.as_ref().map_or(ptr::null(), |v| v.as_ptr());
     raw.platform = platform.as_ref().map_or(ptr::null(), |p| p.as_ptr());
     raw.bundle = bundle.as_ref().map_or(ptr::null(), |b| &b.raw);
-    check(unsafe { sys::exec_bundle_from_image(dir.as_ptr(), image.as_ptr(), &raw) })
+    let mut cb = progress.map(Callback::new);
+    if let Some(cb) = cb.as_mut() {
+        (raw.progress, raw.progress_payload) = cb.raw();
+    }
+    let rc = unsafe { sys::exec_bundle_from_image(dir.as_ptr(), image.as_ptr(), &raw) };
+    if let Some(cb) = cb {
+        cb.resume();
+    }
+    check(rc)
 }
 
 /// Removes a bundle [`bundle_from_image`] made: unmounts its overlay and

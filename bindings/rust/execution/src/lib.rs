@@ -56,9 +56,10 @@ mod events;
 mod exit;
 mod guard;
 mod handle;
-mod image;
+pub mod image;
 mod io;
 mod process;
+mod pull;
 mod runtime;
 mod spec;
 mod stats;
@@ -76,9 +77,13 @@ pub use events::{Event, EventKind, Events};
 pub use exit::Exit;
 pub use guard::{ContainerGuard, Discard, Guard, ProcessGuard};
 pub use handle::Output;
-pub use image::{bundle_from_image, bundle_remove, image_cache_prune, ImageOptions};
+pub use image::{
+    bundle_from_image, bundle_from_image_with_progress, bundle_remove, image_cache_prune,
+    ImageOptions,
+};
 pub use io::{Io, Stdio};
 pub use process::Process;
+pub use pull::{Progress, PullOptions};
 pub use runtime::{Runtime, RuntimeOptions};
 pub use spec::ProcessSpec;
 pub use stats::Stats;

@@ -272,3 +272,33 @@ fn bundle_in_use_is_not_removed() {
         assert!(!bundle.exists());
     }
 }
+
+#[test]
+fn unpack_progress_and_cancel() {
+    let tmp = TempDir::new();
+    let image = images().join("busybox:latest");
+    let mut finished = std::collections::BTreeSet::new();
+    execution::bundle_from_image_with_progress(
+        tmp.path().join("b"),
+        &image,
+        &ImageOptions::new(),
+        |p| {
+            if p.done == p.total {
+                finished.insert(p.blob.to_owned());
+            }
+            false
+        },
+    )
+    .expect("bundle");
+    bundle_remove(tmp.path().join("b")).unwrap();
+    assert_eq!(finished.len(), 2, "{finished:?}");
+    let err = execution::bundle_from_image_with_progress(
+        tmp.path().join("c"),
+        &image,
+        &ImageOptions::new(),
+        |_| true,
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
+    assert!(!tmp.path().join("c").exists());
+}

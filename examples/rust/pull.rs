@@ -1,0 +1,1 @@
+../../bindings/rust/execution/examples/pull.rs
