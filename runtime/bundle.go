@@ -65,11 +65,11 @@ func BundleInitWith(dir string, args []string, opts BundleOptions) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return wrapf(ErrInvalid, "bundle init: %q is not a directory", dir)
 	}
-	spec, err := specWith(args, opts)
+	rootfs := filepath.Join(dir, "rootfs")
+	spec, err := specWith(args, opts, rootfs)
 	if err != nil {
 		return err
 	}
-	rootfs := filepath.Join(dir, spec.Root.Path)
 	if fi, err := os.Lstat(rootfs); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		resolved, err := filepath.EvalSymlinks(rootfs)
 		if err != nil {

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"path/filepath"
+
 	"github.com/libexecution/execution/runtime/image"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -60,8 +62,10 @@ func BundleFromImage(dir, ref string, opts ImageOptions) error {
 		}
 	}
 	return image.MakeBundle(dir, ref, image.Options{
-		Config:      defaultSpec([]string{"sh"}, opts.Terminal || opts.Bundle.Terminal),
-		Shape:       func(s *specs.Spec) error { return applyBundleOptions(s, opts.Bundle, "image") },
+		Config: defaultSpec([]string{"sh"}, opts.Terminal || opts.Bundle.Terminal),
+		Shape: func(s *specs.Spec) error {
+			return applyBundleOptions(s, opts.Bundle, "image", filepath.Join(dir, "rootfs"))
+		},
 		Args:        opts.Args,
 		Cmd:         opts.Cmd,
 		Entrypoint:  opts.Entrypoint,

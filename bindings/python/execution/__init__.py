@@ -41,6 +41,7 @@ from .library import library_path, version
 from .process import Process
 from .runtime import Runtime
 from .state import State
+from .workload import Bridge, Mount
 from .stats import Stats
 from .streams import DEVNULL, INHERIT, PIPE, STDOUT
 
@@ -48,6 +49,7 @@ __version__ = "0.3.0"
 
 __all__ = [
     "AlreadyExists",
+    "Bridge",
     "Closed",
     "Container",
     "DEVNULL",
@@ -64,6 +66,7 @@ __all__ = [
     "InvalidState",
     "LibraryNotFoundError",
     "Limits",
+    "Mount",
     "NotFound",
     "NotSupported",
     "PIPE",

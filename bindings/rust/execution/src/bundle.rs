@@ -39,9 +39,11 @@ impl UserNs {
     }
 }
 
-/// The terminal and resource limits of a bundle's config, for
-/// [`bundle_init_ext`](crate::bundle_init_ext). A limit left unset is not
-/// written; the library checks the values (InvalidArgument when out of
+/// The terminal, resource limits and workload (env, cwd, user, mounts,
+/// network...; see [`Mount`](crate::Mount), [`Network`](crate::Network)) of
+/// a bundle's config, for [`bundle_init_ext`](crate::bundle_init_ext) and
+/// [`ImageOptions::bundle`](crate::ImageOptions). A value left unset is
+/// not written; the library checks the values (InvalidArgument when out of
 /// range or when two exclude each other).
 ///
 /// ```
@@ -50,12 +52,13 @@ impl UserNs {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct BundleOptions {
-    raw: sys::exec_bundle_options,
+    pub(crate) raw: sys::exec_bundle_options,
     tmpfs: Vec<PathBuf>,
+    pub(crate) work: crate::workload::Workload,
 }
 
-// SAFETY: `raw.tmpfs` is always NULL: the dirs live in `tmpfs`, and are
-// lent to the C call only for its duration.
+// SAFETY: the pointers of `raw` are always NULL: the strings live in
+// `tmpfs` and `work`, and are lent to the C call only for its duration.
 unsafe impl Send for BundleOptions {}
 // SAFETY: as for Send; no method mutates through a shared reference.
 unsafe impl Sync for BundleOptions {}
@@ -72,6 +75,7 @@ impl BundleOptions {
         BundleOptions {
             raw: sys::EXEC_BUNDLE_OPTIONS_INIT,
             tmpfs: Vec::new(),
+            work: Default::default(),
         }
     }
 
@@ -156,7 +160,8 @@ impl BundleOptions {
     }
 
     /// The raw options, for [`sys::exec_bundle_init_ext`], with `tmpfs`
-    /// NULL: the caller sets it from [`tmpfs_dirs`](Self::tmpfs_dirs).
+    /// NULL: the caller sets it from [`tmpfs_dirs`](Self::tmpfs_dirs); the
+    /// workload's strings are NULL too.
     pub fn as_raw(&self) -> &sys::exec_bundle_options {
         &self.raw
     }
@@ -168,6 +173,7 @@ pub(crate) struct LentBundleOptions {
     pub(crate) raw: sys::exec_bundle_options,
     _dirs: Vec<std::ffi::CString>,
     _ptrs: Vec<*const std::ffi::c_char>,
+    _work: crate::workload::LentWorkload,
 }
 
 impl BundleOptions {
@@ -188,10 +194,12 @@ impl BundleOptions {
         if !dirs.is_empty() {
             raw.tmpfs = ptrs.as_ptr();
         }
+        let work = self.work.lend(&mut raw)?;
         Ok(LentBundleOptions {
             raw,
             _dirs: dirs,
             _ptrs: ptrs,
+            _work: work,
         })
     }
 }

@@ -1,0 +1,226 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/libexecution/execution/runtime/network"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// The hooks that give a bundle's bridge network (NetworkAnnotation) to
+// its container: set up before the runtime's create, torn down at delete
+// and on every failure of create, and swept when a runtime opens. The
+// runtime is given a copy of the bundle's config, beneath the root, whose
+// network namespace is the one set up here.
+
+// networkDir is where the root keeps its networks: the CNI manager's
+// state, and per container a dir with its config copy and addresses.
+func networkDir(root string) string { return filepath.Join(root, "network") }
+
+func networkBundleDir(root, id string) string {
+	return filepath.Join(networkDir(root), "bundles", id)
+}
+
+// attachNetwork sets up the bridge network spec asks for, if any, and
+// returns the bundle the runtime is to create from (bundle itself when
+// there is none) and done, which create calls with its outcome: on
+// failure it tears down what this call set up. The network's lock is
+// held until done, so that no sweep takes it for a crash's leftover.
+func (r *Runtime) attachNetwork(ctx context.Context, id, bundle string, spec *specs.Spec) (string, func(ok bool), error) {
+	raw, ok := spec.Annotations[NetworkAnnotation]
+	if !ok {
+		return bundle, func(bool) {}, nil
+	}
+	var wish bridgeWish
+	if err := json.Unmarshal([]byte(raw), &wish); err != nil || wish.Mode != NetworkBridge {
+		return "", nil, wrapf(ErrInvalid, "bundle %q: annotation %s is not a bridge network", bundle, NetworkAnnotation)
+	}
+	if err := (Network{Mode: NetworkBridge, Ports: wish.Ports}).check(); err != nil {
+		return "", nil, wrapf(ErrInvalid, "bundle %q: %v", bundle, err)
+	}
+	unlock, err := lockNetwork(r.root, id, true)
+	if err != nil {
+		return "", nil, err
+	}
+	m, err := network.New(networkDir(r.root))
+	if err != nil {
+		unlock()
+		return "", nil, sysErr("network", err)
+	}
+	undo := func() {
+		_ = detachNetwork(r.root, id)
+		unlock()
+	}
+	dir := networkBundleDir(r.root, id)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		unlock()
+		return "", nil, sysErr("network bundle", err)
+	}
+	path, ips, err := m.Setup(ctx, id, wish.Ports)
+	if err != nil {
+		undo()
+		return "", nil, wrapf(ErrSys, "container %q: bridge network: %v", id, err)
+	}
+	if err := writeNetworkBundle(dir, bundle, spec, path, ips); err != nil {
+		undo()
+		return "", nil, err
+	}
+	return dir, func(ok bool) {
+		if ok {
+			unlock()
+		} else {
+			undo()
+		}
+	}, nil
+}
+
+// writeNetworkBundle writes into dir the config of bundle with its paths
+// made absolute and its network namespace at netns, and the addresses.
+func writeNetworkBundle(dir, bundle string, spec *specs.Spec, netns string, ips []net.IP) error {
+	c := *spec
+	root := *spec.Root
+	if !filepath.IsAbs(root.Path) {
+		root.Path = filepath.Join(bundle, root.Path)
+	}
+	c.Root = &root
+	c.Mounts = append([]specs.Mount(nil), spec.Mounts...)
+	for i, m := range c.Mounts {
+		if m.Type == "bind" && !filepath.IsAbs(m.Source) {
+			c.Mounts[i].Source = filepath.Join(bundle, m.Source)
+		}
+	}
+	linux := *spec.Linux
+	linux.Namespaces = append(withoutNamespace(spec.Linux.Namespaces, specs.NetworkNamespace),
+		specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: netns})
+	c.Linux = &linux
+	data, err := json.Marshal(&c)
+	if err != nil {
+		return sysErr("network bundle", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o600); err != nil {
+		return sysErr("network bundle", err)
+	}
+	addrs := make([]string, len(ips))
+	for i, ip := range ips {
+		addrs[i] = ip.String()
+	}
+	data, _ = json.Marshal(addrs)
+	return sysErr("network addresses", os.WriteFile(filepath.Join(dir, "addresses"), data, 0o600))
+}
+
+// detachNetwork tears down container id's bridge network, if it has one.
+func detachNetwork(root, id string) error {
+	m := networkDir(root)
+	_, errNs := os.Lstat(filepath.Join(m, "netns", id))
+	_, errDir := os.Lstat(networkBundleDir(root, id))
+	if errNs != nil && errDir != nil {
+		return nil
+	}
+	mgr, err := network.New(m)
+	if err != nil {
+		return sysErr("network", err)
+	}
+	if err := mgr.Teardown(context.Background(), id); err != nil {
+		return wrapf(ErrSys, "container %q: tear down its network: %v", id, err)
+	}
+	if err := os.RemoveAll(networkBundleDir(root, id)); err != nil {
+		return sysErr("network bundle", err)
+	}
+	os.Remove(filepath.Join(m, "locks", id))
+	return nil
+}
+
+// sweepNetworks tears down the networks a crash left: those of ids that
+// have no container in the root and that no create holds.
+func sweepNetworks(root string) {
+	if _, err := os.Lstat(networkDir(root)); err != nil {
+		return
+	}
+	ids := map[string]bool{}
+	if mgr, err := network.New(networkDir(root)); err == nil {
+		left, _ := mgr.Leftovers()
+		for _, id := range left {
+			ids[id] = true
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(networkDir(root), "bundles"))
+	for _, e := range entries {
+		ids[e.Name()] = true
+	}
+	for id := range ids {
+		if ValidateID(id) != nil {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(root, "containers", id)); err == nil {
+			continue
+		}
+		unlock, err := lockNetwork(root, id, false)
+		if err != nil {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(root, "containers", id)); err != nil {
+			_ = detachNetwork(root, id)
+		}
+		unlock()
+	}
+}
+
+// lockNetwork takes the lock of container id's network, waiting for it
+// when wait is set.
+func lockNetwork(root, id string, wait bool) (func(), error) {
+	dir := filepath.Join(networkDir(root), "locks")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, sysErr("network lock", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, id), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, sysErr("network lock", err)
+	}
+	how := unix.LOCK_EX
+	if !wait {
+		how |= unix.LOCK_NB
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), how)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, sysErr("network lock", err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// Addresses are the container's addresses on the library's bridge; none
+// for a container with another network.
+func (c *Container) Addresses() ([]net.IP, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(networkBundleDir(c.rt.root, c.id), "addresses"))
+	if isNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, sysErr("network addresses", err)
+	}
+	var addrs []string
+	if err := json.Unmarshal(data, &addrs); err != nil {
+		return nil, sysErr("network addresses", err)
+	}
+	ips := make([]net.IP, 0, len(addrs))
+	for _, a := range addrs {
+		if ip := net.ParseIP(a); ip != nil {
+			ips = append(ips, ip)
+		}
+	}
+	return ips, nil
+}
