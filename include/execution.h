@@ -179,7 +179,8 @@
  *        takes (env, cwd, user, groups, hostname, mounts, rlimits,
  *        cap_add, cap_drop, no_new_privileges, readonly_rootfs, network,
  *        ports; EXEC_FLAG_*), also for bundles made from images; new
- *        exec_container_addresses(). exec_container_exec() lays its
+ *        exec_container_addresses(). EXEC_USERNS_RANGE: a range of ids
+ *        per container, which hardened bundles get as root. exec_container_exec() lays its
  *        process_json over the container's own process: a field it lacks
  *        (cwd, user, env...) is now the container's, no longer a default.
  * 0.2.0: Containers are the children of a monitor process per root, no
@@ -507,8 +508,8 @@ typedef struct {
 
 /**
  * exec_bundle_options.userns: root inside maps to the caller when the
- * caller is not root; as root, no user namespace, or EXEC_USERNS_SUBIDS
- * for a hardened config.
+ * caller is not root; as root, no user namespace, or for a hardened config
+ * EXEC_USERNS_RANGE (EXEC_USERNS_SUBIDS for a bundle made from an image).
  */
 #define EXEC_USERNS_AUTO 0
 /** exec_bundle_options.userns: no user namespace; root only. */
@@ -525,6 +526,16 @@ typedef struct {
  * inside is an unprivileged uid outside.
  */
 #define EXEC_USERNS_SUBIDS 3
+/**
+ * exec_bundle_options.userns: ids from 0 on map to a free range of 65536
+ * host ids chosen for each container at create, as systemd-nspawn picks
+ * them: from a block at 0x70000000, clear of the ids of the host's users
+ * and groups and of the ranges in /etc/subuid and /etc/subgid. The range
+ * is held under the runtime's root (`<root>/userns`) until delete, so two
+ * containers of a root never share ids. Root only; not for
+ * exec_bundle_from_image(), whose files are owned by the mapped ids.
+ */
+#define EXEC_USERNS_RANGE 4
 
 /**
  * Options of exec_bundle_init_ext(): the terminal and the common resource
@@ -760,7 +771,10 @@ int exec_bundle_init(const char *bundle_dir, const char *const *argv, int termin
  *         version, a limit out of range or limits that exclude each other,
  *         an unknown userns, EXEC_USERNS_NONE when not root,
  *         EXEC_USERNS_SUBIDS without a range for the caller, a tmpfs dir
- *         not absolute; nothing is written), EXEC_ENOTSUP (limits from a
+ *         not absolute, a bad workload value: a relative cwd, a user or
+ *         group the rootfs does not know, a mount source that does not
+ *         exist, an unknown capability or rlimit, an unknown network or a
+ *         bad port; nothing is written), EXEC_ENOTSUP (limits from a
  *         caller who is not root on a cgroup v1 host, where its containers
  *         get no cgroup of their own), EXEC_EEXIST (a config.json is
  *         there), EXEC_ESYS.

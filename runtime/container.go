@@ -197,5 +197,5 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 	if err := removeStateDir(c.dir, containerRecordName); err != nil {
 		return err
 	}
-	return detachNetwork(c.rt.root, c.id)
+	return releaseCreated(c.rt.root, c.id)
 }

@@ -50,7 +50,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	if r.runtimeHas(id) {
 		return nil, wrapf(ErrExists, "container %q already exists in the runtime's root %s", id, r.client.Root)
 	}
-	runBundle, netDone, err := r.attachNetwork(ctx, id, bundle, spec)
+	runBundle, prepared, err := r.prepareCreate(ctx, id, bundle, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	}
 	var out *launched
 	out, err = r.start(ctx, l)
-	netDone(err == nil)
+	prepared(err == nil)
 	if err != nil {
 		if isIDTaken(err) {
 			return nil, wrapf(ErrExists, "container %q already exists in the runtime: %v", id, err)

@@ -55,6 +55,13 @@ func BundleFromImage(dir, ref string, opts ImageOptions) error {
 	if err != nil {
 		return wrapf(ErrInvalid, "image: %v", err)
 	}
+	if m == UserNSRange {
+		if opts.Bundle.UserNS == UserNSRange {
+			return wrapf(ErrInvalid, "image: its files are owned by the mapped ids when unpacked, so it cannot have a range per container; use UserNSSubIDs")
+		}
+		m = UserNSSubIDs
+	}
+	opts.Bundle.UserNS = m
 	var uids, gids []specs.LinuxIDMapping
 	if m != UserNSNone {
 		if uids, gids, err = m.idMappings(); err != nil {

@@ -27,47 +27,71 @@ func networkBundleDir(root, id string) string {
 	return filepath.Join(networkDir(root), "bundles", id)
 }
 
-// attachNetwork sets up the bridge network spec asks for, if any, and
-// returns the bundle the runtime is to create from (bundle itself when
-// there is none) and done, which create calls with its outcome: on
-// failure it tears down what this call set up. The network's lock is
-// held until done, so that no sweep takes it for a crash's leftover.
-func (r *Runtime) attachNetwork(ctx context.Context, id, bundle string, spec *specs.Spec) (string, func(ok bool), error) {
-	raw, ok := spec.Annotations[NetworkAnnotation]
-	if !ok {
+// prepareCreate gives container id what its config asks of the library:
+// a bridge network (NetworkAnnotation) and a range of host ids
+// (RangeAnnotation). It returns the bundle the runtime is to create from
+// (bundle itself when the config asks nothing) and done, which create
+// calls with its outcome: on failure it undoes what this call did. The
+// container's lock is held until done, so that no sweep takes what it
+// made for a crash's leftover.
+func (r *Runtime) prepareCreate(ctx context.Context, id, bundle string, spec *specs.Spec) (string, func(ok bool), error) {
+	raw, wantNet := spec.Annotations[NetworkAnnotation]
+	_, wantRange := spec.Annotations[RangeAnnotation]
+	if !wantNet && !wantRange {
 		return bundle, func(bool) {}, nil
 	}
 	var wish bridgeWish
-	if err := json.Unmarshal([]byte(raw), &wish); err != nil || wish.Mode != NetworkBridge {
-		return "", nil, wrapf(ErrInvalid, "bundle %q: annotation %s is not a bridge network", bundle, NetworkAnnotation)
+	if wantNet {
+		if err := json.Unmarshal([]byte(raw), &wish); err != nil || wish.Mode != NetworkBridge {
+			return "", nil, wrapf(ErrInvalid, "bundle %q: annotation %s is not a bridge network", bundle, NetworkAnnotation)
+		}
+		if err := (Network{Mode: NetworkBridge, Ports: wish.Ports}).check(); err != nil {
+			return "", nil, wrapf(ErrInvalid, "bundle %q: %v", bundle, err)
+		}
 	}
-	if err := (Network{Mode: NetworkBridge, Ports: wish.Ports}).check(); err != nil {
-		return "", nil, wrapf(ErrInvalid, "bundle %q: %v", bundle, err)
+	if wantRange && os.Geteuid() != 0 {
+		return "", nil, wrapf(ErrInvalid, "bundle %q: a range of ids per container needs root", bundle)
 	}
 	unlock, err := lockNetwork(r.root, id, true)
 	if err != nil {
 		return "", nil, err
 	}
-	m, err := network.New(networkDir(r.root))
-	if err != nil {
-		unlock()
-		return "", nil, sysErr("network", err)
-	}
 	undo := func() {
-		_ = detachNetwork(r.root, id)
+		_ = releaseCreated(r.root, id)
 		unlock()
 	}
 	dir := networkBundleDir(r.root, id)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		unlock()
-		return "", nil, sysErr("network bundle", err)
+		return "", nil, sysErr("config copy", err)
 	}
-	path, ips, err := m.Setup(ctx, id, wish.Ports)
-	if err != nil {
-		undo()
-		return "", nil, wrapf(ErrSys, "container %q: bridge network: %v", id, err)
+	c := *spec
+	c.Linux = ptr(*spec.Linux)
+	var ips []net.IP
+	if wantNet {
+		m, err := network.New(networkDir(r.root))
+		if err != nil {
+			undo()
+			return "", nil, sysErr("network", err)
+		}
+		path, addrs, err := m.Setup(ctx, id, wish.Ports)
+		if err != nil {
+			undo()
+			return "", nil, wrapf(ErrSys, "container %q: bridge network: %v", id, err)
+		}
+		ips = addrs
+		c.Linux.Namespaces = append(withoutNamespace(spec.Linux.Namespaces, specs.NetworkNamespace),
+			specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: path})
 	}
-	if err := writeNetworkBundle(dir, bundle, spec, path, ips); err != nil {
+	if wantRange {
+		start, err := allocateRange(r.root, id)
+		if err != nil {
+			undo()
+			return "", nil, err
+		}
+		withRange(&c, start)
+	}
+	if err := writeConfigCopy(dir, bundle, &c, ips); err != nil {
 		undo()
 		return "", nil, err
 	}
@@ -80,9 +104,19 @@ func (r *Runtime) attachNetwork(ctx context.Context, id, bundle string, spec *sp
 	}, nil
 }
 
-// writeNetworkBundle writes into dir the config of bundle with its paths
-// made absolute and its network namespace at netns, and the addresses.
-func writeNetworkBundle(dir, bundle string, spec *specs.Spec, netns string, ips []net.IP) error {
+// releaseCreated undoes what prepareCreate did for container id: its
+// network, its range of ids, its config copy.
+func releaseCreated(root, id string) error {
+	err := detachNetwork(root, id)
+	if rerr := releaseRange(root, id); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// writeConfigCopy writes into dir spec, the config of bundle, with its
+// paths made absolute, and the addresses ips.
+func writeConfigCopy(dir, bundle string, spec *specs.Spec, ips []net.IP) error {
 	c := *spec
 	root := *spec.Root
 	if !filepath.IsAbs(root.Path) {
@@ -95,16 +129,12 @@ func writeNetworkBundle(dir, bundle string, spec *specs.Spec, netns string, ips 
 			c.Mounts[i].Source = filepath.Join(bundle, m.Source)
 		}
 	}
-	linux := *spec.Linux
-	linux.Namespaces = append(withoutNamespace(spec.Linux.Namespaces, specs.NetworkNamespace),
-		specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: netns})
-	c.Linux = &linux
 	data, err := json.Marshal(&c)
 	if err != nil {
-		return sysErr("network bundle", err)
+		return sysErr("config copy", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o600); err != nil {
-		return sysErr("network bundle", err)
+		return sysErr("config copy", err)
 	}
 	addrs := make([]string, len(ips))
 	for i, ip := range ips {
@@ -114,44 +144,47 @@ func writeNetworkBundle(dir, bundle string, spec *specs.Spec, netns string, ips 
 	return sysErr("network addresses", os.WriteFile(filepath.Join(dir, "addresses"), data, 0o600))
 }
 
-// detachNetwork tears down container id's bridge network, if it has one.
+// detachNetwork tears down container id's bridge network, if it has one,
+// and removes its config copy.
 func detachNetwork(root, id string) error {
 	m := networkDir(root)
 	_, errNs := os.Lstat(filepath.Join(m, "netns", id))
-	_, errDir := os.Lstat(networkBundleDir(root, id))
-	if errNs != nil && errDir != nil {
-		return nil
-	}
-	mgr, err := network.New(m)
-	if err != nil {
-		return sysErr("network", err)
-	}
-	if err := mgr.Teardown(context.Background(), id); err != nil {
-		return wrapf(ErrSys, "container %q: tear down its network: %v", id, err)
+	_, errAddrs := os.Lstat(filepath.Join(networkBundleDir(root, id), "addresses"))
+	if errNs == nil || errAddrs == nil {
+		mgr, err := network.New(m)
+		if err != nil {
+			return sysErr("network", err)
+		}
+		if err := mgr.Teardown(context.Background(), id); err != nil {
+			return wrapf(ErrSys, "container %q: tear down its network: %v", id, err)
+		}
 	}
 	if err := os.RemoveAll(networkBundleDir(root, id)); err != nil {
-		return sysErr("network bundle", err)
+		return sysErr("config copy", err)
 	}
 	os.Remove(filepath.Join(m, "locks", id))
 	return nil
 }
 
-// sweepNetworks tears down the networks a crash left: those of ids that
-// have no container in the root and that no create holds.
-func sweepNetworks(root string) {
-	if _, err := os.Lstat(networkDir(root)); err != nil {
-		return
-	}
+// sweepLeftovers releases what a crash left of prepareCreate: the
+// networks and ranges of ids that have no container in the root and that
+// no create holds.
+func sweepLeftovers(root string) {
 	ids := map[string]bool{}
-	if mgr, err := network.New(networkDir(root)); err == nil {
-		left, _ := mgr.Leftovers()
-		for _, id := range left {
-			ids[id] = true
+	if _, err := os.Lstat(networkDir(root)); err == nil {
+		if mgr, err := network.New(networkDir(root)); err == nil {
+			left, _ := mgr.Leftovers()
+			for _, id := range left {
+				ids[id] = true
+			}
 		}
 	}
 	entries, _ := os.ReadDir(filepath.Join(networkDir(root), "bundles"))
 	for _, e := range entries {
 		ids[e.Name()] = true
+	}
+	for _, id := range heldRanges(root) {
+		ids[id] = true
 	}
 	for id := range ids {
 		if ValidateID(id) != nil {
@@ -165,7 +198,7 @@ func sweepNetworks(root string) {
 			continue
 		}
 		if _, err := os.Lstat(filepath.Join(root, "containers", id)); err != nil {
-			_ = detachNetwork(root, id)
+			_ = releaseCreated(root, id)
 		}
 		unlock()
 	}

@@ -14,8 +14,9 @@ type UserNS int
 
 const (
 	// UserNSAuto maps root inside to the caller when the caller is not
-	// root; as root it is UserNSNone, or UserNSSubIDs for a hardened
-	// config.
+	// root; as root it is UserNSNone, or for a hardened config
+	// UserNSRange (UserNSSubIDs for a bundle made from an image, whose
+	// files are owned by the mapped ids when unpacked).
 	UserNSAuto UserNS = iota
 	// UserNSNone gives the container no user namespace: root inside is
 	// root outside. Only root can run such a config.
@@ -27,6 +28,12 @@ const (
 	// caller's ranges in /etc/subuid and /etc/subgid; as root, ids from 0
 	// on to root's ranges there, so that root inside is nobody outside.
 	UserNSSubIDs
+	// UserNSRange maps ids from 0 on to a free range of 65536 host ids
+	// chosen for each container at create, from a block above the ids of
+	// users and of /etc/subuid and /etc/subgid ranges, and held under the
+	// root until delete (see RangeAnnotation); root only, not for bundles
+	// made from images.
+	UserNSRange
 )
 
 // subIDFiles are where subordinate id ranges are kept (shadow's files).
@@ -40,7 +47,7 @@ func (m UserNS) resolve(hardened bool) (UserNS, error) {
 			return UserNSCaller, nil
 		}
 		if hardened {
-			return UserNSSubIDs, nil
+			return UserNSRange, nil
 		}
 		return UserNSNone, nil
 	case UserNSNone:
@@ -49,6 +56,11 @@ func (m UserNS) resolve(hardened bool) (UserNS, error) {
 		}
 		return m, nil
 	case UserNSCaller, UserNSSubIDs:
+		return m, nil
+	case UserNSRange:
+		if os.Geteuid() != 0 {
+			return 0, wrapf(ErrInvalid, "a user namespace of a range per container needs root; the caller is uid %d", os.Geteuid())
+		}
 		return m, nil
 	}
 	return 0, wrapf(ErrInvalid, "user namespace mode %d is unknown", int(m))
@@ -101,11 +113,20 @@ func subIDRange(file string, uid int) (user.SubID, error) {
 // withUserNS adds a user namespace mapping ids as mode m says, and makes
 // the mounts fit it: mount options naming an id the mapping may lack go.
 func withUserNS(spec *specs.Spec, m UserNS) error {
-	uids, gids, err := m.idMappings()
-	if err != nil {
-		return err
+	if m == UserNSRange {
+		// No mapping until create picks the range: a runtime given this
+		// config as it is refuses it.
+		if spec.Annotations == nil {
+			spec.Annotations = map[string]string{}
+		}
+		spec.Annotations[RangeAnnotation] = "65536"
+	} else {
+		uids, gids, err := m.idMappings()
+		if err != nil {
+			return err
+		}
+		spec.Linux.UIDMappings, spec.Linux.GIDMappings = uids, gids
 	}
-	spec.Linux.UIDMappings, spec.Linux.GIDMappings = uids, gids
 	spec.Linux.Namespaces = append(spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
 	for i, mnt := range spec.Mounts {
 		opts := mnt.Options[:0:0]

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/libexecution/execution/runtime/network"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Traffic in these tests goes only to 127.0.0.1 and to the addresses of
@@ -277,7 +279,7 @@ func TestNetworkCrashLeftoversSwept(t *testing.T) {
 	// A create that set up the network and died before the container
 	// was made.
 	id := testID(t)
-	if _, done, err := rt.attachNetwork(context.Background(), id, bundle, spec); err != nil {
+	if _, done, err := rt.prepareCreate(context.Background(), id, bundle, spec); err != nil {
 		t.Fatal(err)
 	} else {
 		done(true)
@@ -307,4 +309,48 @@ func TestNetworkFailedCreateLeavesNothing(t *testing.T) {
 func fileOwner(fi os.FileInfo) (uint32, uint32) {
 	st := fi.Sys().(*syscall.Stat_t)
 	return st.Uid, st.Gid
+}
+
+func TestWorkloadOverImageConfig(t *testing.T) {
+	bundle := filepath.Join(t.TempDir(), "b")
+	opts := ImageOptions{
+		Args: []string{"sh", "-c", "id -u; id -g; pwd; hostname; echo $CI"},
+		Bundle: BundleOptions{Workload: Workload{
+			Env: []string{"CI=true"}, Cwd: "/tmp", User: "1000:1001", Hostname: "from-image",
+		}},
+	}
+	if err := BundleFromImage(bundle, filepath.Join(testImages(t), "busybox"), opts); err != nil {
+		t.Fatalf("BundleFromImage: %v", err)
+	}
+	t.Cleanup(func() { BundleRemove(bundle) })
+	if out, status := runBundle(t, bundle); out != "1000\n1001\n/tmp\nfrom-image\ntrue" || status != 0 {
+		t.Errorf("output %q, status %d", out, status)
+	}
+}
+
+func TestWorkloadConfig(t *testing.T) {
+	no := false
+	spec := readConfig(t, newOptionsBundle(t, BundleOptions{Workload: Workload{
+		CapAdd: []string{"net_admin"}, CapDrop: []string{"CAP_KILL"},
+		NoNewPrivileges: &no, ReadonlyRootfs: &no,
+		Rlimits: []Rlimit{{Type: "RLIMIT_NOFILE", Soft: 10, Hard: 20}, {Type: "nproc", Soft: 5, Hard: 5}},
+		Network: Network{Mode: NetworkPath, Path: "/proc/1/ns/net"},
+	}}, "true"))
+	caps := spec.Process.Capabilities
+	for _, set := range [][]string{caps.Bounding, caps.Effective, caps.Permitted} {
+		if !slices.Contains(set, "CAP_NET_ADMIN") || slices.Contains(set, "CAP_KILL") {
+			t.Errorf("capabilities %v", set)
+		}
+	}
+	if spec.Process.NoNewPrivileges || spec.Root.Readonly {
+		t.Errorf("noNewPrivileges %v, readonly %v", spec.Process.NoNewPrivileges, spec.Root.Readonly)
+	}
+	if len(spec.Process.Rlimits) != 2 || spec.Process.Rlimits[0].Hard != 20 || spec.Process.Rlimits[1].Type != "RLIMIT_NPROC" {
+		t.Errorf("rlimits %+v", spec.Process.Rlimits)
+	}
+	if !slices.ContainsFunc(spec.Linux.Namespaces, func(n specs.LinuxNamespace) bool {
+		return n.Type == specs.NetworkNamespace && n.Path == "/proc/1/ns/net"
+	}) {
+		t.Errorf("namespaces %+v", spec.Linux.Namespaces)
+	}
 }

@@ -177,7 +177,51 @@ static void bad_options(void)
 	CHECK(!fx_exists(fx_str("%s/config.json", dir)));
 }
 
+/* The host uid of pid, from /proc/PID/status; 0 when unknown. */
+static unsigned host_uid(int pid)
+{
+	const char *cat[] = { "cat", fx_str("/proc/%d/status", pid), NULL };
+	char status[4096];
+	const char *line;
+	unsigned ruid = 0, euid = 0;
+
+	if (fx_command(cat, status, sizeof(status)) != 0)
+		return 0;
+	line = strstr(status, "\nUid:");
+	if (line == NULL || sscanf(line, "\nUid:\t%u\t%u", &ruid, &euid) != 2)
+		return 0;
+	return euid;
+}
+
+/* Two hardened containers as root get ranges of ids of their own. */
+static void hardened_ranges(void)
+{
+	const char *argv[] = { "sleep", "60", NULL };
+	exec_bundle_options opts = EXEC_BUNDLE_OPTIONS_INIT;
+	exec_runtime *rt = fx_runtime(NULL, NULL);
+	exec_container *c[2] = { NULL, NULL };
+	unsigned uid[2] = { 0, 0 };
+	const char *bundle;
+	int i, pid;
+
+	opts.hardened = 1;
+	REQUIRE(rt);
+	bundle = fx_bundle_ext(argv, &opts);
+	REQUIRE(bundle);
+	for (i = 0; i < 2; i++) {
+		CHECK_OK(exec_container_run(rt, fx_id(), bundle, NULL, &c[i]));
+		REQUIRE(c[i]);
+		CHECK_OK(exec_container_pid(c[i], &pid));
+		uid[i] = host_uid(pid);
+		CHECK(uid[i] >= 0x70000000u);
+	}
+	CHECK(uid[0] + 65536 <= uid[1] || uid[1] + 65536 <= uid[0]);
+	for (i = 0; i < 2; i++)
+		CHECK(fx_kill_delete(c[i]) == 0);
+}
+
 const test_case workload_tests[] = {
+	{ "workload.hardened_ranges", hardened_ranges },
 	{ "workload.ci_job", ci_job },
 	{ "workload.network_none", network_none },
 	{ "workload.network_bridge", network_bridge },

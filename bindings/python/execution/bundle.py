@@ -29,6 +29,9 @@ class UserNS(enum.IntEnum):
     SUBIDS = _ffi.EXEC_USERNS_SUBIDS
     """Root inside is the caller, ids from 1 on its /etc/subuid and /etc/subgid
     ranges; as root, ids from 0 on root's ranges there."""
+    RANGE = _ffi.EXEC_USERNS_RANGE
+    """A free range of 65536 host ids per container, chosen at create and held
+    until delete (what hardened bundles get as root); root only, not for images."""
 
 
 @dataclass(frozen=True)

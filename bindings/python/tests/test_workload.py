@@ -149,3 +149,26 @@ def test_bridge_serves_a_mapped_port_and_reaches_another_container(
     assert not os.path.exists(os.path.join(net, "bundles", cid))
     rules = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True, text=True).stdout
     assert cid not in rules
+
+
+def _host_uid(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Uid:"):
+                return int(line.split()[2])
+    raise AssertionError(f"no Uid line for {pid}")
+
+
+def test_two_hardened_containers_get_ranges_of_their_own(
+    rt: execution.Runtime, rootfs: str, new_id: Callable[[], str], state_root: str
+) -> None:
+    b = short_tempdir("pyhard-")
+    os.symlink(rootfs, os.path.join(b, "rootfs"))
+    execution.bundle_init(b, ["sleep", "60"], hardened=True)
+    with rt.run(new_id(), b) as one, rt.run(new_id(), b) as two:
+        uids = [_host_uid(one.pid), _host_uid(two.pid)]
+        assert all(u >= 0x70000000 for u in uids)
+        assert abs(uids[0] - uids[1]) >= 65536
+        cid = one.id
+    assert not os.path.exists(os.path.join(state_root, "userns", cid))
+    shutil.rmtree(b, ignore_errors=True)

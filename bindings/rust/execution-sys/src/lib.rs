@@ -399,6 +399,9 @@ pub const EXEC_USERNS_CALLER: c_int = 2;
 /// `exec_bundle_options.userns`: root inside is the caller, ids from 1 on
 /// its /etc/subuid and /etc/subgid ranges; as root, ids from 0 on root's.
 pub const EXEC_USERNS_SUBIDS: c_int = 3;
+/// `exec_bundle_options.userns`: a free range of 65536 host ids per
+/// container, chosen at create and held under the root until delete.
+pub const EXEC_USERNS_RANGE: c_int = 4;
 
 /// Options of `exec_bundle_init_ext`: the terminal, resource limits (a
 /// limit left 0 is not set), user namespace, hardening and tmpfs dirs.

@@ -15,7 +15,8 @@ use crate::sys;
 #[non_exhaustive]
 pub enum UserNs {
     /// Root inside is the caller when it is not root; as root, no user
-    /// namespace, or [`SubIds`](Self::SubIds) for a hardened config.
+    /// namespace, or [`Range`](Self::Range) for a hardened config
+    /// ([`SubIds`](Self::SubIds) for a bundle made from an image).
     #[default]
     Auto,
     /// No user namespace; root only.
@@ -25,6 +26,9 @@ pub enum UserNs {
     /// Root inside is the caller, ids from 1 on its /etc/subuid and
     /// /etc/subgid ranges; as root, ids from 0 on root's ranges there.
     SubIds,
+    /// A free range of 65536 host ids per container, chosen at create and
+    /// held under the root until delete; root only, not for images.
+    Range,
 }
 
 impl UserNs {
@@ -35,6 +39,7 @@ impl UserNs {
             UserNs::None => sys::EXEC_USERNS_NONE,
             UserNs::Caller => sys::EXEC_USERNS_CALLER,
             UserNs::SubIds => sys::EXEC_USERNS_SUBIDS,
+            UserNs::Range => sys::EXEC_USERNS_RANGE,
         }
     }
 }

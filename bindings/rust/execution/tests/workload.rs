@@ -199,3 +199,28 @@ fn bridge_serves_a_mapped_port_and_reaches_another_container() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&rules.stdout).contains(&id));
 }
+
+fn host_uid(pid: i32) -> u32 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    line.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+#[test]
+fn two_hardened_containers_get_ranges_of_their_own() {
+    let fx = Fixture::new();
+    let b = common::Bundle::with_options(&["sleep", "60"], &BundleOptions::new().hardened(true));
+    let one = fx
+        .runtime
+        .run(&fx.id(), b.path(), Io::new())
+        .unwrap()
+        .delete_on_drop();
+    let two = fx
+        .runtime
+        .run(&fx.id(), b.path(), Io::new())
+        .unwrap()
+        .delete_on_drop();
+    let uids = [host_uid(one.pid().unwrap()), host_uid(two.pid().unwrap())];
+    assert!(uids.iter().all(|&u| u >= 0x7000_0000), "{uids:?}");
+    assert!(uids[0].abs_diff(uids[1]) >= 65536, "{uids:?}");
+}
