@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/libexecution/execution/runtime/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -66,7 +67,7 @@ func BundleInitWith(dir string, args []string, opts BundleOptions) error {
 		return wrapf(ErrInvalid, "bundle init: %q is not a directory", dir)
 	}
 	rootfs := filepath.Join(dir, "rootfs")
-	spec, err := specWith(args, opts, rootfs)
+	config, err := spec.New(args, opts, rootfs)
 	if err != nil {
 		return err
 	}
@@ -75,11 +76,11 @@ func BundleInitWith(dir string, args []string, opts BundleOptions) error {
 		if err != nil {
 			return wrapf(ErrInvalid, "bundle init: rootfs %s: %v", rootfs, err)
 		}
-		if spec.Root.Path, err = filepath.Abs(resolved); err != nil {
+		if config.Root.Path, err = filepath.Abs(resolved); err != nil {
 			return wrapf(ErrInvalid, "bundle init: rootfs %s: %v", rootfs, err)
 		}
 	}
-	data, err := json.MarshalIndent(spec, "", "\t")
+	data, err := json.MarshalIndent(config, "", "\t")
 	if err != nil {
 		return sysErr("bundle init", err)
 	}

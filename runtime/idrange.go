@@ -8,15 +8,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/libexecution/execution/runtime/spec"
 	"github.com/moby/sys/user"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
-
-// RangeAnnotation marks a config whose user namespace gets a range of
-// host ids of its own at create (UserNSRange); its value is the range's
-// size. The library's own; no runtime acts on it.
-const RangeAnnotation = "org.libexecution.userns-range"
 
 // The block ranges are taken from, as systemd-nspawn's: above the ids of
 // users and of the usual /etc/subuid ranges, below 2^31 + 2^27.
@@ -84,7 +80,7 @@ func takenIDs(dir string) []idSpan {
 			}
 		}
 	}
-	for _, file := range subIDFiles {
+	for _, file := range spec.SubIDFiles {
 		ranges, _ := user.ParseSubIDFile(file)
 		for _, r := range ranges {
 			spans = append(spans, idSpan{uint64(r.SubID), uint64(r.Count)})

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"github.com/libexecution/execution/runtime/image"
+	"github.com/libexecution/execution/runtime/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -51,7 +52,7 @@ const StopSignalAnnotation = image.StopSignalAnnotation
 // nothing of what this call made is left. A bundle made here is removed
 // with BundleRemove. Root only.
 func BundleFromImage(dir, ref string, opts ImageOptions) error {
-	m, err := opts.Bundle.UserNS.resolve(opts.Bundle.Hardened)
+	m, err := opts.Bundle.UserNS.Resolve(opts.Bundle.Hardened)
 	if err != nil {
 		return wrapf(ErrInvalid, "image: %v", err)
 	}
@@ -64,14 +65,14 @@ func BundleFromImage(dir, ref string, opts ImageOptions) error {
 	opts.Bundle.UserNS = m
 	var uids, gids []specs.LinuxIDMapping
 	if m != UserNSNone {
-		if uids, gids, err = m.idMappings(); err != nil {
+		if uids, gids, err = m.IDMappings(); err != nil {
 			return err
 		}
 	}
 	return image.MakeBundle(dir, ref, image.Options{
-		Config: defaultSpec([]string{"sh"}, opts.Terminal || opts.Bundle.Terminal),
+		Config: spec.Default([]string{"sh"}, opts.Terminal || opts.Bundle.Terminal),
 		Shape: func(s *specs.Spec) error {
-			return applyBundleOptions(s, opts.Bundle, "image", filepath.Join(dir, "rootfs"))
+			return spec.Apply(s, opts.Bundle, "image", filepath.Join(dir, "rootfs"))
 		},
 		Args:        opts.Args,
 		Cmd:         opts.Cmd,

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/libexecution/execution/runtime/network"
+	"github.com/libexecution/execution/runtime/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -34,18 +35,18 @@ func networkBundleDir(root, id string) string {
 // calls with its outcome: on failure it undoes what this call did. The
 // container's lock is held until done, so that no sweep takes what it
 // made for a crash's leftover.
-func (r *Runtime) prepareCreate(ctx context.Context, id, bundle string, spec *specs.Spec) (string, func(ok bool), error) {
-	raw, wantNet := spec.Annotations[NetworkAnnotation]
-	_, wantRange := spec.Annotations[RangeAnnotation]
+func (r *Runtime) prepareCreate(ctx context.Context, id, bundle string, config *specs.Spec) (string, func(ok bool), error) {
+	raw, wantNet := config.Annotations[NetworkAnnotation]
+	_, wantRange := config.Annotations[RangeAnnotation]
 	if !wantNet && !wantRange {
 		return bundle, func(bool) {}, nil
 	}
-	var wish bridgeWish
+	var wish spec.BridgeWish
 	if wantNet {
 		if err := json.Unmarshal([]byte(raw), &wish); err != nil || wish.Mode != NetworkBridge {
 			return "", nil, wrapf(ErrInvalid, "bundle %q: annotation %s is not a bridge network", bundle, NetworkAnnotation)
 		}
-		if err := (Network{Mode: NetworkBridge, Ports: wish.Ports}).check(); err != nil {
+		if err := (Network{Mode: NetworkBridge, Ports: wish.Ports}).Check(); err != nil {
 			return "", nil, wrapf(ErrInvalid, "bundle %q: %v", bundle, err)
 		}
 	}
@@ -65,8 +66,9 @@ func (r *Runtime) prepareCreate(ctx context.Context, id, bundle string, spec *sp
 		unlock()
 		return "", nil, sysErr("config copy", err)
 	}
-	c := *spec
-	c.Linux = ptr(*spec.Linux)
+	c := *config
+	linux := *config.Linux
+	c.Linux = &linux
 	var ips []net.IP
 	if wantNet {
 		m, err := network.New(networkDir(r.root))
@@ -80,7 +82,7 @@ func (r *Runtime) prepareCreate(ctx context.Context, id, bundle string, spec *sp
 			return "", nil, wrapf(ErrSys, "container %q: bridge network: %v", id, err)
 		}
 		ips = addrs
-		c.Linux.Namespaces = append(withoutNamespace(spec.Linux.Namespaces, specs.NetworkNamespace),
+		c.Linux.Namespaces = append(spec.WithoutNamespace(config.Linux.Namespaces, specs.NetworkNamespace),
 			specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: path})
 	}
 	if wantRange {
@@ -116,14 +118,14 @@ func releaseCreated(root, id string) error {
 
 // writeConfigCopy writes into dir spec, the config of bundle, with its
 // paths made absolute, and the addresses ips.
-func writeConfigCopy(dir, bundle string, spec *specs.Spec, ips []net.IP) error {
-	c := *spec
-	root := *spec.Root
+func writeConfigCopy(dir, bundle string, config *specs.Spec, ips []net.IP) error {
+	c := *config
+	root := *config.Root
 	if !filepath.IsAbs(root.Path) {
 		root.Path = filepath.Join(bundle, root.Path)
 	}
 	c.Root = &root
-	c.Mounts = append([]specs.Mount(nil), spec.Mounts...)
+	c.Mounts = append([]specs.Mount(nil), config.Mounts...)
 	for i, m := range c.Mounts {
 		if m.Type == "bind" && !filepath.IsAbs(m.Source) {
 			c.Mounts[i].Source = filepath.Join(bundle, m.Source)

@@ -1,4 +1,4 @@
-package runtime
+package spec
 
 import (
 	"encoding/json"
@@ -84,14 +84,14 @@ func ParsePort(s string) (network.Port, error) {
 		return p, wrapf(ErrInvalid, "port %q: ports must be numbers", s)
 	}
 	p.Protocol = proto
-	if err := (Network{Mode: NetworkBridge, Ports: []network.Port{p}}).check(); err != nil {
+	if err := (Network{Mode: NetworkBridge, Ports: []network.Port{p}}).Check(); err != nil {
 		return p, wrapf(ErrInvalid, "port %q: %v", s, err)
 	}
 	return p, nil
 }
 
 // check refuses a network that cannot be set up.
-func (n Network) check() error {
+func (n Network) Check() error {
 	switch n.Mode {
 	case "", NetworkNone, NetworkHost, NetworkBridge:
 	case NetworkPath:
@@ -122,18 +122,18 @@ func (n Network) check() error {
 // namespace, a path joins it, a bridge is noted in NetworkAnnotation for
 // create to set up.
 func (n Network) apply(spec *specs.Spec) error {
-	if err := n.check(); err != nil {
+	if err := n.Check(); err != nil {
 		return err
 	}
 	ns := spec.Linux.Namespaces
 	switch n.Mode {
 	case NetworkHost:
-		spec.Linux.Namespaces = withoutNamespace(ns, specs.NetworkNamespace)
+		spec.Linux.Namespaces = WithoutNamespace(ns, specs.NetworkNamespace)
 	case NetworkPath:
-		spec.Linux.Namespaces = append(withoutNamespace(ns, specs.NetworkNamespace),
+		spec.Linux.Namespaces = append(WithoutNamespace(ns, specs.NetworkNamespace),
 			specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: n.Path})
 	case NetworkBridge:
-		data, err := json.Marshal(bridgeWish{Mode: NetworkBridge, Ports: n.Ports})
+		data, err := json.Marshal(BridgeWish{Mode: NetworkBridge, Ports: n.Ports})
 		if err != nil {
 			return err
 		}
@@ -145,13 +145,14 @@ func (n Network) apply(spec *specs.Spec) error {
 	return nil
 }
 
-// bridgeWish is the value of NetworkAnnotation.
-type bridgeWish struct {
+// BridgeWish is the value of NetworkAnnotation.
+type BridgeWish struct {
 	Mode  NetworkMode    `json:"mode"`
 	Ports []network.Port `json:"ports,omitempty"`
 }
 
-func withoutNamespace(ns []specs.LinuxNamespace, t specs.LinuxNamespaceType) []specs.LinuxNamespace {
+// WithoutNamespace is ns without the namespaces of type t.
+func WithoutNamespace(ns []specs.LinuxNamespace, t specs.LinuxNamespaceType) []specs.LinuxNamespace {
 	out := ns[:0:0]
 	for _, n := range ns {
 		if n.Type != t {

@@ -1,4 +1,4 @@
-package runtime
+package spec
 
 import (
 	"os"
@@ -36,11 +36,11 @@ const (
 	UserNSRange
 )
 
-// subIDFiles are where subordinate id ranges are kept (shadow's files).
-var subIDFiles = [2]string{"/etc/subuid", "/etc/subgid"}
+// SubIDFiles are where subordinate id ranges are kept (shadow's files).
+var SubIDFiles = [2]string{"/etc/subuid", "/etc/subgid"}
 
 // resolve turns UserNSAuto into the mode the caller gets.
-func (m UserNS) resolve(hardened bool) (UserNS, error) {
+func (m UserNS) Resolve(hardened bool) (UserNS, error) {
 	switch m {
 	case UserNSAuto:
 		if os.Geteuid() != 0 {
@@ -67,10 +67,10 @@ func (m UserNS) resolve(hardened bool) (UserNS, error) {
 }
 
 // idMappings returns the uid and gid mappings of mode m for the caller.
-func (m UserNS) idMappings() (uids, gids []specs.LinuxIDMapping, err error) {
+func (m UserNS) IDMappings() (uids, gids []specs.LinuxIDMapping, err error) {
 	ids := [2]uint32{uint32(os.Geteuid()), uint32(os.Getegid())}
 	var maps [2][]specs.LinuxIDMapping
-	for i, file := range subIDFiles {
+	for i, file := range SubIDFiles {
 		if m == UserNSCaller {
 			maps[i] = []specs.LinuxIDMapping{{ContainerID: 0, HostID: ids[i], Size: 1}}
 			continue
@@ -121,7 +121,7 @@ func withUserNS(spec *specs.Spec, m UserNS) error {
 		}
 		spec.Annotations[RangeAnnotation] = "65536"
 	} else {
-		uids, gids, err := m.idMappings()
+		uids, gids, err := m.IDMappings()
 		if err != nil {
 			return err
 		}
@@ -139,3 +139,8 @@ func withUserNS(spec *specs.Spec, m UserNS) error {
 	}
 	return nil
 }
+
+// RangeAnnotation marks a config whose user namespace gets a range of
+// host ids of its own at create (UserNSRange); its value is the range's
+// size. The library's own; no runtime acts on it.
+const RangeAnnotation = "org.libexecution.userns-range"

@@ -1,4 +1,4 @@
-package runtime
+package spec
 
 import (
 	"math"
@@ -140,21 +140,21 @@ func (l Limits) cpu() (*specs.LinuxCPU, error) {
 
 func ptr[T any](v T) *T { return &v }
 
-// specWith returns the config of args as opts shape it, for the rootfs at
+// New returns the config of args as opts shape it, for the rootfs at
 // rootfs on the host.
-func specWith(args []string, opts BundleOptions, rootfs string) (*specs.Spec, error) {
-	spec := defaultSpec(args, opts.Terminal)
-	if err := applyBundleOptions(spec, opts, "bundle init", rootfs); err != nil {
+func New(args []string, opts BundleOptions, rootfs string) (*specs.Spec, error) {
+	spec := Default(args, opts.Terminal)
+	if err := Apply(spec, opts, "bundle init", rootfs); err != nil {
 		return nil, err
 	}
 	return spec, nil
 }
 
-// applyBundleOptions writes opts' limits, hardening, tmpfs dirs, workload
+// Apply writes opts' limits, hardening, tmpfs dirs, workload
 // and user namespace into spec, whose rootfs is at rootfs on the host;
 // what names the caller in errors.
-func applyBundleOptions(spec *specs.Spec, opts BundleOptions, what, rootfs string) error {
-	userns, err := opts.UserNS.resolve(opts.Hardened)
+func Apply(spec *specs.Spec, opts BundleOptions, what, rootfs string) error {
+	userns, err := opts.UserNS.Resolve(opts.Hardened)
 	if err != nil {
 		return wrapf(ErrInvalid, "%s: %v", what, err)
 	}
