@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator, List
 import pytest
 
 import execution
-from helpers import sh, short_tempdir
+from helpers import python_child, sh, short_tempdir
 
 
 @pytest.fixture
@@ -172,3 +172,31 @@ def test_two_hardened_containers_get_ranges_of_their_own(
         cid = one.id
     assert not os.path.exists(os.path.join(state_root, "userns", cid))
     shutil.rmtree(b, ignore_errors=True)
+
+
+def test_a_crash_after_create_leaves_nothing_the_next_delete_does_not_remove(
+    workload_bundle: Callable[..., str], new_id: Callable[[], str], state_root: str
+) -> None:
+    b = workload_bundle(["sleep", "60"], network=execution.Bridge(ports=[(_free_port(), 80)]))
+    cid = new_id()
+    # A process creates a bridge container and dies without deleting it.
+    r = python_child(
+        "import os, execution\n"
+        f"rt = execution.Runtime({state_root!r})\n"
+        f"c = rt.run({cid!r}, {b!r})\n"
+        "print(c.addresses[0], flush=True)\n"
+        "os._exit(0)\n"
+    )
+    assert r.returncode == 0, r.stderr
+    net = os.path.join(state_root, "network")
+    assert os.path.exists(os.path.join(net, "netns", cid))
+    with execution.Runtime(state_root) as rt:
+        with rt.load(cid) as c:
+            assert c.addresses == [r.stdout.strip()]
+            c.delete(force=True)
+    assert not os.path.exists(os.path.join(net, "netns", cid))
+    assert not os.path.exists(os.path.join(net, "bundles", cid))
+    leases = os.path.join(net, "ipam", "libexecution", r.stdout.strip())
+    assert not os.path.exists(leases)
+    rules = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True, text=True).stdout
+    assert cid not in rules
