@@ -439,15 +439,15 @@ pub struct exec_bundle_options {
     pub env: *const *const c_char,
     /// The process's working dir, absolute.
     pub cwd: *const c_char,
-    /// "uid[:gid]" or "name[:group]", names looked up in the rootfs.
+    /// `uid[:gid]` or `name[:group]`, names looked up in the rootfs.
     pub user: *const c_char,
     /// NULL-terminated extra groups, numbers or names.
     pub groups: *const *const c_char,
     /// The container's hostname.
     pub hostname: *const c_char,
-    /// NULL-terminated bind mounts "SOURCE:TARGET[:ro|rw]".
+    /// NULL-terminated bind mounts `SOURCE:TARGET[:ro|rw]`.
     pub mounts: *const *const c_char,
-    /// NULL-terminated resource limits "TYPE=SOFT[:HARD]".
+    /// NULL-terminated resource limits `TYPE=SOFT[:HARD]`.
     pub rlimits: *const *const c_char,
     /// NULL-terminated capabilities added.
     pub cap_add: *const *const c_char,
@@ -460,7 +460,7 @@ pub struct exec_bundle_options {
     /// "none" (NULL), "host", "bridge" or an absolute netns path.
     pub network: *const c_char,
     /// NULL-terminated bridge port mappings
-    /// "[HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]".
+    /// `[HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]`.
     pub ports: *const *const c_char,
 }
 

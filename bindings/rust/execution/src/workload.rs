@@ -133,7 +133,7 @@ impl BundleOptions {
         self
     }
 
-    /// The process's user: "name[:group]" or "uid[:gid]", names looked up
+    /// The process's user: `name[:group]` or `uid[:gid]`, names looked up
     /// in the rootfs's /etc/passwd and /etc/group.
     pub fn user(mut self, user: impl Into<String>) -> BundleOptions {
         self.work.user = Some(user.into());
