@@ -132,19 +132,6 @@ func ioOf(io *C.exec_io) (runtime.IO, error) {
 	return r, nil
 }
 
-// processOfJSON parses an OCI runtime-spec process object.
-func processOfJSON(s *C.char) (specs.Process, error) {
-	text, err := goString(s, "process_json")
-	if err != nil {
-		return specs.Process{}, err
-	}
-	var p specs.Process
-	if err := json.Unmarshal([]byte(text), &p); err != nil {
-		return specs.Process{}, invalidf("process_json is not an OCI process object: %v", err)
-	}
-	return p, nil
-}
-
 // waitContext returns the context of a wait: timeoutMs < 0 waits forever,
 // 0 is already expired (the wait polls), > 0 is a deadline.
 func waitContext(timeoutMs C.int) (context.Context, context.CancelFunc) {
@@ -246,6 +233,13 @@ func bundleOptionsOf(o *C.exec_bundle_options) (runtime.BundleOptions, error) {
 		opts.UserNS = runtime.UserNS(o.userns)
 		opts.Hardened = o.hardened != 0
 		opts.Tmpfs = stringsOf(o.tmpfs)
+	}
+	if o.version >= 3 {
+		w, err := workloadOf(o)
+		if err != nil {
+			return runtime.BundleOptions{}, err
+		}
+		opts.Workload = w
 	}
 	return opts, nil
 }

@@ -77,3 +77,29 @@ func execgo_container_update(h C.uintptr_t, resourcesJSON *C.char) (rc C.int) {
 		return c.Update(context.Background(), r)
 	})
 }
+
+// execgo_container_addresses implements exec_container_addresses (see forward.c).
+//
+//export execgo_container_addresses
+func execgo_container_addresses(h C.uintptr_t, addrs ***C.char, count *C.size_t) (rc C.int) {
+	defer guard(&rc)
+	return onContainer(h, func(c *runtime.Container) error {
+		if addrs == nil {
+			return invalidf("addrs is NULL")
+		}
+		if count == nil {
+			return invalidf("count is NULL")
+		}
+		ips, err := c.Addresses()
+		if err != nil {
+			return err
+		}
+		text := make([]string, len(ips))
+		for i, ip := range ips {
+			text[i] = ip.String()
+		}
+		*addrs = cStrings(text)
+		*count = C.size_t(len(text))
+		return nil
+	})
+}

@@ -17,7 +17,11 @@ import (
 func execgo_container_exec(h C.uintptr_t, processID, processJSON *C.char, io *C.exec_io, out *C.uintptr_t) (rc C.int) {
 	defer guard(&rc)
 	return result(openProcess(h, processID, out, func(c *runtime.Container, id string) (*runtime.Process, error) {
-		spec, err := processOfJSON(processJSON)
+		text, err := goString(processJSON, "process_json")
+		if err != nil {
+			return nil, err
+		}
+		spec, err := c.ProcessOver([]byte(text))
 		if err != nil {
 			return nil, err
 		}

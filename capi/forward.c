@@ -307,3 +307,9 @@ void exec_events_free(exec_events *ev)
 	if (ev && !capi_forked())
 		execgo_events_free(KEY(ev));
 }
+
+int exec_container_addresses(exec_container *c, char ***addrs, size_t *count)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_container_addresses(KEY(c), addrs, count);
+}

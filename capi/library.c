@@ -94,10 +94,11 @@ int exec_bundle_options_init(exec_bundle_options *opts, unsigned version)
 {
 	static const exec_bundle_options defaults = EXEC_BUNDLE_OPTIONS_INIT;
 
-	/* A caller built against version 1 has the smaller struct. */
+	/* A caller built against an older version has a smaller struct. */
 	return init_versioned(opts, &defaults,
-	                      version == 1 ? offsetof(exec_bundle_options, userns)
-	                                   : sizeof defaults,
+	                      version == 1   ? offsetof(exec_bundle_options, userns)
+	                      : version == 2 ? offsetof(exec_bundle_options, env)
+	                                     : sizeof defaults,
 	                      version,
 	                      EXEC_BUNDLE_OPTIONS_VERSION, "opts is NULL",
 	                      "unknown exec_bundle_options version");

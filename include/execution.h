@@ -224,6 +224,21 @@
  * the rest of their confinement equal, share a monitor (confined either
  * way).
  *
+ * Networks. A bundle names its container's network
+ * (exec_bundle_options.network): its own namespace with only loopback
+ * (the default), the host's, an existing namespace, or the library's
+ * bridge. For a bridge the library runs the CNI plugins (bridge,
+ * host-local, portmap, firewall, loopback; from /usr/lib/cni or
+ * /opt/cni/bin) with a network of its own, bridge lexec0 and subnet
+ * 10.217.0.0/16 (clear of docker's and podman's), at create: it makes a
+ * network namespace under `<root>/network`, attaches it, maps the ports,
+ * and gives the runtime a copy of the bundle's config joining that
+ * namespace; exec_container_addresses() tells the address. Delete, and
+ * every failed create, tear it down (veth, IP lease kept under
+ * `<root>/network`, port mappings). What a crash between create and
+ * delete leaves goes at the container's next delete, or, when the
+ * container is gone, when a runtime next opens the root. Root only.
+ *
  * Linking. Link with -lexecution; `pkg-config --cflags --libs execution`
  * gives the flags after `make install`, which installs both
  * libexecution.so and libexecution.a. For a static link use
@@ -277,6 +292,14 @@
  *        exec_progress_fn; the new code EXEC_ECANCELED.
  *        exec_image_options version 3 adds progress and
  *        progress_payload: exec_bundle_from_image() reports unpacking.
+ *        Workloads: exec_bundle_options version 3 adds what `docker run`
+ *        takes (env, cwd, user, groups, hostname, mounts, rlimits,
+ *        cap_add, cap_drop, no_new_privileges, readonly_rootfs, network,
+ *        ports; EXEC_FLAG_*), also for bundles made from images; new
+ *        exec_container_addresses(). EXEC_USERNS_RANGE: a range of ids
+ *        per container, which hardened bundles get as root.
+ *        exec_container_exec() lays its process_json over the container's own process: a field it lacks
+ *        (cwd, user, env...) is now the container's, no longer a default.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
@@ -592,14 +615,22 @@ typedef struct {
 
 /**
  * Current version of exec_bundle_options; version 2 added userns, hardened
- * and tmpfs.
+ * and tmpfs; version 3 the workload: env to ports.
  */
-#define EXEC_BUNDLE_OPTIONS_VERSION 2
+#define EXEC_BUNDLE_OPTIONS_VERSION 3
+
+/** exec_bundle_options flags (no_new_privileges, readonly_rootfs): keep
+ *  the config's value (that of `runc spec`, or the image's bundle). */
+#define EXEC_FLAG_KEEP 0
+/** exec_bundle_options flags: set it. */
+#define EXEC_FLAG_ON 1
+/** exec_bundle_options flags: clear it. */
+#define EXEC_FLAG_OFF (-1)
 
 /**
  * exec_bundle_options.userns: root inside maps to the caller when the
- * caller is not root; as root, no user namespace, or EXEC_USERNS_SUBIDS
- * for a hardened config.
+ * caller is not root; as root, no user namespace, or for a hardened config
+ * EXEC_USERNS_RANGE (EXEC_USERNS_SUBIDS for a bundle made from an image).
  */
 #define EXEC_USERNS_AUTO 0
 /** exec_bundle_options.userns: no user namespace; root only. */
@@ -616,6 +647,16 @@ typedef struct {
  * inside is an unprivileged uid outside.
  */
 #define EXEC_USERNS_SUBIDS 3
+/**
+ * exec_bundle_options.userns: ids from 0 on map to a free range of 65536
+ * host ids chosen for each container at create, as systemd-nspawn picks
+ * them: from a block at 0x70000000, clear of the ids of the host's users
+ * and groups and of the ranges in /etc/subuid and /etc/subgid. The range
+ * is held under the runtime's root (`<root>/userns`) until delete, so two
+ * containers of a root never share ids. Root only; not for
+ * exec_bundle_from_image(), whose files are owned by the mapped ids.
+ */
+#define EXEC_USERNS_RANGE 4
 
 /**
  * Options of exec_bundle_init_ext(): the terminal and the common resource
@@ -662,11 +703,54 @@ typedef struct {
 	 *  tmpfs (nosuid, nodev) over the read-only rootfs; NULL for none
 	 *  (version 2). */
 	const char *const *tmpfs;
+	/*
+	 * The workload (version 3), as `docker run` takes it; over an image's
+	 * config for exec_bundle_from_image(). NULL or EXEC_FLAG_KEEP leaves
+	 * the config's value. Each list is NULL-terminated.
+	 */
+	/** "NAME=value" entries set over the default environment (PATH, TERM)
+	 *  or the image's. */
+	const char *const *env;
+	/** The process's working dir, absolute. */
+	const char *cwd;
+	/** "uid[:gid]" or "name[:group]"; names are looked up in the rootfs's
+	 *  /etc/passwd and /etc/group, resolved beneath the rootfs. */
+	const char *user;
+	/** Extra groups, numbers or names in the rootfs's /etc/group. */
+	const char *const *groups;
+	/** The container's hostname. */
+	const char *hostname;
+	/** Bind mounts "SOURCE:TARGET[:ro|rw]" (docker's -v): SOURCE an
+	 *  absolute host path that exists, mounted recursively with private
+	 *  propagation at TARGET, an absolute path in the container. */
+	const char *const *mounts;
+	/** Resource limits "TYPE=SOFT[:HARD]" (docker's --ulimit), e.g.
+	 *  "nofile=4096:8192", set over the default ones. */
+	const char *const *rlimits;
+	/** Capabilities added, "NET_ADMIN" or "CAP_NET_ADMIN". */
+	const char *const *cap_add;
+	/** Capabilities dropped first; "ALL" drops every one. */
+	const char *const *cap_drop;
+	/** process.noNewPrivileges: EXEC_FLAG_*. */
+	int no_new_privileges;
+	/** root.readonly: EXEC_FLAG_*. */
+	int readonly_rootfs;
+	/**
+	 * The container's network: NULL or "none" (a namespace of its own
+	 * with its loopback up), "host" (the host's), an absolute path of a
+	 * network namespace to join, or "bridge": the library attaches the
+	 * container to its CNI bridge (lexec0, 10.217.0.0/16) at create and
+	 * detaches it at delete (see Networks).
+	 */
+	const char *network;
+	/** A bridge's port mappings "[HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]"
+	 *  (docker's -p); HOST_IP defaults to 127.0.0.1. */
+	const char *const *ports;
 } exec_bundle_options;
 
 /** Static initialiser of exec_bundle_options: no terminal, no limits,
- *  EXEC_USERNS_AUTO, not hardened, no tmpfs. */
-#define EXEC_BUNDLE_OPTIONS_INIT { EXEC_BUNDLE_OPTIONS_VERSION, 0, 0, 0, 0.0, 0, 0, 0, 0, EXEC_USERNS_AUTO, 0, NULL }
+ *  EXEC_USERNS_AUTO, not hardened, no tmpfs, the default workload. */
+#define EXEC_BUNDLE_OPTIONS_INIT { EXEC_BUNDLE_OPTIONS_VERSION, 0, 0, 0, 0.0, 0, 0, 0, 0, EXEC_USERNS_AUTO, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, EXEC_FLAG_KEEP, EXEC_FLAG_KEEP, NULL, NULL }
 
 /* ---- Library -------------------------------------------------------- */
 
@@ -808,7 +892,10 @@ int exec_bundle_init(const char *bundle_dir, const char *const *argv, int termin
  *         version, a limit out of range or limits that exclude each other,
  *         an unknown userns, EXEC_USERNS_NONE when not root,
  *         EXEC_USERNS_SUBIDS without a range for the caller, a tmpfs dir
- *         not absolute; nothing is written), EXEC_ENOTSUP (limits from a
+ *         not absolute, a bad workload value: a relative cwd, a user or
+ *         group the rootfs does not know, a mount source that does not
+ *         exist, an unknown capability or rlimit, an unknown network or a
+ *         bad port; nothing is written), EXEC_ENOTSUP (limits from a
  *         caller who is not root on a cgroup v1 host, where its containers
  *         get no cgroup of their own), EXEC_EEXIST (a config.json is
  *         there), EXEC_ESYS.
@@ -1322,6 +1409,21 @@ int exec_container_ps(exec_container *c, int **pids, size_t *count);
 int exec_container_update(exec_container *c, const char *resources_json);
 
 /**
+ * List the addresses a container got on the library's bridge network
+ * (see exec_bundle_options.network); none for any other network.
+ *
+ * @param c the container.
+ * @param[out] addrs array of addresses as text ("10.217.0.5"); NULL when
+ *        count is 0.
+ * @param[out] count number of addresses.
+ * @return EXEC_OK, EXEC_EINVAL (NULL), EXEC_ENOTFOUND (deleted),
+ *         EXEC_ESYS, EXEC_ECLOSED.
+ * The caller owns *addrs and releases it with exec_strings_free().
+ * Thread-safe.
+ */
+int exec_container_addresses(exec_container *c, char ***addrs, size_t *count);
+
+/**
  * Delete a container and its state dir. Without `force` only created and
  * stopped containers can be deleted; with it a running or paused one is
  * killed first.
@@ -1352,7 +1454,12 @@ void exec_container_free(exec_container *c);
  * @param process_id id for the process, unique within the container; same
  *        rule as container ids.
  * @param process_json an OCI runtime-spec `process` object (args, env, cwd,
- *        user, terminal); cwd defaults to "/".
+ *        user, terminal), laid over the container's own process as docker
+ *        exec does: each top-level field it has replaces the container's
+ *        whole (all of "user", all of "env"); each it lacks is the
+ *        container's (user and groups, cwd, env, capabilities, rlimits,
+ *        noNewPrivileges, apparmorProfile, selinuxLabel), except args,
+ *        terminal and consoleSize, which are the exec's own.
  * @param io streams; NULL means all three EXEC_IO_NULL. A terminal is used
  *        when io->terminal or process.terminal is set.
  * @param[out] out the new process handle.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/libexecution/execution/runtime/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -65,21 +66,21 @@ func BundleInitWith(dir string, args []string, opts BundleOptions) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return wrapf(ErrInvalid, "bundle init: %q is not a directory", dir)
 	}
-	spec, err := specWith(args, opts)
+	rootfs := filepath.Join(dir, "rootfs")
+	config, err := spec.New(args, opts, rootfs)
 	if err != nil {
 		return err
 	}
-	rootfs := filepath.Join(dir, spec.Root.Path)
 	if fi, err := os.Lstat(rootfs); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		resolved, err := filepath.EvalSymlinks(rootfs)
 		if err != nil {
 			return wrapf(ErrInvalid, "bundle init: rootfs %s: %v", rootfs, err)
 		}
-		if spec.Root.Path, err = filepath.Abs(resolved); err != nil {
+		if config.Root.Path, err = filepath.Abs(resolved); err != nil {
 			return wrapf(ErrInvalid, "bundle init: rootfs %s: %v", rootfs, err)
 		}
 	}
-	data, err := json.MarshalIndent(spec, "", "\t")
+	data, err := json.MarshalIndent(config, "", "\t")
 	if err != nil {
 		return sysErr("bundle init", err)
 	}

@@ -212,5 +212,8 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 	wctx, cancel := context.WithTimeout(ctx, c.rt.callTimeout)
 	c.watch.wait(wctx)
 	cancel()
-	return removeStateDir(c.dir, containerRecordName)
+	if err := removeStateDir(c.dir, containerRecordName); err != nil {
+		return err
+	}
+	return releaseCreated(c.rt.root, c.id)
 }

@@ -50,6 +50,10 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	if r.runtimeHas(id) {
 		return nil, wrapf(ErrExists, "container %q already exists in the runtime's root %s", id, r.client.Root)
 	}
+	runBundle, prepared, err := r.prepareCreate(ctx, id, bundle, spec)
+	if err != nil {
+		return nil, err
+	}
 	cgroups := newCgroupLeftovers(spec, id, r.client.SystemdCgroup)
 	op := "create"
 	if start {
@@ -64,10 +68,10 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 				opts.ConsoleSocket = sock
 			}
 			if start {
-				_, err := c.client.Run(c.ctx, id, bundle, opts)
+				_, err := c.client.Run(c.ctx, id, runBundle, opts)
 				return err
 			}
-			return c.client.Create(c.ctx, id, bundle, opts)
+			return c.client.Create(c.ctx, id, runBundle, opts)
 		},
 		undo: func(started bool, err error) {
 			// The runtime's container is this call's only if it got as far
@@ -89,6 +93,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	}
 	var out *launched
 	out, err = r.start(ctx, l)
+	prepared(err == nil)
 	if err != nil {
 		if isIDTaken(err) {
 			return nil, wrapf(ErrExists, "container %q already exists in the runtime: %v", id, err)

@@ -55,13 +55,18 @@ func TestHardenedConfig(t *testing.T) {
 	if !slices.ContainsFunc(spec.Mounts, func(m specs.Mount) bool { return m.Destination == "/tmp" && m.Type == "tmpfs" }) {
 		t.Errorf("no tmpfs at /tmp in %+v", spec.Mounts)
 	}
-	if len(spec.Linux.UIDMappings) == 0 || spec.Linux.UIDMappings[0].ContainerID != 0 ||
+	if os.Geteuid() == 0 {
+		// Each container gets a range of its own at create.
+		if spec.Annotations[RangeAnnotation] == "" || len(spec.Linux.UIDMappings) != 0 {
+			t.Errorf("no range per container: annotations %v, uid mappings %+v", spec.Annotations, spec.Linux.UIDMappings)
+		}
+	} else if len(spec.Linux.UIDMappings) == 0 || spec.Linux.UIDMappings[0].ContainerID != 0 ||
 		spec.Linux.UIDMappings[0].HostID == 0 {
 		t.Errorf("root inside is root outside: uid mappings %+v", spec.Linux.UIDMappings)
 	}
 	if os.Geteuid() == 0 {
-		if r := spec.Linux.Resources; r.Pids == nil || *r.Pids.Limit != hardenedPids ||
-			r.Memory == nil || *r.Memory.Limit != hardenedMemory {
+		if r := spec.Linux.Resources; r.Pids == nil || *r.Pids.Limit != 1024 ||
+			r.Memory == nil || *r.Memory.Limit != 1<<30 {
 			t.Errorf("no default pids and memory limits: %+v", r)
 		}
 	}

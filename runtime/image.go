@@ -1,7 +1,10 @@
 package runtime
 
 import (
+	"path/filepath"
+
 	"github.com/libexecution/execution/runtime/image"
+	"github.com/libexecution/execution/runtime/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -53,19 +56,28 @@ const StopSignalAnnotation = image.StopSignalAnnotation
 // nothing of what this call made is left. A bundle made here is removed
 // with BundleRemove. Root only.
 func BundleFromImage(dir, ref string, opts ImageOptions) error {
-	m, err := opts.Bundle.UserNS.resolve(opts.Bundle.Hardened)
+	m, err := opts.Bundle.UserNS.Resolve(opts.Bundle.Hardened)
 	if err != nil {
 		return wrapf(ErrInvalid, "image: %v", err)
 	}
+	if m == UserNSRange {
+		if opts.Bundle.UserNS == UserNSRange {
+			return wrapf(ErrInvalid, "image: its files are owned by the mapped ids when unpacked, so it cannot have a range per container; use UserNSSubIDs")
+		}
+		m = UserNSSubIDs
+	}
+	opts.Bundle.UserNS = m
 	var uids, gids []specs.LinuxIDMapping
 	if m != UserNSNone {
-		if uids, gids, err = m.idMappings(); err != nil {
+		if uids, gids, err = m.IDMappings(); err != nil {
 			return err
 		}
 	}
 	return image.MakeBundle(dir, ref, image.Options{
-		Config:      defaultSpec([]string{"sh"}, opts.Terminal || opts.Bundle.Terminal),
-		Shape:       func(s *specs.Spec) error { return applyBundleOptions(s, opts.Bundle, "image") },
+		Config: spec.Default([]string{"sh"}, opts.Terminal || opts.Bundle.Terminal),
+		Shape: func(s *specs.Spec) error {
+			return spec.Apply(s, opts.Bundle, "image", filepath.Join(dir, "rootfs"))
+		},
 		Args:        opts.Args,
 		Cmd:         opts.Cmd,
 		Entrypoint:  opts.Entrypoint,

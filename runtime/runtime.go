@@ -112,6 +112,7 @@ func New(opts Options) (*Runtime, error) {
 	if _, err := monitorFor(root); err != nil {
 		return nil, err
 	}
+	sweepLeftovers(root)
 	return &Runtime{
 		root: root,
 		name: filepath.Base(path),

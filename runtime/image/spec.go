@@ -161,3 +161,22 @@ func setEnv(env []string, e string) []string {
 	}
 	return append(env, e)
 }
+
+// SetEnv sets the "NAME=value" entry e in env, replacing one of that name.
+func SetEnv(env []string, e string) []string { return setEnv(env, e) }
+
+// ReadUserDB reads the file name (as "etc/passwd") of the rootfs at
+// rootfs, resolved with rootfs as "/" so that no symlink leads out of it,
+// and at most maxUserDBBytes; a file that is not there is nil data.
+func ReadUserDB(rootfs, name string) ([]byte, error) {
+	root, err := unix.Open(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(root)
+	data, err := readInRoot(root, name, maxUserDBBytes)
+	if errors.Is(err, unix.ENOENT) {
+		return nil, nil
+	}
+	return data, err
+}

@@ -135,6 +135,7 @@ extern const test_case image_tests[];
 extern const test_case pull_tests[];
 extern const test_case observe_tests[];
 extern const test_case hardened_tests[];
+extern const test_case workload_tests[];
 extern const test_case rootless_tests[];
 extern const test_case host_tests[];
 extern const test_case event_tests[];

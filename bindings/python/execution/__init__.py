@@ -43,6 +43,7 @@ from .process import Process
 from .pull import pull_image, tqdm_progress
 from .runtime import Runtime
 from .state import State
+from .workload import Bridge, Mount
 from .stats import Stats
 from .streams import DEVNULL, INHERIT, PIPE, STDOUT
 
@@ -50,6 +51,7 @@ __version__ = "0.3.0"
 
 __all__ = [
     "AlreadyExists",
+    "Bridge",
     "Cancelled",
     "Closed",
     "Container",
@@ -67,6 +69,7 @@ __all__ = [
     "InvalidState",
     "LibraryNotFoundError",
     "Limits",
+    "Mount",
     "NotFound",
     "NotSupported",
     "PIPE",

@@ -66,11 +66,15 @@ EXEC_IO_VERSION = 1
 EXEC_IMAGE_OPTIONS_VERSION = 3
 EXEC_EXIT_VERSION = 1
 EXEC_STATS_VERSION = 1
-EXEC_BUNDLE_OPTIONS_VERSION = 2
+EXEC_BUNDLE_OPTIONS_VERSION = 3
+EXEC_FLAG_KEEP = 0
+EXEC_FLAG_ON = 1
+EXEC_FLAG_OFF = -1
 EXEC_USERNS_AUTO = 0
 EXEC_USERNS_NONE = 1
 EXEC_USERNS_CALLER = 2
 EXEC_USERNS_SUBIDS = 3
+EXEC_USERNS_RANGE = 4
 EXEC_EVENT_VERSION = 1
 
 EXEC_EVENT_CREATED = 1
@@ -198,6 +202,19 @@ class BundleOptions(Structure):
         ("userns", c_int),
         ("hardened", c_int),
         ("tmpfs", POINTER(c_char_p)),
+        ("env", POINTER(c_char_p)),
+        ("cwd", c_char_p),
+        ("user", c_char_p),
+        ("groups", POINTER(c_char_p)),
+        ("hostname", c_char_p),
+        ("mounts", POINTER(c_char_p)),
+        ("rlimits", POINTER(c_char_p)),
+        ("cap_add", POINTER(c_char_p)),
+        ("cap_drop", POINTER(c_char_p)),
+        ("no_new_privileges", c_int),
+        ("readonly_rootfs", c_int),
+        ("network", c_char_p),
+        ("ports", POINTER(c_char_p)),
     ]
 
 
@@ -287,6 +304,7 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_container_resize": (c_int, (ContainerPtr, c_uint, c_uint)),
     "exec_container_stats": (c_int, (ContainerPtr, POINTER(Stats))),
     "exec_container_ps": (c_int, (ContainerPtr, POINTER(POINTER(c_int)), POINTER(c_size_t))),
+    "exec_container_addresses": (c_int, (ContainerPtr, POINTER(_STRINGS), POINTER(c_size_t))),
     "exec_container_update": (c_int, (ContainerPtr, c_char_p)),
     "exec_container_delete": (c_int, (ContainerPtr, c_int)),
     "exec_container_free": (None, (ContainerPtr,)),

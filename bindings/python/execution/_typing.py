@@ -56,7 +56,7 @@ class Exec(Protocol):
     @overload
     def __call__(
         self, args: Sequence[str], *, id: Optional[str] = None,
-        env: Optional[Mapping[str, str]] = None, cwd: str = "/", user: "Optional[User]" = None,
+        env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None, user: "Optional[User]" = None,
         stdin: StreamArg = None, stdout: StreamArg = None, stderr: StreamArg = None,
         terminal: bool = False, text: Literal[True],
         encoding: Optional[str] = None, errors: Optional[str] = None,
@@ -64,7 +64,7 @@ class Exec(Protocol):
     @overload
     def __call__(
         self, args: Sequence[str], *, id: Optional[str] = None,
-        env: Optional[Mapping[str, str]] = None, cwd: str = "/", user: "Optional[User]" = None,
+        env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None, user: "Optional[User]" = None,
         stdin: StreamArg = None, stdout: StreamArg = None, stderr: StreamArg = None,
         terminal: bool = False, text: bool = False,
         encoding: str, errors: Optional[str] = None,
@@ -72,7 +72,7 @@ class Exec(Protocol):
     @overload
     def __call__(
         self, args: Sequence[str], *, id: Optional[str] = None,
-        env: Optional[Mapping[str, str]] = None, cwd: str = "/", user: "Optional[User]" = None,
+        env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None, user: "Optional[User]" = None,
         stdin: StreamArg = None, stdout: StreamArg = None, stderr: StreamArg = None,
         terminal: bool = False, text: bool = False,
         encoding: Optional[str] = None, errors: str,
@@ -80,7 +80,7 @@ class Exec(Protocol):
     @overload
     def __call__(
         self, args: Sequence[str], *, id: Optional[str] = None,
-        env: Optional[Mapping[str, str]] = None, cwd: str = "/", user: "Optional[User]" = None,
+        env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None, user: "Optional[User]" = None,
         stdin: StreamArg = None, stdout: StreamArg = None, stderr: StreamArg = None,
         terminal: bool = False, text: Literal[False] = False,
         encoding: None = None, errors: None = None,
@@ -88,7 +88,7 @@ class Exec(Protocol):
     @overload
     def __call__(
         self, args: Sequence[str], *, id: Optional[str] = None,
-        env: Optional[Mapping[str, str]] = None, cwd: str = "/", user: "Optional[User]" = None,
+        env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None, user: "Optional[User]" = None,
         stdin: StreamArg = None, stdout: StreamArg = None, stderr: StreamArg = None,
         terminal: bool = False, text: bool = False,
         encoding: Optional[str] = None, errors: Optional[str] = None,

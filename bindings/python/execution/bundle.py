@@ -5,9 +5,10 @@ import math
 import os
 from ctypes import POINTER, Array, byref, c_char_p, cast
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
-from . import _args, _ffi
+from . import _args, _ffi, workload
+from .workload import Mount, Network, Rlimits, UserArg
 
 PathArg = Union[str, bytes, "os.PathLike[str]"]
 """A file system path: str, bytes or os.PathLike."""
@@ -28,6 +29,9 @@ class UserNS(enum.IntEnum):
     SUBIDS = _ffi.EXEC_USERNS_SUBIDS
     """Root inside is the caller, ids from 1 on its /etc/subuid and /etc/subgid
     ranges; as root, ids from 0 on root's ranges there."""
+    RANGE = _ffi.EXEC_USERNS_RANGE
+    """A free range of 65536 host ids per container, chosen at create and held
+    until delete (what hardened bundles get as root); root only, not for images."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,18 @@ def bundle_init(
     userns: UserNS = UserNS.AUTO,
     hardened: bool = False,
     tmpfs: Sequence[str] = (),
+    env: Optional[Mapping[str, str]] = None,
+    cwd: Optional[str] = None,
+    user: Optional[UserArg] = None,
+    groups: Sequence[str] = (),
+    hostname: Optional[str] = None,
+    mounts: Sequence[Mount] = (),
+    rlimits: Optional[Rlimits] = None,
+    cap_add: Sequence[str] = (),
+    cap_drop: Sequence[str] = (),
+    no_new_privileges: Optional[bool] = None,
+    readonly_rootfs: Optional[bool] = None,
+    network: Network = "none",
 ) -> None:
     """Write `<bundle_dir>/config.json`: a default config, as `runc spec` makes it.
 
@@ -106,17 +122,38 @@ def bundle_init(
     apply. `tmpfs` lists dirs of the container that get a writable tmpfs
     over the read-only rootfs. Raises NotSupported for limits a rootless
     caller cannot apply (cgroup v1).
+
+    The workload, as `docker run` takes it: `env` is set over the default
+    PATH and TERM; `cwd`; `user` is (uid, gid) or "name[:group]", names
+    looked up in the rootfs's /etc/passwd and /etc/group; `groups` extra
+    groups; `hostname`; `mounts` bind mounts (`Mount`); `rlimits` by name
+    ({"nofile": 4096} or (soft, hard)); `cap_add` and `cap_drop` ("ALL"
+    drops every one); `no_new_privileges` and `readonly_rootfs` (None keeps
+    the default); `network`: "none" (own namespace, loopback only), "host",
+    a network namespace's path, or `Bridge(ports=[(host, container)])`,
+    set up at create and torn down at delete (`Container.addresses`).
+    Bad values raise InvalidArgument and write nothing.
     """
     path = _args.path(bundle_dir, "bundle_dir")
     argv = _args.strings(args, "args")
-    opts, _tmpfs_c = bundle_options(terminal, limits, userns, hardened, tmpfs)
+    opts, _keep = bundle_options(
+        terminal, limits, userns, hardened, tmpfs,
+        dict(env=env, cwd=cwd, user=user, groups=groups, hostname=hostname, mounts=mounts,
+             rlimits=rlimits, cap_add=cap_add, cap_drop=cap_drop,
+             no_new_privileges=no_new_privileges, readonly_rootfs=readonly_rootfs, network=network),
+    )
     _ffi.lib().exec_bundle_init_ext(path, _args.string_array(argv), byref(opts))
 
 
 def bundle_options(
-    terminal: bool, limits: Optional[Limits], userns: UserNS, hardened: bool, tmpfs: Sequence[str]
-) -> "tuple[_ffi.BundleOptions, Array[c_char_p]]":
-    """The checked `exec_bundle_options`, and the tmpfs array it points to,
+    terminal: bool,
+    limits: Optional[Limits],
+    userns: UserNS,
+    hardened: bool,
+    tmpfs: Sequence[str],
+    work: Optional[Dict[str, Any]] = None,
+) -> "tuple[_ffi.BundleOptions, List[Any]]":
+    """The checked `exec_bundle_options`, and the arrays it points to,
     which the caller keeps alive until the call that reads them returns."""
     t = _args.flag(terminal, "terminal")
     if limits is not None and not isinstance(limits, Limits):
@@ -129,4 +166,6 @@ def bundle_options(
     opts.hardened = _args.flag(hardened, "hardened")
     dirs_c = _args.string_array(dirs)
     opts.tmpfs = cast(dirs_c, POINTER(c_char_p))
-    return opts, dirs_c
+    keep: List[Any] = [dirs_c]
+    keep += workload.apply(opts, **(work or {}))
+    return opts, keep

@@ -3,7 +3,7 @@
 import json
 import secrets
 import signal as _signal
-from ctypes import POINTER, byref, c_int, c_size_t
+from ctypes import POINTER, byref, c_char_p, c_int, c_size_t
 from typing import Any, AnyStr, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _aio, _args, _ffi, _typing
@@ -128,6 +128,18 @@ class Container(Supervised[AnyStr]):
         finally:
             _ffi.lib().exec_free(pids)
 
+    @property
+    def addresses(self) -> List[str]:
+        """The container's addresses on the library's bridge network; [] for any other network."""
+        addrs = POINTER(c_char_p)()
+        count = c_size_t()
+        lib = _ffi.lib()
+        lib.exec_container_addresses(self._handle(), byref(addrs), byref(count))
+        try:
+            return [addrs[i].decode() for i in range(count.value)]
+        finally:
+            lib.exec_strings_free(addrs, count)
+
     def update(self, resources: Mapping[str, Any]) -> None:
         """Change the resources of the live container, through the runtime's update.
 
@@ -147,7 +159,7 @@ class Container(Supervised[AnyStr]):
         *,
         id: Optional[str] = None,
         env: Optional[Mapping[str, str]] = None,
-        cwd: str = "/",
+        cwd: Optional[str] = None,
         user: Optional[User] = None,
         stdin: StreamArg = None,
         stdout: StreamArg = None,
@@ -161,9 +173,11 @@ class Container(Supervised[AnyStr]):
 
         `id` names the process, unique within the container (AlreadyExists
         otherwise); None makes one ("exec-" and 16 hex digits), told by the
-        Process's `id`. `env` replaces the whole environment; None keeps the
-        container's own (its config's). `user` is a uid (gid 0) or a (uid,
-        gid) pair, None is root. Streams and text mode are as for
+        Process's `id`. As docker exec, what is not given is the
+        container's own (its config's): `env` replaces the whole
+        environment, `cwd` the working dir, `user` (a uid with gid 0, or a
+        (uid, gid) pair) the user and groups; capabilities, rlimits, no new
+        privileges and the security labels are always the container's. Streams and text mode are as for
         Runtime.create(): None is /dev/null, INHERIT this program's own
         stream. Used in a `with` block, the process is killed if it still
         runs and deleted at its end, so its id can be used again.
@@ -245,21 +259,19 @@ def _process_json(args: Any, env: Any, cwd: Any, user: Any, terminal: int) -> by
             envv.append(f"{k}={v}")
     else:
         raise TypeError(f"env must be a mapping of str to str, not {type(env).__name__}")
-    if not isinstance(cwd, str):
-        raise TypeError(f"cwd must be str, not {type(cwd).__name__}")
+    spec: Dict[str, Any] = {"terminal": bool(terminal), "args": argv}
+    if cwd is not None:
+        if not isinstance(cwd, str):
+            raise TypeError(f"cwd must be str, not {type(cwd).__name__}")
+        spec["cwd"] = cwd
     if user is None:
-        uid, gid = 0, 0
+        pass
     elif isinstance(user, tuple) and len(user) == 2:
         uid = _args.integer(user[0], "uid", 0, 2**32 - 1)
         gid = _args.integer(user[1], "gid", 0, 2**32 - 1)
+        spec["user"] = {"uid": uid, "gid": gid}
     else:
-        uid, gid = _args.integer(user, "user", 0, 2**32 - 1), 0
-    spec: Dict[str, Any] = {
-        "terminal": bool(terminal),
-        "user": {"uid": uid, "gid": gid},
-        "args": argv,
-        "cwd": cwd,
-    }
+        spec["user"] = {"uid": _args.integer(user, "user", 0, 2**32 - 1), "gid": 0}
     if envv is not None:
         spec["env"] = envv
     return json.dumps(spec).encode()

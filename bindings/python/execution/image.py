@@ -6,6 +6,7 @@ from typing import Mapping, Optional, Sequence
 from . import _args, _ffi
 from ._progress import Progress, Reporter
 from .bundle import Limits, PathArg, UserNS, bundle_options
+from .workload import Mount, Network, Rlimits, UserArg
 
 
 def bundle_from_image(
@@ -24,6 +25,17 @@ def bundle_from_image(
     userns: UserNS = UserNS.AUTO,
     hardened: bool = False,
     tmpfs: Sequence[str] = (),
+    cwd: Optional[str] = None,
+    user: Optional[UserArg] = None,
+    groups: Sequence[str] = (),
+    hostname: Optional[str] = None,
+    mounts: Sequence[Mount] = (),
+    rlimits: Optional[Rlimits] = None,
+    cap_add: Sequence[str] = (),
+    cap_drop: Sequence[str] = (),
+    no_new_privileges: Optional[bool] = None,
+    readonly_rootfs: Optional[bool] = None,
+    network: Network = "none",
     progress: Optional[Progress] = None,
 ) -> None:
     """Make the bundle `bundle_dir` from an OCI image on disk; no registry is contacted.
@@ -47,6 +59,8 @@ def bundle_from_image(
     raises InvalidArgument and leaves nothing. The image's labels never
     become annotations. Remove the bundle with bundle_remove(), and unused
     cached layers with image_cache_prune(). Root only.
+    The workload (`cwd` to `network`) is bundle_init()'s, over the image's
+    config: its user and working dir, for instance.
 
     `progress(blob, done, total)` is told each layer's bytes read as it is
     unpacked, on the calling thread (a layer already in the cache is not
@@ -78,7 +92,12 @@ def bundle_from_image(
         if not isinstance(platform, str):
             raise TypeError(f"platform must be str, not {type(platform).__name__}")
         opts.platform = platform.encode()
-    bundle, _tmpfs_c = bundle_options(False, limits, userns, hardened, tmpfs)
+    bundle, _keep = bundle_options(
+        False, limits, userns, hardened, tmpfs,
+        dict(cwd=cwd, user=user, groups=groups, hostname=hostname, mounts=mounts,
+             rlimits=rlimits, cap_add=cap_add, cap_drop=cap_drop,
+             no_new_privileges=no_new_privileges, readonly_rootfs=readonly_rootfs, network=network),
+    )
     opts.bundle = pointer(bundle)
     if progress is None:
         _ffi.lib().exec_bundle_from_image(dir_arg, image_arg, byref(opts))

@@ -79,6 +79,14 @@ _LIMITS_FIELDS = {
 }
 # The C field each keyword argument of bundle_init sets, after the limits.
 _BUNDLE_KEYWORDS = {"userns": "userns", "hardened": "hardened", "tmpfs": "tmpfs"}
+# The workload's fields (version 3), by the keyword that sets each: a
+# Bridge network sets the ports too.
+_WORKLOAD_FIELDS = {
+    "env": "env", "cwd": "cwd", "user": "user", "groups": "groups", "hostname": "hostname",
+    "mounts": "mounts", "rlimits": "rlimits", "cap_add": "cap_add", "cap_drop": "cap_drop",
+    "no_new_privileges": "no_new_privileges", "readonly_rootfs": "readonly_rootfs",
+    "network": "network", "ports": "network",
+}
 
 
 def _strip_comments(text: str) -> str:
@@ -226,10 +234,11 @@ def test_limits_cover_the_bundle_options(header: str) -> None:
     c_fields = [f for _, f in parse_structs(header)["exec_bundle_options"]]
     assert [f.name for f in dataclasses.fields(execution.Limits)] == list(_LIMITS_FIELDS)
     # bundle_init's keyword arguments set the fields after the limits.
-    assert c_fields == ["version", "terminal", *_LIMITS_FIELDS.values(), *_BUNDLE_KEYWORDS.values()]
-    params = inspect.signature(execution.bundle_init).parameters
-    for arg in _BUNDLE_KEYWORDS:
-        assert params[arg].kind == inspect.Parameter.KEYWORD_ONLY, arg
+    assert c_fields == ["version", "terminal", *_LIMITS_FIELDS.values(), *_BUNDLE_KEYWORDS.values(), *_WORKLOAD_FIELDS]
+    for fn in (execution.bundle_init, execution.bundle_from_image):
+        params = inspect.signature(fn).parameters
+        for arg in [*_BUNDLE_KEYWORDS, *_WORKLOAD_FIELDS.values()]:
+            assert params[arg].kind == inspect.Parameter.KEYWORD_ONLY, arg
 
 
 def test_userns_modes_match(header: str) -> None:

@@ -200,7 +200,9 @@ fn bundled() -> PathBuf {
     {
         panic!("the `bundled` feature needs Go (`go` on PATH, or GO) to build libexecution");
     }
-    for input in ["Makefile", "go.mod", "go.sum", "include", "capi", "runtime", "monitor"] {
+    for input in [
+        "Makefile", "go.mod", "go.sum", "include", "capi", "runtime", "monitor",
+    ] {
         println!("cargo:rerun-if-changed={}", source.join(input).display());
     }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR")).join("libexecution");

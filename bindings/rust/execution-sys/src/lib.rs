@@ -443,8 +443,15 @@ pub const EXEC_STATS_INIT: exec_stats = exec_stats {
 };
 
 /// Current version of `exec_bundle_options` (2 added userns, hardened and
-/// tmpfs).
-pub const EXEC_BUNDLE_OPTIONS_VERSION: c_uint = 2;
+/// tmpfs; 3 the workload: env to ports).
+pub const EXEC_BUNDLE_OPTIONS_VERSION: c_uint = 3;
+
+/// `exec_bundle_options` flags: keep the config's value.
+pub const EXEC_FLAG_KEEP: c_int = 0;
+/// `exec_bundle_options` flags: set it.
+pub const EXEC_FLAG_ON: c_int = 1;
+/// `exec_bundle_options` flags: clear it.
+pub const EXEC_FLAG_OFF: c_int = -1;
 
 /// `exec_bundle_options.userns`: root inside maps to the caller when the
 /// caller is not root; as root, no user namespace, or
@@ -458,6 +465,9 @@ pub const EXEC_USERNS_CALLER: c_int = 2;
 /// `exec_bundle_options.userns`: root inside is the caller, ids from 1 on
 /// its /etc/subuid and /etc/subgid ranges; as root, ids from 0 on root's.
 pub const EXEC_USERNS_SUBIDS: c_int = 3;
+/// `exec_bundle_options.userns`: a free range of 65536 host ids per
+/// container, chosen at create and held under the root until delete.
+pub const EXEC_USERNS_RANGE: c_int = 4;
 
 /// Options of `exec_bundle_init_ext`: the terminal, resource limits (a
 /// limit left 0 is not set), user namespace, hardening and tmpfs dirs.
@@ -490,6 +500,34 @@ pub struct exec_bundle_options {
     /// NULL-terminated absolute dirs that get a writable tmpfs; NULL for
     /// none (version 2).
     pub tmpfs: *const *const c_char,
+    /// NULL-terminated "NAME=value" entries over the default environment
+    /// (version 3, as every field below).
+    pub env: *const *const c_char,
+    /// The process's working dir, absolute.
+    pub cwd: *const c_char,
+    /// `uid[:gid]` or `name[:group]`, names looked up in the rootfs.
+    pub user: *const c_char,
+    /// NULL-terminated extra groups, numbers or names.
+    pub groups: *const *const c_char,
+    /// The container's hostname.
+    pub hostname: *const c_char,
+    /// NULL-terminated bind mounts `SOURCE:TARGET[:ro|rw]`.
+    pub mounts: *const *const c_char,
+    /// NULL-terminated resource limits `TYPE=SOFT[:HARD]`.
+    pub rlimits: *const *const c_char,
+    /// NULL-terminated capabilities added.
+    pub cap_add: *const *const c_char,
+    /// NULL-terminated capabilities dropped; "ALL" drops every one.
+    pub cap_drop: *const *const c_char,
+    /// process.noNewPrivileges: `EXEC_FLAG_*`.
+    pub no_new_privileges: c_int,
+    /// root.readonly: `EXEC_FLAG_*`.
+    pub readonly_rootfs: c_int,
+    /// "none" (NULL), "host", "bridge" or an absolute netns path.
+    pub network: *const c_char,
+    /// NULL-terminated bridge port mappings
+    /// `[HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]`.
+    pub ports: *const *const c_char,
 }
 
 impl Default for exec_bundle_options {
@@ -518,6 +556,19 @@ pub const EXEC_BUNDLE_OPTIONS_INIT: exec_bundle_options = exec_bundle_options {
     userns: EXEC_USERNS_AUTO,
     hardened: 0,
     tmpfs: std::ptr::null(),
+    env: std::ptr::null(),
+    cwd: std::ptr::null(),
+    user: std::ptr::null(),
+    groups: std::ptr::null(),
+    hostname: std::ptr::null(),
+    mounts: std::ptr::null(),
+    rlimits: std::ptr::null(),
+    cap_add: std::ptr::null(),
+    cap_drop: std::ptr::null(),
+    no_new_privileges: EXEC_FLAG_KEEP,
+    readonly_rootfs: EXEC_FLAG_KEEP,
+    network: std::ptr::null(),
+    ports: std::ptr::null(),
 };
 
 extern "C" {
@@ -648,6 +699,13 @@ extern "C" {
     pub fn exec_container_ps(
         c: *mut exec_container,
         pids: *mut *mut c_int,
+        count: *mut usize,
+    ) -> c_int;
+    /// List a container's addresses on the library's bridge; free with
+    /// `exec_strings_free`.
+    pub fn exec_container_addresses(
+        c: *mut exec_container,
+        addrs: *mut *mut *mut c_char,
         count: *mut usize,
     ) -> c_int;
     /// Change a live container's resources (an OCI `linux.resources` JSON).

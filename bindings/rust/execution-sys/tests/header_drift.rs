@@ -484,6 +484,54 @@ int main(void) {
 }
 
 #[test]
+fn workload_additions_match() {
+    let probe = r#"
+#include <stddef.h>
+#include <stdio.h>
+#include "execution.h"
+#define F(f) printf(" %zu", offsetof(exec_bundle_options, f))
+int main(void) {
+	exec_bundle_options b = EXEC_BUNDLE_OPTIONS_INIT;
+	printf("%u %d %d %d %d %d %d\n", EXEC_BUNDLE_OPTIONS_VERSION, EXEC_FLAG_KEEP, EXEC_FLAG_ON,
+	       EXEC_FLAG_OFF, EXEC_USERNS_RANGE, b.no_new_privileges, b.network == NULL);
+	F(env); F(cwd); F(user); F(groups); F(hostname); F(mounts); F(rlimits); F(cap_add);
+	F(cap_drop); F(no_new_privileges); F(readonly_rootfs); F(network); F(ports);
+	printf("\n");
+	return 0;
+}
+"#;
+    use sys::exec_bundle_options as B;
+    let b = sys::EXEC_BUNDLE_OPTIONS_INIT;
+    let offsets = [
+        offset_of!(B, env),
+        offset_of!(B, cwd),
+        offset_of!(B, user),
+        offset_of!(B, groups),
+        offset_of!(B, hostname),
+        offset_of!(B, mounts),
+        offset_of!(B, rlimits),
+        offset_of!(B, cap_add),
+        offset_of!(B, cap_drop),
+        offset_of!(B, no_new_privileges),
+        offset_of!(B, readonly_rootfs),
+        offset_of!(B, network),
+        offset_of!(B, ports),
+    ];
+    let expected = format!(
+        "{} {} {} {} {} {} {}\n{}\n",
+        sys::EXEC_BUNDLE_OPTIONS_VERSION,
+        sys::EXEC_FLAG_KEEP,
+        sys::EXEC_FLAG_ON,
+        sys::EXEC_FLAG_OFF,
+        sys::EXEC_USERNS_RANGE,
+        b.no_new_privileges,
+        i32::from(b.network.is_null()),
+        offsets.iter().map(|o| format!(" {o}")).collect::<String>(),
+    );
+    assert_eq!(run_c(probe), expected);
+}
+
+#[test]
 fn event_layout_and_values_match() {
     let probe = r#"
 #include <stddef.h>

@@ -15,7 +15,8 @@ use crate::sys;
 #[non_exhaustive]
 pub enum UserNs {
     /// Root inside is the caller when it is not root; as root, no user
-    /// namespace, or [`SubIds`](Self::SubIds) for a hardened config.
+    /// namespace, or [`Range`](Self::Range) for a hardened config
+    /// ([`SubIds`](Self::SubIds) for a bundle made from an image).
     #[default]
     Auto,
     /// No user namespace; root only.
@@ -25,6 +26,9 @@ pub enum UserNs {
     /// Root inside is the caller, ids from 1 on its /etc/subuid and
     /// /etc/subgid ranges; as root, ids from 0 on root's ranges there.
     SubIds,
+    /// A free range of 65536 host ids per container, chosen at create and
+    /// held under the root until delete; root only, not for images.
+    Range,
 }
 
 impl UserNs {
@@ -35,13 +39,16 @@ impl UserNs {
             UserNs::None => sys::EXEC_USERNS_NONE,
             UserNs::Caller => sys::EXEC_USERNS_CALLER,
             UserNs::SubIds => sys::EXEC_USERNS_SUBIDS,
+            UserNs::Range => sys::EXEC_USERNS_RANGE,
         }
     }
 }
 
-/// The terminal and resource limits of a bundle's config, for
-/// [`bundle_init_ext`](crate::bundle_init_ext). A limit left unset is not
-/// written; the library checks the values (InvalidArgument when out of
+/// The terminal, resource limits and workload (env, cwd, user, mounts,
+/// network...; see [`Mount`](crate::Mount), [`Network`](crate::Network)) of
+/// a bundle's config, for [`bundle_init_ext`](crate::bundle_init_ext) and
+/// [`ImageOptions::bundle`](crate::ImageOptions). A value left unset is
+/// not written; the library checks the values (InvalidArgument when out of
 /// range or when two exclude each other).
 ///
 /// ```
@@ -50,12 +57,13 @@ impl UserNs {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct BundleOptions {
-    raw: sys::exec_bundle_options,
+    pub(crate) raw: sys::exec_bundle_options,
     tmpfs: Vec<PathBuf>,
+    pub(crate) work: crate::workload::Workload,
 }
 
-// SAFETY: `raw.tmpfs` is always NULL: the dirs live in `tmpfs`, and are
-// lent to the C call only for its duration.
+// SAFETY: the pointers of `raw` are always NULL: the strings live in
+// `tmpfs` and `work`, and are lent to the C call only for its duration.
 unsafe impl Send for BundleOptions {}
 // SAFETY: as for Send; no method mutates through a shared reference.
 unsafe impl Sync for BundleOptions {}
@@ -72,6 +80,7 @@ impl BundleOptions {
         BundleOptions {
             raw: sys::EXEC_BUNDLE_OPTIONS_INIT,
             tmpfs: Vec::new(),
+            work: Default::default(),
         }
     }
 
@@ -156,7 +165,8 @@ impl BundleOptions {
     }
 
     /// The raw options, for [`sys::exec_bundle_init_ext`], with `tmpfs`
-    /// NULL: the caller sets it from [`tmpfs_dirs`](Self::tmpfs_dirs).
+    /// NULL: the caller sets it from [`tmpfs_dirs`](Self::tmpfs_dirs); the
+    /// workload's strings are NULL too.
     pub fn as_raw(&self) -> &sys::exec_bundle_options {
         &self.raw
     }
@@ -168,6 +178,7 @@ pub(crate) struct LentBundleOptions {
     pub(crate) raw: sys::exec_bundle_options,
     _dirs: Vec<std::ffi::CString>,
     _ptrs: Vec<*const std::ffi::c_char>,
+    _work: crate::workload::LentWorkload,
 }
 
 impl BundleOptions {
@@ -188,10 +199,12 @@ impl BundleOptions {
         if !dirs.is_empty() {
             raw.tmpfs = ptrs.as_ptr();
         }
+        let work = self.work.lend(&mut raw)?;
         Ok(LentBundleOptions {
             raw,
             _dirs: dirs,
             _ptrs: ptrs,
+            _work: work,
         })
     }
 }

@@ -190,6 +190,29 @@ impl Container {
         Ok(list)
     }
 
+    /// The container's addresses on the library's bridge network
+    /// ([`Network::Bridge`](crate::Network::Bridge)); none for any other.
+    ///
+    /// Errors: NotFound (deleted).
+    pub fn addresses(&self) -> Result<Vec<std::net::IpAddr>, Error> {
+        let mut addrs = ptr::null_mut();
+        let mut count = 0usize;
+        check(unsafe { sys::exec_container_addresses(self.h.as_ptr(), &mut addrs, &mut count) })?;
+        if addrs.is_null() {
+            return Ok(Vec::new());
+        }
+        let list = (0..count)
+            .filter_map(|i| {
+                unsafe { std::ffi::CStr::from_ptr(*addrs.add(i)) }
+                    .to_str()
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+            })
+            .collect();
+        unsafe { sys::exec_strings_free(addrs, count) };
+        Ok(list)
+    }
+
     /// Changes the resources of the live container through the runtime's
     /// `update`. `resources_json` is an OCI `linux.resources` object, such as
     /// `{"memory":{"limit":33554432}}`; what it leaves out keeps its value.

@@ -65,6 +65,7 @@ mod spec;
 mod stats;
 #[cfg(feature = "tokio")]
 mod tokio;
+mod workload;
 
 use std::ffi::{c_char, c_int, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
@@ -89,6 +90,7 @@ pub use spec::ProcessSpec;
 pub use stats::Stats;
 #[cfg(feature = "tokio")]
 pub use tokio::EventStream;
+pub use workload::{Bridge, Mount, Network};
 
 /// Writes `<dir>/config.json`: a default runtime-spec config, as `runc spec`
 /// makes it, running `args` on the rootfs `<dir>/rootfs`, with a pty when

@@ -5,8 +5,9 @@ use std::fmt::Write;
 /// An OCI runtime-spec `process` object for [`Container::exec`]: arguments,
 /// environment, working directory, user and terminal.
 ///
-/// With no environment set, the process gets the container's own (its
-/// config's `process.env`). Once [`env`](ProcessSpec::env),
+/// As docker exec, what is not set here is the container's own (its
+/// config's): user and groups, cwd, environment, capabilities, rlimits, no
+/// new privileges and security labels. Once [`env`](ProcessSpec::env),
 /// [`envs`](ProcessSpec::envs) or [`env_clear`](ProcessSpec::env_clear) is
 /// called, it gets exactly the entries set here and no other: set `PATH`
 /// then when `args[0]` is no absolute path.
@@ -28,14 +29,14 @@ pub struct ProcessSpec {
     args: Vec<String>,
     env: Option<Vec<String>>,
     cwd: Option<String>,
-    uid: u32,
-    gid: u32,
-    additional_gids: Vec<u32>,
+    user: Option<(u32, u32)>,
+    additional_gids: Option<Vec<u32>>,
     terminal: bool,
 }
 
 impl ProcessSpec {
-    /// A process running `args` (program first) as root in "/".
+    /// A process running `args` (program first) as the container's user in
+    /// its working dir.
     pub fn new<I, S>(args: I) -> ProcessSpec
     where
         I: IntoIterator<Item = S>,
@@ -87,16 +88,17 @@ impl ProcessSpec {
         self
     }
 
-    /// Sets the user and group ids the process runs as (default 0 and 0).
+    /// Sets the user and group ids the process runs as (by default the
+    /// container's user); the container's extra groups then do not apply.
     pub fn user(mut self, uid: u32, gid: u32) -> ProcessSpec {
-        self.uid = uid;
-        self.gid = gid;
+        self.user = Some((uid, gid));
         self
     }
 
-    /// Sets the supplementary group ids.
+    /// Sets the supplementary group ids (of root, unless
+    /// [`user`](ProcessSpec::user) is set).
     pub fn additional_gids(mut self, gids: impl IntoIterator<Item = u32>) -> ProcessSpec {
-        self.additional_gids = gids.into_iter().collect();
+        self.additional_gids = Some(gids.into_iter().collect());
         self
     }
 
@@ -118,18 +120,23 @@ impl ProcessSpec {
             out.push_str(",\"cwd\":");
             push_string(&mut out, cwd);
         }
-        write!(out, ",\"user\":{{\"uid\":{},\"gid\":{}", self.uid, self.gid).unwrap();
-        if !self.additional_gids.is_empty() {
-            out.push_str(",\"additionalGids\":[");
-            for (i, gid) in self.additional_gids.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+        if self.user.is_some() || self.additional_gids.is_some() {
+            let (uid, gid) = self.user.unwrap_or((0, 0));
+            write!(out, ",\"user\":{{\"uid\":{uid},\"gid\":{gid}").unwrap();
+            let gids = self.additional_gids.as_deref().unwrap_or(&[]);
+            if !gids.is_empty() {
+                out.push_str(",\"additionalGids\":[");
+                for (i, gid) in gids.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write!(out, "{gid}").unwrap();
                 }
-                write!(out, "{gid}").unwrap();
+                out.push(']');
             }
-            out.push(']');
+            out.push('}');
         }
-        write!(out, "}},\"terminal\":{}}}", self.terminal).unwrap();
+        write!(out, ",\"terminal\":{}}}", self.terminal).unwrap();
         out
     }
 }
@@ -174,7 +181,7 @@ mod tests {
     fn minimal_process() {
         assert_eq!(
             ProcessSpec::new(["true"]).to_json(),
-            r#"{"args":["true"],"user":{"uid":0,"gid":0},"terminal":false}"#
+            r#"{"args":["true"],"terminal":false}"#
         );
     }
 

@@ -77,7 +77,10 @@ fn sigkill_ends_init() {
     let exit = c.wait(Some(PATIENCE)).unwrap();
     assert_eq!(exit_parts(&exit), (137, None, Some(9), false, false));
     assert_eq!(c.state().unwrap(), State::Stopped);
-    assert_eq!(c.signal(9, false).unwrap_err().kind(), ErrorKind::InvalidState);
+    assert_eq!(
+        c.signal(9, false).unwrap_err().kind(),
+        ErrorKind::InvalidState
+    );
     c.kill().unwrap(); // exited: Ok, as Child::kill
     c.delete(false).unwrap();
 }

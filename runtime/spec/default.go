@@ -1,4 +1,4 @@
-package runtime
+package spec
 
 import specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -6,8 +6,8 @@ import specs "github.com/opencontainers/runtime-spec/specs-go"
 // it does not know.
 const specVersion = "1.0.2-dev"
 
-// defaultSpec is the config `runc spec` writes, running args.
-func defaultSpec(args []string, terminal bool) *specs.Spec {
+// Default is the config `runc spec` writes, running args.
+func Default(args []string, terminal bool) *specs.Spec {
 	caps := []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
 	return &specs.Spec{
 		Version: specVersion,

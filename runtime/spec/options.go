@@ -1,4 +1,4 @@
-package runtime
+package spec
 
 import (
 	"math"
@@ -23,6 +23,9 @@ type BundleOptions struct {
 	// Tmpfs are the container's dirs that get a writable tmpfs over the
 	// read-only rootfs.
 	Tmpfs []string
+	// Workload is the process, mounts and network the container gets,
+	// as `docker run` gives them.
+	Workload Workload
 }
 
 // Limits are the common resource limits of a bundle config. A zero field
@@ -137,19 +140,21 @@ func (l Limits) cpu() (*specs.LinuxCPU, error) {
 
 func ptr[T any](v T) *T { return &v }
 
-// specWith returns the config of args as opts shape it.
-func specWith(args []string, opts BundleOptions) (*specs.Spec, error) {
-	spec := defaultSpec(args, opts.Terminal)
-	if err := applyBundleOptions(spec, opts, "bundle init"); err != nil {
+// New returns the config of args as opts shape it, for the rootfs at
+// rootfs on the host.
+func New(args []string, opts BundleOptions, rootfs string) (*specs.Spec, error) {
+	spec := Default(args, opts.Terminal)
+	if err := Apply(spec, opts, "bundle init", rootfs); err != nil {
 		return nil, err
 	}
 	return spec, nil
 }
 
-// applyBundleOptions writes opts' limits, hardening, tmpfs dirs and user
-// namespace into spec; what names the caller in errors.
-func applyBundleOptions(spec *specs.Spec, opts BundleOptions, what string) error {
-	userns, err := opts.UserNS.resolve(opts.Hardened)
+// Apply writes opts' limits, hardening, tmpfs dirs, workload
+// and user namespace into spec, whose rootfs is at rootfs on the host;
+// what names the caller in errors.
+func Apply(spec *specs.Spec, opts BundleOptions, what, rootfs string) error {
+	userns, err := opts.UserNS.Resolve(opts.Hardened)
 	if err != nil {
 		return wrapf(ErrInvalid, "%s: %v", what, err)
 	}
@@ -166,6 +171,9 @@ func applyBundleOptions(spec *specs.Spec, opts BundleOptions, what string) error
 		return wrapf(ErrInvalid, "%s: %v", what, err)
 	}
 	if err := withTmpfs(spec, opts.Tmpfs); err != nil {
+		return wrapf(ErrInvalid, "%s: %v", what, err)
+	}
+	if err := opts.Workload.apply(spec, rootfs); err != nil {
 		return wrapf(ErrInvalid, "%s: %v", what, err)
 	}
 	if os.Geteuid() != 0 {
