@@ -58,6 +58,12 @@ int exec_image_cache_prune(const char *cache_dir, size_t *removed)
 	return execgo_image_cache_prune((char *)cache_dir, removed);
 }
 
+int exec_log_set(exec_log_fn fn, int max_level, void *payload)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_log_set(fn, max_level, payload, capi_log_delivering());
+}
+
 int exec_runtime_new(const exec_runtime_options *opts, exec_runtime **out)
 {
 	REFUSE_IN_CHILD(EXEC_ESTATE);
