@@ -38,6 +38,7 @@ from .exit import Exit
 from .handle import Handle
 from .image import bundle_from_image, bundle_remove, image_cache_prune
 from .library import library_path, version
+from .log import set_log_level
 from .process import Process
 from .runtime import Runtime
 from .state import State
@@ -82,5 +83,6 @@ __all__ = [
     "bundle_remove",
     "image_cache_prune",
     "library_path",
+    "set_log_level",
     "version",
 ]
