@@ -58,6 +58,7 @@ mod guard;
 mod handle;
 mod image;
 mod io;
+mod logging;
 mod process;
 mod runtime;
 mod spec;
@@ -78,6 +79,9 @@ pub use guard::{ContainerGuard, Discard, Guard, ProcessGuard};
 pub use handle::Output;
 pub use image::{bundle_from_image, bundle_remove, image_cache_prune, ImageOptions};
 pub use io::{Io, Stdio};
+#[cfg(feature = "log")]
+pub use logging::log_to_log_crate;
+pub use logging::{clear_logger, set_logger, LogLevel};
 pub use process::Process;
 pub use runtime::{Runtime, RuntimeOptions};
 pub use spec::ProcessSpec;
