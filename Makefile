@@ -232,6 +232,7 @@ test-python: lib bundle deps images probe $(TEST_REGISTRY) ## Run the Python bin
 test-rust: deps lib static pc bundle images probe $(TEST_REGISTRY) ## Run the Rust crates' tests
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test --workspace
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test -p execution --features tokio --test events_tokio
+	cd bindings/rust && $(TEST_ENV) $(CARGO) test -p execution --features log --test log_crate
 
 # The rootless suites: the C, Python and Rust tests of rootless containers
 # and hardened configs, run as ROOTLESS_USER (made by rootless-user.sh) on
@@ -248,7 +249,7 @@ check-crates: lib ## Check the Rust crates: clippy -D warnings, cargo package, d
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 		$(CARGO) clippy --quiet --workspace --all-targets -- -D warnings
 	cd bindings/rust && EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
-		$(CARGO) clippy --quiet -p execution --all-targets --features tokio -- -D warnings
+		$(CARGO) clippy --quiet -p execution --all-targets --features tokio,log -- -D warnings
 	@# cargo verifies each package against the others through a local registry
 	@# whose extracted copies, and the builds of them, it keeps by name and
 	@# version: drop ours and build in a target dir of its own, or a copy

@@ -27,4 +27,10 @@ int capi_call_progress(exec_progress_fn fn, const char *blob, long long done,
 /* Non-zero in a child forked from the process that loaded the library. */
 int capi_forked(void);
 
+/* Call fn(level, message, payload): Go cannot call a C function pointer. */
+void capi_log_deliver(exec_log_fn fn, int level, const char *message, void *payload);
+
+/* Non-zero while the calling thread runs a receiver set by exec_log_set(). */
+int capi_log_delivering(void);
+
 #endif /* EXECUTION_CAPI_H */

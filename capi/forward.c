@@ -72,6 +72,12 @@ int capi_call_progress(exec_progress_fn fn, const char *blob, long long done,
 	return fn(blob, done, total, payload);
 }
 
+int exec_log_set(exec_log_fn fn, int max_level, void *payload)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_log_set(fn, max_level, payload, capi_log_delivering());
+}
+
 int exec_runtime_new(const exec_runtime_options *opts, exec_runtime **out)
 {
 	REFUSE_IN_CHILD(EXEC_ESTATE);

@@ -144,6 +144,14 @@
  * a pollable fd (exec_events_fd(), exec_container_exit_fd(),
  * exec_process_exit_fd()) for an event loop with no thread of its own.
  *
+ * Diagnostics. What the library works around or cannot report through a
+ * return code (a runtime's stderr and log lines, a monitor started or
+ * found gone, a message sent again, dropped events, an exit become
+ * unknown) goes to the receiver set with exec_log_set(), on a thread of
+ * the library's, or nowhere by default. The Python binding hands it to
+ * logging.getLogger("execution"), the Rust one to a closure or the `log`
+ * crate.
+ *
  * Signals. The only child the host itself ever gets is the monitor's
  * starter, which exits at once (none for a subreaper host); the host gets its SIGCHLD and nothing else
  * from the library, whatever SIGCHLD's disposition is (default, ignored,
@@ -298,8 +306,13 @@
  *        ports; EXEC_FLAG_*), also for bundles made from images; new
  *        exec_container_addresses(). EXEC_USERNS_RANGE: a range of ids
  *        per container, which hardened bundles get as root.
- *        exec_container_exec() lays its process_json over the container's own process: a field it lacks
- *        (cwd, user, env...) is now the container's, no longer a default.
+ *        exec_container_exec() lays its process_json over the
+ *        container's own process: a field it lacks (cwd, user, env...)
+ *        is now the container's, no longer a default.
+ *        Logging: exec_log_set(), a hook for the library's diagnostics
+ *        (failed runtime calls with what the runtime said, monitor starts
+ *        and restarts, retries, dropped events, unknown exits); see
+ *        Logging.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
@@ -751,6 +764,63 @@ typedef struct {
 /** Static initialiser of exec_bundle_options: no terminal, no limits,
  *  EXEC_USERNS_AUTO, not hardened, no tmpfs, the default workload. */
 #define EXEC_BUNDLE_OPTIONS_INIT { EXEC_BUNDLE_OPTIONS_VERSION, 0, 0, 0, 0.0, 0, 0, 0, 0, EXEC_USERNS_AUTO, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, EXEC_FLAG_KEEP, EXEC_FLAG_KEEP, NULL, NULL }
+
+/* ---- Logging -------------------------------------------------------- */
+
+/** Severity of a diagnostic message (exec_log_set()); smaller is more
+ *  severe. The values never change. */
+typedef enum {
+	/** A fault the library could not hide: an exit status became unknown,
+	 *  a monitor could not be reached again. */
+	EXEC_LOG_ERROR = 1,
+	/** A fault worked around or reported by a code: a failed runtime call
+	 *  with what it wrote to its log or stderr, a monitor found gone and
+	 *  another used, a full event stream, exits the monitor dropped,
+	 *  messages the log queue dropped. */
+	EXEC_LOG_WARN = 2,
+	/** A monitor started (its pid and root), a message sent again to a new
+	 *  monitor. */
+	EXEC_LOG_INFO = 3,
+	/** Each line the runtime logged in a call that succeeded, as read from
+	 *  its log (create, run and exec). */
+	EXEC_LOG_DEBUG = 4
+} exec_log_level;
+
+/**
+ * A receiver of the library's diagnostics.
+ *
+ * @param level an EXEC_LOG_* value, at most the max_level it was set with.
+ * @param message one message, UTF-8 as the runtime wrote it, without a
+ *        trailing newline; it may span several lines.
+ * @param payload the payload given to exec_log_set().
+ * message is borrowed, valid only during the call. Called on a thread of
+ * the library's (one thread, one message at a time, in the order the
+ * messages were made), never while the library holds a lock: it may call
+ * any exec_* function, exec_log_set() included. It should return soon:
+ * messages made meanwhile wait in a bounded queue.
+ */
+typedef void (*exec_log_fn)(int level, const char *message, void *payload);
+
+/**
+ * Send the library's diagnostics to fn, for this whole process, or turn
+ * them off. Without it (the default) they are discarded.
+ *
+ * Messages up to max_level are queued, at most 1024 of them; when the
+ * queue is full a message is dropped, never waited for, and the number
+ * dropped is delivered (EXEC_LOG_WARN) after the next message. The queued
+ * messages are delivered to the receiver set when their turn comes.
+ *
+ * @param fn the receiver; NULL turns diagnostics off.
+ * @param max_level the least severe level delivered, EXEC_LOG_ERROR to
+ *        EXEC_LOG_DEBUG (a larger value is EXEC_LOG_DEBUG); below
+ *        EXEC_LOG_ERROR turns diagnostics off.
+ * @param payload passed to every call of fn, never dereferenced.
+ * @return EXEC_OK, EXEC_ESTATE (in a forked child).
+ * The caller keeps payload alive while fn is set. Thread-safe; once it
+ * returns, the previous receiver is not called again (called from within
+ * the receiver, the call under way is the exception).
+ */
+int exec_log_set(exec_log_fn fn, int max_level, void *payload);
 
 /* ---- Library -------------------------------------------------------- */
 

@@ -161,6 +161,9 @@ func (e *Events) push(ev Event) {
 		return
 	}
 	if len(e.queue) >= e.capacity {
+		if e.dropped == 0 {
+			logf(LogWarn, "an event stream is full (%d events): its reader falls behind, newer events are dropped", e.capacity)
+		}
 		e.dropped++
 		return
 	}

@@ -69,6 +69,7 @@ func (c *monitorConn) publish(m monMsg, strs []byte) {
 // meant for this connection: the streams say so, and the watches ask the
 // monitor whether their process is gone, whose exit is then in its record.
 func (c *monitorConn) overflowed(n uint64) {
+	logf(LogWarn, "the monitor of %s (pid %d) dropped %d exits and events for this process, which did not read them in time", c.root, c.pid, n)
 	subscribers.Lock()
 	for e := range subscribers.m[c] {
 		e.lost(n)

@@ -79,7 +79,9 @@ func (c *call) unguard() {
 }
 
 // done releases the call, turning err into this package's error and keeping
-// the runtime's log in the user's log file when one was asked for.
+// the runtime's log in the user's log file when one was asked for; it
+// logs a failure at LogWarn with what the runtime said, and the lines the
+// runtime logged in a call that succeeded at LogDebug.
 func (c *call) done(err error) error {
 	defer c.cancel()
 	liveCalls.remove(c.key)
@@ -90,6 +92,13 @@ func (c *call) done(err error) error {
 		c.rt.appendUserLog(logged)
 	}
 	if err == nil {
+		if logEnabled(LogDebug) {
+			for _, line := range strings.Split(string(logged), "\n") {
+				if line = strings.TrimSpace(line); line != "" {
+					logf(LogDebug, "%s %s: %s", c.rt.name, c.op, line)
+				}
+			}
+		}
 		return nil
 	}
 	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrSys) {
@@ -101,6 +110,13 @@ func (c *call) done(err error) error {
 	msg := runtimeMessage(logged)
 	if msg == "" {
 		msg = runtimeMessage([]byte(err.Error()))
+	}
+	if logEnabled(LogWarn) {
+		said := strings.TrimSpace(string(logged))
+		if said == "" {
+			said = strings.TrimSpace(err.Error())
+		}
+		logf(LogWarn, "%s %s failed: %s", c.rt.name, c.op, said)
 	}
 	return withCause(ErrRuntime, fmt.Sprintf("%s %s: %s", c.rt.name, c.op, msg), err)
 }

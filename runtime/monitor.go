@@ -86,12 +86,19 @@ func monitorFor(root string) (*monitorConn, error) {
 	monitors.Unlock()
 	rm.Lock()
 	defer rm.Unlock()
-	if c := rm.conn; c != nil && !c.isBroken() && !c.hungUp() {
-		return c, nil
+	old := rm.conn
+	if old != nil && !old.isBroken() && !old.hungUp() {
+		return old, nil
 	}
 	c, err := connectMonitor(root)
 	if err != nil {
+		if old != nil {
+			logf(LogError, "the monitor of %s (pid %d) is gone and no other could be reached: %v", root, old.pid, err)
+		}
 		return nil, err
+	}
+	if old != nil {
+		logf(LogWarn, "the monitor of %s (pid %d) is gone; now using the monitor with pid %d", root, old.pid, c.pid)
 	}
 	rm.conn = c
 	return c, nil
@@ -141,6 +148,11 @@ func connectMonitorAt(root string, files monitorFiles, deadline time.Time) (*mon
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ECONNREFUSED) {
 		if err = startMonitor(root, files); err == nil {
 			c, err = dialMonitor(root, sock)
+			if err == nil {
+				logf(LogInfo, "started the monitor of %s (pid %d, socket %s)", root, c.pid, files.socket)
+			} else {
+				logf(LogError, "started a monitor of %s, but could not reach it: %v", root, err)
+			}
 		}
 	}
 	return c, err
@@ -230,6 +242,7 @@ func withMonitor(root string, fn func(*monitorConn) error) error {
 		}
 		err = fn(c)
 		if attempt == 0 && errors.Is(err, errNotSent) {
+			logf(LogInfo, "the monitor of %s (pid %d) was gone before a message reached it; sending it to a new monitor", root, c.pid)
 			continue
 		}
 		return err

@@ -181,6 +181,7 @@ func (w *exitWatch) followForeign() {
 			w.finish(e, nil)
 			return
 		}
+		logf(LogError, "exit status of pid %d is unknown: it exited while no monitor of its root was its parent", w.pid)
 		w.finish(Exit{}, wrapf(ErrSys, "exit status of pid %d is unknown: it exited while no monitor of this root was its parent", w.pid))
 	}()
 }
@@ -266,6 +267,7 @@ func (c *monitorConn) recheckWatches() {
 		if e, ok := recordedExit(w.dir); ok {
 			w.finish(e, nil)
 		} else {
+			logf(LogError, "exit status of pid %d is unknown: the monitor of %s could not write its record", w.pid, c.root)
 			w.finish(Exit{}, wrapf(ErrSys, "exit status of pid %d is unknown: its record could not be written", w.pid))
 		}
 	}

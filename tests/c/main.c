@@ -29,8 +29,9 @@ int main(int argc, char **argv)
 		lifecycle_tests, exit_tests, io_tests, terminal_tests, exec_tests,
 		pause_tests, kill_tests, delete_tests, load_tests, args_tests,
 		handle_tests, error_tests, failing_runtime_tests, thread_tests,
-		fork_tests, leak_tests, observe_tests, image_tests, pull_tests, promise_tests, hardened_tests,
-		host_tests, event_tests, workload_tests, stress_tests, NULL,
+		fork_tests, leak_tests, observe_tests, image_tests, pull_tests,
+		promise_tests, hardened_tests, host_tests, event_tests,
+		workload_tests, log_tests, stress_tests, NULL,
 	};
 	static const test_case *const unprivileged_groups[] = {
 		rootless_tests, hardened_tests, host_tests, NULL,

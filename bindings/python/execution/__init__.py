@@ -39,6 +39,7 @@ from .exit import Exit
 from .handle import Handle
 from .image import bundle_from_image, bundle_remove, image_cache_prune
 from .library import library_path, version
+from .log import set_log_level
 from .process import Process
 from .pull import pull_image, tqdm_progress
 from .runtime import Runtime
@@ -90,5 +91,6 @@ __all__ = [
     "library_path",
     "pull_image",
     "tqdm_progress",
+    "set_log_level",
     "version",
 ]

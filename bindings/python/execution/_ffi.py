@@ -89,6 +89,11 @@ EXEC_EVENT_PROCESS_EXITED = 9
 EXEC_EVENT_OVERFLOW = 10
 EXEC_UNLIMITED = 2**64 - 1
 
+EXEC_LOG_ERROR = 1
+EXEC_LOG_WARN = 2
+EXEC_LOG_INFO = 3
+EXEC_LOG_DEBUG = 4
+
 
 class RuntimePtr(c_void_p):
     """An `exec_runtime *`."""
@@ -259,6 +264,9 @@ class PullOptions(Structure):
     ]
 
 
+LogFn = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_void_p)
+"""`exec_log_fn`: void (*)(int level, const char *message, void *payload)."""
+
 _STRINGS = POINTER(c_char_p)
 _LIFECYCLE = (c_int, (ContainerPtr,))
 _CREATE = (c_int, (RuntimePtr, c_char_p, c_char_p, POINTER(IO), POINTER(ContainerPtr)))
@@ -326,6 +334,7 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_events_fd": (c_int, (EventsPtr, POINTER(c_int))),
     "exec_events_next": (c_int, (EventsPtr, c_int, POINTER(Event))),
     "exec_events_free": (None, (EventsPtr,)),
+    "exec_log_set": (c_int, (LogFn, c_int, c_void_p)),
 }
 
 _lib: Optional[ctypes.CDLL] = None
@@ -423,8 +432,14 @@ def lib() -> ctypes.CDLL:
     global _lib
     if _lib is None:
         with _lock:
-            if _lib is None:
-                _lib = _load()
+            if _lib is not None:
+                return _lib
+            loaded = _load()
+            _lib = loaded
+        # Outside the lock: a failure there reads exec_last_error through lib().
+        from . import log
+
+        log.connect(loaded)
     return _lib
 
 

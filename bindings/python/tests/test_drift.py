@@ -47,6 +47,7 @@ _VALUES = {
     "double": c_double,
     "exec_state": c_int,
     "exec_error_code": c_int,
+    "exec_log_fn": _ffi.LogFn,
     "exec_runtime_options": _ffi.RuntimeOptions,
     "exec_io": _ffi.IO,
     "exec_image_options": _ffi.ImageOptions,

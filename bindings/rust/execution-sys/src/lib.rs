@@ -571,6 +571,25 @@ pub const EXEC_BUNDLE_OPTIONS_INIT: exec_bundle_options = exec_bundle_options {
     ports: std::ptr::null(),
 };
 
+/// Severity of a diagnostic message (`exec_log_set()`); smaller is more
+/// severe.
+pub type exec_log_level = c_int;
+/// A fault the library could not hide: an exit status became unknown.
+pub const EXEC_LOG_ERROR: exec_log_level = 1;
+/// A fault worked around or reported by a code: a failed runtime call with
+/// what the runtime wrote, a monitor found gone, dropped events or messages.
+pub const EXEC_LOG_WARN: exec_log_level = 2;
+/// A monitor started, a message sent again to a new monitor.
+pub const EXEC_LOG_INFO: exec_log_level = 3;
+/// Each line the runtime logged in a call that succeeded.
+pub const EXEC_LOG_DEBUG: exec_log_level = 4;
+
+/// A receiver of the library's diagnostics (`exec_log_fn`): called on one
+/// library thread, one message at a time, holding no lock of the library's;
+/// `message` is borrowed for the call.
+pub type exec_log_fn =
+    Option<unsafe extern "C" fn(level: c_int, message: *const c_char, payload: *mut c_void)>;
+
 extern "C" {
     /// Version of the loaded library, as "MAJOR.MINOR.PATCH"; never NULL.
     pub fn exec_version() -> *const c_char;
@@ -765,4 +784,9 @@ extern "C" {
         -> c_int;
     /// Close an event stream and its fd; NULL is a no-op.
     pub fn exec_events_free(ev: *mut exec_events);
+    /// Send the library's diagnostics up to `max_level` to `fn_` for the
+    /// whole process; a None `fn_` turns them off. Once it returns, the
+    /// previous receiver is not called again (but for the call under way
+    /// when called from inside it).
+    pub fn exec_log_set(fn_: exec_log_fn, max_level: c_int, payload: *mut c_void) -> c_int;
 }

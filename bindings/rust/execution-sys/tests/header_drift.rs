@@ -130,6 +130,12 @@ fn header_names() -> (Vec<String>, Vec<String>) {
                 .unwrap(),
             None => semi,
         };
+        // A function pointer type: typedef void (*name)(...);
+        if let Some(star) = code[at..end].find("(*") {
+            let from = at + star + 2;
+            types.push(code[from..].chars().take_while(|&c| is_ident(c)).collect());
+            continue;
+        }
         let name: String = code[..end]
             .chars()
             .rev()

@@ -58,6 +58,7 @@ mod guard;
 mod handle;
 pub mod image;
 mod io;
+mod logging;
 mod process;
 mod pull;
 mod runtime;
@@ -83,6 +84,9 @@ pub use image::{
     ImageOptions,
 };
 pub use io::{Io, Stdio};
+#[cfg(feature = "log")]
+pub use logging::log_to_log_crate;
+pub use logging::{clear_logger, set_logger, LogLevel};
 pub use process::Process;
 pub use pull::{Progress, PullOptions};
 pub use runtime::{Runtime, RuntimeOptions};

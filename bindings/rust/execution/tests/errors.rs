@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::ptr;
 use std::time::{Duration, Instant};
 
-use common::{Bundle, Fixture, TempDir};
+use common::{failing_runtime, Bundle, Fixture, TempDir};
 use execution::{sys, Error, ErrorKind, Io, Runtime, RuntimeOptions};
 
 fn assert_kind<T: std::fmt::Debug>(result: Result<T, Error>, kind: ErrorKind) -> Error {
@@ -159,33 +159,6 @@ fn timed_out() {
     );
     assert!(waited < Duration::from_secs(5), "returned after {waited:?}");
     c.delete(true).unwrap();
-}
-
-/// A runtime binary that fails every call as runc does: a message on
-/// stderr, an error line in the --log file if given, exit status 1.
-fn failing_runtime(dir: &TempDir) -> std::path::PathBuf {
-    let path = dir.path().join("failing-runtime");
-    std::fs::write(
-        &path,
-        r#"#!/bin/sh
-log=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--log) log="$2"; shift ;;
-	--log=*) log="${1#--log=}" ;;
-	esac
-	shift
-done
-echo "failing-runtime: refused on purpose" >&2
-if [ -n "$log" ]; then
-	echo '{"level":"error","msg":"failing-runtime: refused on purpose","time":"2024-01-01T00:00:00Z"}' >> "$log"
-fi
-exit 1
-"#,
-    )
-    .unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
 }
 
 #[test]

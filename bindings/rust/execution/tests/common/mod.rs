@@ -6,6 +6,7 @@
 
 use std::fs::{self, File};
 use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -193,4 +194,31 @@ pub fn read_all(mut file: File) -> String {
 /// An exit's fields, to compare at once: status, code, signal, core dumped, OOM killed.
 pub fn exit_parts(e: &Exit) -> (i32, Option<i32>, Option<i32>, bool, bool) {
     (e.status, e.code, e.signal, e.core_dumped, e.oom_killed)
+}
+
+/// A runtime binary that fails every call as runc does: a message on
+/// stderr, an error line in the --log file if given, exit status 1.
+pub fn failing_runtime(dir: &TempDir) -> PathBuf {
+    let path = dir.path().join("failing-runtime");
+    fs::write(
+        &path,
+        r#"#!/bin/sh
+log=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--log) log="$2"; shift ;;
+	--log=*) log="${1#--log=}" ;;
+	esac
+	shift
+done
+echo "failing-runtime: refused on purpose" >&2
+if [ -n "$log" ]; then
+	echo '{"level":"error","msg":"failing-runtime: refused on purpose","time":"2024-01-01T00:00:00Z"}' >> "$log"
+fi
+exit 1
+"#,
+    )
+    .unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
 }
