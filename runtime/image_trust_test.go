@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libexecution/execution/runtime/image"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -433,5 +434,52 @@ func TestImageCacheSweepsCrashLeftovers(t *testing.T) {
 	assertNotMounted(t, left)
 	if _, err := os.Stat(left); !os.IsNotExist(err) {
 		t.Fatalf("the crashed call's dir is still there: %v", err)
+	}
+}
+
+// TestBundleFromImageSwappedBlob: a layer rewritten while it is being
+// unpacked fails the call on its diff id, so what is unpacked is what was
+// hashed. The rewrite lands in a file's data, so the tar stays readable.
+func TestBundleFromImageSwappedBlob(t *testing.T) {
+	archive := filepath.Join(t.TempDir(), "busybox.tar")
+	if out, err := exec.Command("cp", filepath.Join(testImages(t), "busybox.tar"), archive).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v: %s", err, out)
+	}
+	original, err := os.ReadFile(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The archive's first entry is the busybox layer, its data from byte
+	// 512 on; a megabyte into it is the middle of /bin/busybox.
+	const at = 512 + 1<<20
+	for _, cached := range []bool{false, true} {
+		_, bundle, opts := imageCase(t, cached)
+		swapped := ""
+		opts.Progress = func(p image.Progress) bool {
+			if swapped == "" && p.Done < at-512 {
+				swapped = p.Blob
+				f, err := os.OpenFile(archive, os.O_WRONLY, 0)
+				if err != nil {
+					t.Errorf("open %s: %v", archive, err)
+					return true
+				}
+				defer f.Close()
+				if _, err := f.WriteAt([]byte("swapped under the unpack"), at); err != nil {
+					t.Errorf("rewrite %s: %v", archive, err)
+				}
+			}
+			return false
+		}
+		err := BundleFromImage(bundle, archive, opts)
+		if swapped == "" {
+			t.Fatalf("cached %v: no layer was reported before the rewritten bytes", cached)
+		}
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "does not match the config's diff id") {
+			t.Fatalf("cached %v: BundleFromImage = %v, want ErrInvalid on the diff id", cached, err)
+		}
+		assertNothingLeft(t, bundle, opts.CacheDir, 0)
+		if err := os.WriteFile(archive, original, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "fixture.h"
 #include "harness.h"
@@ -359,7 +360,37 @@ static void progress(void)
 	CHECK(!fx_exists(bundle));
 }
 
+/* A hardened bundle from an image runs in a user namespace with the
+ * image's files owned as the image says, and no label as an annotation. */
+static void hardened(void)
+{
+	const char *dir = images(), *tmp = fx_tempdir();
+	const char *argv[] = { "id -u; stat -c %u /etc/owned", NULL };
+	exec_image_options opts = EXEC_IMAGE_OPTIONS_INIT;
+	exec_bundle_options bundle = EXEC_BUNDLE_OPTIONS_INIT;
+	const char *b;
+	char out[256];
+
+	REQUIRE(dir && tmp);
+	/* root inside the user namespace must be able to search the parents */
+	CHECK_INT(chmod(tmp, 0711), ==, 0);
+	bundle.hardened = 1;
+	opts.argv = argv;
+	opts.bundle = &bundle;
+	b = fx_str("%s/b", tmp);
+	CHECK_OK(exec_bundle_from_image(b, fx_str("%s/busybox", dir), &opts));
+	CHECK(file_contains(fx_str("%s/config.json", b), "\"uidMappings\""));
+	CHECK(file_contains(fx_str("%s/config.json", b), "\"noNewPrivileges\": true"));
+	CHECK(!file_contains(fx_str("%s/config.json", b), "run.oci."));
+	CHECK(!file_contains(fx_str("%s/config.json", b), "org.systemd.property"));
+	CHECK_INT(run_bundle(b, out, sizeof(out)), ==, 0);
+	CHECK_STR(out, "65534\n1234\n");
+	CHECK_OK(exec_bundle_remove(b));
+	CHECK(!fx_exists(b));
+}
+
 const test_case image_tests[] = {
+	{ "image.hardened", hardened },
 	{ "image.progress", progress },
 	{ "image.remove_in_use", remove_in_use },
 	{ "image.options", options },

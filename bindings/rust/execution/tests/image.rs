@@ -302,3 +302,24 @@ fn unpack_progress_and_cancel() {
     assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
     assert!(!tmp.path().join("c").exists());
 }
+
+#[test]
+fn hardened_images_run_in_a_user_namespace() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let tmp = TempDir::new();
+    // root inside the user namespace must be able to search the parents
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o711)).unwrap();
+    let bundle = tmp.path().join("b");
+    let opts = ImageOptions::new()
+        .args(["sh", "-c", "id -u; stat -c %u /etc/owned"])
+        .bundle(BundleOptions::new().hardened(true));
+    bundle_from_image(&bundle, images().join("busybox"), &opts).unwrap();
+    let config = fs::read_to_string(bundle.join("config.json")).unwrap();
+    assert!(config.contains("\"uidMappings\""), "{config}");
+    assert!(config.contains("\"noNewPrivileges\": true"), "{config}");
+    assert!(!config.contains("run.oci.") && !config.contains("org.systemd.property"), "{config}");
+    assert_eq!(run(&bundle), ("65534\n1234\n".to_string(), 0));
+    bundle_remove(&bundle).unwrap();
+    assert!(!bundle.exists());
+}
