@@ -80,9 +80,50 @@ func helperRunTo(root, bundle, id string, status int) error {
 	return nil
 }
 
-// helperLimits lowers its own fd and process limits, then prints what a
-// container of bundle (one with no rlimits of its own) sees of them.
+// helperHoldMonitor starts the monitor of root, says so and keeps it
+// until its stdin closes.
+func helperHoldMonitor(root string) error {
+	if _, err := monitorFor(root); err != nil {
+		return err
+	}
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	return nil
+}
+
+// helperRunElsewhere runs a bundle it makes in dir on root, and prints why
+// that failed; it fails itself if the container ran.
+func helperRunElsewhere(root, dir string) error {
+	bundle := filepath.Join(dir, "b")
+	if err := os.MkdirAll(filepath.Join(bundle, "rootfs"), 0o755); err != nil {
+		return err
+	}
+	if err := BundleInit(bundle, []string{"true"}, false); err != nil {
+		return err
+	}
+	rt, err := New(Options{Root: root})
+	if err != nil {
+		return err
+	}
+	c, err := rt.Run(bg, "elsewhere", bundle, NullIO())
+	if err == nil {
+		c.Delete(bg, true)
+		return errors.New("the container ran")
+	}
+	fmt.Println(err)
+	if !errors.Is(err, ErrSys) {
+		return fmt.Errorf("not ErrSys: %v", err)
+	}
+	return nil
+}
+
+// helperLimits lowers its own fd and process limits and narrows its
+// umask, then prints what a container of bundle (one with no rlimits of
+// its own) sees of the limits, and the mode of the runtime's state dir of
+// it, made under the runtime's umask (the container's own is runc's
+// 0022).
 func helperLimits(root, bundle, id string) error {
+	unix.Umask(0o027)
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: 300, Max: 400}); err != nil {
 		return err
 	}
@@ -107,7 +148,11 @@ func helperLimits(root, bundle, id string) error {
 	if _, err := c.Wait(withTimeout(20 * time.Second)); err != nil {
 		return err
 	}
-	fmt.Print(string(data))
+	st, err := os.Stat(filepath.Join(root, "runc", id))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s%#o\n", data, st.Mode().Perm())
 	return nil
 }
 
@@ -226,9 +271,10 @@ func TestCallerNamespaceSecond(t *testing.T) {
 	}
 }
 
-// TestCallerLimits: a caller's lowered fd and process limits are the
-// limits of its runtime calls, and so of a container whose config sets
-// none, though another process with higher limits started the monitor.
+// TestCallerLimits: a caller's lowered fd and process limits and its
+// umask are those of its runtime calls, and so of a container whose config
+// sets none, though another process with higher limits and another umask
+// started the monitor.
 func TestCallerLimits(t *testing.T) {
 	root := t.TempDir()
 	rt := newTestRuntime(t, Options{Root: root})
@@ -259,8 +305,10 @@ func TestCallerLimits(t *testing.T) {
 	// The soft fd limit is the runtime's business: runc, a Go program,
 	// raises it to the hard limit, which is the caller's.
 	got := strings.Fields(string(out))
-	if len(got) != 4 || (got[0] != "300" && got[0] != "400") || got[1] != "400" || got[2] != "2000" || got[3] != "2500" {
-		t.Errorf("the container's limits (nofile soft, hard; nproc soft, hard) = %q; want the caller's 300 400 2000 2500", out)
+	if len(got) != 5 || (got[0] != "300" && got[0] != "400") || got[1] != "400" || got[2] != "2000" || got[3] != "2500" ||
+		got[4] != "0710" {
+		t.Errorf("the container's limits (nofile soft, hard; nproc soft, hard) and its runtime state dir's mode = %q; "+
+			"want the caller's limits 300 400 2000 2500 and 0710 (0711 under the caller's umask 027)", out)
 	}
 	if e := runExit(t, rt, "[ $(ulimit -n) = 1024 ]"); e.Status != 0 {
 		t.Errorf("this process's container did not keep its config's limit: %+v", e)
@@ -384,5 +432,46 @@ func TestCallerConfined(t *testing.T) {
 				t.Errorf("this process's monitor is confined: %s", c)
 			}
 		})
+	}
+}
+
+// TestCallerNamespaceRootless: a rootless monitor cannot join another mount
+// namespace, so a caller of its user placed in one (as a service manager
+// places a service) gets a clear ErrSys, and nothing runs in the monitor's
+// view instead.
+func TestCallerNamespaceRootless(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("placing a user's process in a mount namespace needs root")
+	}
+	for _, tool := range []string{"unshare", "setpriv"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip("no " + tool)
+		}
+	}
+	bin := unprivilegedTestBinary(t)
+	user := []string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}
+	root, dir := t.TempDir(), t.TempDir()
+	for _, d := range []string{root, dir} {
+		if err := os.Chown(d, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Chmod(filepath.Dir(root), 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	helper := func(wrap []string, args ...string) *exec.Cmd {
+		cmd := callerHelper(append(append([]string{}, wrap...), user...), args...)
+		cmd.Args[len(wrap)+len(user)] = bin
+		return cmd
+	}
+	if line := startHeld(t, helper(nil, "hold-monitor", root)); line != "ready\n" {
+		t.Fatalf("the first helper said %q", line)
+	}
+	out, err := helper([]string{"unshare", "-m", "--propagation", "private"}, "run-elsewhere", root, dir).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "mount namespace") {
+		t.Fatalf("a caller in another mount namespace: %v: %s", err, out)
+	}
+	t.Logf("%s", out)
+	if entries, _ := os.ReadDir(filepath.Join(root, "containers")); len(entries) != 0 {
+		t.Errorf("the refused call left %d state dirs", len(entries))
 	}
 }

@@ -291,23 +291,7 @@ func TestBundleFromImageNeedsRoot(t *testing.T) {
 		}
 		os.Exit(0)
 	}
-	// The test binary, where an unprivileged user can run it.
-	dir, err := os.MkdirTemp("", "exec-unpriv-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	data, err := os.ReadFile(os.Args[0])
-	if err == nil {
-		err = os.Chmod(dir, 0o755)
-	}
-	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, "runtime.test"), data, 0o755)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(filepath.Join(dir, "runtime.test"), "-test.run=^TestBundleFromImageNeedsRoot$")
+	cmd := exec.Command(unprivilegedTestBinary(t), "-test.run=^TestBundleFromImageNeedsRoot$")
 	cmd.Env = append(os.Environ(), "EXEC_IMAGE_UNPRIVILEGED=1", "EXEC_TEST_ROOTFS=/")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	out, err := cmd.CombinedOutput()

@@ -45,6 +45,10 @@ func TestFaultHelper(t *testing.T) {
 		err = helperShadowed(args[1], args[2], args[3], args[4], args[5] == "hold")
 	case "limits":
 		err = helperLimits(args[1], args[2], args[3])
+	case "hold-monitor":
+		err = helperHoldMonitor(args[1])
+	case "run-elsewhere":
+		err = helperRunElsewhere(args[1], args[2])
 	case "confined":
 		err = helperConfined(args[1], args[2], args[3], args[4], args[5] == "hold")
 	default:
@@ -65,6 +69,28 @@ func runFaultHelper(t *testing.T, args ...string) string {
 		t.Fatalf("helper %v: %v: %s", args, err, out)
 	}
 	return string(out)
+}
+
+// unprivilegedTestBinary is a copy of the test binary that any user can
+// run, removed when the test ends.
+func unprivilegedTestBinary(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "exec-unpriv-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	data, err := os.ReadFile(os.Args[0])
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "runtime.test"), data, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "runtime.test")
 }
 
 func faultHelper(args ...string) *exec.Cmd {

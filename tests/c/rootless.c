@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -222,6 +223,52 @@ static void userns_none_refused(void)
 	CHECK(!fx_exists(fx_str("%s/config.json", dir)));
 }
 
+/* A caller of the same user in a user and mount namespace of its own
+ * shares the root: it gets a monitor of its own (its confinement is not
+ * the root monitor's), its container runs, and this process loads it and
+ * reads its exact exit. */
+static void other_namespaces_share_root(void)
+{
+	exec_runtime *rt;
+	const char *bundle, *id = fx_id(), *root = NULL;
+	char exe[4096], buf[4096];
+	exec_container *c = NULL;
+	exec_exit ex = EXEC_EXIT_INIT;
+	fx_snapshot before;
+	ssize_t n;
+	size_t got = 0;
+	FILE *p;
+	int status;
+
+	REQUIRE(unprivileged());
+	rt = fx_runtime(NULL, &root);
+	bundle = fx_bundle_sh("exit 3", 0);
+	REQUIRE(rt && bundle);
+	/* this process's runtime starts the root's monitor */
+	REQUIRE(fx_run_output(rt, fx_id(), bundle, buf, sizeof(buf), &ex) == 0);
+	CHECK_INT(ex.status, ==, 3);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	REQUIRE(n > 0);
+	exe[n] = '\0';
+	fx_snap(&before, root, NULL);
+	p = popen(fx_str("unshare --user --mount --map-current-user %s --child-run-wait %s %s %s 2>&1",
+	                 exe, root, id, bundle), "r");
+	REQUIRE(p != NULL);
+	while (got < sizeof(buf) - 1 && (n = (ssize_t)fread(buf + got, 1, sizeof(buf) - 1 - got, p)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	status = pclose(p);
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		t_fail(__FILE__, __LINE__, "the caller in namespaces of its own: status %#x: %s", status, buf);
+	CHECK_OK(exec_container_load(rt, id, &c));
+	ex = (exec_exit)EXEC_EXIT_INIT;
+	CHECK_OK(exec_container_wait(c, 10000, &ex));
+	CHECK_INT(ex.status, ==, 3);
+	CHECK_OK(exec_container_delete(c, 0));
+	exec_container_free(c);
+	NOTHING_LEFT(&before, root, id);
+}
+
 const test_case rootless_tests[] = {
 	{ "rootless.default_root", default_root },
 	{ "rootless.lifecycle", lifecycle },
@@ -229,5 +276,6 @@ const test_case rootless_tests[] = {
 	{ "rootless.no_cgroup_not_supported", no_cgroup_not_supported },
 	{ "rootless.subids", subids },
 	{ "rootless.userns_none_refused", userns_none_refused },
+	{ "rootless.other_namespaces_share_root", other_namespaces_share_root },
 	{ NULL, NULL },
 };
