@@ -33,7 +33,7 @@ func RemoveBundle(dir string) error {
 	} else if pid != 0 {
 		return wrapf(ErrState, "bundle remove %q: a container uses it (pid %d has its rootfs mounted)", dir, pid)
 	}
-	if err := unmountRootfs(rootfs); err != nil {
+	if err := unmountBundle(abs); err != nil {
 		return err
 	}
 	if m, err := mountBeneath(abs); err != nil {
