@@ -111,7 +111,8 @@ func assertSharedLayers(t *testing.T, bundle, ref, cache string) {
 // cache, idmapped or (where the kernel cannot) on chowned copies: the
 // container sees the image's owners, the host sees them mapped, and what
 // root inside writes lands in the bundle's upper dir owned by root's
-// mapped ids; removal leaves no mount and no dir.
+// mapped ids; prune keeps the layers while the bundle lives; removal
+// leaves no mount and no dir.
 func TestBundleFromImageIDMappedWrites(t *testing.T) {
 	ref := filepath.Join(testImages(t), "busybox")
 	writable := false
@@ -161,10 +162,16 @@ func TestBundleFromImageIDMappedWrites(t *testing.T) {
 			if st.Uid != uid || st.Gid != gid {
 				t.Fatalf("upper/etc/written is %d:%d on the host, want %d:%d", st.Uid, st.Gid, uid, gid)
 			}
+			if n, err := ImageCachePrune(cache); err != nil || n != 0 {
+				t.Fatalf("prune with the bundle live = %d, %v; want 0", n, err)
+			}
 			if err := BundleRemove(bundle); err != nil {
 				t.Fatalf("BundleRemove: %v", err)
 			}
 			assertNothingLeft(t, bundle, "", 0)
+			if n, err := ImageCachePrune(cache); err != nil || n != 2 {
+				t.Fatalf("prune with the bundle removed = %d, %v; want 2", n, err)
+			}
 		})
 	}
 }
