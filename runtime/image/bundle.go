@@ -40,8 +40,9 @@ type Options struct {
 	// mapping, see idmount.go), and the bundle dir and rootfs belong to
 	// root inside.
 	UIDMappings, GIDMappings []specs.LinuxIDMapping
-	// Holder runs in the user namespace while its idmapped mounts are
-	// made; nil makes the cache use chowned copies.
+	// Holder gives the program that holds the user namespace while the
+	// layers' idmapped mounts are made; nil makes the cache keep chowned
+	// copies.
 	Holder Holder
 	// Env entries ("NAME=value") are set over the image's env.
 	Env []string

@@ -16,7 +16,7 @@ import (
 // namespace mounts each of its layers idmapped to that namespace,
 // read-only, at <bundle>/lower/<n>, mounts its overlay over them, and
 // unmounts them again: the overlay keeps private clones of its layers,
-// idmaps included, as containers/storage relies on. Through the overlay,
+// idmaps included, so only the overlay stays mounted. Through the overlay,
 // the host sees the image's files owned by the ids they map to, the
 // container sees them as the image says, and what it writes lands in the
 // bundle's upper dir owned by its mapped ids. Elsewhere each mapping gets

@@ -12,7 +12,8 @@ import (
 )
 
 // RemoveBundle removes a bundle MakeBundle made: it unmounts its
-// overlay, removes the directory and drops its reference in the layer
+// overlay (then any idmapped layer a crashed call left mounted in it),
+// removes the directory and drops its reference in the layer
 // cache (the layers stay until PruneCache). A directory whose marker
 // this library did not write for that very path is ErrInvalid and left
 // alone. A bundle a running container uses (its rootfs mounted in another
