@@ -313,6 +313,9 @@
  *        (failed runtime calls with what the runtime said, monitor starts
  *        and restarts, retries, dropped events, unknown exits); see
  *        Logging.
+ *        A cached image bundle with a user namespace shares the
+ *        unmapped layers of every other bundle, mounted idmapped, where
+ *        the kernel has idmapped mounts (else chowned copies per mapping).
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
@@ -1035,8 +1038,13 @@ typedef struct {
 	/** The config's resource limits, user namespace, hardening and tmpfs
 	 *  dirs, as exec_bundle_init_ext() writes them; NULL sets none. With a
 	 *  user namespace the image's files are owned by the host ids its ids
-	 *  map to (cached apart per mapping), and bundle_dir by root inside:
-	 *  bundle_dir's parents must then be searchable by that id. */
+	 *  map to, and bundle_dir by root inside: bundle_dir's parents must
+	 *  then be searchable by that id. Unpacked, the files are written so;
+	 *  with cache_dir, the one copy of each layer every bundle shares is
+	 *  mounted idmapped (Linux 5.19) under the overlay, or where the
+	 *  cache's file system takes no idmapped mounts, the cache keeps a
+	 *  chowned copy of each layer per mapping. What the container writes
+	 *  is owned by its mapped ids on the host. */
 	const exec_bundle_options *bundle;
 	/* Version 3. */
 	/** Told each layer's bytes read (its stored blob: done of total) as

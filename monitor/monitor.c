@@ -28,6 +28,9 @@
  * connection's queue of broadcasts is bounded. Out of fds, the request
  * that needed one fails; exit records are still written (a reserve fd).
  *
+ * Run as `execution-monitor --hold` it only waits for its stdin to close
+ * (hold).
+ *
  * The messages are in protocol.h. Single-threaded: one poll loop.
  */
 #define _GNU_SOURCE
@@ -1829,8 +1832,23 @@ static void parse_options(int argc, char **argv, const char **sock_name, const c
 /* The poll set of one turn of the loop; fds not to poll are -1. */
 enum { P_SIGNALS, P_LISTEN, P_FIXED };
 
+/* `--hold`: wait until stdin closes, then exit. The library runs this in
+ * a new user namespace just long enough to open that namespace, for the
+ * idmapped mounts of a bundle made from an image. */
+static int hold(void)
+{
+	char c;
+	for (;;) {
+		ssize_t n = read(0, &c, 1);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			return 0;
+	}
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--hold"))
+		return hold();
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s ROOT [--socket=NAME] [--lock=NAME] [--queue-max=BYTES] "
 		                "(with the listening socket as fd 3)\n", argv[0]);

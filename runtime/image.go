@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"os"
 	"path/filepath"
 
 	"github.com/libexecution/execution/runtime/image"
@@ -25,8 +26,9 @@ type ImageOptions struct {
 	Platform string
 	// Bundle shapes the config as it does BundleInitWith's: limits, a
 	// user namespace (the image's files are then owned by the ids they
-	// map to: unpacked so, and cached apart per mapping), a hardened
-	// profile, tmpfs dirs. Its Terminal is or-ed with Terminal.
+	// map to: unpacked so; cached once and mounted idmapped, or where the
+	// kernel cannot, cached apart per mapping), a hardened profile, tmpfs
+	// dirs. Its Terminal is or-ed with Terminal.
 	Bundle BundleOptions
 	// Env entries ("NAME=value") are set over the image's env.
 	Env []string
@@ -88,7 +90,27 @@ func BundleFromImage(dir, ref string, opts ImageOptions) error {
 		CacheDir:    opts.CacheDir,
 		MaxBytes:    opts.MaxBytes,
 		Progress:    opts.Progress,
+		Holder:      userNSHolder,
 	})
+}
+
+// imageChownedLayers makes a layer cache keep chowned copies per mapping,
+// as where the kernel has no idmapped mounts; for the tests.
+var imageChownedLayers bool
+
+// userNSHolder returns the monitor's program, which holds a user
+// namespace open for the idmapped mounts of an image's layers (see
+// image.Holder).
+func userNSHolder() (*os.File, error) {
+	monitorProgram.Lock()
+	defer monitorProgram.Unlock()
+	if imageChownedLayers {
+		return nil, wrapf(ErrState, "image: idmapped layers are off")
+	}
+	if len(monitorProgram.image) == 0 {
+		return nil, wrapf(ErrInternal, "no monitor program registered (runtime.SetMonitorProgram)")
+	}
+	return monitorMemfd()
 }
 
 // BundleRemove removes a bundle BundleFromImage made (see

@@ -369,13 +369,7 @@ func TestBundleFromImagePlatformOption(t *testing.T) {
 func TestBundleFromImageHardened(t *testing.T) {
 	ref := filepath.Join(testImages(t), "busybox")
 	for _, cache := range []string{"", t.TempDir()} {
-		// The container's root, an unprivileged id on the host, must
-		// search the bundle's parents.
-		parent := t.TempDir()
-		for _, d := range []string{parent, filepath.Dir(parent)} {
-			os.Chmod(d, 0o711)
-		}
-		bundle := filepath.Join(parent, "b")
+		bundle := filepath.Join(userNSParent(t), "b")
 		opts := ImageOptions{
 			CacheDir: cache,
 			Cmd:      []string{"id -u; stat -c %u:%g /etc/owned; touch /x 2>/dev/null || echo read-only"},
@@ -384,6 +378,7 @@ func TestBundleFromImageHardened(t *testing.T) {
 		if err := BundleFromImage(bundle, ref, opts); err != nil {
 			t.Fatalf("cache %q: BundleFromImage: %v", cache, err)
 		}
+		t.Cleanup(func() { BundleRemove(bundle) })
 		data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
 		if err != nil {
 			t.Fatal(err)
@@ -394,6 +389,9 @@ func TestBundleFromImageHardened(t *testing.T) {
 			spec.Linux.Resources.Pids == nil || *spec.Linux.Resources.Pids.Limit != 64 {
 			t.Fatalf("cache %q: config not hardened and limited: %s", cache, data)
 		}
+		if cache != "" {
+			assertSharedLayers(t, bundle, ref, cache)
+		}
 		var st unix.Stat_t
 		unix.Stat(filepath.Join(bundle, "rootfs/etc/owned"), &st)
 		if want := spec.Linux.UIDMappings[0].HostID + 1234; st.Uid != want {
@@ -403,6 +401,7 @@ func TestBundleFromImageHardened(t *testing.T) {
 		if err := BundleRemove(bundle); err != nil {
 			t.Fatalf("BundleRemove: %v", err)
 		}
+		assertNothingLeft(t, bundle, "", 0)
 		if out != "65534\n1234:5678\nread-only" || status != 0 {
 			t.Fatalf("cache %q: %q, status %d", cache, out, status)
 		}

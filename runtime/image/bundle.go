@@ -34,10 +34,16 @@ type Options struct {
 	// is the host's. An image for another platform is refused.
 	Platform string
 	// UIDMappings and GIDMappings are the container's user namespace,
-	// nil for none: the image's files are then unpacked owned by the host
-	// ids its ids map to (cached apart per mapping), and the bundle dir
-	// and rootfs belong to root inside.
+	// nil for none: the image's files are then owned by the host ids its
+	// ids map to (unpacked so; in the cache, shared unmapped layers
+	// mounted idmapped, or where that cannot be, chowned copies per
+	// mapping, see idmount.go), and the bundle dir and rootfs belong to
+	// root inside.
 	UIDMappings, GIDMappings []specs.LinuxIDMapping
+	// Holder gives the program that holds the user namespace while the
+	// layers' idmapped mounts are made; nil makes the cache keep chowned
+	// copies.
+	Holder Holder
 	// Env entries ("NAME=value") are set over the image's env.
 	Env []string
 	// CacheDir, when set, keeps each unpacked layer there by digest and
@@ -82,7 +88,7 @@ func MakeBundle(dir, ref string, opts Options) (err error) {
 	var rec *bundleRecord
 	defer func() {
 		if err != nil {
-			undoBundle(claim, rootfs, cache, rec)
+			undoBundle(claim, cache, rec)
 		}
 		if cache != nil {
 			cache.close()
@@ -119,7 +125,7 @@ func MakeBundle(dir, ref string, opts Options) (err error) {
 	}
 	cancelled := reportUnpack(src, opts.Progress)
 	if cache != nil {
-		err = unpackCached(src, cache, rec, ids, budget)
+		err = unpackCached(src, cache, rec, ids, opts.Holder, budget)
 	} else {
 		err = unpackInto(src, rootfs, ids, budget)
 	}
@@ -217,10 +223,11 @@ func claimBundleDir(dir string) (*bundleClaim, error) {
 	return c, nil
 }
 
-// undoBundle removes what a failed MakeBundle made: the rootfs
-// overlay, the dir's content (or the dir it made) and its cache reference.
-func undoBundle(c *bundleClaim, rootfs string, cache *layerCache, rec *bundleRecord) {
-	if unmountRootfs(rootfs) != nil {
+// undoBundle removes what a failed MakeBundle made: the rootfs overlay
+// and idmapped layers, the dir's content (or the dir it made) and its
+// cache reference.
+func undoBundle(c *bundleClaim, cache *layerCache, rec *bundleRecord) {
+	if unmountBundle(c.abs) != nil {
 		return // never remove through a mount still there
 	}
 	if c.created {
@@ -254,9 +261,19 @@ func unpackInto(src *imageSource, rootfs string, ids *idMap, budget *unpackBudge
 // unpackCached makes sure every layer is in the cache, records the bundle
 // there (its reference, naming the layers, keeps them from prune) and
 // mounts the layers' overlay at rootfs, with the bundle's own upper and
-// work dirs.
-func unpackCached(src *imageSource, cache *layerCache, rec *bundleRecord, ids *idMap, budget *unpackBudget) error {
-	layers, err := cache.layers(src, ids, budget)
+// work dirs; for a user namespace, over the layers idmapped to it where
+// the cache's file system can.
+func unpackCached(src *imageSource, cache *layerCache, rec *bundleRecord, ids *idMap, holder Holder, budget *unpackBudget) (err error) {
+	ns, err := cache.idmapNS(ids, holder)
+	if err != nil {
+		return err
+	}
+	layerIDs := ids
+	if ns != nil {
+		defer ns.Close()
+		layerIDs = nil
+	}
+	layers, err := cache.layers(src, layerIDs, budget)
 	if err != nil {
 		return err
 	}
@@ -271,7 +288,19 @@ func unpackCached(src *imageSource, cache *layerCache, rec *bundleRecord, ids *i
 			return sysErr("image: bundle", err)
 		}
 	}
-	return mountOverlay(rootfs, layers, upper, work)
+	if ns == nil {
+		return mountOverlay(rootfs, layers, upper, work)
+	}
+	lowers, err := mountIDMapped(rec.Bundle, layers, ns)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if uerr := unmountLowers(rec.Bundle); err == nil {
+			err = uerr
+		}
+	}()
+	return mountOverlay(rootfs, lowers, upper, work)
 }
 
 // writeConfig writes v, indented, to the new file path, mode 0644.

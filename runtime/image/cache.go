@@ -170,7 +170,8 @@ func chainID(parent string, diffID digest.Digest) string {
 // layers makes sure every layer of src is in the cache and returns their
 // dirs, bottom first. A layer already there is not read again: its chain
 // ID, from the verified config, names what was verified when it came in.
-// Layers unpacked for a user namespace are kept apart, per mapping.
+// Layers chowned for a user namespace (where it cannot be idmapped, see
+// idmount.go) are kept apart, per mapping.
 func (c *layerCache) layers(src *imageSource, ids *idMap, budget *unpackBudget) ([]string, error) {
 	var dirs []string
 	chain := ""

@@ -18,5 +18,8 @@
 // The checks here on top (checkEntry) turn an entry reaching out of the
 // rootfs, or an invalid whiteout, into an error instead of a confined
 // write. Bundles and the layer cache are 0700, overlays nosuid,nodev, and
-// the user lookup reads only regular files beneath the rootfs.
+// the user lookup reads only regular files beneath the rootfs. In a user
+// namespace the image's files are owned by the ids they map to: cached
+// layers mounted idmapped where the kernel can (idmount.go), else chowned
+// as they are unpacked (idmap.go).
 package image

@@ -80,6 +80,15 @@ func mountOverlayEach(target string, lowers []string, upper, work string) error 
 	return unix.MoveMount(mfd, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH)
 }
 
+// unmountBundle unmounts a bundle's overlay, then the idmapped layers
+// still mounted under it.
+func unmountBundle(bundle string) error {
+	if err := unmountRootfs(filepath.Join(bundle, "rootfs")); err != nil {
+		return err
+	}
+	return unmountLowers(bundle)
+}
+
 // unmountRootfs unmounts a bundle's overlay; one not mounted is no error.
 func unmountRootfs(rootfs string) error {
 	err := unix.Unmount(rootfs, unix.UMOUNT_NOFOLLOW)

@@ -12,7 +12,8 @@ import (
 )
 
 // RemoveBundle removes a bundle MakeBundle made: it unmounts its
-// overlay, removes the directory and drops its reference in the layer
+// overlay (then any idmapped layer a crashed call left mounted in it),
+// removes the directory and drops its reference in the layer
 // cache (the layers stay until PruneCache). A directory whose marker
 // this library did not write for that very path is ErrInvalid and left
 // alone. A bundle a running container uses (its rootfs mounted in another
@@ -33,7 +34,7 @@ func RemoveBundle(dir string) error {
 	} else if pid != 0 {
 		return wrapf(ErrState, "bundle remove %q: a container uses it (pid %d has its rootfs mounted)", dir, pid)
 	}
-	if err := unmountRootfs(rootfs); err != nil {
+	if err := unmountBundle(abs); err != nil {
 		return err
 	}
 	if m, err := mountBeneath(abs); err != nil {

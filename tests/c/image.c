@@ -361,32 +361,50 @@ static void progress(void)
 }
 
 /* A hardened bundle from an image runs in a user namespace with the
- * image's files owned as the image says, and no label as an annotation. */
+ * image's files owned as the image says, and no label as an annotation;
+ * from a cache, over the layers an unmapped bundle uses too, mounted
+ * idmapped, so the host sees the files as the mapped ids. */
 static void hardened(void)
 {
 	const char *dir = images(), *tmp = fx_tempdir();
 	const char *argv[] = { "id -u; stat -c %u /etc/owned", NULL };
 	exec_image_options opts = EXEC_IMAGE_OPTIONS_INIT;
 	exec_bundle_options bundle = EXEC_BUNDLE_OPTIONS_INIT;
-	const char *b;
+	const char *b, *plain;
+	struct stat st;
 	char out[256];
+	int cached;
 
 	REQUIRE(dir && tmp);
 	/* root inside the user namespace must be able to search the parents */
 	CHECK_INT(chmod(tmp, 0711), ==, 0);
-	bundle.hardened = 1;
-	opts.argv = argv;
-	opts.bundle = &bundle;
-	b = fx_str("%s/b", tmp);
-	CHECK_OK(exec_bundle_from_image(b, fx_str("%s/busybox", dir), &opts));
-	CHECK(file_contains(fx_str("%s/config.json", b), "\"uidMappings\""));
-	CHECK(file_contains(fx_str("%s/config.json", b), "\"noNewPrivileges\": true"));
-	CHECK(!file_contains(fx_str("%s/config.json", b), "run.oci."));
-	CHECK(!file_contains(fx_str("%s/config.json", b), "org.systemd.property"));
-	CHECK_INT(run_bundle(b, out, sizeof(out)), ==, 0);
-	CHECK_STR(out, "65534\n1234\n");
-	CHECK_OK(exec_bundle_remove(b));
-	CHECK(!fx_exists(b));
+	for (cached = 0; cached < 2; cached++) {
+		bundle.hardened = 1;
+		opts.argv = argv;
+		opts.bundle = &bundle;
+		opts.cache_dir = cached ? fx_str("%s/cache", tmp) : NULL;
+		b = fx_str("%s/b%d", tmp, cached);
+		CHECK_OK(exec_bundle_from_image(b, fx_str("%s/busybox", dir), &opts));
+		CHECK(file_contains(fx_str("%s/config.json", b), "\"uidMappings\""));
+		CHECK(file_contains(fx_str("%s/config.json", b), "\"noNewPrivileges\": true"));
+		CHECK(!file_contains(fx_str("%s/config.json", b), "run.oci."));
+		CHECK(!file_contains(fx_str("%s/config.json", b), "org.systemd.property"));
+		CHECK_INT(stat(fx_str("%s/rootfs/etc/owned", b), &st), ==, 0);
+		CHECK_INT((int)st.st_uid, >, 1234);
+		if (cached) {
+			plain = fx_str("%s/plain", tmp);
+			opts.argv = NULL;
+			opts.bundle = NULL;
+			CHECK_OK(exec_bundle_from_image(plain, fx_str("%s/busybox", dir), &opts));
+			CHECK_INT(fx_count_dir(fx_str("%s/cache/layers", tmp)), ==, 2);
+			CHECK_OK(exec_bundle_remove(plain));
+		}
+		CHECK_INT(run_bundle(b, out, sizeof(out)), ==, 0);
+		CHECK_STR(out, "65534\n1234\n");
+		CHECK_OK(exec_bundle_remove(b));
+		CHECK(!fx_exists(b));
+		CHECK(!mounted_under(tmp));
+	}
 }
 
 const test_case image_tests[] = {

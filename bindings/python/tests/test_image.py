@@ -202,8 +202,9 @@ def test_cmd_entrypoint_and_bundle_options(
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.parametrize("cached", [False, True])
 def test_labels_are_no_annotations_and_hardened_images_run(
-    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path
+    rt: execution.Runtime, new_id: Callable[[], str], images: str, tmp_path: Path, cached: bool
 ) -> None:
     import json
     import tempfile
@@ -211,18 +212,36 @@ def test_labels_are_no_annotations_and_hardened_images_run(
     # The bundle's parents must be searchable by root inside the user
     # namespace: a dir of its own in /tmp, not pytest's private one.
     parent = Path(tempfile.mkdtemp(prefix="exec-hardened-", dir="/tmp"))
+    cache = tmp_path / "cache" if cached else None
+    bundle = parent / "bundle"
     try:
         os.chmod(parent, 0o711)
-        bundle = parent / "bundle"
         execution.bundle_from_image(
-            bundle, os.path.join(images, "busybox"), cmd=["id -u; stat -c %u /etc/owned"], hardened=True
+            bundle,
+            os.path.join(images, "busybox"),
+            cmd=["id -u; stat -c %u /etc/owned"],
+            hardened=True,
+            cache_dir=cache,
         )
         config = json.loads((bundle / "config.json").read_text())
         assert config["annotations"] == {"io.libexecution.image.stop-signal": "SIGUSR1"}
         assert config["linux"]["uidMappings"] and config["process"]["noNewPrivileges"]
+        host_uid = config["linux"]["uidMappings"][0]["hostID"]
+        assert (bundle / "rootfs" / "etc" / "owned").stat().st_uid == host_uid + 1234
+        if cache is not None:
+            # One copy of each layer, mounted idmapped: an unmapped bundle
+            # of the same image adds none.
+            plain = tmp_path / "plain"
+            execution.bundle_from_image(plain, os.path.join(images, "busybox"), cache_dir=cache)
+            execution.bundle_remove(plain)
+            assert len(list((cache / "layers").iterdir())) == 2
         assert run_to_exit(rt, new_id(), str(bundle)) == (b"65534\n1234\n", 0)
         execution.bundle_remove(bundle)
+        assert not bundle.exists()
+        assert str(parent) not in Path("/proc/self/mountinfo").read_text()
     finally:
+        if bundle.exists():
+            execution.bundle_remove(bundle)
         shutil.rmtree(parent, ignore_errors=True)
 
 

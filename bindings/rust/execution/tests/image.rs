@@ -305,21 +305,47 @@ fn unpack_progress_and_cancel() {
 
 #[test]
 fn hardened_images_run_in_a_user_namespace() {
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
     let tmp = TempDir::new();
     // root inside the user namespace must be able to search the parents
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o711)).unwrap();
-    let bundle = tmp.path().join("b");
-    let opts = ImageOptions::new()
-        .args(["sh", "-c", "id -u; stat -c %u /etc/owned"])
-        .bundle(BundleOptions::new().hardened(true));
-    bundle_from_image(&bundle, images().join("busybox"), &opts).unwrap();
-    let config = fs::read_to_string(bundle.join("config.json")).unwrap();
-    assert!(config.contains("\"uidMappings\""), "{config}");
-    assert!(config.contains("\"noNewPrivileges\": true"), "{config}");
-    assert!(!config.contains("run.oci.") && !config.contains("org.systemd.property"), "{config}");
-    assert_eq!(run(&bundle), ("65534\n1234\n".to_string(), 0));
-    bundle_remove(&bundle).unwrap();
-    assert!(!bundle.exists());
+    for cached in [false, true] {
+        let bundle = tmp.path().join(format!("b{}", cached as u8));
+        let cache = tmp.path().join("cache");
+        let mut opts = ImageOptions::new()
+            .args(["sh", "-c", "id -u; stat -c %u /etc/owned"])
+            .bundle(BundleOptions::new().hardened(true));
+        if cached {
+            opts = opts.cache_dir(&cache);
+        }
+        bundle_from_image(&bundle, images().join("busybox"), &opts).unwrap();
+        let config = fs::read_to_string(bundle.join("config.json")).unwrap();
+        assert!(config.contains("\"uidMappings\""), "{config}");
+        assert!(config.contains("\"noNewPrivileges\": true"), "{config}");
+        assert!(
+            !config.contains("run.oci.") && !config.contains("org.systemd.property"),
+            "{config}"
+        );
+        // the host sees the image's files as the ids they map to
+        let owner = fs::metadata(bundle.join("rootfs/etc/owned")).unwrap().uid();
+        assert!(owner > 1234, "/etc/owned is uid {owner} on the host");
+        if cached {
+            // one copy of each layer, mounted idmapped: an unmapped bundle
+            // of the same image adds none
+            let plain = tmp.path().join("plain");
+            bundle_from_image(
+                &plain,
+                images().join("busybox"),
+                &ImageOptions::new().cache_dir(&cache),
+            )
+            .unwrap();
+            bundle_remove(&plain).unwrap();
+            assert_eq!(fs::read_dir(cache.join("layers")).unwrap().count(), 2);
+        }
+        assert_eq!(run(&bundle), ("65534\n1234\n".to_string(), 0));
+        bundle_remove(&bundle).unwrap();
+        assert!(!bundle.exists());
+        assert!(!mounted_under(tmp.path()));
+    }
 }
