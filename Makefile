@@ -104,7 +104,7 @@ lib: $(LIB) ## Build build/libexecution.so (SONAME libexecution.so.MAJOR.MINOR b
 # The monitor program, embedded into the library (capi/monitor.go).
 $(MONITOR): $(MONITOR_SOURCES)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_MONITOR) -o $@ monitor/monitor.c
+	$(CC) $(CFLAGS_MONITOR) -o $@ $(filter %.c,$(MONITOR_SOURCES))
 
 # Rewritten when what it says changes, untouched otherwise.
 $(OVERLAY): $(MONITOR) FORCE

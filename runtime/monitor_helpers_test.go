@@ -28,7 +28,9 @@ func TestFaultHelper(t *testing.T) {
 	var err error
 	switch args[0] {
 	case "load":
-		err = helperLoad(args[1], args[2])
+		err = helperLoad(args[1], args[2], false)
+	case "load-delete":
+		err = helperLoad(args[1], args[2], true)
 	case "kill-on-exit":
 		err = helperKillOnExit(args[1], args[2], args[3])
 	case "run":
@@ -45,6 +47,8 @@ func TestFaultHelper(t *testing.T) {
 		err = helperShadowed(args[1], args[2], args[3], args[4], args[5] == "hold")
 	case "limits":
 		err = helperLimits(args[1], args[2], args[3])
+	case "placed":
+		err = helperPlaced(args[1], args[2], args[3], args[4])
 	case "confined":
 		err = helperConfined(args[1], args[2], args[3], args[4], args[5] == "hold")
 	default:
@@ -73,8 +77,9 @@ func faultHelper(args ...string) *exec.Cmd {
 	return cmd
 }
 
-// helperLoad loads container id and prints its exit.
-func helperLoad(root, id string) error {
+// helperLoad loads container id, prints its exit, and deletes it when del
+// is true.
+func helperLoad(root, id string, del bool) error {
 	rt, err := New(Options{Root: root})
 	if err != nil {
 		return err
@@ -88,6 +93,9 @@ func helperLoad(root, id string) error {
 		return err
 	}
 	fmt.Println(e.Status)
+	if del {
+		return c.Delete(bg, false)
+	}
 	return nil
 }
 
