@@ -57,7 +57,7 @@ GOFLAGS_BUILD := -overlay=$(abspath $(OVERLAY))
 
 GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map $(MONITOR) $(OVERLAY) \
 	$(wildcard capi/*.go capi/*.c capi/*.h) \
-	$(filter-out %_test.go,$(wildcard runtime/*.go))
+	$(filter-out %_test.go,$(wildcard runtime/*.go runtime/*/*.go runtime/*/*/*.go))
 C_TEST_SOURCES := $(wildcard tests/c/*.c)
 C_TEST_HEADERS := $(wildcard tests/c/*.h)
 

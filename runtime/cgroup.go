@@ -12,6 +12,7 @@ import (
 	"github.com/containerd/cgroups/v3"
 	"github.com/containerd/cgroups/v3/cgroup1"
 	"github.com/containerd/cgroups/v3/cgroup2"
+	"github.com/libexecution/execution/runtime/internal/confined"
 )
 
 // cgroupNoteName is the state dir file that keeps where the process of the
@@ -144,7 +145,7 @@ func noteCgroup(dir string, pid int, init bool) (cgroupNote, bool) {
 		note.OOMKills, _ = oomKillsOf(membership)
 	}
 	if data, err := json.Marshal(note); err == nil {
-		writeConfined(filepath.Join(dir, cgroupNoteName), data)
+		confined.Write(filepath.Join(dir, cgroupNoteName), data)
 	}
 	return note, true
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	runc "github.com/containerd/go-runc"
+	"github.com/libexecution/execution/runtime/internal/monitor"
 )
 
 // Create creates container id from bundle; its process waits for Start.
@@ -128,7 +129,7 @@ func runtimeEnv() []string {
 	env := os.Environ()
 	out := env[:0:0]
 	for _, e := range env {
-		if !strings.HasPrefix(e, "NOTIFY_SOCKET=") && !strings.HasPrefix(e, callEnvKey+"=") {
+		if !strings.HasPrefix(e, "NOTIFY_SOCKET=") && !strings.HasPrefix(e, monitor.CallEnvKey+"=") {
 			out = append(out, e)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
 )
 
@@ -97,11 +98,11 @@ func helperPlaced(root, bundle, id, homes string) error {
 	if err != nil {
 		return err
 	}
-	mon, err := monitorFor(root)
+	mon, err := monitor.For(root)
 	if err != nil {
 		return err
 	}
-	fmt.Println(mon.pid)
+	fmt.Println(mon.Pid())
 	if bundle == "-" {
 		return nil
 	}

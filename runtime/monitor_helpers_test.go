@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -111,11 +112,11 @@ func helperKillOnExit(root, id, bundle string) error {
 	if err != nil {
 		return err
 	}
-	mon, err := monitorFor(root)
+	mon, err := monitor.For(root)
 	if err != nil {
 		return err
 	}
-	sock, err := mon.conn.File()
+	sock, err := mon.File()
 	if err != nil {
 		return err
 	}
@@ -167,11 +168,11 @@ func helperSubreaper(root string) error {
 	if _, err := New(Options{Root: root}); err != nil {
 		return err
 	}
-	mon, err := monitorFor(root)
+	mon, err := monitor.For(root)
 	if err != nil {
 		return err
 	}
-	st, err := readProcStat(mon.pid)
+	st, err := readProcStat(mon.Pid())
 	if err != nil {
 		return err
 	}
@@ -211,7 +212,7 @@ func helperNoexec2(root, bundle string) error {
 	if err := os.WriteFile("/proc/sys/vm/memfd_noexec", []byte("2"), 0); err != nil {
 		return err
 	}
-	if _, err := unix.MemfdCreate("probe", unix.MFD_CLOEXEC|mfdExec); err == nil {
+	if _, err := unix.MemfdCreate("probe", unix.MFD_CLOEXEC|unix.MFD_EXEC); err == nil {
 		return errors.New("vm.memfd_noexec = 2 still lets an executable memfd be made")
 	}
 	rt, err := New(Options{Root: root})
@@ -232,9 +233,9 @@ func helperNoexec2(root, bundle string) error {
 }
 
 // testMonitor returns the connection to root's monitor.
-func testMonitor(t *testing.T, root string) *monitorConn {
+func testMonitor(t *testing.T, root string) *monitor.Conn {
 	t.Helper()
-	mon, err := monitorFor(root)
+	mon, err := monitor.For(root)
 	if err != nil {
 		t.Fatalf("monitor: %v", err)
 	}
@@ -265,18 +266,18 @@ func runExit(t *testing.T, rt *Runtime, script string) Exit {
 
 // setMonitorTimeout shortens the deadline of monitor requests for a test.
 func setMonitorTimeout(t *testing.T, d time.Duration) {
-	old := monitorTimeout
-	monitorTimeout = d
-	t.Cleanup(func() { monitorTimeout = old })
+	old := monitor.Timeout
+	monitor.Timeout = d
+	t.Cleanup(func() { monitor.Timeout = old })
 }
 
 // stopMonitor stops the monitor of mon until the test ends.
-func stopMonitor(t *testing.T, mon *monitorConn) {
+func stopMonitor(t *testing.T, mon *monitor.Conn) {
 	t.Helper()
-	if err := unix.Kill(mon.pid, unix.SIGSTOP); err != nil {
+	if err := unix.Kill(mon.Pid(), unix.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { unix.Kill(mon.pid, unix.SIGCONT) })
+	t.Cleanup(func() { unix.Kill(mon.Pid(), unix.SIGCONT) })
 }
 
 // eventsUntil reads events until one of type typ about id, or fails.
