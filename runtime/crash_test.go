@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libexecution/execution/runtime/internal/cgroup"
 	"golang.org/x/sys/unix"
 )
 
@@ -53,7 +54,7 @@ func TestDeleteCutByDeadlineLeavesNoCgroup(t *testing.T) {
 	if err := loaded.Delete(bg, true); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("Delete = %v, want ErrTimeout", err)
 	}
-	for _, h := range cgroupHierarchies() {
+	for _, h := range cgroup.Hierarchies() {
 		if _, err := os.Stat(filepath.Join(h, c.ID())); err == nil {
 			t.Errorf("cgroup %s left", filepath.Join(h, c.ID()))
 		}

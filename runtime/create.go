@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	runc "github.com/containerd/go-runc"
+	"github.com/libexecution/execution/runtime/internal/cgroup"
 	"github.com/libexecution/execution/runtime/internal/monitor"
 )
 
@@ -55,7 +56,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	if err != nil {
 		return nil, err
 	}
-	cgroups := newCgroupLeftovers(spec, id, r.client.SystemdCgroup)
+	cgroups := cgroup.NewLeftovers(spec, id, r.client.SystemdCgroup)
 	op := "create"
 	if start {
 		op = "run"
@@ -85,7 +86,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 				// A runtime killed early leaves a state dir it cannot delete.
 				os.RemoveAll(filepath.Join(r.client.Root, id))
 			}
-			cgroups.remove()
+			cgroups.Remove()
 		},
 	}
 	l.guard = r.deleteCommand(id)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libexecution/execution/runtime/internal/cgroup"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -38,7 +39,7 @@ func scriptRuntime(t *testing.T, body string) string {
 // leftCgroups lists the cgroup dirs named after id in every hierarchy.
 func leftCgroups(id string) []string {
 	var left []string
-	for _, h := range cgroupHierarchies() {
+	for _, h := range cgroup.Hierarchies() {
 		if _, err := os.Stat(filepath.Join(h, id)); err == nil {
 			left = append(left, filepath.Join(h, id))
 		}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libexecution/execution/runtime/internal/cgroup"
 	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
 )
@@ -42,7 +43,7 @@ func hostCgroups(t *testing.T) []string {
 		}
 	})
 	name := fmt.Sprintf("libexecution-test-%d-%d", os.Getpid(), idCounter.Add(1))
-	for _, h := range cgroupHierarchies() {
+	for _, h := range cgroup.Hierarchies() {
 		parent := filepath.Join(h, name)
 		home := filepath.Join(parent, "host")
 		for _, dir := range []string{parent, home} {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libexecution/execution/runtime/internal/cgroup"
 	"github.com/libexecution/execution/runtime/internal/monitor"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -310,7 +311,7 @@ func noContainerLeft(t *testing.T, rt *Runtime, id string) {
 			t.Errorf("%s left", path)
 		}
 	}
-	for _, h := range cgroupHierarchies() {
+	for _, h := range cgroup.Hierarchies() {
 		if _, err := os.Stat(filepath.Join(h, id)); err == nil {
 			t.Errorf("cgroup %s left", filepath.Join(h, id))
 		}

@@ -1,4 +1,4 @@
-package runtime
+package cgroup
 
 import (
 	"os"
@@ -13,30 +13,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// cgroupRoot is where the cgroup hierarchies are mounted.
-const cgroupRoot = "/sys/fs/cgroup"
-
-// cgroupLeftovers are the cgroup dirs a container's create may make that did
+// Leftovers are the cgroup dirs a container's create may make that did
 // not exist before it: a runtime killed in the middle of a create leaves
 // them behind, and only those may be removed, since container ids, and so
 // default cgroup paths, are host-wide.
-type cgroupLeftovers struct {
+type Leftovers struct {
 	dirs []string // deepest first
 }
 
-// newCgroupLeftovers notes which dirs of the container's cgroup path are
+// NewLeftovers notes which dirs of the container's cgroup path are
 // missing now, in every hierarchy. A systemd cgroup path is the systemd
 // driver's to clean.
-func newCgroupLeftovers(spec *specs.Spec, id string, systemd bool) *cgroupLeftovers {
+func NewLeftovers(spec *specs.Spec, id string, systemd bool) *Leftovers {
 	path := "/" + id
 	if spec.Linux != nil && spec.Linux.CgroupsPath != "" {
 		path = spec.Linux.CgroupsPath
 	}
-	l := &cgroupLeftovers{}
+	l := &Leftovers{}
 	if systemd || strings.Contains(path, ":") || !filepath.IsAbs(path) {
 		return l
 	}
-	for _, h := range cgroupHierarchies() {
+	for _, h := range Hierarchies() {
 		for p := filepath.Clean(path); p != "/"; p = filepath.Dir(p) {
 			dir := filepath.Join(h, p)
 			if _, err := os.Lstat(dir); err == nil {
@@ -48,20 +45,20 @@ func newCgroupLeftovers(spec *specs.Spec, id string, systemd bool) *cgroupLeftov
 	return l
 }
 
-// noteLeftovers are the dirs of the cgroup a note names, in every
-// hierarchy: what a delete the runtime did not finish leaves behind. Only
-// the container's own dir is named, never a parent another may share.
-func noteLeftovers(note cgroupNote) *cgroupLeftovers {
-	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(note.Membership))
+// MembershipLeftovers are the dirs of the cgroup a membership names, in
+// every hierarchy: what a delete the runtime did not finish leaves behind.
+// Only the container's own dir is named, never a parent another may share.
+func MembershipLeftovers(membership string) *Leftovers {
+	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(membership))
 	path := unified
 	if p, ok := paths["pids"]; ok {
 		path = p
 	}
-	l := &cgroupLeftovers{}
+	l := &Leftovers{}
 	if err != nil || path == "" || filepath.Clean(path) == "/" {
 		return l
 	}
-	for _, h := range cgroupHierarchies() {
+	for _, h := range Hierarchies() {
 		l.dirs = append(l.dirs, filepath.Join(h, path))
 	}
 	return l
@@ -71,10 +68,10 @@ func noteLeftovers(note cgroupNote) *cgroupLeftovers {
 // the noted cgroups to go.
 const leftoverGrace = 2 * time.Second
 
-// remove kills what runs in the noted cgroups, which all came from the
+// Remove kills what runs in the noted cgroups, which all came from the
 // failed call, and removes the dirs. rmdir fails on a cgroup that still
 // holds a process or a child, which is then left alone.
-func (l *cgroupLeftovers) remove() {
+func (l *Leftovers) Remove() {
 	end := time.Now().Add(leftoverGrace)
 	for l.killAll() && time.Now().Before(end) {
 		time.Sleep(10 * time.Millisecond)
@@ -86,7 +83,7 @@ func (l *cgroupLeftovers) remove() {
 
 // killAll sends SIGKILL to every process of the noted cgroups; it tells
 // whether it found any.
-func (l *cgroupLeftovers) killAll() bool {
+func (l *Leftovers) killAll() bool {
 	found := false
 	for _, dir := range l.dirs {
 		data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
@@ -106,11 +103,11 @@ func (l *cgroupLeftovers) killAll() bool {
 // killInCgroup kills pid if it is still a member of the cgroup dir: through
 // a pidfd where the kernel has them, so a pid reused meanwhile is spared.
 func killInCgroup(pid int, dir string) {
-	if !kernel.pidfd() {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err == unix.ENOSYS {
 		unix.Kill(pid, unix.SIGKILL)
 		return
 	}
-	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return
 	}
@@ -121,21 +118,21 @@ func killInCgroup(pid int, dir string) {
 	}
 }
 
-// cgroupHierarchies lists the mounted cgroup hierarchies: the unified one
+// Hierarchies lists the mounted cgroup hierarchies: the unified one
 // at the root on cgroup v2, else each v1 controller's (and a hybrid
 // layout's unified one).
-func cgroupHierarchies() []string {
-	if _, err := os.Stat(filepath.Join(cgroupRoot, "cgroup.controllers")); err == nil {
-		return []string{cgroupRoot}
+func Hierarchies() []string {
+	if _, err := os.Stat(filepath.Join(Mount, "cgroup.controllers")); err == nil {
+		return []string{Mount}
 	}
-	entries, err := os.ReadDir(cgroupRoot)
+	entries, err := os.ReadDir(Mount)
 	if err != nil {
 		return nil
 	}
 	var out []string
 	for _, e := range entries {
 		if e.IsDir() {
-			out = append(out, filepath.Join(cgroupRoot, e.Name()))
+			out = append(out, filepath.Join(Mount, e.Name()))
 		}
 	}
 	return out
