@@ -47,6 +47,17 @@ func liveMembership(pid int, startTime uint64) (string, bool) {
 	return string(data), true
 }
 
+// monitorMembership is /proc/<pid>/cgroup of the root's monitor, whose
+// cgroups the runtime calls it spawns run in; "" when unknown.
+func (r *Runtime) monitorMembership() string {
+	mon, err := r.monitor()
+	if err != nil {
+		return ""
+	}
+	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", mon.Pid()))
+	return string(data)
+}
+
 // noteCgroup writes dir's cgroup note for the process pid that just
 // started, and returns it. It is best effort: without a note, a live
 // container's cgroup is still found through its init's pid.

@@ -56,7 +56,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	if err != nil {
 		return nil, err
 	}
-	cgroups := cgroup.NewLeftovers(spec, id, r.client.SystemdCgroup)
+	cgroups := cgroup.NewLeftovers(spec, id, r.client.SystemdCgroup, r.monitorMembership())
 	op := "create"
 	if start {
 		op = "run"

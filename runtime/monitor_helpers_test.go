@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/libexecution/execution/runtime/internal/cgroup"
 	"github.com/libexecution/execution/runtime/internal/monitor"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -311,10 +310,8 @@ func noContainerLeft(t *testing.T, rt *Runtime, id string) {
 			t.Errorf("%s left", path)
 		}
 	}
-	for _, h := range cgroup.Hierarchies() {
-		if _, err := os.Stat(filepath.Join(h, id)); err == nil {
-			t.Errorf("cgroup %s left", filepath.Join(h, id))
-		}
+	if left := leftCgroups(id); len(left) > 0 {
+		t.Errorf("cgroups left: %v", left)
 	}
 	if ids, _ := rt.List(bg); len(ids) != 0 {
 		t.Errorf("List = %v", ids)

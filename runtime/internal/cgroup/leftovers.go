@@ -22,19 +22,38 @@ type Leftovers struct {
 }
 
 // NewLeftovers notes which dirs of the container's cgroup path are
-// missing now, in every hierarchy. A systemd cgroup path is the systemd
+// missing now, in every hierarchy: an absolute path from the hierarchy's
+// root; a relative one (runc's default, the id) from the cgroup of the
+// runtime's process, whose membership runtime is, as runc places it:
+// beside that cgroup on a v2 host, beneath it in a v1 hierarchy, from the
+// root in a hybrid host's v2 one. A systemd cgroup path is the systemd
 // driver's to clean.
-func NewLeftovers(spec *specs.Spec, id string, systemd bool) *Leftovers {
-	path := "/" + id
+func NewLeftovers(spec *specs.Spec, id string, systemd bool, runtime string) *Leftovers {
+	path := id
 	if spec.Linux != nil && spec.Linux.CgroupsPath != "" {
 		path = spec.Linux.CgroupsPath
 	}
 	l := &Leftovers{}
-	if systemd || strings.Contains(path, ":") || !filepath.IsAbs(path) {
+	if systemd || strings.Contains(path, ":") {
+		return l
+	}
+	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(runtime))
+	if err != nil && !filepath.IsAbs(path) {
 		return l
 	}
 	for _, h := range Hierarchies() {
-		for p := filepath.Clean(path); p != "/"; p = filepath.Dir(p) {
+		base := "/"
+		if !filepath.IsAbs(path) && filepath.Base(h) != "unified" {
+			own, ok := hierarchyPath(h, paths, unified)
+			if !ok {
+				continue
+			}
+			base = own
+			if h == Mount {
+				base = filepath.Dir(own)
+			}
+		}
+		for p := filepath.Join(base, path); p != base && p != "/"; p = filepath.Dir(p) {
 			dir := filepath.Join(h, p)
 			if _, err := os.Lstat(dir); err == nil {
 				break
@@ -47,21 +66,43 @@ func NewLeftovers(spec *specs.Spec, id string, systemd bool) *Leftovers {
 
 // MembershipLeftovers are the dirs of the cgroup a membership names, in
 // every hierarchy: what a delete the runtime did not finish leaves behind.
-// Only the container's own dir is named, never a parent another may share.
+// Only the container's own dir is named, never a parent another may share:
+// a hierarchy where the container's dir is not named as in its pids (or
+// v2) hierarchy is left alone.
 func MembershipLeftovers(membership string) *Leftovers {
 	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(membership))
-	path := unified
+	own := unified
 	if p, ok := paths["pids"]; ok {
-		path = p
+		own = p
 	}
 	l := &Leftovers{}
-	if err != nil || path == "" || filepath.Clean(path) == "/" {
+	if err != nil || own == "" || filepath.Clean(own) == "/" {
 		return l
 	}
 	for _, h := range Hierarchies() {
-		l.dirs = append(l.dirs, filepath.Join(h, path))
+		if path, ok := hierarchyPath(h, paths, unified); ok && path != "/" &&
+			filepath.Base(path) == filepath.Base(own) {
+			l.dirs = append(l.dirs, filepath.Join(h, path))
+		}
 	}
 	return l
+}
+
+// hierarchyPath is the path a membership gives in the hierarchy mounted at
+// dir: v2's at the unified mount, else that of the dir's controllers.
+func hierarchyPath(dir string, paths map[string]string, unified string) (string, bool) {
+	name := filepath.Base(dir)
+	if dir == Mount || name == "unified" {
+		return unified, unified != ""
+	}
+	for _, c := range strings.Split(name, ",") {
+		for _, k := range []string{c, "name=" + c} {
+			if p, ok := paths[k]; ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }
 
 // leftoverGrace bounds how long remove waits for the killed processes of
