@@ -23,11 +23,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
 
 #define MAX_HIERARCHIES 16
+/* How old an empty monitor cgroup must be to be taken for a leftover
+ * whatever its name's pid says (its monitor's pid namespace may not be
+ * this one). */
+#define LEFTOVER_AGE_S 60
 
 /* One hierarchy the monitor moved in: its cgroup there and the host's. */
 struct placed {
@@ -133,8 +138,10 @@ static pid_t name_pid(const char *name)
 	return pid > 0 && pid <= INT32_MAX && !*end ? (pid_t)pid : 0;
 }
 
-/* Remove the cgroups in parent of monitors that are gone; rmdir leaves
- * one that still holds a process or a cgroup. */
+/* Remove the cgroups in parent of monitors that are gone: whose pid is
+ * gone, or, for a monitor of another pid namespace, made long ago. rmdir
+ * leaves one that still holds a process or a cgroup; a monitor joins the
+ * cgroup it made at once (and makes it again should it go meanwhile). */
 static void remove_leftovers(const char *parent)
 {
 	DIR *d = opendir(parent);
@@ -145,9 +152,12 @@ static void remove_leftovers(const char *parent)
 		if (strncmp(e->d_name, CGROUP_PREFIX, strlen(CGROUP_PREFIX)))
 			continue;
 		pid_t pid = name_pid(e->d_name);
-		if (!pid || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
-			continue;
-		unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+		struct stat st;
+		bool gone = pid && kill(pid, 0) < 0 && errno == ESRCH;
+		bool old = fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		           time(NULL) - st.st_mtime > LEFTOVER_AGE_S;
+		if (pid != getpid() && (gone || old))
+			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
 	}
 	closedir(d);
 }
@@ -181,10 +191,15 @@ static void escape_one(const char *controllers, const char *path, const char *na
 	if (snprintf(own, sizeof(own), "%s/%s", parent, name) >= (int)sizeof(own))
 		return;
 	remove_leftovers(parent);
-	if (mkdir(own, 0755) < 0 && errno != EEXIST)
-		return;
-	inherit_cpuset(own, parent);
-	if (!join(own)) {
+	/* Another monitor's cleanup may remove it between mkdir and join. */
+	bool joined = false;
+	for (int try = 0; !joined && try < 3; try++) {
+		if (mkdir(own, 0755) < 0 && errno != EEXIST)
+			return;
+		inherit_cpuset(own, parent);
+		joined = join(own);
+	}
+	if (!joined) {
 		rmdir(own);
 		return;
 	}

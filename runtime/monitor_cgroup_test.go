@@ -209,16 +209,24 @@ func TestMonitorRemovesLeftoverCgroups(t *testing.T) {
 	if err := gone.Run(); err != nil {
 		t.Fatal(err)
 	}
+	// Leftovers: of a pid that is gone, and an old one whose pid may be
+	// of another pid namespace; kept: a new one of a live pid.
 	var leftovers, live []string
+	long := time.Now().Add(-2 * time.Minute)
 	for _, home := range homes {
-		leftover := filepath.Join(filepath.Dir(home), fmt.Sprintf("libexecution-monitor-0-%d", gone.Process.Pid))
-		kept := filepath.Join(filepath.Dir(home), fmt.Sprintf("libexecution-monitor-0-%d", os.Getpid()))
-		for _, dir := range []string{leftover, kept} {
+		parent := filepath.Dir(home)
+		leftover := filepath.Join(parent, fmt.Sprintf("libexecution-monitor-0-%d", gone.Process.Pid))
+		old := filepath.Join(parent, "libexecution-monitor-1-1")
+		kept := filepath.Join(parent, fmt.Sprintf("libexecution-monitor-0-%d", os.Getpid()))
+		for _, dir := range []string{leftover, old, kept} {
 			if err := os.Mkdir(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
 		}
-		leftovers = append(leftovers, leftover)
+		if err := os.Chtimes(old, long, long); err != nil {
+			t.Fatal(err)
+		}
+		leftovers = append(leftovers, leftover, old)
 		live = append(live, kept)
 	}
 	out := strings.Fields(runFaultHelper(t, "placed", t.TempDir(), "-", "-", strings.Join(homes, ",")))
