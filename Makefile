@@ -57,7 +57,7 @@ GOFLAGS_BUILD := -overlay=$(abspath $(OVERLAY))
 
 GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map $(MONITOR) $(OVERLAY) \
 	$(wildcard capi/*.go capi/*.c capi/*.h) \
-	$(filter-out %_test.go,$(wildcard runtime/*.go))
+	$(filter-out %_test.go,$(wildcard runtime/*.go runtime/*/*.go runtime/*/*/*.go))
 C_TEST_SOURCES := $(wildcard tests/c/*.c)
 C_TEST_HEADERS := $(wildcard tests/c/*.h)
 
@@ -104,7 +104,7 @@ lib: $(LIB) ## Build build/libexecution.so (SONAME libexecution.so.MAJOR.MINOR b
 # The monitor program, embedded into the library (capi/monitor.go).
 $(MONITOR): $(MONITOR_SOURCES)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_MONITOR) -o $@ monitor/monitor.c
+	$(CC) $(CFLAGS_MONITOR) -o $@ $(filter %.c,$(MONITOR_SOURCES))
 
 # Rewritten when what it says changes, untouched otherwise.
 $(OVERLAY): $(MONITOR) FORCE

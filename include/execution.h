@@ -114,12 +114,23 @@
  * Where the monitor lives. It lowers its OOM score adjustment to -999, so
  * that the OOM killer takes it after the containers and the host, and gives
  * each runtime call (and so its container) its caller's back; without
- * CAP_SYS_RESOURCE (rootless) it keeps the host's. It stays in the host's
- * cgroups: a service manager that stops the host's whole cgroup
- * (systemd's KillMode=control-group), or an OOM kill of the whole group
- * (memory.oom.group), takes it, and the exits of the containers that
- * outlive it are then unknown (see above); run such a host with
- * KillMode=mixed or process, or start it in a scope of its own. A host
+ * CAP_SYS_RESOURCE (rootless) it keeps the host's. It moves into a cgroup
+ * of its own, libexecution-monitor-<key> beside the host's cgroup, in the
+ * v2 hierarchy and in each v1 one, wherever the host is not in the root
+ * cgroup, so that a service manager that stops the host's whole cgroup
+ * (systemd's KillMode=control-group, cgroup.kill) or an OOM kill of the
+ * host's whole group (memory.oom.group) leaves it and the exits it
+ * records; it moves back and removes that cgroup when it exits, and a
+ * monitor starting beside an empty one whose monitor is gone removes it.
+ * The runtime calls it spawns start there, so a container whose cgroup
+ * path is relative (runc's default on v1) gets its cgroup beneath the
+ * monitor's, and the monitor's cgroup then stays until that container is
+ * deleted and the next monitor starts beside it. Where the host cannot make that cgroup (rootless without a
+ * delegated, writable parent cgroup; no permission; a read-only cgroupfs)
+ * or a hierarchy refuses the move, the monitor stays in the host's cgroup
+ * of that hierarchy, and what kills that group takes it: the exits of the
+ * containers that outlive it are then unknown (see above); run such a
+ * host with KillMode=mixed or process, or in a scope of its own. A host
  * that is a child subreaper starts the monitor as its sibling
  * (CLONE_PARENT), so the monitor is never its child; the host's parent
  * then reaps the short-lived starter. A host that is PID 1 of its pid
@@ -309,6 +320,11 @@
  *        exec_container_exec() lays its process_json over the
  *        container's own process: a field it lacks (cwd, user, env...)
  *        is now the container's, no longer a default.
+ *        The monitor moves into a cgroup of its own beside the host's
+ *        (libexecution-monitor-<key>) where the host can make one, so
+ *        that killing the host's cgroup no longer takes it; a container
+ *        with a relative cgroup path (runc's default on v1) gets its
+ *        cgroup beneath it (see Where the monitor lives).
  *        Logging: exec_log_set(), a hook for the library's diagnostics
  *        (failed runtime calls with what the runtime said, monitor starts
  *        and restarts, retries, dropped events, unknown exits); see

@@ -19,8 +19,8 @@
  * library process connecting at that moment never finds it gone.
  *
  * It starts clean, as tini and conmon do: every inherited fd but the
- * socket closed, its fd limit raised to the hard limit and its OOM score
- * lowered. Each runtime call runs as its caller would run it: in the
+ * socket closed, its fd limit raised to the hard limit, its OOM score
+ * lowered, and in a cgroup of its own beside its host's (cgroup.c). Each runtime call runs as its caller would run it: in the
  * mount namespace, with the limits, umask and OOM score adjustment of the
  * process that sent the SPAWN (caller_context). Nothing a client sends can
  * block its loop: files a client names are opened without blocking and
@@ -60,6 +60,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "protocol.h"
 
 #define LISTEN_FD 3
@@ -1743,6 +1744,7 @@ static void maybe_exit(void)
 		return;
 	}
 	unlink(sock_path);
+	cgroup_leave();
 	_exit(0);
 }
 
@@ -1862,6 +1864,7 @@ int main(int argc, char **argv)
 	parse_options(argc, argv, &sock_name, &lock_name);
 	prctl(PR_SET_NAME, "exec-monitor", 0, 0, 0);
 	detach();
+	cgroup_escape(argv[1]);
 	raise_fd_limit();
 	lower_oom_score();
 	int sfd;

@@ -4,8 +4,8 @@
  * One SOCK_SEQPACKET unix socket per library process and root. Every
  * message, both ways, is one packet: a struct mon_msg, then a strings area
  * of NUL-terminated strings (a list ends with an empty string), then nothing
- * else; fds travel with it as SCM_RIGHTS. runtime/monitor_proto.go is the
- * library's side of this file: change both together, and bump
+ * else; fds travel with it as SCM_RIGHTS. runtime/internal/monitor/proto.go
+ * is the library's side of this file: change both together, and bump
  * MON_PROTO_VERSION when a message changes shape.
  */
 #ifndef EXECUTION_MONITOR_PROTOCOL_H

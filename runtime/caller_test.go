@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -83,7 +85,7 @@ func helperRunTo(root, bundle, id string, status int) error {
 // helperHoldMonitor starts the monitor of root, says so and keeps it
 // until its stdin closes.
 func helperHoldMonitor(root string) error {
-	if _, err := monitorFor(root); err != nil {
+	if _, err := monitor.For(root); err != nil {
 		return err
 	}
 	fmt.Println("ready")
@@ -230,7 +232,7 @@ func TestCallerNamespaceFirst(t *testing.T) {
 	}
 	// The monitor is the helper's: it lives in the helper's namespace.
 	mon := testMonitor(t, root)
-	if mntNS(t, mon.pid) == mntNS(t, os.Getpid()) {
+	if mntNS(t, mon.Pid()) == mntNS(t, os.Getpid()) {
 		t.Fatalf("the monitor runs in this process's mount namespace: the helper did not start it")
 	}
 	rt := newTestRuntime(t, Options{Root: root})
@@ -259,7 +261,7 @@ func TestCallerNamespaceSecond(t *testing.T) {
 		t.Fatalf("exit %+v", e)
 	}
 	mon := testMonitor(t, root)
-	if mntNS(t, mon.pid) != mntNS(t, os.Getpid()) {
+	if mntNS(t, mon.Pid()) != mntNS(t, os.Getpid()) {
 		t.Fatalf("the monitor is not in this process's mount namespace")
 	}
 	out, err := callerHelper(wrap, "shadowed", root, shadow, testRootfs, testID(t), "go").CombinedOutput()
@@ -330,28 +332,35 @@ func helperConfined(root, bundle, id, kind string, hold bool) error {
 			return fmt.Errorf("seccomp: %v", e)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(root, monitorDefault.socket)); err == nil {
-		c, err := dialMonitor(root, filepath.Join(root, monitorDefault.socket))
-		if err == nil {
-			c.fail(errors.New("done"))
-			return errors.New("the root's shared monitor served a confined process")
+	if conn, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: filepath.Join(root, "monitor.sock"), Net: "unixpacket"}); err == nil {
+		defer conn.Close()
+		hello := monitor.Msg{Type: monitor.MsgHello, Seq: 1, Count: monitor.OldestVersion, Arg: monitor.ProtoVersion}
+		if _, err := conn.Write(hello.Encode(nil)); err != nil {
+			return err
 		}
-		if !errors.Is(err, errConfinedMonitor) {
-			return fmt.Errorf("the shared monitor refused otherwise: %v", err)
+		buf := make([]byte, monitor.MaxMsg)
+		n, err := conn.Read(buf)
+		if err != nil {
+			return err
+		}
+		if m, err := monitor.DecodeMsg(buf[:n]); err != nil || m.Err == 0 {
+			return errors.New("the root's shared monitor served a confined process")
+		} else if m.Err != int32(unix.EPERM) {
+			return fmt.Errorf("the shared monitor refused otherwise: %v", unix.Errno(m.Err))
 		}
 	}
 	if err := helperRunTo(root, bundle, id, 0); err != nil {
 		return err
 	}
-	mon, err := monitorFor(root)
+	mon, err := monitor.For(root)
 	if err != nil {
 		return err
 	}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", mon.pid))
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", mon.Pid()))
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d %s\n", mon.pid, confinementOf(string(status)))
+	fmt.Printf("%d %s\n", mon.Pid(), confinementOf(string(status)))
 	if hold {
 		io.Copy(io.Discard, os.Stdin)
 	}
@@ -400,11 +409,11 @@ func TestCallerConfined(t *testing.T) {
 				t.Fatalf("confined helper: %v: %s", err, out)
 			}
 			f := strings.Fields(string(out))
-			if len(f) != 2 || f[0] == strconv.Itoa(shared.pid) || !strings.Contains(f[1], want) {
+			if len(f) != 2 || f[0] == strconv.Itoa(shared.Pid()) || !strings.Contains(f[1], want) {
 				t.Errorf("the confined caller's monitor (pid, confinement) = %q; want one of its own with %s, not %d",
-					out, want, shared.pid)
+					out, want, shared.Pid())
 			}
-			status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", shared.pid))
+			status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", shared.Pid()))
 			if c := confinementOf(string(status)); c != "NoNewPrivs=0,Seccomp=0" {
 				t.Errorf("the shared monitor is confined: %s", c)
 			}
@@ -424,10 +433,10 @@ func TestCallerConfined(t *testing.T) {
 				t.Fatalf("exit %+v", e)
 			}
 			shared := testMonitor(t, root)
-			if strings.HasPrefix(line, strconv.Itoa(shared.pid)+" ") {
+			if strings.HasPrefix(line, strconv.Itoa(shared.Pid())+" ") {
 				t.Errorf("this process shares the confined caller's monitor")
 			}
-			status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", shared.pid))
+			status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", shared.Pid()))
 			if c := confinementOf(string(status)); c != "NoNewPrivs=0,Seccomp=0" {
 				t.Errorf("this process's monitor is confined: %s", c)
 			}

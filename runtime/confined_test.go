@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/libexecution/execution/runtime/internal/confined"
 )
 
 // plantOutside makes a dir outside the root holding what a container's
@@ -52,8 +54,8 @@ func TestSymlinkedStateDirNeverFollowed(t *testing.T) {
 	}
 	// Refused (the record lies outside), or done on the link alone.
 	removeStateDir(link, containerRecordName)
-	if err := removeConfined(link); err != nil {
-		t.Errorf("removeConfined: %v", err)
+	if err := confined.Remove(link); err != nil {
+		t.Errorf("confined.Remove: %v", err)
 	}
 	if _, err := os.Lstat(link); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the planted symlink is still there: %v", err)

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	runc "github.com/containerd/go-runc"
+	"github.com/libexecution/execution/runtime/internal/cgroup"
 )
 
 // State is a container's lifecycle state.
@@ -173,7 +174,7 @@ func (c *Container) removeCutCgroup() {
 		note, ok = c.rt.runtimeNote(c.id)
 	}
 	if ok {
-		noteLeftovers(note).remove()
+		cgroup.MembershipLeftovers(note.Membership).Remove()
 	}
 }
 

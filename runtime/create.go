@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	runc "github.com/containerd/go-runc"
+	"github.com/libexecution/execution/runtime/internal/cgroup"
+	"github.com/libexecution/execution/runtime/internal/monitor"
 )
 
 // Create creates container id from bundle; its process waits for Start.
@@ -54,7 +56,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	if err != nil {
 		return nil, err
 	}
-	cgroups := newCgroupLeftovers(spec, id, r.client.SystemdCgroup)
+	cgroups := cgroup.NewLeftovers(spec, id, r.client.SystemdCgroup, r.monitorMembership())
 	op := "create"
 	if start {
 		op = "run"
@@ -84,7 +86,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 				// A runtime killed early leaves a state dir it cannot delete.
 				os.RemoveAll(filepath.Join(r.client.Root, id))
 			}
-			cgroups.remove()
+			cgroups.Remove()
 		},
 	}
 	l.guard = r.deleteCommand(id)
@@ -128,7 +130,7 @@ func runtimeEnv() []string {
 	env := os.Environ()
 	out := env[:0:0]
 	for _, e := range env {
-		if !strings.HasPrefix(e, "NOTIFY_SOCKET=") && !strings.HasPrefix(e, callEnvKey+"=") {
+		if !strings.HasPrefix(e, "NOTIFY_SOCKET=") && !strings.HasPrefix(e, monitor.CallEnvKey+"=") {
 			out = append(out, e)
 		}
 	}

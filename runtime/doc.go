@@ -25,5 +25,7 @@
 // as it reaps it, to every library process that opened an Events stream;
 // ExitFd gives a handle's exit as a pollable fd.
 //
-// This package knows nothing of C; capi/ exports it.
+// This package holds the lifecycle; the monitor's client
+// (internal/monitor) and the reading of cgroups (internal/cgroup) live in
+// packages beneath it. It knows nothing of C; capi/ exports it.
 package runtime

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libexecution/execution/runtime/internal/cgroup"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -35,12 +36,15 @@ func scriptRuntime(t *testing.T, body string) string {
 	return path
 }
 
-// leftCgroups lists the cgroup dirs named after id in every hierarchy.
+// leftCgroups lists the cgroup dirs named after id in every hierarchy, at
+// its root or up to three levels down: runc makes a relative path (its
+// default) beneath the cgroup of the monitor that runs it.
 func leftCgroups(id string) []string {
 	var left []string
-	for _, h := range cgroupHierarchies() {
-		if _, err := os.Stat(filepath.Join(h, id)); err == nil {
-			left = append(left, filepath.Join(h, id))
+	for _, h := range cgroup.Hierarchies() {
+		for pattern := filepath.Join(h, id); strings.Count(pattern, "*") <= 3; pattern = filepath.Join(filepath.Dir(pattern), "*", id) {
+			found, _ := filepath.Glob(pattern)
+			left = append(left, found...)
 		}
 	}
 	return left

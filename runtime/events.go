@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
 )
 
@@ -48,7 +49,8 @@ type Event struct {
 // EventOverflow takes their place and says how many. Waits never depend on
 // a stream. It is safe for concurrent use.
 type Events struct {
-	mon      *monitorConn
+	mon      *monitor.Conn
+	sub      *monitor.Subscriber // this stream, as mon hands it events
 	capacity int
 	notify   chan struct{} // gets a token when an event is queued
 	gone     chan struct{} // closed by Close, waking every Next
@@ -80,7 +82,8 @@ func (r *Runtime) Events(capacity int) (*Events, error) {
 	}
 	e := &Events{mon: mon, capacity: capacity, notify: make(chan struct{}, 1),
 		gone: make(chan struct{}), fd: fd}
-	if err := mon.subscribe(e); err != nil {
+	e.sub = e.subscriber()
+	if err := mon.Subscribe(e.sub); err != nil {
 		unix.Close(fd)
 		return nil, sysErr("subscribe to events", err)
 	}
@@ -215,7 +218,7 @@ func (e *Events) wake() {
 // Close ends the stream and closes its fd; a Next blocked on it returns
 // ErrClosed. Closing twice is a no-op.
 func (e *Events) Close() error {
-	e.mon.unsubscribe(e)
+	e.mon.Unsubscribe(e.sub)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {

@@ -275,6 +275,10 @@ func TestExitFd(t *testing.T) {
 	if _, err := c.Wait(bg); err != nil {
 		t.Errorf("Wait after the fd polled readable: %v", err)
 	}
+	// Closed, the handle deletes nothing: delete the container first.
+	if err := c.Delete(bg, false); err != nil {
+		t.Errorf("Delete: %v", err)
+	}
 	c.Close()
 	if _, err := c.ExitFd(); !errors.Is(err, ErrClosed) {
 		t.Errorf("ExitFd of a closed handle: %v", err)

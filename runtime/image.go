@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/libexecution/execution/runtime/image"
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	"github.com/libexecution/execution/runtime/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -102,15 +103,10 @@ var imageChownedLayers bool
 // namespace open for the idmapped mounts of an image's layers (see
 // image.Holder).
 func userNSHolder() (*os.File, error) {
-	monitorProgram.Lock()
-	defer monitorProgram.Unlock()
 	if imageChownedLayers {
 		return nil, wrapf(ErrState, "image: idmapped layers are off")
 	}
-	if len(monitorProgram.image) == 0 {
-		return nil, wrapf(ErrInternal, "no monitor program registered (runtime.SetMonitorProgram)")
-	}
-	return monitorMemfd()
+	return monitor.Memfd()
 }
 
 // BundleRemove removes a bundle BundleFromImage made (see

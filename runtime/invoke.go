@@ -12,26 +12,27 @@ import (
 	"strings"
 
 	runc "github.com/containerd/go-runc"
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
 )
 
 // call is one invocation of the runtime binary through a go-runc client,
 // with a deadline. go-runc hands the command it builds to the spawner
-// (spawner.go), which finds the call by the key its context adds to the
-// command's environment, and has the monitor run it.
+// (internal/monitor/spawner.go), which finds the call by the key its
+// context adds to the command's environment, and has the monitor run it.
 type call struct {
 	rt     *Runtime
 	op     string
 	key    uint64
 	client *runc.Runc
-	log    *os.File  // the call's own log, for calls whose stderr is the container's
-	event  callEvent // what the monitor publishes when the call succeeds
+	log    *os.File          // the call's own log, for calls whose stderr is the container's
+	event  monitor.CallEvent // what the monitor publishes when the call succeeds
 	ctx    context.Context
 	cancel context.CancelFunc
 	// guard, when set, is what the monitor undoes if this process dies
 	// before the call is settled; guarded is the spawn it names.
-	guard   *callGuard
-	guarded *spawned
+	guard   *monitor.CallGuard
+	guarded *monitor.Spawned
 }
 
 // newCall prepares an invocation whose errors the runtime writes to its
@@ -39,8 +40,8 @@ type call struct {
 func (r *Runtime) newCall(ctx context.Context, op string) *call {
 	c := &call{rt: r, op: op}
 	c.ctx, c.cancel = context.WithTimeout(ctx, r.callTimeout)
-	c.key = liveCalls.add(c)
-	c.ctx = runc.WithExtraEnv(c.ctx, fmt.Sprintf("%s=%d", callEnvKey, c.key))
+	c.key = monitor.AddCall(c)
+	c.ctx = runc.WithExtraEnv(c.ctx, fmt.Sprintf("%s=%d", monitor.CallEnvKey, c.key))
 	client := *r.client
 	if r.logPath != "" {
 		client.Log = r.logPath
@@ -73,7 +74,7 @@ func (c *call) logPath() string {
 // undone.
 func (c *call) unguard() {
 	if c.guarded != nil {
-		c.guarded.unguard()
+		c.guarded.Unguard()
 		c.guarded = nil
 	}
 }
@@ -84,7 +85,7 @@ func (c *call) unguard() {
 // runtime logged in a call that succeeded at LogDebug.
 func (c *call) done(err error) error {
 	defer c.cancel()
-	liveCalls.remove(c.key)
+	monitor.RemoveCall(c.key)
 	var logged []byte
 	if c.log != nil {
 		logged, _ = io.ReadAll(io.NewSectionReader(c.log, 0, 1<<20))

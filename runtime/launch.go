@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
 )
 
@@ -102,7 +103,7 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 		return nil, err
 	}
 	if l.guard != nil {
-		c.guard = &callGuard{cleanup: l.guard, dir: l.dir}
+		c.guard = &monitor.CallGuard{Cleanup: l.guard, Dir: l.dir}
 	}
 	pidFile := filepath.Join(l.dir, pidFileName)
 	c.announce(l.container, l.processID())
@@ -152,23 +153,23 @@ func (r *Runtime) claim(dir string, pid int, oom oomCounter, rec record, cleanup
 	if err != nil {
 		return nil, rec, err
 	}
-	m := monMsg{Type: monClaim, Pid: int64(pid), Count: oom.base}
-	if hasNUL(container, process) {
+	m := monitor.Msg{Type: monitor.MsgClaim, Pid: int64(pid), Count: oom.base}
+	if monitor.HasNUL(container, process) {
 		return nil, rec, wrapf(ErrInvalid, "an id holds a NUL byte")
 	}
-	strs := new(monStrings).str(exitPath).str(oom.file).str(container).str(process)
+	strs := new(monitor.Strings).Str(exitPath).Str(oom.file).Str(container).Str(process)
 	if oom.sigkillOnly {
-		m.Arg |= monClaimOOMSigkill
+		m.Arg |= monitor.ClaimOOMSigkill
 	}
 	if cleanup != nil {
-		m.Arg |= monClaimKillOrphan
-		strs.list(cleanup).list(runtimeEnv())
+		m.Arg |= monitor.ClaimKillOrphan
+		strs.List(cleanup).List(runtimeEnv())
 	}
 	var w *exitWatch
-	var reply monMsg
-	err = withMonitor(r.root, func(mon *monitorConn) (err error) {
-		reply, err = mon.request(m, strs, nil, func(reply monMsg) {
-			if reply.Err == 0 && reply.State == monLive {
+	var reply monitor.Msg
+	err = monitor.With(r.root, func(mon *monitor.Conn) (err error) {
+		reply, err = mon.Request(m, strs, nil, func(reply monitor.Msg) {
+			if reply.Err == 0 && reply.State == monitor.StateLive {
 				w = sharedWatch(newWatch(pid, reply.Start, dir, mon))
 			}
 		})
@@ -183,7 +184,7 @@ func (r *Runtime) claim(dir string, pid int, oom oomCounter, rec record, cleanup
 	}
 	rec.Pid, rec.StartTime = pid, reply.Start
 	if w == nil {
-		w = finishedWatch(pid, reply.Start, dir, monExitOf(reply), nil)
+		w = finishedWatch(pid, reply.Start, dir, exitOfMsg(reply), nil)
 	}
 	return w, rec, nil
 }

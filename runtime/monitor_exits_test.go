@@ -68,7 +68,7 @@ func TestLoadOfUnreapedExitAsksMonitor(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	unix.Kill(mon.pid, unix.SIGCONT)
+	unix.Kill(mon.Pid(), unix.SIGCONT)
 	if err := cmd.Wait(); err != nil || strings.TrimSpace(out.String()) != "137" {
 		t.Errorf("load in another process: %v: %s", err, out.String())
 	}
@@ -84,7 +84,7 @@ func TestMonitorKilled(t *testing.T) {
 	mustWait(t, done)
 	running := runSleeper(t, rt)
 	mon := testMonitor(t, rt.Root())
-	unix.Kill(mon.pid, unix.SIGKILL)
+	unix.Kill(mon.Pid(), unix.SIGKILL)
 	// An exit told before the monitor died is in its record, for any
 	// process; one after it is unknown, and says so.
 	if out := strings.TrimSpace(runFaultHelper(t, "load", rt.Root(), done.ID())); !strings.HasSuffix(out, "7") {
@@ -100,7 +100,7 @@ func TestMonitorKilled(t *testing.T) {
 	if e := runExit(t, rt, "exit 5"); e.Status != 5 {
 		t.Errorf("exit %+v", e)
 	}
-	if testMonitor(t, rt.Root()).pid == mon.pid {
+	if testMonitor(t, rt.Root()).Pid() == mon.Pid() {
 		t.Errorf("no new monitor")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -28,7 +29,9 @@ func TestFaultHelper(t *testing.T) {
 	var err error
 	switch args[0] {
 	case "load":
-		err = helperLoad(args[1], args[2])
+		err = helperLoad(args[1], args[2], false)
+	case "load-delete":
+		err = helperLoad(args[1], args[2], true)
 	case "kill-on-exit":
 		err = helperKillOnExit(args[1], args[2], args[3])
 	case "run":
@@ -49,6 +52,8 @@ func TestFaultHelper(t *testing.T) {
 		err = helperHoldMonitor(args[1])
 	case "run-elsewhere":
 		err = helperRunElsewhere(args[1], args[2])
+	case "placed":
+		err = helperPlaced(args[1], args[2], args[3], args[4])
 	case "confined":
 		err = helperConfined(args[1], args[2], args[3], args[4], args[5] == "hold")
 	default:
@@ -99,8 +104,9 @@ func faultHelper(args ...string) *exec.Cmd {
 	return cmd
 }
 
-// helperLoad loads container id and prints its exit.
-func helperLoad(root, id string) error {
+// helperLoad loads container id, prints its exit, and deletes it when del
+// is true.
+func helperLoad(root, id string, del bool) error {
 	rt, err := New(Options{Root: root})
 	if err != nil {
 		return err
@@ -114,6 +120,9 @@ func helperLoad(root, id string) error {
 		return err
 	}
 	fmt.Println(e.Status)
+	if del {
+		return c.Delete(bg, false)
+	}
 	return nil
 }
 
@@ -129,11 +138,11 @@ func helperKillOnExit(root, id, bundle string) error {
 	if err != nil {
 		return err
 	}
-	mon, err := monitorFor(root)
+	mon, err := monitor.For(root)
 	if err != nil {
 		return err
 	}
-	sock, err := mon.conn.File()
+	sock, err := mon.File()
 	if err != nil {
 		return err
 	}
@@ -185,11 +194,11 @@ func helperSubreaper(root string) error {
 	if _, err := New(Options{Root: root}); err != nil {
 		return err
 	}
-	mon, err := monitorFor(root)
+	mon, err := monitor.For(root)
 	if err != nil {
 		return err
 	}
-	st, err := readProcStat(mon.pid)
+	st, err := readProcStat(mon.Pid())
 	if err != nil {
 		return err
 	}
@@ -229,7 +238,7 @@ func helperNoexec2(root, bundle string) error {
 	if err := os.WriteFile("/proc/sys/vm/memfd_noexec", []byte("2"), 0); err != nil {
 		return err
 	}
-	if _, err := unix.MemfdCreate("probe", unix.MFD_CLOEXEC|mfdExec); err == nil {
+	if _, err := unix.MemfdCreate("probe", unix.MFD_CLOEXEC|unix.MFD_EXEC); err == nil {
 		return errors.New("vm.memfd_noexec = 2 still lets an executable memfd be made")
 	}
 	rt, err := New(Options{Root: root})
@@ -250,9 +259,9 @@ func helperNoexec2(root, bundle string) error {
 }
 
 // testMonitor returns the connection to root's monitor.
-func testMonitor(t *testing.T, root string) *monitorConn {
+func testMonitor(t *testing.T, root string) *monitor.Conn {
 	t.Helper()
-	mon, err := monitorFor(root)
+	mon, err := monitor.For(root)
 	if err != nil {
 		t.Fatalf("monitor: %v", err)
 	}
@@ -283,18 +292,18 @@ func runExit(t *testing.T, rt *Runtime, script string) Exit {
 
 // setMonitorTimeout shortens the deadline of monitor requests for a test.
 func setMonitorTimeout(t *testing.T, d time.Duration) {
-	old := monitorTimeout
-	monitorTimeout = d
-	t.Cleanup(func() { monitorTimeout = old })
+	old := monitor.Timeout
+	monitor.Timeout = d
+	t.Cleanup(func() { monitor.Timeout = old })
 }
 
 // stopMonitor stops the monitor of mon until the test ends.
-func stopMonitor(t *testing.T, mon *monitorConn) {
+func stopMonitor(t *testing.T, mon *monitor.Conn) {
 	t.Helper()
-	if err := unix.Kill(mon.pid, unix.SIGSTOP); err != nil {
+	if err := unix.Kill(mon.Pid(), unix.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { unix.Kill(mon.pid, unix.SIGCONT) })
+	t.Cleanup(func() { unix.Kill(mon.Pid(), unix.SIGCONT) })
 }
 
 // eventsUntil reads events until one of type typ about id, or fails.
@@ -327,10 +336,8 @@ func noContainerLeft(t *testing.T, rt *Runtime, id string) {
 			t.Errorf("%s left", path)
 		}
 	}
-	for _, h := range cgroupHierarchies() {
-		if _, err := os.Stat(filepath.Join(h, id)); err == nil {
-			t.Errorf("cgroup %s left", filepath.Join(h, id))
-		}
+	if left := leftCgroups(id); len(left) > 0 {
+		t.Errorf("cgroups left: %v", left)
 	}
 	if ids, _ := rt.List(bg); len(ids) != 0 {
 		t.Errorf("List = %v", ids)

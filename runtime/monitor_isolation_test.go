@@ -6,12 +6,14 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,7 +36,7 @@ func TestMonitorStoppedHoldsUpItsRootOnly(t *testing.T) {
 		t.Errorf("exit %+v", e)
 	}
 	// A new process's connection to the stopped monitor times out too.
-	if _, err := connectMonitor(a.Root()); !errors.Is(err, ErrTimeout) {
+	if _, err := monitor.Connect(a.Root()); !errors.Is(err, ErrTimeout) {
 		t.Errorf("connect to a stopped monitor = %v, want ErrTimeout", err)
 	}
 }
@@ -62,20 +64,20 @@ func (r *rawMonitor) send(data []byte) {
 }
 
 // next reads a message, or returns false at the deadline.
-func (r *rawMonitor) next(d time.Duration) (monMsg, bool) {
-	buf := make([]byte, monMaxMsg)
+func (r *rawMonitor) next(d time.Duration) (monitor.Msg, bool) {
+	buf := make([]byte, monitor.MaxMsg)
 	r.conn.SetReadDeadline(time.Now().Add(d))
 	n, err := r.conn.Read(buf)
 	if err != nil {
-		return monMsg{}, false
+		return monitor.Msg{}, false
 	}
-	m, err := decodeMonMsg(buf[:n])
+	m, err := monitor.DecodeMsg(buf[:n])
 	return m, err == nil
 }
 
 func TestMonitorBoundsQueueOfStalledClient(t *testing.T) {
-	monitorOptions = []string{"--queue-max=4096"}
-	defer func() { monitorOptions = nil }()
+	monitor.ExtraOptions = []string{"--queue-max=4096"}
+	defer func() { monitor.ExtraOptions = nil }()
 	rt := newTestRuntime(t, Options{})
 	c := runSleeper(t, rt)
 	events, err := rt.Events(4096)
@@ -85,8 +87,8 @@ func TestMonitorBoundsQueueOfStalledClient(t *testing.T) {
 	defer events.Close()
 	// A client that subscribes and stops reading, as a stopped process.
 	raw := dialRaw(t, filepath.Join(rt.Root(), "monitor.sock"))
-	raw.send(monMsg{Type: monHello, Seq: 1, Count: monProtoVersion, Arg: monProtoVersion}.encode(nil))
-	raw.send(monMsg{Type: monSubscribe, Seq: 2}.encode(nil))
+	raw.send(monitor.Msg{Type: monitor.MsgHello, Seq: 1, Count: monitor.ProtoVersion, Arg: monitor.ProtoVersion}.Encode(nil))
+	raw.send(monitor.Msg{Type: monitor.MsgSubscribe, Seq: 2}.Encode(nil))
 	const cycles = 200
 	for i := 0; i < cycles; i++ {
 		if err := c.Pause(bg); err != nil {
@@ -103,9 +105,9 @@ func TestMonitorBoundsQueueOfStalledClient(t *testing.T) {
 			break
 		}
 		switch m.Type {
-		case monEvent:
+		case monitor.MsgEvent:
 			got++
-		case monOverflow:
+		case monitor.MsgOverflow:
 			dropped = m.Count
 		}
 	}
@@ -170,14 +172,14 @@ func TestMonitorOlderVersionGetsOneBeside(t *testing.T) {
 			}
 			go func() {
 				defer conn.Close()
-				buf := make([]byte, monMaxMsg)
+				buf := make([]byte, monitor.MaxMsg)
 				for {
 					n, err := conn.Read(buf)
-					if err != nil || n < monMsgHead {
+					if err != nil || n < monitor.MsgHead {
 						return
 					}
 					reply := make([]byte, 64)
-					binary64(reply, buf[8:16], 2, monReply, int32(unix.EPROTO))
+					binary64(reply, buf[8:16], 2, monitor.MsgReply, int32(unix.EPROTO))
 					conn.Write(reply)
 				}
 			}()
@@ -187,7 +189,7 @@ func TestMonitorOlderVersionGetsOneBeside(t *testing.T) {
 	if e := runExit(t, rt, "exit 9"); e.Status != 9 {
 		t.Errorf("exit %+v", e)
 	}
-	if _, err := os.Stat(filepath.Join(root, monitorVersioned.socket)); err != nil {
+	if _, err := os.Stat(filepath.Join(root, fmt.Sprintf("monitor.v%d.sock", monitor.ProtoVersion))); err != nil {
 		t.Errorf("no monitor of this version beside the old one: %v", err)
 	}
 }
@@ -209,10 +211,10 @@ func TestMonitorRefusesOlderHelloInItsVersion(t *testing.T) {
 	runSleeper(t, rt)
 	raw := dialRaw(t, filepath.Join(rt.Root(), "monitor.sock"))
 	old := make([]byte, 64)
-	binary64(old, []byte{7, 0, 0, 0, 0, 0, 0, 0}, 2, monHello, 0)
+	binary64(old, []byte{7, 0, 0, 0, 0, 0, 0, 0}, 2, monitor.MsgHello, 0)
 	raw.send(old)
 	m, ok := raw.next(5 * time.Second)
-	if !ok || m.Version != 2 || m.Seq != 7 || m.Err != int32(unix.EPROTO) || m.Arg != monProtoVersion {
+	if !ok || m.Version != 2 || m.Seq != 7 || m.Err != int32(unix.EPROTO) || m.Arg != monitor.ProtoVersion {
 		t.Errorf("reply %+v %v", m, ok)
 	}
 }
@@ -228,7 +230,7 @@ func TestSpawnTimedOutIsCancelled(t *testing.T) {
 		t.Fatalf("Run on a stopped monitor = %v, want ErrTimeout", err)
 	}
 	// Resumed, the monitor runs the late call and kills it at once.
-	unix.Kill(mon.pid, unix.SIGCONT)
+	unix.Kill(mon.Pid(), unix.SIGCONT)
 	time.Sleep(500 * time.Millisecond)
 	noContainerLeft(t, rt, id)
 	if e := runExit(t, rt, "exit 3"); e.Status != 3 {

@@ -62,7 +62,7 @@ func TestMonitorClosesInheritedFds(t *testing.T) {
 	rt := newTestRuntime(t, Options{})
 	c := runSleeper(t, rt)
 	mon := testMonitor(t, rt.Root())
-	for _, pid := range []int{mon.pid, c.Pid()} {
+	for _, pid := range []int{mon.Pid(), c.Pid()} {
 		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 		for _, fd := range fds {
 			if link, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); link == pipe {
@@ -93,7 +93,7 @@ func TestMonitorRaisesFdLimit(t *testing.T) {
 	defer unix.Setrlimit(unix.RLIMIT_NOFILE, &old)
 	rt := newTestRuntime(t, Options{})
 	c := runSleeper(t, rt)
-	if soft, hard := monitorNofile(t, testMonitor(t, rt.Root()).pid); soft != hard {
+	if soft, hard := monitorNofile(t, testMonitor(t, rt.Root()).Pid()); soft != hard {
 		t.Errorf("monitor fd limit %d of %d", soft, hard)
 	}
 	// The runtime and the containers get the host's limit back.
@@ -119,16 +119,16 @@ func TestMonitorOutOfFds(t *testing.T) {
 	rt := newTestRuntime(t, Options{})
 	first := runSleeper(t, rt)
 	mon := testMonitor(t, rt.Root())
-	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", mon.pid))
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", mon.Pid()))
 	var old unix.Rlimit
-	if err := unix.Prlimit(mon.pid, unix.RLIMIT_NOFILE, nil, &old); err != nil {
+	if err := unix.Prlimit(mon.Pid(), unix.RLIMIT_NOFILE, nil, &old); err != nil {
 		t.Fatal(err)
 	}
 	tight := unix.Rlimit{Cur: uint64(len(fds)) + 3, Max: old.Max}
-	if err := unix.Prlimit(mon.pid, unix.RLIMIT_NOFILE, &tight, nil); err != nil {
+	if err := unix.Prlimit(mon.Pid(), unix.RLIMIT_NOFILE, &tight, nil); err != nil {
 		t.Fatal(err)
 	}
-	restore := func() { unix.Prlimit(mon.pid, unix.RLIMIT_NOFILE, &old, nil) }
+	restore := func() { unix.Prlimit(mon.Pid(), unix.RLIMIT_NOFILE, &old, nil) }
 	defer restore()
 
 	// Calls fail cleanly once the monitor has no fd left.
@@ -155,9 +155,9 @@ func TestMonitorOutOfFds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	before := cpuTicks(t, mon.pid)
+	before := cpuTicks(t, mon.Pid())
 	time.Sleep(time.Second)
-	if used := cpuTicks(t, mon.pid) - before; used > 20 {
+	if used := cpuTicks(t, mon.Pid()) - before; used > 20 {
 		t.Errorf("the monitor used %d ticks in a second out of fds", used)
 	}
 

@@ -12,15 +12,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
 )
 
 // resetMonitorProgram drops the process's memfd and copies, so that the
 // next monitor started makes them anew.
 func resetMonitorProgram(t *testing.T) {
-	monitorProgram.Lock()
-	image := monitorProgram.image
-	monitorProgram.Unlock()
+	image := monitor.Program()
 	SetMonitorProgram(image)
 	t.Cleanup(func() { SetMonitorProgram(image) })
 }
@@ -36,43 +35,18 @@ func monitorExe(t *testing.T, pid int) string {
 
 func TestMonitorRunsFromPrivateCopy(t *testing.T) {
 	resetMonitorProgram(t)
-	monitorCopyOnly = true
-	defer func() { monitorCopyOnly = false }()
+	monitor.CopyOnly = true
+	defer func() { monitor.CopyOnly = false }()
 	rt := newTestRuntime(t, Options{})
 	if e := runExit(t, rt, "exit 2"); e.Status != 2 {
 		t.Errorf("exit %+v", e)
 	}
-	exe := monitorExe(t, testMonitor(t, rt.Root()).pid)
+	exe := monitorExe(t, testMonitor(t, rt.Root()).Pid())
 	if !strings.HasPrefix(exe, filepath.Join(rt.Root(), "monitor-")) {
 		t.Errorf("monitor runs from %s", exe)
 	}
 	if st, err := os.Stat(strings.TrimSuffix(exe, " (deleted)")); err != nil || st.Mode().Perm() != 0o700 {
 		t.Errorf("copy %v %v", st, err)
-	}
-	// A copy that was changed is refused, and written again.
-	other := t.TempDir()
-	monitorProgram.Lock()
-	defer monitorProgram.Unlock()
-	f, err := monitorCopy(other)
-	if err != nil {
-		t.Fatalf("monitorCopy: %v", err)
-	}
-	copies, _ := filepath.Glob(filepath.Join(other, "monitor-*"))
-	if len(copies) != 1 {
-		t.Fatalf("copies %v", copies)
-	}
-	path := copies[0]
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if g, err := openMonitorCopy(path, monitorProgram.image); err == nil {
-		g.Close()
-		t.Errorf("a changed copy passed the check")
-	}
-	delete(monitorProgram.copies, other)
-	f.Close()
-	if f, err = monitorCopy(other); err != nil {
-		t.Fatalf("monitorCopy over a changed copy: %v", err)
 	}
 }
 
@@ -99,7 +73,7 @@ func TestMonitorStartsUnderMemfdNoexec1(t *testing.T) {
 	setMemfdNoexec(t, "1")
 	mon := testMonitor(t, rt.Root())
 	os.WriteFile("/proc/sys/vm/memfd_noexec", []byte("0"), 0)
-	if exe := monitorExe(t, mon.pid); !strings.HasPrefix(exe, "/memfd:") {
+	if exe := monitorExe(t, mon.Pid()); !strings.HasPrefix(exe, "/memfd:") {
 		t.Errorf("monitor runs from %s, not its memfd", exe)
 	}
 	c, err := rt.Run(bg, testID(t), newBundle(t, false, "true"), NullIO())
@@ -168,7 +142,7 @@ func TestMonitorOOMScoreBelowContainers(t *testing.T) {
 		return strings.TrimSpace(string(data))
 	}
 	host := score(os.Getpid())
-	if got := score(testMonitor(t, rt.Root()).pid); got != "-999" {
+	if got := score(testMonitor(t, rt.Root()).Pid()); got != "-999" {
 		t.Errorf("monitor oom_score_adj %s", got)
 	}
 	if got := score(c.Pid()); got != host {

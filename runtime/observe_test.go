@@ -256,20 +256,6 @@ func TestExecOOMKilled(t *testing.T) {
 	}
 }
 
-func TestInRootCgroup(t *testing.T) {
-	for membership, want := range map[string]bool{
-		"4:memory:/ct\n1:cpu:/ct\n0::/ct\n": false,
-		"4:memory:/\n1:cpu:/\n0::/ct\n":     true, // v1 left on exit, v2 kept
-		"4:memory:/ct\n0::/\n":              true,
-		"4:memory:/ct\n":                    false,
-		"garbage":                           true,
-	} {
-		if got := inRootCgroup(membership); got != want {
-			t.Errorf("inRootCgroup(%q) = %v, want %v", membership, got, want)
-		}
-	}
-}
-
 func TestStatsWithoutNoteFromRuntimeState(t *testing.T) {
 	c := runLimited(t, Limits{PidsLimit: 9}, NullIO(), "true")
 	mustWait(t, c)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	runc "github.com/containerd/go-runc"
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
 )
 
@@ -109,7 +110,7 @@ func New(opts Options) (*Runtime, error) {
 			return nil, sysErr("create "+dir, err)
 		}
 	}
-	if _, err := monitorFor(root); err != nil {
+	if _, err := monitor.For(root); err != nil {
 		return nil, err
 	}
 	sweepLeftovers(root)
@@ -150,8 +151,8 @@ func DefaultRoot() (string, error) {
 }
 
 // monitor returns the connection to the root's monitor.
-func (r *Runtime) monitor() (*monitorConn, error) {
-	return monitorFor(r.root)
+func (r *Runtime) monitor() (*monitor.Conn, error) {
+	return monitor.For(r.root)
 }
 
 // Root is the runtime's state dir.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/libexecution/execution/runtime/internal/confined"
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
 )
 
@@ -77,10 +79,10 @@ func lockDir(dir, what, id string) (unlock func(), err error) {
 // removeStateDir removes a state dir, its record first, so that a delete
 // waiting on the dir's lock finds it gone.
 func removeStateDir(dir, recordName string) error {
-	if err := removeConfined(filepath.Join(dir, recordName)); err != nil && !isNotExist(err) {
+	if err := confined.Remove(filepath.Join(dir, recordName)); err != nil && !isNotExist(err) {
 		return sysErr("remove state record", err)
 	}
-	return sysErr("remove state dir", removeConfined(dir))
+	return sysErr("remove state dir", confined.Remove(dir))
 }
 
 // makeStateDir reserves a state dir: an existing one means the id is in use.
@@ -104,12 +106,12 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return sysErr("write "+filepath.Base(path), writeConfined(path, data))
+	return sysErr("write "+filepath.Base(path), confined.Write(path, data))
 }
 
 // readJSON reads path into v.
 func readJSON(path string, v any) error {
-	data, err := readConfined(path)
+	data, err := confined.Read(path)
 	if err != nil {
 		return err
 	}
@@ -189,9 +191,9 @@ func (r *Runtime) followRecord(dir, what string, rec record) (*exitWatch, error)
 		return gone(), nil
 	}
 	var w *exitWatch
-	err := withMonitor(r.root, func(mon *monitorConn) error {
-		_, err := mon.request(monMsg{Type: monQuery, Pid: int64(rec.Pid), Start: rec.StartTime}, nil, nil,
-			func(reply monMsg) {
+	err := monitor.With(r.root, func(mon *monitor.Conn) error {
+		_, err := mon.Request(monitor.Msg{Type: monitor.MsgQuery, Pid: int64(rec.Pid), Start: rec.StartTime}, nil, nil,
+			func(reply monitor.Msg) {
 				if reply.Err == 0 {
 					w = sharedWatch(newWatch(rec.Pid, rec.StartTime, dir, mon))
 				}

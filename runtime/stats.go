@@ -4,9 +4,7 @@ import (
 	"context"
 	"math"
 
-	"github.com/containerd/cgroups/v3/cgroup1"
 	v1 "github.com/containerd/cgroups/v3/cgroup1/stats"
-	"github.com/containerd/cgroups/v3/cgroup2"
 	v2 "github.com/containerd/cgroups/v3/cgroup2/stats"
 )
 
@@ -66,15 +64,7 @@ func (c *Container) Metrics(ctx context.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cg.v2 != nil {
-		m, err := cg.v2.StatFiltered(cgroup2.StatPids | cgroup2.StatCPU | cgroup2.StatMemory |
-			cgroup2.StatMemoryEvents | cgroup2.StatIO)
-		if err != nil {
-			return nil, c.cgroupErr("read stats", err)
-		}
-		return m, nil
-	}
-	m, err := cg.v1.Stat(cgroup1.IgnoreNotExist)
+	m, err := cg.Metrics()
 	if err != nil {
 		return nil, c.cgroupErr("read stats", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	runc "github.com/containerd/go-runc"
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
 )
 
@@ -184,7 +185,7 @@ func (s *consoleSocket) receive(ctx context.Context) (*os.File, error) {
 	defer conn.Close()
 	conn.SetReadDeadline(deadline)
 	buf := make([]byte, 4096)
-	oob := make([]byte, unix.CmsgSpace(4*monMaxFds))
+	oob := make([]byte, unix.CmsgSpace(4*monitor.MaxFds))
 	_, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
 	if err != nil {
 		return nil, consoleErr(err)

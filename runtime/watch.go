@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,9 +19,9 @@ import (
 // watched from outside: its exit status then cannot be known.
 type exitWatch struct {
 	pid   int
-	start uint64                      // with pid, identifies the process
-	dir   string                      // the state dir holding its exit record
-	mon   atomic.Pointer[monitorConn] // nil once watched from outside
+	start uint64                       // with pid, identifies the process
+	dir   string                       // the state dir holding its exit record
+	mon   atomic.Pointer[monitor.Conn] // nil once watched from outside
 
 	finished sync.Once
 	done     chan struct{}
@@ -60,7 +61,7 @@ func sharedWatch(w *exitWatch) *exitWatch {
 	return w
 }
 
-func newWatch(pid int, start uint64, dir string, mon *monitorConn) *exitWatch {
+func newWatch(pid int, start uint64, dir string, mon *monitor.Conn) *exitWatch {
 	w := &exitWatch{pid: pid, start: start, dir: dir, done: make(chan struct{})}
 	w.mon.Store(mon)
 	return w
@@ -122,7 +123,7 @@ func (w *exitWatch) signal(sig unix.Signal) error {
 		return wrapf(ErrState, "pid %d has exited", w.pid)
 	}
 	if mon := w.mon.Load(); mon != nil {
-		_, err := mon.request(monMsg{Type: monSignal, Pid: int64(w.pid), Start: w.start, Arg: int64(sig)}, nil, nil, nil)
+		_, err := mon.Request(monitor.Msg{Type: monitor.MsgSignal, Pid: int64(w.pid), Start: w.start, Arg: int64(sig)}, nil, nil, nil)
 		switch {
 		case err == nil:
 			return nil
@@ -235,7 +236,7 @@ func alive(pid int, start uint64) bool {
 }
 
 // watchesOf returns the live watches mon follows.
-func watchesOf(mon *monitorConn) []*exitWatch {
+func watchesOf(mon *monitor.Conn) []*exitWatch {
 	watches.Lock()
 	defer watches.Unlock()
 	var ws []*exitWatch
@@ -249,7 +250,7 @@ func watchesOf(mon *monitorConn) []*exitWatch {
 
 // orphanWatches moves the watches a lost monitor followed to watching from
 // outside. Their exit records are read if the monitor wrote them.
-func orphanWatches(mon *monitorConn) {
+func orphanWatches(mon *monitor.Conn) {
 	for _, w := range watchesOf(mon) {
 		w.followForeign()
 	}
@@ -258,16 +259,16 @@ func orphanWatches(mon *monitorConn) {
 // recheckWatches asks the monitor about every watch it follows, after it
 // dropped messages for this connection: a process it no longer follows
 // exited, and the monitor wrote its record before it let it go.
-func (c *monitorConn) recheckWatches() {
+func recheckWatches(c *monitor.Conn) {
 	for _, w := range watchesOf(c) {
-		_, err := c.request(monMsg{Type: monQuery, Pid: int64(w.pid), Start: w.start}, nil, nil, nil)
+		_, err := c.Request(monitor.Msg{Type: monitor.MsgQuery, Pid: int64(w.pid), Start: w.start}, nil, nil, nil)
 		if !errors.Is(err, unix.ESRCH) {
 			continue
 		}
 		if e, ok := recordedExit(w.dir); ok {
 			w.finish(e, nil)
 		} else {
-			logf(LogError, "exit status of pid %d is unknown: the monitor of %s could not write its record", w.pid, c.root)
+			logf(LogError, "exit status of pid %d is unknown: the monitor of %s could not write its record", w.pid, c.Root())
 			w.finish(Exit{}, wrapf(ErrSys, "exit status of pid %d is unknown: its record could not be written", w.pid))
 		}
 	}

@@ -6,6 +6,8 @@
  *     --child-run-wait ROOT ID BUNDLE  run it, wait for its exit, exit likewise
  *     --child-run-hang ROOT ID BUNDLE  run it, print "ready", wait to be killed
  *     --child-run-kill ROOT ID BUNDLE  likewise, with kill_on_exit set
+ *     --child-load-wait ROOT ID -      load it, wait for its exit, print
+ *                                      "exit N", delete it
  *
  * Exit 0 on success; otherwise the failure is printed on stdout.
  */
@@ -21,11 +23,11 @@ int child_main(int argc, char **argv)
 	exec_runtime *rt = NULL;
 	exec_container *c = NULL;
 	exec_exit ex = EXEC_EXIT_INIT;
-	int wait = 0, hang = 0, rc;
+	int wait = 0, hang = 0, load = 0, rc;
 
 	if (argc != 5) {
-		printf("usage: %s --child-run|--child-run-wait|--child-run-hang|--child-run-kill "
-		       "ROOT ID BUNDLE\n", argv[0]);
+		printf("usage: %s --child-run|--child-run-wait|--child-run-hang|--child-run-kill|"
+		       "--child-load-wait ROOT ID BUNDLE\n", argv[0]);
 		return 2;
 	}
 	if (strcmp(argv[1], "--child-run-wait") == 0)
@@ -34,6 +36,8 @@ int child_main(int argc, char **argv)
 		hang = 1;
 	else if (strcmp(argv[1], "--child-run-kill") == 0)
 		hang = opts.kill_on_exit = 1;
+	else if (strcmp(argv[1], "--child-load-wait") == 0)
+		load = wait = 1;
 	else if (strcmp(argv[1], "--child-run") != 0) {
 		printf("unknown mode %s\n", argv[1]);
 		return 2;
@@ -43,13 +47,22 @@ int child_main(int argc, char **argv)
 		printf("exec_runtime_new: %s: %s\n", exec_strerror(rc), exec_last_error());
 		return 1;
 	}
-	if ((rc = exec_container_run(rt, argv[3], argv[4], NULL, &c)) != EXEC_OK) {
-		printf("exec_container_run: %s: %s\n", exec_strerror(rc), exec_last_error());
+	rc = load ? exec_container_load(rt, argv[3], &c) : exec_container_run(rt, argv[3], argv[4], NULL, &c);
+	if (rc != EXEC_OK) {
+		printf("%s: %s: %s\n", load ? "exec_container_load" : "exec_container_run", exec_strerror(rc),
+		       exec_last_error());
 		return 1;
 	}
 	if (wait && (rc = exec_container_wait(c, 10000, &ex)) != EXEC_OK) {
 		printf("exec_container_wait: %s: %s\n", exec_strerror(rc), exec_last_error());
 		return 1;
+	}
+	if (load) {
+		printf("exit %d\n", ex.status);
+		if ((rc = exec_container_delete(c, 0)) != EXEC_OK) {
+			printf("exec_container_delete: %s: %s\n", exec_strerror(rc), exec_last_error());
+			return 1;
+		}
 	}
 	if (hang) {
 		printf("ready\n");

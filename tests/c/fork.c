@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -263,12 +264,25 @@ static void handler_without_onstack(void)
 	sigaction(SIGCHLD, &old, NULL);
 }
 
+/* Write s to the file path; 0 or -1. */
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int rc = fd >= 0 && fx_write_all(fd, s) == 0 ? 0 : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 /*
  * Start this binary in `mode` (see child.c) running container id, wait for
- * it to say it is ready, and SIGKILL it. 0 or -1.
+ * it to say it is ready, and SIGKILL it: by its pid, or, given the v2
+ * cgroup it is to run in, by killing everything in that cgroup
+ * (cgroup.kill), as a service manager stopping it does. 0 or -1.
  */
 static int run_and_kill_host(const char *mode, const char *root, const char *id,
-                             const char *bundle)
+                             const char *bundle, const char *cgroup)
 {
 	char self[PATH_MAX], line[64] = "";
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -280,6 +294,8 @@ static int run_and_kill_host(const char *mode, const char *root, const char *id,
 	pid = fork();
 	CHECK_R(pid >= 0, -1);
 	if (pid == 0) {
+		if (cgroup && write_file(fx_str("%s/cgroup.procs", cgroup), "0") < 0)
+			_exit(126);
 		dup2(p[1], 1);
 		execl(self, self, mode, root, id, bundle, (char *)NULL);
 		_exit(127);
@@ -287,7 +303,8 @@ static int run_and_kill_host(const char *mode, const char *root, const char *id,
 	close(p[1]);
 	n = fx_read_until(p[0], line, sizeof(line), "ready", 20000);
 	close(p[0]);
-	kill(pid, SIGKILL);
+	if (cgroup == NULL || write_file(fx_str("%s/cgroup.kill", cgroup), "1") < 0)
+		kill(pid, SIGKILL);
 	fx_wait_child(pid, 5000, &status);
 	if (n != 0) {
 		t_fail(__FILE__, __LINE__, "%s did not get ready: %s", mode, line);
@@ -311,7 +328,7 @@ static void host_killed(void)
 	exec_state st;
 
 	REQUIRE(rt && bundle && id);
-	REQUIRE(run_and_kill_host("--child-run-hang", root, id, bundle) == 0);
+	REQUIRE(run_and_kill_host("--child-run-hang", root, id, bundle, NULL) == 0);
 	CHECK_OK(exec_container_load(rt, id, &c));
 	CHECK_OK(exec_container_wait(c, 10000, &ex));
 	CHECK_INT(ex.status, ==, 12);
@@ -336,7 +353,7 @@ static void host_killed_kill_on_exit(void)
 	int rc;
 
 	REQUIRE(rt && bundle && id);
-	REQUIRE(run_and_kill_host("--child-run-kill", root, id, bundle) == 0);
+	REQUIRE(run_and_kill_host("--child-run-kill", root, id, bundle, NULL) == 0);
 	end = fx_now_ms() + 10000;
 	while ((rc = exec_container_load(rt, id, &c)) == EXEC_OK && fx_now_ms() < end) {
 		exec_container_free(c);
@@ -348,6 +365,46 @@ static void host_killed_kill_on_exit(void)
 	CHECK(!fx_exists(fx_str("%s/runc/%s", root, id)));
 }
 
+/*
+ * A host in a v2 cgroup of its own starts the root's monitor and runs a
+ * container; then everything in the host's cgroup is killed, as systemd
+ * stopping the host's unit does. The monitor, in a cgroup of its own beside
+ * the host's, records the container's exit, which another process loads;
+ * once nothing holds it, it exits and removes its cgroup. As root only:
+ * without a delegated cgroup the monitor stays in the host's.
+ */
+static void host_cgroup_killed(void)
+{
+	const char *v2 = fx_exists("/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified"
+	                                                                      : "/sys/fs/cgroup";
+	const char *parent = fx_str("%s/libexecution-test-%s", v2, fx_id());
+	const char *host = fx_str("%s/host", parent);
+	const char *root = fx_tempdir(), *id = fx_id();
+	const char *bundle = fx_bundle_sh("sleep 1; exit 12", 0);
+	char self[PATH_MAX], out[128] = "";
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	long long end;
+
+	if (geteuid() != 0)
+		return;
+	REQUIRE(root && bundle && id && n > 0);
+	self[n] = '\0';
+	CHECK(mkdir(parent, 0755) == 0);
+	CHECK(mkdir(host, 0755) == 0);
+	CHECK(fx_exists(fx_str("%s/cgroup.kill", host)));
+	if (!t_failed() && run_and_kill_host("--child-run-hang", root, id, bundle, host) == 0) {
+		const char *argv[] = { self, "--child-load-wait", root, id, "-", NULL };
+
+		CHECK_INT(fx_command(argv, out, sizeof(out)), ==, 0);
+		CHECK_STR(out, "exit 12\n");
+	}
+	end = fx_now_ms() + 10000;
+	while (fx_monitor_of(root) > 0 && fx_now_ms() < end)
+		fx_sleep_ms(20);
+	rmdir(host);
+	CHECK(rmdir(parent) == 0 || errno == ENOENT);
+}
+
 const test_case fork_tests[] = {
 	{ "fork.host_children_keep_status", host_children_keep_status },
 	{ "fork.forked_child_fails_fast", forked_child_fails_fast },
@@ -356,5 +413,6 @@ const test_case fork_tests[] = {
 	{ "fork.handler_without_onstack", handler_without_onstack },
 	{ "fork.host_killed", host_killed },
 	{ "fork.host_killed_kill_on_exit", host_killed_kill_on_exit },
+	{ "fork.host_cgroup_killed", host_cgroup_killed },
 	{ NULL, NULL },
 };

@@ -1,4 +1,6 @@
-package runtime
+// Package confined reads, writes and removes the library's state files
+// beneath their root.
+package confined
 
 import (
 	"os"
@@ -30,8 +32,8 @@ func inRoot(path string, fn func(r *os.Root, rel string) error) error {
 	return fn(r, rel)
 }
 
-// readConfined reads the state file path.
-func readConfined(path string) (data []byte, err error) {
+// Read reads the state file path.
+func Read(path string) (data []byte, err error) {
 	err = inRoot(path, func(r *os.Root, rel string) error {
 		data, err = r.ReadFile(rel)
 		return err
@@ -39,9 +41,9 @@ func readConfined(path string) (data []byte, err error) {
 	return data, err
 }
 
-// writeConfined writes the new state file path atomically, through tmp in
+// Write writes the new state file path atomically, through tmp in
 // its dir; it never follows a symlink planted at tmp.
-func writeConfined(path string, data []byte) error {
+func Write(path string, data []byte) error {
 	return inRoot(path, func(r *os.Root, rel string) error {
 		tmp := rel + ".tmp"
 		r.Remove(tmp)
@@ -63,8 +65,8 @@ func writeConfined(path string, data []byte) error {
 	})
 }
 
-// removeConfined removes the state file or dir path and what it holds; a
+// Remove removes the state file or dir path and what it holds; a
 // symlink there is removed, never followed.
-func removeConfined(path string) error {
+func Remove(path string) error {
 	return inRoot(path, func(r *os.Root, rel string) error { return r.RemoveAll(rel) })
 }

@@ -1,4 +1,4 @@
-package runtime
+package monitor
 
 import (
 	"bytes"
@@ -12,10 +12,12 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/libexecution/execution/runtime/internal/confined"
+	"github.com/libexecution/execution/runtime/internal/errdefs"
 	"golang.org/x/sys/unix"
 )
 
-// The monitor program, as SetMonitorProgram registered it, and the sealed
+// The monitor program, as SetProgram registered it, and the sealed
 // memfd it runs from; or, where the kernel refuses to execute a memfd,
 // each root's private copy of it.
 var monitorProgram struct {
@@ -25,19 +27,18 @@ var monitorProgram struct {
 	copies map[string]*os.File
 }
 
-// monitorCopyOnly makes the monitor run from its private copy in the root,
+// CopyOnly makes the monitor run from its private copy in the root,
 // as where the kernel refuses to execute a memfd; for the tests.
-var monitorCopyOnly bool
+var CopyOnly bool
 
-// monitorOptions are more options for the monitors this process starts
+// ExtraOptions are more options for the monitors this process starts
 // (monitor/monitor.c's parse_options); for the tests.
-var monitorOptions []string
+var ExtraOptions []string
 
-// SetMonitorProgram registers the executable image of the monitor
-// (monitor/monitor.c, built by the Makefile). libexecution.so carries it and
-// registers it when loaded; a Go program using this package directly must
-// register it before the first runtime call.
-func SetMonitorProgram(image []byte) {
+// SetProgram registers the executable image of the monitor
+// (monitor/monitor.c, built by the Makefile); runtime.SetMonitorProgram
+// says who calls it.
+func SetProgram(image []byte) {
 	monitorProgram.Lock()
 	defer monitorProgram.Unlock()
 	monitorProgram.image = append([]byte(nil), image...)
@@ -49,6 +50,25 @@ func SetMonitorProgram(image []byte) {
 		f.Close()
 		delete(monitorProgram.copies, root)
 	}
+}
+
+// Program returns the image SetProgram registered.
+func Program() []byte {
+	monitorProgram.Lock()
+	defer monitorProgram.Unlock()
+	return monitorProgram.image
+}
+
+// Memfd returns the sealed memfd holding the monitor's program, shared by
+// this process's users of it (the user namespace holder of image layers
+// among them); the caller must not close it.
+func Memfd() (*os.File, error) {
+	monitorProgram.Lock()
+	defer monitorProgram.Unlock()
+	if len(monitorProgram.image) == 0 {
+		return nil, errdefs.Wrapf(errdefs.ErrInternal, "no monitor program registered (runtime.SetMonitorProgram)")
+	}
+	return monitorMemfd()
 }
 
 // mfdExec is MFD_EXEC: a memfd that may be executed where
@@ -64,17 +84,17 @@ const highFd = 10
 func sealedMemfd(name string, data []byte, flags int) (*os.File, error) {
 	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|flags)
 	if err != nil {
-		return nil, sysErr("memfd_create", err)
+		return nil, errdefs.SysErr("memfd_create", err)
 	}
 	f := os.NewFile(uintptr(fd), name)
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return nil, sysErr("write "+name, err)
+		return nil, errdefs.SysErr("write "+name, err)
 	}
 	seals := unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE | unix.F_SEAL_SEAL
 	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
 		f.Close()
-		return nil, sysErr("seal "+name, err)
+		return nil, errdefs.SysErr("seal "+name, err)
 	}
 	return f, nil
 }
@@ -84,7 +104,7 @@ func keepHigh(f *os.File) (*os.File, error) {
 	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, highFd)
 	f.Close()
 	if err != nil {
-		return nil, sysErr("dup monitor program", err)
+		return nil, errdefs.SysErr("dup monitor program", err)
 	}
 	return os.NewFile(uintptr(fd), f.Name()), nil
 }
@@ -152,22 +172,22 @@ func openMonitorCopy(path string, image []byte) (*os.File, error) {
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG ||
 		st.Uid != uint32(os.Geteuid()) || st.Mode&0o022 != 0 || st.Size != int64(len(image)) {
 		f.Close()
-		return nil, wrapf(ErrSys, "monitor copy %s is not this user's private copy", path)
+		return nil, errdefs.Wrapf(errdefs.ErrSys, "monitor copy %s is not this user's private copy", path)
 	}
 	got, err := io.ReadAll(f)
 	if err != nil || !bytes.Equal(got, image) {
 		f.Close()
-		return nil, wrapf(ErrSys, "monitor copy %s does not hold the monitor", path)
+		return nil, errdefs.Wrapf(errdefs.ErrSys, "monitor copy %s does not hold the monitor", path)
 	}
 	return f, nil
 }
 
 // writeMonitorCopy writes image to path through a temp file, mode 0700.
 func writeMonitorCopy(path string, image []byte) error {
-	if err := writeConfined(path, image); err != nil {
-		return sysErr("write monitor copy", err)
+	if err := confined.Write(path, image); err != nil {
+		return errdefs.SysErr("write monitor copy", err)
 	}
-	return sysErr("write monitor copy", os.Chmod(path, 0o700))
+	return errdefs.SysErr("write monitor copy", os.Chmod(path, 0o700))
 }
 
 // monitorExecutables returns the files the monitor can run from, best
@@ -176,11 +196,11 @@ func monitorExecutables(root string) ([]*os.File, error) {
 	monitorProgram.Lock()
 	defer monitorProgram.Unlock()
 	if len(monitorProgram.image) == 0 {
-		return nil, wrapf(ErrInternal, "no monitor program registered (runtime.SetMonitorProgram)")
+		return nil, errdefs.Wrapf(errdefs.ErrInternal, "no monitor program registered (runtime.SetMonitorProgram)")
 	}
 	var exes []*os.File
 	var errs []error
-	if !monitorCopyOnly {
+	if !CopyOnly {
 		f, err := monitorMemfd()
 		if err == nil {
 			exes = append(exes, f)
@@ -193,7 +213,7 @@ func monitorExecutables(root string) ([]*os.File, error) {
 	}
 	errs = append(errs, err)
 	if len(exes) == 0 {
-		return nil, wrapf(ErrSys, "no way to run the monitor: %v", errors.Join(errs...))
+		return nil, errdefs.Wrapf(errdefs.ErrSys, "no way to run the monitor: %v", errors.Join(errs...))
 	}
 	return exes, nil
 }
@@ -217,12 +237,12 @@ func startMonitor(root string, files monitorFiles) error {
 	defer listener.Close()
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		return sysErr("open /dev/null", err)
+		return errdefs.SysErr("open /dev/null", err)
 	}
 	defer null.Close()
 	fixSignalHandlers()
 	args := append([]string{"execution-monitor", root, "--socket=" + files.socket, "--lock=" + files.lock},
-		monitorOptions...)
+		ExtraOptions...)
 	sys := &syscall.SysProcAttr{Setsid: true}
 	escape := hostIsSubreaper()
 	if escape {
@@ -247,7 +267,7 @@ func startMonitor(root string, files monitorFiles) error {
 		errs = append(errs, err)
 	}
 	os.Remove(sock)
-	return sysErr("start monitor", errors.Join(errs...))
+	return errdefs.SysErr("start monitor", errors.Join(errs...))
 }
 
 // hostIsSubreaper tells whether this process is a child subreaper (and
@@ -265,29 +285,29 @@ func listenMonitor(sock string) (*os.File, error) {
 	os.Remove(sock)
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, sysErr("monitor socket", err)
+		return nil, errdefs.SysErr("monitor socket", err)
 	}
 	f := os.NewFile(uintptr(fd), "monitor-listener")
 	if err := unix.Fchmod(fd, 0o600); err != nil {
 		f.Close()
-		return nil, sysErr("monitor socket", err)
+		return nil, errdefs.SysErr("monitor socket", err)
 	}
 	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: sock}); err != nil {
 		f.Close()
 		if err == unix.EINVAL || err == unix.ENAMETOOLONG {
-			return nil, wrapf(ErrInvalid, "root %q is too long for a unix socket path", sock)
+			return nil, errdefs.Wrapf(errdefs.ErrInvalid, "root %q is too long for a unix socket path", sock)
 		}
-		return nil, sysErr("bind monitor socket", err)
+		return nil, errdefs.SysErr("bind monitor socket", err)
 	}
 	if err := os.Chmod(sock, 0o600); err != nil {
 		f.Close()
 		os.Remove(sock)
-		return nil, sysErr("monitor socket", err)
+		return nil, errdefs.SysErr("monitor socket", err)
 	}
 	if err := unix.Listen(fd, 128); err != nil {
 		f.Close()
 		os.Remove(sock)
-		return nil, sysErr("listen on monitor socket", err)
+		return nil, errdefs.SysErr("listen on monitor socket", err)
 	}
 	return f, nil
 }

@@ -1,4 +1,8 @@
-package runtime
+// Package monitor is the library's client of its monitor process
+// (monitor/monitor.c): it starts the monitor of a root, speaks its protocol
+// (protocol.h), has it spawn each runtime call, and hands the lifecycle
+// the exits and events it sends.
+package monitor
 
 import (
 	"encoding/binary"
@@ -11,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/libexecution/execution/runtime/internal/errdefs"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,23 +26,23 @@ type monitorFiles struct{ socket, lock string }
 // version started beside an older one that serves the root.
 var (
 	monitorDefault   = monitorFiles{"monitor.sock", "monitor.lock"}
-	monitorVersioned = monitorFiles{fmt.Sprintf("monitor.v%d.sock", monProtoVersion),
-		fmt.Sprintf("monitor.v%d.lock", monProtoVersion)}
+	monitorVersioned = monitorFiles{fmt.Sprintf("monitor.v%d.sock", ProtoVersion),
+		fmt.Sprintf("monitor.v%d.lock", ProtoVersion)}
 )
 
-// monitorTimeout bounds every request to a monitor, and the wait for its
+// Timeout bounds every request to a monitor, and the wait for its
 // lock: a monitor that stopped answering fails the calls on its root with
-// ErrTimeout and holds up no other root.
-var monitorTimeout = 30 * time.Second
+// errdefs.ErrTimeout and holds up no other root.
+var Timeout = 30 * time.Second
 
 // errOldMonitor marks a monitor that speaks none of this side's versions.
 var errOldMonitor = errors.New("the monitor speaks an older protocol")
 
-// monitorConn is this process's connection to the monitor of one root: the
+// Conn is this process's connection to the monitor of one root: the
 // process that spawns the runtime, reaps what it starts and records exits
 // (monitor/monitor.c). It is kept for the life of the process, and ends
 // only when the monitor dies; the next call then connects anew.
-type monitorConn struct {
+type Conn struct {
 	root string
 	pid  int // the monitor's, as its HELLO said
 	conn *net.UnixConn
@@ -48,7 +53,7 @@ type monitorConn struct {
 	mu      sync.Mutex
 	seq     uint64
 	pending map[uint64]*monRequest // requests waiting for their reply
-	calls   map[uint64]chan monMsg // spawned calls waiting for their exit
+	calls   map[uint64]chan Msg    // Spawned calls waiting for their exit
 	broken  error                  // why the connection ended, once it has
 	gone    chan struct{}          // closed when the connection ends
 }
@@ -57,15 +62,15 @@ type monitorConn struct {
 // the reader before any later message is read: a claim registers its watch
 // there, so an exit that follows the reply finds it.
 type monRequest struct {
-	reply   chan monMsg
-	onReply func(monMsg)
+	reply   chan Msg
+	onReply func(Msg)
 }
 
 // rootMonitor is the live connection of one root, behind a lock of its
 // own: connecting to one root never waits for another.
 type rootMonitor struct {
 	sync.Mutex
-	conn *monitorConn
+	conn *Conn
 }
 
 // monitors holds the roots' connections.
@@ -74,9 +79,9 @@ var monitors = struct {
 	m map[string]*rootMonitor
 }{m: map[string]*rootMonitor{}}
 
-// monitorFor returns the connection to root's monitor, starting the monitor
+// For returns the connection to root's monitor, starting the monitor
 // when none runs.
-func monitorFor(root string) (*monitorConn, error) {
+func For(root string) (*Conn, error) {
 	monitors.Lock()
 	rm := monitors.m[root]
 	if rm == nil {
@@ -90,27 +95,28 @@ func monitorFor(root string) (*monitorConn, error) {
 	if old != nil && !old.isBroken() && !old.hungUp() {
 		return old, nil
 	}
-	c, err := connectMonitor(root)
+	c, err := Connect(root)
 	if err != nil {
 		if old != nil {
-			logf(LogError, "the monitor of %s (pid %d) is gone and no other could be reached: %v", root, old.pid, err)
+			logf(logError, "the monitor of %s (pid %d) is gone and no other could be reached: %v", root, old.pid, err)
 		}
 		return nil, err
 	}
 	if old != nil {
-		logf(LogWarn, "the monitor of %s (pid %d) is gone; now using the monitor with pid %d", root, old.pid, c.pid)
+		logf(logWarn, "the monitor of %s (pid %d) is gone; now using the monitor with pid %d", root, old.pid, c.pid)
 	}
 	rm.conn = c
 	return c, nil
 }
 
-// connectMonitor connects to root's monitor, or starts one; where the
-// root's monitor is older than this library, to a monitor of this
-// library's version beside it, which it starts if need be.
-// A process confined otherwise than that monitor (see ownConfinement) uses
-// a monitor of its own confinement, which it starts if need be.
-func connectMonitor(root string) (*monitorConn, error) {
-	deadline := time.Now().Add(monitorTimeout)
+// Connect makes a new connection to root's monitor, or starts one; where
+// the root's monitor is older than this library, to a monitor of this
+// library's version beside it, which it starts if need be. A process
+// confined otherwise than that monitor (see ownConfinement) uses a monitor
+// of its own confinement, which it starts if need be. For keeps the
+// connection it makes for the process's later calls.
+func Connect(root string) (*Conn, error) {
+	deadline := time.Now().Add(Timeout)
 	key, confined := ownConfinement()
 	files := monitorDefault
 	if confined {
@@ -126,18 +132,18 @@ func connectMonitor(root string) (*monitorConn, error) {
 	if errors.Is(err, errConfinedMonitor) {
 		// Its own monitor refused it too: the monitor's executable is
 		// confined otherwise than the process that starts it.
-		err = wrapf(ErrSys, "%v", err)
+		err = errdefs.Wrapf(errdefs.ErrSys, "%v", err)
 	}
 	return c, err
 }
 
 // connectMonitorAt connects to the monitor of files in root, or starts
 // one, under its lock: a monitor exits only while it can take that lock.
-func connectMonitorAt(root string, files monitorFiles, deadline time.Time) (*monitorConn, error) {
+func connectMonitorAt(root string, files monitorFiles, deadline time.Time) (*Conn, error) {
 	lock, err := os.OpenFile(filepath.Join(root, files.lock),
 		os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
-		return nil, sysErr("open monitor lock", err)
+		return nil, errdefs.SysErr("open monitor lock", err)
 	}
 	defer lock.Close()
 	if err := flockUntil(lock, deadline); err != nil {
@@ -149,9 +155,9 @@ func connectMonitorAt(root string, files monitorFiles, deadline time.Time) (*mon
 		if err = startMonitor(root, files); err == nil {
 			c, err = dialMonitor(root, sock)
 			if err == nil {
-				logf(LogInfo, "started the monitor of %s (pid %d, socket %s)", root, c.pid, files.socket)
+				logf(logInfo, "started the monitor of %s (pid %d, socket %s)", root, c.pid, files.socket)
 			} else {
-				logf(LogError, "started a monitor of %s, but could not reach it: %v", root, err)
+				logf(logError, "started a monitor of %s, but could not reach it: %v", root, err)
 			}
 		}
 	}
@@ -161,7 +167,7 @@ func connectMonitorAt(root string, files monitorFiles, deadline time.Time) (*mon
 // lockPoll is how often a held monitor lock is tried again.
 const lockPoll = 5 * time.Millisecond
 
-// flockUntil takes f's exclusive lock, or fails with ErrTimeout at
+// flockUntil takes f's exclusive lock, or fails with errdefs.ErrTimeout at
 // deadline.
 func flockUntil(f *os.File, deadline time.Time) error {
 	for {
@@ -171,10 +177,10 @@ func flockUntil(f *os.File, deadline time.Time) error {
 			return nil
 		case err == unix.EINTR:
 		case err != unix.EWOULDBLOCK:
-			return sysErr("lock monitor", err)
+			return errdefs.SysErr("lock monitor", err)
 		case time.Now().After(deadline):
-			return wrapf(ErrTimeout, "the monitor lock of %s is held: no answer within %v",
-				f.Name(), monitorTimeout)
+			return errdefs.Wrapf(errdefs.ErrTimeout, "the monitor lock of %s is held: no answer within %v",
+				f.Name(), Timeout)
 		default:
 			time.Sleep(lockPoll)
 		}
@@ -184,13 +190,13 @@ func flockUntil(f *os.File, deadline time.Time) error {
 // dialMonitor connects to the socket after checking that it is ours: a
 // socket owned by this user that no one else may use, with a peer running
 // as this user.
-func dialMonitor(root, sock string) (*monitorConn, error) {
+func dialMonitor(root, sock string) (*Conn, error) {
 	var st unix.Stat_t
 	if err := unix.Lstat(sock, &st); err != nil {
 		return nil, err
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFSOCK || st.Uid != uint32(os.Geteuid()) || st.Mode&0o077 != 0 {
-		return nil, wrapf(ErrSys, "refusing monitor socket %s: not a socket of uid %d with mode 0600 (uid %d, mode %o)",
+		return nil, errdefs.Wrapf(errdefs.ErrSys, "refusing monitor socket %s: not a socket of uid %d with mode 0600 (uid %d, mode %o)",
 			sock, os.Geteuid(), st.Uid, st.Mode&0o7777)
 	}
 	conn, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: sock, Net: "unixpacket"})
@@ -200,7 +206,7 @@ func dialMonitor(root, sock string) (*monitorConn, error) {
 	raw, err := conn.SyscallConn()
 	if err != nil {
 		conn.Close()
-		return nil, sysErr("monitor socket", err)
+		return nil, errdefs.SysErr("monitor socket", err)
 	}
 	var cred *unix.Ucred
 	raw.Control(func(fd uintptr) {
@@ -208,20 +214,20 @@ func dialMonitor(root, sock string) (*monitorConn, error) {
 	})
 	if err != nil || cred.Uid != uint32(os.Geteuid()) {
 		conn.Close()
-		return nil, wrapf(ErrSys, "refusing monitor at %s: its peer is not this user (%v)", sock, err)
+		return nil, errdefs.Wrapf(errdefs.ErrSys, "refusing monitor at %s: its peer is not this user (%v)", sock, err)
 	}
-	c := &monitorConn{root: root, conn: conn, raw: raw, pending: map[uint64]*monRequest{},
-		calls: map[uint64]chan monMsg{}, gone: make(chan struct{})}
+	c := &Conn{root: root, conn: conn, raw: raw, pending: map[uint64]*monRequest{},
+		calls: map[uint64]chan Msg{}, gone: make(chan struct{})}
 	go c.read()
-	r, err := c.request(monMsg{Type: monHello, Count: monOldestVersion, Arg: monProtoVersion}, nil, nil, nil)
+	r, err := c.Request(Msg{Type: MsgHello, Count: OldestVersion, Arg: ProtoVersion}, nil, nil, nil)
 	if errors.Is(err, unix.EPERM) {
 		err = fmt.Errorf("%w: refused by the monitor at %s (what confines a caller must be what confines the monitor: "+
 			"seccomp, no_new_privs, capabilities, LSM label)", errConfinedMonitor, sock)
 	} else if errors.Is(err, unix.EPROTO) {
 		err = fmt.Errorf("%w (version %d, the library %d to %d) at %s", errOldMonitor, r.Arg,
-			monOldestVersion, monProtoVersion, sock)
-	} else if err == nil && r.Arg != monProtoVersion {
-		err = wrapf(ErrSys, "the monitor at %s chose protocol version %d, which this library does not speak", sock, r.Arg)
+			OldestVersion, ProtoVersion, sock)
+	} else if err == nil && r.Arg != ProtoVersion {
+		err = errdefs.Wrapf(errdefs.ErrSys, "the monitor at %s chose protocol version %d, which this library does not speak", sock, r.Arg)
 	}
 	if err != nil {
 		c.fail(err)
@@ -231,18 +237,18 @@ func dialMonitor(root, sock string) (*monitorConn, error) {
 	return c, nil
 }
 
-// withMonitor runs fn with the connection to root's monitor, and once more
+// With runs fn with the connection to root's monitor, and once more
 // with a new one when fn's message never reached a monitor that was gone
 // (a monitor killed by hand: the next call starts another).
-func withMonitor(root string, fn func(*monitorConn) error) error {
+func With(root string, fn func(*Conn) error) error {
 	for attempt := 0; ; attempt++ {
-		c, err := monitorFor(root)
+		c, err := For(root)
 		if err != nil {
 			return err
 		}
 		err = fn(c)
 		if attempt == 0 && errors.Is(err, errNotSent) {
-			logf(LogInfo, "the monitor of %s (pid %d) was gone before a message reached it; sending it to a new monitor", root, c.pid)
+			logf(logInfo, "the monitor of %s (pid %d) was gone before a message reached it; sending it to a new monitor", root, c.pid)
 			continue
 		}
 		return err
@@ -262,7 +268,7 @@ func (e *notSent) Is(target error) bool { return target == errNotSent }
 
 // hungUp tells whether the monitor closed its end, before the reader has
 // seen it: a monitor that just died.
-func (c *monitorConn) hungUp() bool {
+func (c *Conn) hungUp() bool {
 	hup := false
 	c.raw.Control(func(fd uintptr) {
 		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
@@ -273,23 +279,23 @@ func (c *monitorConn) hungUp() bool {
 	return hup
 }
 
-func (c *monitorConn) isBroken() bool {
+func (c *Conn) isBroken() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.broken != nil
 }
 
-// send writes one packet with fds, waiting at most monitorTimeout for room;
+// send writes one packet with fds, waiting at most Timeout for room;
 // it never raises SIGPIPE. Only an error that ends the connection (the
 // monitor closed it) ends it: any other fails this message alone.
-func (c *monitorConn) send(data []byte, fds []int) error {
+func (c *Conn) send(data []byte, fds []int) error {
 	var oob []byte
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
 	}
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
-	c.conn.SetWriteDeadline(time.Now().Add(monitorTimeout))
+	c.conn.SetWriteDeadline(time.Now().Add(Timeout))
 	var err error
 	werr := c.raw.Write(func(fd uintptr) bool {
 		err = unix.Sendmsg(int(fd), data, oob, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
@@ -303,30 +309,32 @@ func (c *monitorConn) send(data []byte, fds []int) error {
 		return nil
 	case errors.Is(err, unix.EPIPE), errors.Is(err, unix.ECONNRESET), errors.Is(err, unix.ENOTCONN),
 		errors.Is(err, net.ErrClosed):
-		return &notSent{c.fail(sysErr("send to monitor", err))}
+		return &notSent{c.fail(errdefs.SysErr("send to monitor", err))}
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return wrapf(ErrTimeout, "send to the monitor of %s: no room within %v", c.root, monitorTimeout)
+		return errdefs.Wrapf(errdefs.ErrTimeout, "send to the monitor of %s: no room within %v", c.root, Timeout)
 	}
-	return sysErr("send to monitor", err)
+	return errdefs.SysErr("send to monitor", err)
 }
 
-// request sends m and waits at most monitorTimeout for its reply. A
-// reply's err is returned as the errno it carries.
-func (c *monitorConn) request(m monMsg, strs *monStrings, fds []int, onReply func(monMsg)) (monMsg, error) {
+// Request sends m, with the strings area strs and fds, and waits at most
+// Timeout for its reply. A reply's err is returned as the errno it
+// carries. onReply, if set, runs in the reader before any later message is
+// read.
+func (c *Conn) Request(m Msg, strs *Strings, fds []int, onReply func(Msg)) (Msg, error) {
 	data, memfd, err := m.encodeWithStrings(strs)
 	if err != nil {
-		return monMsg{}, err
+		return Msg{}, err
 	}
 	if memfd != nil {
 		defer memfd.Close()
 		fds = append(append([]int{}, fds...), int(memfd.Fd()))
 	}
-	req := &monRequest{reply: make(chan monMsg, 1), onReply: onReply}
+	req := &monRequest{reply: make(chan Msg, 1), onReply: onReply}
 	c.mu.Lock()
 	if c.broken != nil {
 		err := c.broken
 		c.mu.Unlock()
-		return monMsg{}, &notSent{err}
+		return Msg{}, &notSent{err}
 	}
 	c.seq++
 	seq := c.seq
@@ -340,9 +348,9 @@ func (c *monitorConn) request(m monMsg, strs *monStrings, fds []int, onReply fun
 	}
 	if err := c.send(data, fds); err != nil {
 		forget()
-		return monMsg{}, err
+		return Msg{}, err
 	}
-	timer := time.NewTimer(monitorTimeout)
+	timer := time.NewTimer(Timeout)
 	defer timer.Stop()
 	select {
 	case r := <-req.reply:
@@ -351,59 +359,69 @@ func (c *monitorConn) request(m monMsg, strs *monStrings, fds []int, onReply fun
 		}
 		return r, nil
 	case <-c.gone:
-		return monMsg{}, c.brokenErr()
+		return Msg{}, c.brokenErr()
 	case <-timer.C:
 		forget()
-		if m.Type == monSpawn {
+		if m.Type == MsgSpawn {
 			// Should the monitor run it late, it kills it at once, and
 			// keeps no guard that could undo a later create of the id.
-			c.send(monMsg{Type: monCancel, Arg: int64(seq)}.encode(nil), nil)
-			c.send(monMsg{Type: monUnguard, Arg: int64(seq)}.encode(nil), nil)
+			c.send(Msg{Type: MsgCancel, Arg: int64(seq)}.Encode(nil), nil)
+			c.send(Msg{Type: MsgUnguard, Arg: int64(seq)}.Encode(nil), nil)
 		}
-		return monMsg{}, wrapf(ErrTimeout, "the monitor of %s did not answer within %v", c.root, monitorTimeout)
+		return Msg{}, errdefs.Wrapf(errdefs.ErrTimeout, "the monitor of %s did not answer within %v", c.root, Timeout)
 	}
 }
 
-func (c *monitorConn) brokenErr() error {
+// Pid is the monitor's pid, as its HELLO said.
+func (c *Conn) Pid() int { return c.pid }
+
+// File returns a duplicate of the connection's socket, as net.UnixConn's
+// File does.
+func (c *Conn) File() (*os.File, error) { return c.conn.File() }
+
+// Root is the root the monitor serves.
+func (c *Conn) Root() string { return c.root }
+
+func (c *Conn) brokenErr() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.broken
 }
 
-// spawned is a runtime call the monitor started.
-type spawned struct {
-	mon    *monitorConn
+// Spawned is a runtime call the monitor started.
+type Spawned struct {
+	mon    *Conn
 	pid    int
-	seq    uint64      // the SPAWN's number, which CANCEL and UNGUARD name
-	exited chan monMsg // gets its exit; closed if the monitor is lost
+	seq    uint64   // the SPAWN's number, which CANCEL and UNGUARD name
+	exited chan Msg // gets its exit; closed if the monitor is lost
 }
 
-// unguard tells the monitor that the guarded call is settled.
-func (s *spawned) unguard() {
-	s.mon.send(monMsg{Type: monUnguard, Arg: int64(s.seq)}.encode(nil), nil)
+// Unguard tells the monitor that the guarded call is settled.
+func (s *Spawned) Unguard() {
+	s.mon.send(Msg{Type: MsgUnguard, Arg: int64(s.seq)}.Encode(nil), nil)
 }
 
 // spawn asks the monitor to run argv with fds as its fd 0, 1, 2, ...
 // With ev's mask, the monitor publishes ev when it exits with status 0;
 // with a guard, it undoes the call if this process dies before unguard.
-func (c *monitorConn) spawn(argv, env []string, dir string, fds []int, ev callEvent, guard *callGuard) (*spawned, error) {
-	if hasNUL(argv...) || hasNUL(env...) || hasNUL(dir) || hasNUL(ev.container, ev.process) {
-		return nil, wrapf(ErrInvalid, "a runtime argument holds a NUL byte")
+func (c *Conn) spawn(argv, env []string, dir string, fds []int, ev CallEvent, guard *CallGuard) (*Spawned, error) {
+	if HasNUL(argv...) || HasNUL(env...) || HasNUL(dir) || HasNUL(ev.Container, ev.Process) {
+		return nil, errdefs.Wrapf(errdefs.ErrInvalid, "a runtime argument holds a NUL byte")
 	}
-	arg := ev.mask
+	arg := ev.Mask
 	if guard != nil {
-		arg |= monSpawnGuard
+		arg |= SpawnGuard
 	}
-	s := &spawned{mon: c, exited: make(chan monMsg, 1)}
-	r, err := c.request(monMsg{Type: monSpawn, NFds: uint32(len(fds)), Arg: arg},
-		guard.strings(ev.strings(new(monStrings).list(argv).list(env).str(dir))), fds, func(r monMsg) {
+	s := &Spawned{mon: c, exited: make(chan Msg, 1)}
+	r, err := c.Request(Msg{Type: MsgSpawn, NFds: uint32(len(fds)), Arg: arg},
+		guard.strings(ev.strings(new(Strings).List(argv).List(env).Str(dir))), fds, func(r Msg) {
 			// Registered before the reader can see the call's exit.
 			if r.Err == 0 {
 				c.calls[r.Seq] = s.exited
 			}
 		})
-	if err != nil && r.Arg == monSpawnContext {
-		return nil, wrapf(ErrSys, "spawn %s: the monitor of %s cannot run it in this process's mount namespace (%v): "+
+	if err != nil && r.Arg == SpawnContext {
+		return nil, errdefs.Wrapf(errdefs.ErrSys, "spawn %s: the monitor of %s cannot run it in this process's mount namespace (%v): "+
 			"a monitor without CAP_SYS_ADMIN serves only callers in its own mount namespace", argv[0], c.root, err)
 	}
 	if err != nil {
@@ -413,42 +431,42 @@ func (c *monitorConn) spawn(argv, env []string, dir string, fds []int, ev callEv
 	return s, nil
 }
 
-// cancel kills the process group of the spawned call with this seq.
-func (c *monitorConn) cancel(seq uint64) error {
-	return c.send(monMsg{Type: monCancel, Arg: int64(seq)}.encode(nil), nil)
+// cancel kills the process group of the Spawned call with this seq.
+func (c *Conn) cancel(seq uint64) error {
+	return c.send(Msg{Type: MsgCancel, Arg: int64(seq)}.Encode(nil), nil)
 }
 
 // read dispatches every message of the monitor until the connection ends.
-func (c *monitorConn) read() {
-	buf := make([]byte, monMaxMsg)
+func (c *Conn) read() {
+	buf := make([]byte, MaxMsg)
 	for {
 		n, _, _, _, err := c.conn.ReadMsgUnix(buf, nil)
 		if err == nil && n == 0 {
 			err = errors.New("the monitor closed the connection")
 		}
 		if err != nil {
-			c.fail(wrapf(ErrSys, "connection to the monitor of %s lost: %v", c.root, err))
+			c.fail(errdefs.Wrapf(errdefs.ErrSys, "connection to the monitor of %s lost: %v", c.root, err))
 			return
 		}
-		m, err := decodeMonMsg(buf[:n])
-		if err == nil && m.Version != monProtoVersion {
-			if m.Type != monReply {
-				err = fmt.Errorf("monitor speaks protocol %d, the library %d", m.Version, monProtoVersion)
+		m, err := DecodeMsg(buf[:n])
+		if err == nil && m.Version != ProtoVersion {
+			if m.Type != MsgReply {
+				err = fmt.Errorf("monitor speaks protocol %d, the library %d", m.Version, ProtoVersion)
 			} else if m.Err == 0 {
 				m.Err = int32(unix.EPROTO)
 			}
 		}
 		if err != nil {
-			c.fail(wrapf(ErrSys, "monitor of %s: %v", c.root, err))
+			c.fail(errdefs.Wrapf(errdefs.ErrSys, "monitor of %s: %v", c.root, err))
 			return
 		}
-		c.dispatch(m, buf[min(monMsgSize, n):n])
+		c.dispatch(m, buf[min(MsgSize, n):n])
 	}
 }
 
-func (c *monitorConn) dispatch(m monMsg, strs []byte) {
+func (c *Conn) dispatch(m Msg, strs []byte) {
 	switch m.Type {
-	case monReply:
+	case MsgReply:
 		c.mu.Lock()
 		req := c.pending[m.Seq]
 		delete(c.pending, m.Seq)
@@ -459,7 +477,7 @@ func (c *monitorConn) dispatch(m monMsg, strs []byte) {
 		if req != nil {
 			req.reply <- m
 		}
-	case monCallExit:
+	case MsgCallExit:
 		c.mu.Lock()
 		ch := c.calls[m.Seq]
 		delete(c.calls, m.Seq)
@@ -467,32 +485,18 @@ func (c *monitorConn) dispatch(m monMsg, strs []byte) {
 		if ch != nil {
 			ch <- m
 		}
-	case monExit:
-		if w := lookupWatch(m.Pid, m.Start); w != nil {
-			if m.Err != 0 {
-				// The monitor could not write the record (a full disk):
-				// this process tries, so that a later load finds it.
-				writeJSON(filepath.Join(w.dir, exitRecordName), monExitOf(m))
-			}
-			w.finish(monExitOf(m), nil)
-		}
-	case monEvent:
+	case MsgExit:
+		handlers.Exit(m)
+	case MsgEvent:
 		c.publish(m, strs)
-	case monOverflow:
+	case MsgOverflow:
 		c.overflowed(m.Count)
 	}
 }
 
-// monExitOf is the exit an EXIT message or a claim's reply carries.
-func monExitOf(m monMsg) Exit {
-	e := exitFromWaitStatus(unix.WaitStatus(m.WStatus))
-	e.OOMKilled = m.Arg == 1
-	return e
-}
-
 // fail ends the connection, once: every request and call waiting on it gets
 // err, and the watches it followed go on without it.
-func (c *monitorConn) fail(err error) error {
+func (c *Conn) fail(err error) error {
 	c.mu.Lock()
 	if c.broken != nil {
 		err = c.broken
@@ -501,7 +505,7 @@ func (c *monitorConn) fail(err error) error {
 	}
 	c.broken = err
 	calls := c.calls
-	c.calls = map[uint64]chan monMsg{}
+	c.calls = map[uint64]chan Msg{}
 	c.pending = map[uint64]*monRequest{}
 	close(c.gone)
 	c.mu.Unlock()
@@ -509,7 +513,7 @@ func (c *monitorConn) fail(err error) error {
 	for _, ch := range calls {
 		close(ch)
 	}
-	orphanWatches(c)
+	handlers.Lost(c)
 	endStreams(c, err)
 	return err
 }

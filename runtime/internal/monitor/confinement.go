@@ -1,4 +1,4 @@
-package runtime
+package monitor
 
 import (
 	"bytes"
@@ -41,6 +41,6 @@ func ownConfinement() (key string, confined bool) {
 
 // monitorConfined names the monitor of the processes confined as key.
 func monitorConfined(key string) monitorFiles {
-	return monitorFiles{fmt.Sprintf("monitor.v%d.%s.sock", monProtoVersion, key),
-		fmt.Sprintf("monitor.v%d.%s.lock", monProtoVersion, key)}
+	return monitorFiles{fmt.Sprintf("monitor.v%d.%s.sock", ProtoVersion, key),
+		fmt.Sprintf("monitor.v%d.%s.lock", ProtoVersion, key)}
 }

@@ -1,6 +1,7 @@
-package runtime
+package monitor
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,23 +12,48 @@ import (
 	"time"
 
 	runc "github.com/containerd/go-runc"
+	"github.com/libexecution/execution/runtime/internal/errdefs"
 	"golang.org/x/sys/unix"
 )
 
-// callEnvKey names the environment entry by which the spawner finds the
+// CallEnvKey names the environment entry by which the spawner finds the
 // call a go-runc command belongs to; it never reaches the runtime.
-const callEnvKey = "LIBEXECUTION_CALL"
+const CallEnvKey = "LIBEXECUTION_CALL"
+
+// A Call is the lifecycle's runtime call a go-runc command belongs to.
+type Call interface {
+	// Context bounds the call: at its end the call is cancelled.
+	Context() context.Context
+	// Root is the root whose monitor runs the call.
+	Root() string
+	// Log is the call's own log, or nil, and the path the runtime is
+	// told to open it by.
+	Log() (f *os.File, path string)
+	// Event is what the monitor publishes when the call succeeds.
+	Event() CallEvent
+	// Guard is what the monitor undoes if this process dies before the
+	// call is settled, or nil; Guarded gets the spawn it names.
+	Guard() *CallGuard
+	Guarded(s *Spawned)
+}
 
 // liveCalls are the calls in flight, by key.
-var liveCalls = callTable{m: map[uint64]*call{}}
+var liveCalls = callTable{m: map[uint64]Call{}}
 
 type callTable struct {
 	sync.Mutex
 	next uint64
-	m    map[uint64]*call
+	m    map[uint64]Call
 }
 
-func (t *callTable) add(c *call) uint64 {
+// AddCall registers c until RemoveCall, and returns the key its commands
+// carry as CallEnvKey.
+func AddCall(c Call) uint64 { return liveCalls.add(c) }
+
+// RemoveCall forgets the call of key.
+func RemoveCall(key uint64) { liveCalls.remove(key) }
+
+func (t *callTable) add(c Call) uint64 {
 	t.Lock()
 	defer t.Unlock()
 	t.next++
@@ -43,9 +69,9 @@ func (t *callTable) remove(key uint64) {
 
 // callOf finds the call of cmd and returns it with the environment the
 // runtime gets.
-func (t *callTable) callOf(cmd *exec.Cmd) (*call, []string) {
+func (t *callTable) callOf(cmd *exec.Cmd) (Call, []string) {
 	for i, e := range cmd.Env {
-		v, ok := strings.CutPrefix(e, callEnvKey+"=")
+		v, ok := strings.CutPrefix(e, CallEnvKey+"=")
 		if !ok {
 			continue
 		}
@@ -59,10 +85,10 @@ func (t *callTable) callOf(cmd *exec.Cmd) (*call, []string) {
 	return nil, nil
 }
 
-// spawner is go-runc's ProcessMonitor for this package: it has the monitor
+// spawner is go-runc's ProcessMonitor for the library: it has the monitor
 // spawn each runtime invocation, and waits for the exit the monitor sends.
 // go-runc's Monitor is package-wide; a command that is not one of this
-// package's calls goes to go-runc's own monitor.
+// library's calls goes to go-runc's own monitor.
 type spawner struct {
 	fallback runc.ProcessMonitor
 }
@@ -71,11 +97,11 @@ func init() {
 	runc.Monitor = &spawner{fallback: runc.Monitor}
 }
 
-// spawnedCmd is what Wait needs of a command Start spawned.
+// spawnedCmd is what Wait needs of a command Start Spawned.
 type spawnedCmd struct {
-	call    *call
-	mon     *monitorConn
-	proc    *spawned
+	call    Call
+	mon     *Conn
+	proc    *Spawned
 	copiers sync.WaitGroup
 	closers []io.Closer // our ends of the copied streams
 }
@@ -96,11 +122,11 @@ func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
 		return nil, err
 	}
 	args := append([]string{cmd.Path}, cmd.Args[1:]...)
-	if c.log != nil {
-		files = append(files, c.log)
+	if log, path := c.Log(); log != nil {
+		files = append(files, log)
 		inner := fmt.Sprintf("/proc/self/fd/%d", len(files)-1)
 		for i, a := range args {
-			if a == c.logPath() {
+			if a == path {
 				args[i] = inner
 			}
 		}
@@ -109,13 +135,14 @@ func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
 	for i, f := range files {
 		fds[i] = int(f.Fd())
 	}
-	err = withMonitor(c.rt.root, func(mon *monitorConn) (err error) {
+	guard := c.Guard()
+	err = With(c.Root(), func(mon *Conn) (err error) {
 		sc.mon = mon
-		sc.proc, err = mon.spawn(args, env, cmd.Dir, fds, c.event, c.guard)
+		sc.proc, err = mon.spawn(args, env, cmd.Dir, fds, c.Event(), guard)
 		return err
 	})
-	if err == nil && c.guard != nil {
-		c.guarded = sc.proc
+	if err == nil && guard != nil {
+		c.Guarded(sc.proc)
 	}
 	if err != nil {
 		sc.closeCopies()
@@ -164,13 +191,13 @@ func (sc *spawnedCmd) streams(cmd *exec.Cmd) (files, owned []*os.File, err error
 		case nil:
 			null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 			if err != nil {
-				return files, owned, sysErr("open /dev/null", err)
+				return files, owned, errdefs.SysErr("open /dev/null", err)
 			}
 			files, owned = append(files, null), append(owned, null)
 		default:
 			r, w, err := os.Pipe()
 			if err != nil {
-				return files, owned, sysErr("pipe", err)
+				return files, owned, errdefs.SysErr("pipe", err)
 			}
 			sc.copiers.Add(1)
 			if i == 0 {
@@ -195,11 +222,11 @@ const copyGrace = 2 * time.Second
 // await waits for the call's exit, cancelling it at its deadline, then for
 // its output.
 func (sc *spawnedCmd) await(ec chan runc.Exit) {
-	var m monMsg
+	var m Msg
 	var ok bool
 	select {
 	case m, ok = <-sc.proc.exited:
-	case <-sc.call.ctx.Done():
+	case <-sc.call.Context().Done():
 		sc.mon.cancel(sc.proc.seq)
 		m, ok = <-sc.proc.exited
 	}

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/containerd/cgroups/v3"
-	"github.com/containerd/cgroups/v3/cgroup1"
-	"github.com/containerd/cgroups/v3/cgroup2"
+	"github.com/libexecution/execution/runtime/internal/cgroup"
+	"github.com/libexecution/execution/runtime/internal/confined"
 )
 
 // cgroupNoteName is the state dir file that keeps where the process of the
@@ -31,73 +31,6 @@ type cgroupNote struct {
 	Init bool `json:"init"`
 }
 
-// cgroup is one container's cgroup, on a v1 (or hybrid) or a v2 host.
-type cgroup struct {
-	v1 cgroup1.Cgroup
-	v2 *cgroup2.Manager
-}
-
-// cgroupMount is where the host mounts its cgroup hierarchies.
-const cgroupMount = "/sys/fs/cgroup"
-
-// errCgroupGone is a cgroup the runtime has removed.
-var errCgroupGone = errors.New("cgroup is gone")
-
-// openCgroup opens the cgroup that a /proc/<pid>/cgroup membership names,
-// with the controllers of the host's layout: v2 on a unified host, v1 on a
-// legacy or hybrid one.
-func openCgroup(membership string) (*cgroup, error) {
-	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(membership))
-	if err != nil {
-		return nil, err
-	}
-	if cgroups.Mode() == cgroups.Unified {
-		if unified == "" {
-			return nil, errCgroupGone
-		}
-		m, err := cgroup2.Load(unified)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := os.Stat(filepath.Join(cgroupMount, unified, "cgroup.procs")); err != nil {
-			return nil, errCgroupGone
-		}
-		return &cgroup{v2: m}, nil
-	}
-	cg, err := cgroup1.Load(v1Path(paths), cgroup1.WithHierarchy(v1Controllers))
-	if errors.Is(err, cgroup1.ErrCgroupDeleted) {
-		return nil, errCgroupGone
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &cgroup{v1: cg}, nil
-}
-
-// v1Controllers are the v1 controllers this package reads: those of the
-// stats, and pids also for ps. Kernel memory is not read (each memory file
-// costs an open), and a host without swap accounting has no memsw files.
-func v1Controllers() ([]cgroup1.Subsystem, error) {
-	memory := cgroup1.NewMemory(cgroupMount, cgroup1.IgnoreModules("kmem", "kmem.tcp"), cgroup1.OptionalSwap())
-	return []cgroup1.Subsystem{
-		cgroup1.NewCpu(cgroupMount), cgroup1.NewCpuacct(cgroupMount), memory,
-		cgroup1.NewPids(cgroupMount), cgroup1.NewBlkio(cgroupMount),
-	}, nil
-}
-
-// v1Path resolves each v1 controller to its path in the membership.
-func v1Path(paths map[string]string) cgroup1.Path {
-	return func(name cgroup1.Name) (string, error) {
-		if p, ok := paths[string(name)]; ok {
-			return p, nil
-		}
-		if p, ok := paths["name="+string(name)]; ok {
-			return p, nil
-		}
-		return "", cgroup1.ErrControllerNotActive
-	}
-}
-
 // liveMembership reads /proc/<pid>/cgroup of a process that still runs: an
 // exited process (a zombie) has left its cgroups and shows the root ones.
 // A startTime other than 0 must match the process's.
@@ -108,26 +41,21 @@ func liveMembership(pid int, startTime uint64) (string, bool) {
 	}
 	st, err := readProcStat(pid)
 	if err != nil || st.state == 'Z' || st.state == 'X' ||
-		(startTime != 0 && st.startTime != startTime) || inRootCgroup(string(data)) {
+		(startTime != 0 && st.startTime != startTime) || cgroup.InRoot(string(data)) {
 		return "", false
 	}
 	return string(data), true
 }
 
-// inRootCgroup tells whether a membership has a root cgroup, where an
-// exiting process shows up in v1 hierarchies before it is a zombie (its v2
-// cgroup stays); a container never lives there.
-func inRootCgroup(membership string) bool {
-	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(membership))
-	if err != nil || unified == "/" {
-		return true
+// monitorMembership is /proc/<pid>/cgroup of the root's monitor, whose
+// cgroups the runtime calls it spawns run in; "" when unknown.
+func (r *Runtime) monitorMembership() string {
+	mon, err := r.monitor()
+	if err != nil {
+		return ""
 	}
-	for _, p := range paths {
-		if p == "/" {
-			return true
-		}
-	}
-	return false
+	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", mon.Pid()))
+	return string(data)
 }
 
 // noteCgroup writes dir's cgroup note for the process pid that just
@@ -141,10 +69,10 @@ func noteCgroup(dir string, pid int, init bool) (cgroupNote, bool) {
 	note := cgroupNote{Membership: membership, Init: init}
 	// A container's cgroup is made with its init: every kill counts.
 	if !init {
-		note.OOMKills, _ = oomKillsOf(membership)
+		note.OOMKills, _ = cgroup.OOMKills(membership)
 	}
 	if data, err := json.Marshal(note); err == nil {
-		writeConfined(filepath.Join(dir, cgroupNoteName), data)
+		confined.Write(filepath.Join(dir, cgroupNoteName), data)
 	}
 	return note, true
 }
@@ -169,7 +97,7 @@ func runtimeMembership(runtimeRoot, id string) (string, bool) {
 	}
 	var b strings.Builder
 	for ctrl, path := range st.CgroupPaths {
-		rel, ok := strings.CutPrefix(path, cgroupMount+"/")
+		rel, ok := strings.CutPrefix(path, cgroup.Mount+"/")
 		if !ok {
 			continue
 		}
@@ -185,7 +113,7 @@ func runtimeMembership(runtimeRoot, id string) (string, bool) {
 // cgroup opens the container's cgroup: from its note, else from its live
 // init, else from the runtime's state. A cgroup that is gone, or that
 // cannot be found, is ErrState.
-func (c *Container) cgroup() (*cgroup, error) {
+func (c *Container) cgroup() (*cgroup.Cgroup, error) {
 	membership := ""
 	if note, ok := readCgroupNote(c.dir); ok {
 		membership = note.Membership
@@ -197,8 +125,8 @@ func (c *Container) cgroup() (*cgroup, error) {
 	if membership == "" {
 		return nil, wrapf(ErrState, "container %q has stopped and its cgroup is unknown", c.id)
 	}
-	cg, err := openCgroup(membership)
-	if errors.Is(err, errCgroupGone) {
+	cg, err := cgroup.Open(membership)
+	if errors.Is(err, cgroup.ErrGone) {
 		return nil, wrapf(ErrState, "container %q: its cgroup is gone", c.id)
 	}
 	if err != nil {

@@ -1,0 +1,265 @@
+/*
+ * cgroup.c - the monitor's own cgroup.
+ *
+ * A service manager stops a host by killing its cgroup (systemd's
+ * KillMode=control-group, cgroup.kill), and an OOM group kill takes the
+ * whole cgroup: a monitor left there would die with its host and take
+ * every exit of the root with it. So the monitor moves, as conmon does,
+ * into <parent of the host's cgroup>/libexecution-monitor-<key> in each
+ * hierarchy, and back out when it exits, removing it. A monitor killed
+ * before it could leaves its cgroup behind: the next monitor that starts
+ * beside it removes it once it is empty.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+
+#define MAX_HIERARCHIES 16
+/* How old an empty monitor cgroup must be to be taken for a leftover
+ * whatever its name's pid says (its monitor's pid namespace may not be
+ * this one). */
+#define LEFTOVER_AGE_S 60
+
+/* One hierarchy the monitor moved in: its cgroup there and the host's. */
+struct placed {
+	char *own;
+	char *home;
+};
+static struct placed placed[MAX_HIERARCHIES];
+static int nplaced;
+
+/* Write s to the file dir/name. */
+static bool write_file(const char *dir, const char *name, const char *s)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return false;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s);
+}
+
+/* Read the file dir/name into buf, "" when it cannot. */
+static void read_file(const char *dir, const char *name, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	buf[0] = 0;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, size - 1);
+	buf[n > 0 ? n : 0] = 0;
+	close(fd);
+}
+
+/* Move the process into the cgroup dir. */
+static bool join(const char *dir)
+{
+	char pid[24];
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	return write_file(dir, "cgroup.procs", pid);
+}
+
+/* Whether every comma-separated item of want is among those of have. */
+static bool all_in(const char *want, const char *have)
+{
+	size_t hl = strlen(have);
+	for (const char *w = want; *w;) {
+		size_t n = strcspn(w, ",");
+		bool found = false;
+		for (const char *h = have; h < have + hl;) {
+			size_t m = strcspn(h, ",");
+			if (m == n && !strncmp(h, w, n))
+				found = true;
+			h += m + (h[m] == ',');
+		}
+		if (!found)
+			return false;
+		w += n + (w[n] == ',');
+	}
+	return true;
+}
+
+/* The dir of the cgroup path of a hierarchy (v2 when controllers is ""):
+ * its mount point joined with path below the mount's root; false when the
+ * hierarchy is not mounted where this process sees it. */
+static bool hierarchy_dir(const char *controllers, const char *path, char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return false;
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		char root[PATH_MAX], mnt[PATH_MAX], type[32], opts[512];
+		char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+		    sscanf(sep + 3, "%31s %*s %511s", type, opts) != 2 || strchr(mnt, '\\'))
+			continue;
+		if (*controllers ? strcmp(type, "cgroup") || !all_in(controllers, opts)
+		                 : strcmp(type, "cgroup2"))
+			continue;
+		size_t rl = strcmp(root, "/") ? strlen(root) : 0;
+		if (strncmp(path, root, rl) || (path[rl] && path[rl] != '/'))
+			continue;
+		found = snprintf(out, size, "%s%s", mnt, path + rl) < (int)size;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* The pid a monitor cgroup's name ends with, or 0. */
+static pid_t name_pid(const char *name)
+{
+	const char *dash = strrchr(name, '-');
+	char *end;
+	long pid = dash ? strtol(dash + 1, &end, 10) : 0;
+	return pid > 0 && pid <= INT32_MAX && !*end ? (pid_t)pid : 0;
+}
+
+/* Remove the cgroups in parent of monitors that are gone: whose pid is
+ * gone, or, for a monitor of another pid namespace, made long ago. rmdir
+ * leaves one that still holds a process or a cgroup; a monitor joins the
+ * cgroup it made at once (and makes it again should it go meanwhile). */
+static void remove_leftovers(const char *parent)
+{
+	DIR *d = opendir(parent);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, CGROUP_PREFIX, strlen(CGROUP_PREFIX)))
+			continue;
+		pid_t pid = name_pid(e->d_name);
+		struct stat st;
+		bool gone = pid && kill(pid, 0) < 0 && errno == ESRCH;
+		bool old = fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		           time(NULL) - st.st_mtime > LEFTOVER_AGE_S;
+		if (pid != getpid() && (gone || old))
+			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
+/* A new v1 cpuset cgroup has no cpus and mems: give it its parent's. */
+static void inherit_cpuset(const char *dir, const char *parent)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		char mine[4096], theirs[4096];
+		read_file(dir, files[i], mine, sizeof(mine));
+		if (mine[0] && mine[0] != '\n')
+			continue;
+		read_file(parent, files[i], theirs, sizeof(theirs));
+		if (theirs[0])
+			write_file(dir, files[i], theirs);
+	}
+}
+
+/* Move into a cgroup named name beside the host's cgroup path of one
+ * hierarchy. */
+static void escape_one(const char *controllers, const char *path, const char *name)
+{
+	char home[PATH_MAX], own[PATH_MAX];
+	if (!strcmp(path, "/") || strstr(path, " (deleted)") || nplaced == MAX_HIERARCHIES ||
+	    !hierarchy_dir(controllers, path, home, sizeof(home)))
+		return;
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", home);
+	*strrchr(parent, '/') = 0;
+	if (snprintf(own, sizeof(own), "%s/%s", parent, name) >= (int)sizeof(own))
+		return;
+	remove_leftovers(parent);
+	/* Another monitor's cleanup may remove it between mkdir and join. */
+	bool joined = false;
+	for (int try = 0; !joined && try < 3; try++) {
+		if (mkdir(own, 0755) < 0 && errno != EEXIST)
+			return;
+		inherit_cpuset(own, parent);
+		joined = join(own);
+	}
+	if (!joined) {
+		rmdir(own);
+		return;
+	}
+	placed[nplaced].own = strdup(own);
+	placed[nplaced].home = strdup(home);
+	if (!placed[nplaced].own || !placed[nplaced].home) {
+		join(home);
+		rmdir(own);
+		return;
+	}
+	nplaced++;
+}
+
+/* A short key of root, so that monitors of two roots never share a name. */
+static uint32_t root_key(const char *root)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = root; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+void cgroup_escape(const char *root)
+{
+	char name[64];
+	snprintf(name, sizeof(name), CGROUP_PREFIX "%08x-%d", root_key(root), (int)getpid());
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[n - 1] = 0;
+		char *controllers = strchr(line, ':');
+		char *path = controllers ? strchr(controllers + 1, ':') : NULL;
+		if (!path || path[1] != '/')
+			continue;
+		*path++ = 0;
+		controllers++;
+		if (!strcmp(line, "0") && *controllers)
+			continue;
+		escape_one(controllers, path, name);
+	}
+	free(line);
+	fclose(f);
+}
+
+void cgroup_leave(void)
+{
+	for (int i = 0; i < nplaced; i++) {
+		if (!join(placed[i].home)) {
+			char *slash = strrchr(placed[i].own, '/');
+			*slash = 0;
+			bool joined = join(placed[i].own);
+			*slash = '/';
+			if (!joined)
+				continue;
+		}
+		rmdir(placed[i].own);
+	}
+}

@@ -1,0 +1,79 @@
+package cgroup
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/cgroups/v3"
+	"github.com/containerd/cgroups/v3/cgroup2"
+	"golang.org/x/sys/unix"
+)
+
+// OOMKills is how many processes of the cgroup a membership names the
+// kernel's OOM killer has killed: oom_kill of memory.events on v2, of
+// memory.oom_control on v1. It reads that one file only (a whole v1 memory
+// stat opens ten), as it runs on every exit before the waiters wake.
+func OOMKills(membership string) (uint64, error) {
+	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(membership))
+	if err != nil {
+		return 0, err
+	}
+	if cgroups.Mode() == cgroups.Unified {
+		m, err := cgroup2.Load(unified)
+		if err != nil {
+			return 0, err
+		}
+		st, err := m.StatFiltered(cgroup2.StatMemoryEvents)
+		if err != nil || st.MemoryEvents == nil {
+			return 0, err
+		}
+		return st.MemoryEvents.OomKill, nil
+	}
+	path, ok := paths["memory"]
+	if !ok {
+		return 0, ErrGone
+	}
+	return ReadOOMKills(filepath.Join(Mount, "memory", path, "memory.oom_control"))
+}
+
+// ReadOOMKills reads the oom_kill line of a v1 memory.oom_control file
+// (or of a v2 memory.events file, which has the same line), with plain
+// system calls: an os.File would first try the file on the poller.
+func ReadOOMKills(path string) (uint64, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	var buf [256]byte
+	n, err := unix.Read(fd, buf[:])
+	if err != nil {
+		return 0, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	for _, line := range strings.Split(string(buf[:max(n, 0)]), "\n") {
+		if value, ok := strings.CutPrefix(line, "oom_kill "); ok {
+			return strconv.ParseUint(strings.TrimSpace(value), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("%s has no oom_kill line", path)
+}
+
+// OOMFile is the file whose oom_kill line counts the OOM kills in the
+// cgroup a membership names: memory.events on v2, memory.oom_control on
+// v1; "" when the membership names no memory cgroup.
+func OOMFile(membership string) string {
+	paths, unified, err := cgroups.ParseCgroupFromReaderUnified(strings.NewReader(membership))
+	if err != nil {
+		return ""
+	}
+	if cgroups.Mode() == cgroups.Unified {
+		return filepath.Join(Mount, unified, "memory.events")
+	}
+	if path, ok := paths["memory"]; ok {
+		return filepath.Join(Mount, "memory", path, "memory.oom_control")
+	}
+	return ""
+}
