@@ -220,7 +220,7 @@ func (p *Pool) Take(ctx context.Context) (*Container, error) {
 			continue
 		}
 		if err := c.Start(context.Background()); err != nil {
-			died := c.watch.exited()
+			died := c.watch.exited() || errors.Is(err, ErrState)
 			p.discard(c)
 			if died {
 				continue

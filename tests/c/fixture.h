@@ -180,6 +180,13 @@ typedef struct {
 /** pthread body: exec_container_wait(w->c, -1, &w->ex) into w->rc. */
 void *fx_wait_forever(void *w);
 
+/**
+ * Start this binary in `mode` (see child.c) with root, id and bundle, wait
+ * for it to print "ready", and SIGKILL it. 0, or -1 with a failure recorded.
+ */
+int fx_run_and_kill_host(const char *mode, const char *root, const char *id,
+                         const char *bundle);
+
 /** Sweep what the finished test left; called by the runner. */
 void fx_sweep(void);
 

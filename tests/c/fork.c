@@ -264,39 +264,6 @@ static void handler_without_onstack(void)
 }
 
 /*
- * Start this binary in `mode` (see child.c) running container id, wait for
- * it to say it is ready, and SIGKILL it. 0 or -1.
- */
-static int run_and_kill_host(const char *mode, const char *root, const char *id,
-                             const char *bundle)
-{
-	char self[PATH_MAX], line[64] = "";
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	int p[2], status;
-	pid_t pid;
-
-	CHECK_R(n > 0 && pipe2(p, O_CLOEXEC) == 0, -1);
-	self[n] = '\0';
-	pid = fork();
-	CHECK_R(pid >= 0, -1);
-	if (pid == 0) {
-		dup2(p[1], 1);
-		execl(self, self, mode, root, id, bundle, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	n = fx_read_until(p[0], line, sizeof(line), "ready", 20000);
-	close(p[0]);
-	kill(pid, SIGKILL);
-	fx_wait_child(pid, 5000, &status);
-	if (n != 0) {
-		t_fail(__FILE__, __LINE__, "%s did not get ready: %s", mode, line);
-		return -1;
-	}
-	return 0;
-}
-
-/*
  * The host is SIGKILLed with its container running: the container lives
  * on, the monitor records its exit, and this process, which is not the
  * container's parent, loads it.
@@ -311,7 +278,7 @@ static void host_killed(void)
 	exec_state st;
 
 	REQUIRE(rt && bundle && id);
-	REQUIRE(run_and_kill_host("--child-run-hang", root, id, bundle) == 0);
+	REQUIRE(fx_run_and_kill_host("--child-run-hang", root, id, bundle) == 0);
 	CHECK_OK(exec_container_load(rt, id, &c));
 	CHECK_OK(exec_container_wait(c, 10000, &ex));
 	CHECK_INT(ex.status, ==, 12);
@@ -336,7 +303,7 @@ static void host_killed_kill_on_exit(void)
 	int rc;
 
 	REQUIRE(rt && bundle && id);
-	REQUIRE(run_and_kill_host("--child-run-kill", root, id, bundle) == 0);
+	REQUIRE(fx_run_and_kill_host("--child-run-kill", root, id, bundle) == 0);
 	end = fx_now_ms() + 10000;
 	while ((rc = exec_container_load(rt, id, &c)) == EXEC_OK && fx_now_ms() < end) {
 		exec_container_free(c);
