@@ -10,7 +10,9 @@ use std::process::{Command, Stdio as ProcessStdio};
 use std::thread;
 use std::time::Duration;
 
-use common::{failing_runtime, read_all, unique_id, Bundle, Fixture, TempDir, PATIENCE};
+use common::{
+    failing_runtime, read_all, run_example, unique_id, Bundle, Fixture, TempDir, PATIENCE,
+};
 use execution::{ErrorKind, Io, Pool, PoolOptions, Runtime, RuntimeOptions, Stdio};
 
 /// The entries of `<root>/<sub>`, sorted; none where it does not exist.
@@ -211,4 +213,22 @@ fn crashed_pool_leftovers_are_removed() {
     assert!(entries(fx.root(), "containers").is_empty());
     assert!(entries(fx.root(), "runc").is_empty());
     assert!(!left.iter().any(|id| cgroup_left(id)));
+}
+
+#[test]
+fn example_takes_three_and_leaves_nothing() {
+    let root = TempDir::new();
+    let stdout = run_example("pool", &[common::rootfs().as_path(), root.path()]);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.first(), Some(&"pool of 2 ready"));
+    assert_eq!(lines.last(), Some(&"pool dropped"));
+    let says = lines
+        .iter()
+        .filter(|l| l.ends_with(": says \"hello from a warm pool\""));
+    assert_eq!(says.count(), 3);
+    let exits = lines
+        .iter()
+        .filter(|l| l.ends_with(": exited with status 3"));
+    assert_eq!(exits.count(), 3);
+    assert!(entries(root.path(), "containers").is_empty());
 }
