@@ -75,11 +75,8 @@ func (r *Runtime) poolAlive(token string) bool {
 }
 
 // pooled tells whether container id is a pool's, not yet taken: list
-// leaves such containers out.
+// leaves such containers out (and asks only while a pool is registered).
 func (r *Runtime) pooled(id string) bool {
-	if len(r.poolTokens()) == 0 {
-		return false
-	}
 	var rec record
 	return readJSON(filepath.Join(r.containerDir(id), containerRecordName), &rec) == nil && rec.Pool != ""
 }

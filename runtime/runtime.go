@@ -171,13 +171,14 @@ func (r *Runtime) List(ctx context.Context) ([]string, error) {
 		return nil, sysErr("list containers", err)
 	}
 	ids := []string{}
+	pools := len(r.poolTokens()) > 0
 	for _, e := range entries {
 		if ValidateID(e.Name()) != nil {
 			continue
 		}
 		// A dir without its record is a create in progress or a failed one.
 		if _, err := os.Stat(filepath.Join(r.containerDir(e.Name()), containerRecordName)); err == nil &&
-			!r.pooled(e.Name()) {
+			!(pools && r.pooled(e.Name())) {
 			ids = append(ids, e.Name())
 		}
 	}
