@@ -30,6 +30,7 @@ DEMO    := $(BUILD)/examples/demo
 IMAGE_EXAMPLE := $(BUILD)/examples/image
 PULL_EXAMPLE := $(BUILD)/examples/pull
 SUPERVISOR_EXAMPLE := $(BUILD)/examples/supervisor
+POOL_EXAMPLE := $(BUILD)/examples/pool
 DEMO_BUNDLE := $(BUILD)/demo-bundle
 PROBE   := $(BUILD)/tests/probe
 PROBE_ROOTFS := $(BUILD)/probe-bundle/rootfs
@@ -208,13 +209,18 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $(C_TEST_SOURCES) $(LDLIBS_TEST) -o $@
 
-test-c: deps $(C_TEST) $(IMAGE_EXAMPLE) $(PULL_EXAMPLE) $(SUPERVISOR_EXAMPLE) bundle images probe $(TEST_REGISTRY) ## Build and run the C test suite (tests/c) and the examples; compile the README's C
+test-c: deps $(C_TEST) $(IMAGE_EXAMPLE) $(PULL_EXAMPLE) $(SUPERVISOR_EXAMPLE) $(POOL_EXAMPLE) bundle images probe $(TEST_REGISTRY) ## Build and run the C test suite (tests/c) and the examples; compile the README's C
 	CC="$(CC)" scripts/check-readme-c.sh README.md include
 	$(TEST_ENV) $(C_TEST)
 	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
 	$(TEST_ENV) $(SUPERVISOR_EXAMPLE) $(abspath $(ROOTFS)) $(BUILD)/supervisor-root > $(BUILD)/supervisor.out
 	test "$$(grep -c ': exited with status 3$$' $(BUILD)/supervisor.out)" = 3
 	test "$$(grep -c ': deleted$$' $(BUILD)/supervisor.out)" = 3
+	rm -rf $(BUILD)/pool-root
+	$(TEST_ENV) $(POOL_EXAMPLE) $(abspath $(ROOTFS)) $(BUILD)/pool-root > $(BUILD)/pool.out
+	test "$$(grep -c ': says "hello from a warm pool"$$' $(BUILD)/pool.out)" = 3
+	test "$$(grep -c ': exited with status 3$$' $(BUILD)/pool.out)" = 3
+	test -z "$$(ls $(BUILD)/pool-root/containers)"
 
 # The stress group of the C suite (tests/c/stress.c) at a larger scale than
 # `make test` runs it: 400 sequential lifecycles, 640 from 32 threads, 200
@@ -328,7 +334,7 @@ wheel: $(LIB) ## Build the Python wheel holding the library: build/wheel/*.whl
 test-wheel: wheel bundle deps ## Install the wheel into a fresh venv and run a container with it
 	tests/wheel/run.sh $(WHEEL_DIR) $(BUILD)/wheel-test $(MONITOR)
 
-$(DEMO) $(IMAGE_EXAMPLE) $(PULL_EXAMPLE) $(SUPERVISOR_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
+$(DEMO) $(IMAGE_EXAMPLE) $(PULL_EXAMPLE) $(SUPERVISOR_EXAMPLE) $(POOL_EXAMPLE): $(BUILD)/examples/%: examples/c/%.c include/execution.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< $(LDLIBS_TEST) -o $@
 

@@ -319,3 +319,27 @@ int exec_container_addresses(exec_container *c, char ***addrs, size_t *count)
 	REFUSE_IN_CHILD(EXEC_ESTATE);
 	return execgo_container_addresses(KEY(c), addrs, count);
 }
+
+int exec_pool_new(exec_runtime *rt, const exec_pool_options *opts, exec_pool **out)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_pool_new(KEY(rt), (exec_pool_options *)opts, (uintptr_t *)out);
+}
+
+int exec_pool_take(exec_pool *pool, int timeout_ms, exec_container **out)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_pool_take(KEY(pool), timeout_ms, (uintptr_t *)out);
+}
+
+int exec_pool_fill(exec_pool *pool, int timeout_ms)
+{
+	REFUSE_IN_CHILD(EXEC_ESTATE);
+	return execgo_pool_fill(KEY(pool), timeout_ms);
+}
+
+void exec_pool_free(exec_pool *pool)
+{
+	if (pool && !capi_forked())
+		execgo_pool_free(KEY(pool));
+}

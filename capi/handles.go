@@ -22,6 +22,7 @@ const (
 	kindContainer
 	kindProcess
 	kindEvents
+	kindPool
 )
 
 // String returns the C type name of the handle kind.
@@ -35,6 +36,8 @@ func (k kind) String() string {
 		return "exec_process"
 	case kindEvents:
 		return "exec_events"
+	case kindPool:
+		return "exec_pool"
 	}
 	return "unknown handle"
 }
@@ -83,7 +86,7 @@ func newRegistry() *registry {
 // memory for the getters: a container's or process's id, a runtime's root.
 func (r *registry) add(k kind, obj any, id string) C.uintptr_t {
 	e := &entry{kind: k, obj: obj}
-	if k != kindEvents {
+	if k != kindEvents && k != kindPool {
 		e.id = C.CString(id)
 	}
 	r.mu.Lock()

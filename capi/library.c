@@ -125,3 +125,12 @@ int exec_pull_options_init(exec_pull_options *opts, unsigned version)
 	                      EXEC_PULL_OPTIONS_VERSION, "opts is NULL",
 	                      "unknown exec_pull_options version");
 }
+
+int exec_pool_options_init(exec_pool_options *opts, unsigned version)
+{
+	static const exec_pool_options defaults = EXEC_POOL_OPTIONS_INIT;
+
+	return init_versioned(opts, &defaults, sizeof defaults, version,
+	                      EXEC_POOL_OPTIONS_VERSION, "opts is NULL",
+	                      "unknown exec_pool_options version");
+}

@@ -13,7 +13,8 @@
  * "" when that thread had no failure yet). No argument, however wrong (NULL,
  * a garbage or freed handle), crashes the host: it yields an error code.
  *
- * Handles. exec_runtime, exec_container and exec_process are opaque handles,
+ * Handles. exec_runtime, exec_container and exec_process (and exec_events,
+ * exec_pool) are opaque handles,
  * looked up in a registry on every call and never dereferenced as memory. A
  * NULL handle or out-pointer yields EXEC_EINVAL; a freed, stale or garbage
  * handle EXEC_ECLOSED. Calls that act on a deleted container or process
@@ -21,7 +22,8 @@
  * until its handle is freed. The per-function docs below list the other
  * codes.
  * Out-parameters are written only on success. Each *_free() releases
- * the handle only: it never kills or deletes a container or a process.
+ * the handle only: it never kills or deletes a container or a process
+ * (but exec_pool_free() deletes the pool's untaken ones).
  * Freeing NULL or freeing twice is a no-op. A container handle stays usable
  * after its runtime handle is freed.
  *
@@ -191,6 +193,29 @@
  * layer cache, when one is used, is the caller's directory, pruned only
  * when the caller asks (exec_image_cache_prune()).
  *
+ * Warm pools. An exec_pool keeps `size` containers of one bundle
+ * created ahead (namespaces, mounts, cgroups made; `runc init` waiting),
+ * so that exec_pool_take() only starts one: the time from "I need one" to
+ * "it runs" is a `start`, not a `run`. A pool container is created
+ * exactly as exec_container_create() creates one (ids are
+ * `<id_prefix><12 hex digits>`), and a take is exec_container_start():
+ * the handle it returns is an ordinary container, whose id, pid, stream
+ * ends, wait, exec, kill and delete work as for exec_container_run().
+ * Refills run on the library's threads, opts->concurrency creates at
+ * once, and never block a take. A refill that fails (bundle gone, runtime
+ * failing) is returned by the next take that finds no container ready,
+ * with the runtime's message; refilling stops until a take has returned
+ * that error. A ready container that died before its take is deleted and
+ * another taken. Until taken, a pool's containers are marked in their
+ * state dirs (their record names the pool) and exec_container_list()
+ * leaves them out; a pool registers itself as `<root>/pools/<token>`
+ * naming its process. exec_pool_free() deletes the containers not taken;
+ * if the pool's process dies instead, the next exec_runtime_new() or
+ * exec_pool_new() on the root force-deletes them. A host that dies
+ * between a take's start and its return leaves that container to the
+ * same sweep. A pool's containers count against the root like any other
+ * (one fd in the monitor each, a `runc init` of about 1 MiB RSS).
+ *
  * Rootless. The library works for an ordinary user, as runc does
  * rootless: with a NULL root it uses `$XDG_RUNTIME_DIR/libexecution` (the
  * user's own runtime dir; exec_runtime_root() tells the path), or give it
@@ -332,6 +357,9 @@
  *        A cached image bundle with a user namespace shares the
  *        unmapped layers of every other bundle, mounted idmapped, where
  *        the kernel has idmapped mounts (else chowned copies per mapping).
+ *        Warm pools: exec_pool_new(), exec_pool_take(), exec_pool_fill()
+ *        and exec_pool_free() with exec_pool_options and
+ *        exec_pool_options_init(); see Warm pools.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
@@ -436,6 +464,8 @@ typedef struct exec_runtime exec_runtime;
 typedef struct exec_container exec_container;
 /** A process exec'd into a container. */
 typedef struct exec_process exec_process;
+/** A warm pool of created containers of one bundle. */
+typedef struct exec_pool exec_pool;
 
 /** Current version of exec_runtime_options; version 2 added kill_on_exit. */
 #define EXEC_RUNTIME_OPTIONS_VERSION 2
@@ -1713,6 +1743,102 @@ int exec_events_next(exec_events *ev, int timeout_ms, exec_event *out);
  * Thread-safe.
  */
 void exec_events_free(exec_events *ev);
+
+/* ---- Warm pools ----------------------------------------------------- */
+
+/** Current version of exec_pool_options. */
+#define EXEC_POOL_OPTIONS_VERSION 1
+
+/**
+ * Options of exec_pool_new(). Initialise with EXEC_POOL_OPTIONS_INIT or
+ * exec_pool_options_init(), then set bundle and the fields you need.
+ */
+typedef struct {
+	/** EXEC_POOL_OPTIONS_VERSION. */
+	unsigned version;
+	/** Directory holding config.json and the rootfs; required. */
+	const char *bundle;
+	/** How many created containers the pool keeps ready; at least 1. */
+	unsigned size;
+	/** Each container's streams, as exec_container_create() takes them
+	 *  (EXEC_IO_PIPE gives each container pipes of its own); a caller's
+	 *  fd is duplicated once by exec_pool_new(). NULL means all three
+	 *  EXEC_IO_NULL. */
+	const exec_io *io;
+	/** Beginning of each container's id; NULL means "pool-". */
+	const char *id_prefix;
+	/** How many creates refill the pool at once; 0 means 1. */
+	unsigned concurrency;
+} exec_pool_options;
+
+/** Static initialiser of exec_pool_options: no bundle, size 1, all
+ *  streams EXEC_IO_NULL, prefix "pool-", one refill at a time. */
+#define EXEC_POOL_OPTIONS_INIT { EXEC_POOL_OPTIONS_VERSION, NULL, 1, NULL, NULL, 0 }
+
+/**
+ * Initialise pool options for languages without the INIT macro.
+ *
+ * @param[out] opts options to fill with defaults.
+ * @param version EXEC_POOL_OPTIONS_VERSION.
+ * @return EXEC_OK, EXEC_EINVAL for NULL or an unknown version.
+ * Thread-safe.
+ */
+int exec_pool_options_init(exec_pool_options *opts, unsigned version);
+
+/**
+ * Open a warm pool (see Warm pools at the top) and start filling it in
+ * the background; it returns before any container is made. First it
+ * deletes what pools of dead processes left on the root.
+ *
+ * @param rt the runtime; the pool keeps using it after rt is freed.
+ * @param opts the options; bundle is required.
+ * @param[out] out the new pool.
+ * @return EXEC_OK, EXEC_EINVAL (NULL, unknown version, size 0, missing
+ *         bundle or broken config.json, io->terminal not matching
+ *         process.terminal, a bad id_prefix), EXEC_ESYS, EXEC_ECLOSED.
+ * The caller owns *out and releases it with exec_pool_free(). Thread-safe.
+ */
+int exec_pool_new(exec_runtime *rt, const exec_pool_options *opts, exec_pool **out);
+
+/**
+ * Take a container from the pool and start it; the pool refills in the
+ * background.
+ *
+ * @param pool the pool.
+ * @param timeout_ms how long to wait for a ready container: < 0 forever,
+ *        0 only one already ready. It bounds the wait, not the start.
+ * @param[out] out the started container.
+ * @return EXEC_OK, EXEC_ETIMEDOUT (none ready in time), the code of a
+ *         refill that failed (EXEC_EINVAL for a bundle gone,
+ *         EXEC_ERUNTIME with what the runtime said...), EXEC_ECLOSED.
+ * The caller owns *out, an ordinary container it deletes and releases
+ * with exec_container_free(); exec_pool_free() leaves it alone.
+ * Thread-safe: concurrent takes each get a different container.
+ */
+int exec_pool_take(exec_pool *pool, int timeout_ms, exec_container **out);
+
+/**
+ * Wait until the pool holds its size of ready containers, as a host does
+ * before it serves.
+ *
+ * @param pool the pool.
+ * @param timeout_ms < 0 waits forever, 0 polls.
+ * @return EXEC_OK, EXEC_ETIMEDOUT, the code of a refill that failed (as
+ *         exec_pool_take() returns it), EXEC_ECLOSED.
+ * Thread-safe.
+ */
+int exec_pool_fill(exec_pool *pool, int timeout_ms);
+
+/**
+ * Stop refilling, force-delete the containers not taken and release the
+ * pool. Unlike the other *_free() functions it deletes containers: those
+ * were never handed to the caller. Taken containers are left alone. It
+ * blocks until the deletes are done.
+ *
+ * @param pool the pool; NULL, freed or garbage is a no-op.
+ * Thread-safe.
+ */
+void exec_pool_free(exec_pool *pool);
 
 #ifdef __cplusplus
 }

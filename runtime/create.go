@@ -14,7 +14,7 @@ import (
 
 // Create creates container id from bundle; its process waits for Start.
 func (r *Runtime) Create(ctx context.Context, id, bundle string, io IO) (*Container, error) {
-	return r.create(ctx, id, bundle, io, false)
+	return r.create(ctx, id, bundle, io, false, "")
 }
 
 // Run creates and starts container id: in one runtime call (run --detach)
@@ -23,9 +23,9 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, io IO) (*Contai
 // still be the init's parent when run --detach returns, and reap it.
 func (r *Runtime) Run(ctx context.Context, id, bundle string, io IO) (*Container, error) {
 	if r.detachKeepsChild {
-		return r.create(ctx, id, bundle, io, true)
+		return r.create(ctx, id, bundle, io, true, "")
 	}
-	c, err := r.create(ctx, id, bundle, io, false)
+	c, err := r.create(ctx, id, bundle, io, false, "")
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,9 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, io IO) (*Container
 	return c, nil
 }
 
-func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bool) (*Container, error) {
+// create makes container id, started with start; pool, when not "",
+// marks it in its record as a warm pool's, not yet taken.
+func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bool, pool string) (*Container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
@@ -63,7 +65,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	}
 	l := &launch{
 		op: op, dir: r.containerDir(id), what: "container", recordName: containerRecordName, container: id,
-		rec: record{ID: id, Bundle: bundle, Terminal: io.Terminal}, io: io,
+		rec: record{ID: id, Bundle: bundle, Terminal: io.Terminal, Pool: pool}, io: io,
 		invoke: func(c *call, st *stdio, pidFile string, sock *consoleSocket) error {
 			opts := &runc.CreateOpts{IO: st, PidFile: pidFile, Detach: start}
 			if sock != nil {

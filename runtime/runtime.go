@@ -114,7 +114,7 @@ func New(opts Options) (*Runtime, error) {
 		return nil, err
 	}
 	sweepLeftovers(root)
-	return &Runtime{
+	r := &Runtime{
 		root: root,
 		name: filepath.Base(path),
 		client: &runc.Runc{
@@ -129,7 +129,9 @@ func New(opts Options) (*Runtime, error) {
 		fastState:        knowsRuncLayout(filepath.Base(path)),
 		detachKeepsChild: filepath.Base(path) == "runc",
 		killOnExit:       opts.KillOnExit,
-	}, nil
+	}
+	r.sweepPools()
+	return r, nil
 }
 
 // DefaultRoot is the state root of a caller that names none: for an
@@ -170,12 +172,14 @@ func (r *Runtime) List(ctx context.Context) ([]string, error) {
 		return nil, sysErr("list containers", err)
 	}
 	ids := []string{}
+	pools := len(r.poolTokens()) > 0
 	for _, e := range entries {
 		if ValidateID(e.Name()) != nil {
 			continue
 		}
 		// A dir without its record is a create in progress or a failed one.
-		if _, err := os.Stat(filepath.Join(r.containerDir(e.Name()), containerRecordName)); err == nil {
+		if _, err := os.Stat(filepath.Join(r.containerDir(e.Name()), containerRecordName)); err == nil &&
+			!(pools && r.pooled(e.Name())) {
 			ids = append(ids, e.Name())
 		}
 	}

@@ -31,6 +31,8 @@ type record struct {
 	Pid       int    `json:"pid"`
 	StartTime uint64 `json:"start_time"` // with Pid, identifies the process
 	Terminal  bool   `json:"terminal,omitempty"`
+	// Pool names the warm pool holding a container not yet taken.
+	Pool string `json:"pool,omitempty"`
 }
 
 // readRecord reads the record recordName of the state dir of `what` id.

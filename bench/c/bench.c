@@ -34,7 +34,7 @@ static void usage(void)
 	      "             [--rounds N] [--throughput LIFECYCLES BATCHES] [--calls ITERS BATCHES]\n"
 	      "             [--fleet N] [--scale N] [--exec N] [--no-crun]\n"
 	      "             [--gorunc BIN] [--python SCRIPT] [--rust BIN]\n"
-	      "             [--group calls|lifecycle|crun|throughput|exec|image|fleet|scale]\n"
+	      "             [--group calls|lifecycle|crun|throughput|exec|image|fleet|scale|pool]\n"
 	      "The rootfs defaults to $EXEC_TEST_ROOTFS. Counts default to those of `make bench`.\n",
 	      stderr);
 	exit(2);
@@ -320,6 +320,8 @@ int main(int argc, char **argv)
 		group_exec();
 	} else if (group && strcmp(group, "image") == 0) {
 		group_image();
+	} else if (group && strcmp(group, "pool") == 0) {
+		group_pool();
 	} else if (group) {
 		usage();
 	} else {
@@ -333,6 +335,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench: no crun rows (%s)\n", cfg.crun ? "--no-crun" : "crun not installed");
 		group_throughput();
 		group_exec();
+		group_pool();
 		group_image();
 		group_child("fleet");
 		if (cfg.scale > 0)

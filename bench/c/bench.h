@@ -159,6 +159,12 @@ int run_child(const char *const *argv);
 /** As run_cmd(), with stdout captured into buf (NUL-terminated, truncated). */
 int run_capture(const char *const *argv, char *buf, size_t len);
 
+/**
+ * Spawn argv as run_cmd() does, with stdout on out_fd (-1: /dev/null),
+ * without waiting: reap() it. @return its pid, or -1.
+ */
+pid_t spawn_out(const char *const *argv, int out_fd);
+
 /** Read a pid file; -1 when missing or bad. */
 pid_t read_pid_file(const char *path);
 
@@ -244,6 +250,10 @@ double rss_mib_of(int pid);
 
 /** The pid of the monitor serving root; dies when none does. */
 int monitor_of(const char *root);
+
+/** A warm pool's take against `runc run` and exec_container_run(), to
+ *  running and to exit; the memory of a ready pooled container. */
+void group_pool(void);
 
 /** Exec latency and wait-to-exit notification delay. */
 void group_exec(void);

@@ -87,6 +87,11 @@ static pid_t spawn(const char *const *argv, int out_fd, int keep_stderr)
 	return pid;
 }
 
+pid_t spawn_out(const char *const *argv, int out_fd)
+{
+	return spawn(argv, out_fd, 0);
+}
+
 int run_cmd(const char *const *argv)
 {
 	pid_t pid = spawn(argv, -1, 0);

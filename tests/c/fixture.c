@@ -743,3 +743,46 @@ void *fx_wait_forever(void *arg)
 	w->rc = exec_container_wait(w->c, -1, &w->ex);
 	return NULL;
 }
+
+/* Write s to the existing file path; 0 or -1. */
+static int write_existing(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int rc = fd >= 0 && fx_write_all(fd, s) == 0 ? 0 : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int fx_run_and_kill_host(const char *mode, const char *root, const char *id,
+                         const char *bundle, const char *cgroup)
+{
+	char self[PATH_MAX], line[64] = "";
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int p[2], status;
+	pid_t pid;
+
+	CHECK_R(n > 0 && pipe2(p, O_CLOEXEC) == 0, -1);
+	self[n] = '\0';
+	pid = fork();
+	CHECK_R(pid >= 0, -1);
+	if (pid == 0) {
+		if (cgroup && write_existing(fx_str("%s/cgroup.procs", cgroup), "0") < 0)
+			_exit(126);
+		dup2(p[1], 1);
+		execl(self, self, mode, root, id, bundle, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	n = fx_read_until(p[0], line, sizeof(line), "ready", 20000);
+	close(p[0]);
+	if (cgroup == NULL || write_existing(fx_str("%s/cgroup.kill", cgroup), "1") < 0)
+		kill(pid, SIGKILL);
+	fx_wait_child(pid, 5000, &status);
+	if (n != 0) {
+		t_fail(__FILE__, __LINE__, "%s did not get ready: %s", mode, line);
+		return -1;
+	}
+	return 0;
+}

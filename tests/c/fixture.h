@@ -180,6 +180,16 @@ typedef struct {
 /** pthread body: exec_container_wait(w->c, -1, &w->ex) into w->rc. */
 void *fx_wait_forever(void *w);
 
+/**
+ * Start this binary in `mode` (see child.c) with root, id and bundle, wait
+ * for it to print "ready", and SIGKILL it: by its pid, or, given the v2
+ * cgroup it is to run in, by killing everything in that cgroup
+ * (cgroup.kill), as a service manager stopping it does. 0, or -1 with a
+ * failure recorded.
+ */
+int fx_run_and_kill_host(const char *mode, const char *root, const char *id,
+                         const char *bundle, const char *cgroup);
+
 /** Sweep what the finished test left; called by the runner. */
 void fx_sweep(void);
 

@@ -264,55 +264,6 @@ static void handler_without_onstack(void)
 	sigaction(SIGCHLD, &old, NULL);
 }
 
-/* Write s to the file path; 0 or -1. */
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int rc = fd >= 0 && fx_write_all(fd, s) == 0 ? 0 : -1;
-
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
-/*
- * Start this binary in `mode` (see child.c) running container id, wait for
- * it to say it is ready, and SIGKILL it: by its pid, or, given the v2
- * cgroup it is to run in, by killing everything in that cgroup
- * (cgroup.kill), as a service manager stopping it does. 0 or -1.
- */
-static int run_and_kill_host(const char *mode, const char *root, const char *id,
-                             const char *bundle, const char *cgroup)
-{
-	char self[PATH_MAX], line[64] = "";
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	int p[2], status;
-	pid_t pid;
-
-	CHECK_R(n > 0 && pipe2(p, O_CLOEXEC) == 0, -1);
-	self[n] = '\0';
-	pid = fork();
-	CHECK_R(pid >= 0, -1);
-	if (pid == 0) {
-		if (cgroup && write_file(fx_str("%s/cgroup.procs", cgroup), "0") < 0)
-			_exit(126);
-		dup2(p[1], 1);
-		execl(self, self, mode, root, id, bundle, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	n = fx_read_until(p[0], line, sizeof(line), "ready", 20000);
-	close(p[0]);
-	if (cgroup == NULL || write_file(fx_str("%s/cgroup.kill", cgroup), "1") < 0)
-		kill(pid, SIGKILL);
-	fx_wait_child(pid, 5000, &status);
-	if (n != 0) {
-		t_fail(__FILE__, __LINE__, "%s did not get ready: %s", mode, line);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * The host is SIGKILLed with its container running: the container lives
  * on, the monitor records its exit, and this process, which is not the
@@ -328,7 +279,7 @@ static void host_killed(void)
 	exec_state st;
 
 	REQUIRE(rt && bundle && id);
-	REQUIRE(run_and_kill_host("--child-run-hang", root, id, bundle, NULL) == 0);
+	REQUIRE(fx_run_and_kill_host("--child-run-hang", root, id, bundle, NULL) == 0);
 	CHECK_OK(exec_container_load(rt, id, &c));
 	CHECK_OK(exec_container_wait(c, 10000, &ex));
 	CHECK_INT(ex.status, ==, 12);
@@ -353,7 +304,7 @@ static void host_killed_kill_on_exit(void)
 	int rc;
 
 	REQUIRE(rt && bundle && id);
-	REQUIRE(run_and_kill_host("--child-run-kill", root, id, bundle, NULL) == 0);
+	REQUIRE(fx_run_and_kill_host("--child-run-kill", root, id, bundle, NULL) == 0);
 	end = fx_now_ms() + 10000;
 	while ((rc = exec_container_load(rt, id, &c)) == EXEC_OK && fx_now_ms() < end) {
 		exec_container_free(c);
@@ -392,7 +343,7 @@ static void host_cgroup_killed(void)
 	CHECK(mkdir(parent, 0755) == 0);
 	CHECK(mkdir(host, 0755) == 0);
 	CHECK(fx_exists(fx_str("%s/cgroup.kill", host)));
-	if (!t_failed() && run_and_kill_host("--child-run-hang", root, id, bundle, host) == 0) {
+	if (!t_failed() && fx_run_and_kill_host("--child-run-hang", root, id, bundle, host) == 0) {
 		const char *argv[] = { self, "--child-load-wait", root, id, "-", NULL };
 
 		CHECK_INT(fx_command(argv, out, sizeof(out)), ==, 0);

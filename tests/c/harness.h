@@ -115,6 +115,7 @@ void t_set_timeout(int seconds);
 /* The groups, one table per file, each ended by {NULL, NULL}. */
 extern const test_case lifecycle_tests[];
 extern const test_case log_tests[];
+extern const test_case pool_tests[];
 extern const test_case exit_tests[];
 extern const test_case io_tests[];
 extern const test_case terminal_tests[];

@@ -40,6 +40,7 @@ from .handle import Handle
 from .image import bundle_from_image, bundle_remove, image_cache_prune
 from .library import library_path, version
 from .log import set_log_level
+from .pool import Pool
 from .process import Process
 from .pull import pull_image, tqdm_progress
 from .runtime import Runtime
@@ -74,6 +75,7 @@ __all__ = [
     "NotFound",
     "NotSupported",
     "PIPE",
+    "Pool",
     "Process",
     "Runtime",
     "RuntimeFailure",

@@ -111,6 +111,10 @@ class EventsPtr(c_void_p):
     """An `exec_events *`."""
 
 
+class PoolPtr(c_void_p):
+    """An `exec_pool *`."""
+
+
 class RuntimeOptions(Structure):
     """`exec_runtime_options`."""
 
@@ -264,6 +268,22 @@ class PullOptions(Structure):
     ]
 
 
+EXEC_POOL_OPTIONS_VERSION = 1
+
+
+class PoolOptions(Structure):
+    """`exec_pool_options`."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("bundle", c_char_p),
+        ("size", c_uint),
+        ("io", POINTER(IO)),
+        ("id_prefix", c_char_p),
+        ("concurrency", c_uint),
+    ]
+
+
 LogFn = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_void_p)
 """`exec_log_fn`: void (*)(int level, const char *message, void *payload)."""
 
@@ -335,6 +355,11 @@ FUNCTIONS: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "exec_events_next": (c_int, (EventsPtr, c_int, POINTER(Event))),
     "exec_events_free": (None, (EventsPtr,)),
     "exec_log_set": (c_int, (LogFn, c_int, c_void_p)),
+    "exec_pool_options_init": (c_int, (POINTER(PoolOptions), c_uint)),
+    "exec_pool_new": (c_int, (RuntimePtr, POINTER(PoolOptions), POINTER(PoolPtr))),
+    "exec_pool_take": (c_int, (PoolPtr, c_int, POINTER(ContainerPtr))),
+    "exec_pool_fill": (c_int, (PoolPtr, c_int)),
+    "exec_pool_free": (None, (PoolPtr,)),
 }
 
 _lib: Optional[ctypes.CDLL] = None

@@ -53,6 +53,21 @@ class Container(Supervised[AnyStr]):
         self.id = raw.decode("utf-8", "surrogateescape") if raw is not None else ""
         return self
 
+    @classmethod
+    def _made(cls, ptr: int, plan: Plan) -> "Container[Any]":
+        """The owned Container of a handle that create, run or a pool's take returned, with
+        the streams of `plan` attached; deleted if attaching them fails."""
+        c = cls._from_handle(ptr, owned=True)
+        try:
+            c._attach(plan)
+        except BaseException:
+            try:
+                c.delete(force=True)
+            finally:
+                c.close()
+            raise
+        return c
+
     @property
     def state(self) -> State:
         """Current state: CREATED, RUNNING, PAUSED or STOPPED."""

@@ -7,7 +7,7 @@ from ctypes import byref, c_int
 from dataclasses import dataclass
 from typing import AsyncIterator, Iterator, Optional
 
-from . import _aio, _args, _ffi
+from . import _aio, _args, _ffi, _slices
 from .errors import TimedOut
 from .exit import Exit
 from .handle import Handle
@@ -70,10 +70,6 @@ def _text(raw: Optional[bytes]) -> str:
     return (raw or b"").decode("utf-8", "surrogateescape")
 
 
-_SLICE = 0.2
-"""How long a blocking next() in the main thread waits in C between signal checks."""
-
-
 class Events(Handle):
     """A stream of every lifecycle event of a root, from its opening on: Runtime.events().
 
@@ -101,15 +97,7 @@ class Events(Handle):
 
     def next(self, timeout: Optional[float] = None) -> Event:
         """The next event; `timeout` in seconds (None forever, 0 polls), then TimedOut."""
-        ms = _args.timeout_ms(timeout)
-        deadline = None if ms < 0 else time.monotonic() + ms / 1000
-        while True:
-            left = _SLICE if deadline is None else max(0.0, min(_SLICE, deadline - time.monotonic()))
-            try:
-                return self._take(round(left * 1000))
-            except TimedOut:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
+        return _slices.in_slices(self._take, _args.timeout_ms(timeout))
 
     def _take(self, ms: int) -> Event:
         out = _ffi.Event(version=_ffi.EXEC_EVENT_VERSION)

@@ -1,7 +1,7 @@
 """Runtimes: a state root and an OCI runtime binary."""
 
 import os
-from ctypes import POINTER, byref, c_char_p, c_size_t
+from ctypes import POINTER, byref, c_char_p, c_size_t, pointer
 from typing import Any, List, Optional
 
 from . import _aio, _args, _ffi, _typing
@@ -9,6 +9,7 @@ from .bundle import PathArg
 from .container import Container
 from .events import Events
 from .handle import Handle
+from .pool import Pool
 from .supervised import abandon
 from .streams import Plan, StreamArg, Text, text_mode
 
@@ -165,18 +166,54 @@ class Runtime(Handle):
         out = _ffi.ContainerPtr()
         try:
             getattr(_ffi.lib(), fn)(h, id_b, bundle_b, byref(plan.io()), byref(out))
-            c = Container._from_handle(_ffi.handle(out), owned=True)
-            try:
-                c._attach(plan)
-            except BaseException:
-                try:
-                    c.delete(force=True)
-                finally:
-                    c.close()
-                raise
+            return Container._made(_ffi.handle(out), plan)
         finally:
             plan.close()
-        return c
+
+    def pool(
+        self,
+        bundle: PathArg,
+        size: int = 1,
+        stdin: StreamArg = None,
+        stdout: StreamArg = None,
+        stderr: StreamArg = None,
+        terminal: bool = False,
+        *,
+        id_prefix: Optional[str] = None,
+        concurrency: int = 0,
+        text: bool = False,
+        encoding: Optional[str] = None,
+        errors: Optional[str] = None,
+    ) -> Pool:
+        """Open a warm pool keeping `size` containers of `bundle` created ahead; see Pool.
+
+        Streams as for create(), given to every container (PIPE makes pipes
+        of each container's own; stderr=STDOUT with stdout=PIPE is not
+        possible in a pool). Ids are `id_prefix` (None: "pool-") and 12 hex
+        digits; `concurrency` creates refill at once (0: 1). It returns at
+        once; Pool.fill() waits until the pool is full. Use it in a `with`
+        block: its end deletes the containers not taken.
+        """
+        bundle_b = _args.path(bundle, "bundle")
+        prefix_b = None if id_prefix is None else _args.text(id_prefix, "id_prefix")
+        n = _args.integer(size, "size", 1, 2**32 - 1)
+        conc = _args.integer(concurrency, "concurrency", 0, 2**32 - 1)
+        plan = Plan(stdin, stdout, stderr, _args.flag(terminal, "terminal") == 1,
+                    text_mode(text, encoding, errors))
+        if plan.merge and plan.stdout == _ffi.EXEC_IO_PIPE:
+            raise ValueError("stderr=STDOUT with stdout=PIPE is not possible in a pool")
+        io = plan.io()
+        opts = _ffi.PoolOptions()
+        lib = _ffi.lib()
+        lib.exec_pool_options_init(byref(opts), _ffi.EXEC_POOL_OPTIONS_VERSION)
+        opts.bundle = bundle_b
+        opts.size = n
+        opts.io = pointer(io)
+        opts.id_prefix = prefix_b
+        opts.concurrency = conc
+        out = _ffi.PoolPtr()
+        lib.exec_pool_new(self._handle(), byref(opts), byref(out))
+        return Pool._from_handle(_ffi.handle(out), plan)
 
     def load(self, id: str) -> "Container[Any]":
         """Open an existing container by id, also one another program created."""

@@ -2,22 +2,16 @@
 
 import asyncio
 import io
-import math
 import signal
-import threading
 import time
 from ctypes import byref, c_int
 from typing import IO, Any, AnyStr, ClassVar, Dict, Generic, Optional, Tuple, Union
 
-from . import _aio, _args, _ffi
+from . import _aio, _args, _ffi, _slices
 from .errors import ExecutionError, InvalidState, NotFound, TimedOut
 from .exit import Exit
 from .handle import Handle
 from .streams import Communication, Plan, Text, stdio_fetcher
-
-
-_WAIT_SLICE_MS = 200
-"""How long a wait in the main thread blocks in C before Python can run its signal handlers."""
 
 
 class Supervised(Handle, Generic[AnyStr]):
@@ -89,22 +83,8 @@ class Supervised(Handle, Generic[AnyStr]):
         h = self._handle()
         out = _ffi.ExitStatus(version=_ffi.EXEC_EXIT_VERSION)
         wait = self._fn("wait")
-        if threading.current_thread() is not threading.main_thread():
-            wait(h, ms, byref(out))
-            return self._exited(out)
-        # Signal handlers (Ctrl-C) run in the main thread only between C
-        # calls, so it waits in slices.
-        deadline = None if ms < 0 else time.monotonic() + ms / 1000
-        while True:
-            left = _WAIT_SLICE_MS
-            if deadline is not None:
-                left = max(0, min(left, math.ceil((deadline - time.monotonic()) * 1000)))
-            try:
-                wait(h, left, byref(out))
-                return self._exited(out)
-            except TimedOut:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
+        _slices.in_slices(lambda left: wait(h, left, byref(out)), ms)
+        return self._exited(out)
 
     def exit_fd(self) -> int:
         """An fd that polls readable once the exit is known, for select or an event loop.

@@ -36,6 +36,7 @@ _HANDLES = {
     "exec_container": _ffi.ContainerPtr,
     "exec_process": _ffi.ProcessPtr,
     "exec_events": _ffi.EventsPtr,
+    "exec_pool": _ffi.PoolPtr,
 }
 _VALUES = {
     "int": c_int,
@@ -56,6 +57,7 @@ _VALUES = {
     "exec_bundle_options": _ffi.BundleOptions,
     "exec_event": _ffi.Event,
     "exec_pull_options": _ffi.PullOptions,
+    "exec_pool_options": _ffi.PoolOptions,
     "exec_progress_fn": _ffi.ProgressFn,
 }
 _STRUCTS = {
@@ -67,6 +69,7 @@ _STRUCTS = {
     "exec_bundle_options": _ffi.BundleOptions,
     "exec_event": _ffi.Event,
     "exec_pull_options": _ffi.PullOptions,
+    "exec_pool_options": _ffi.PoolOptions,
 }
 # The C field each field of Limits sets; bundle_init's `terminal` sets the rest.
 _LIMITS_FIELDS = {

@@ -1,4 +1,4 @@
-"""examples/python/demo.py runs as its docstring says."""
+"""The examples in examples/python run as their docstrings say."""
 
 import os
 import re
@@ -8,12 +8,14 @@ import sys
 
 from helpers import REPO, short_tempdir
 
-DEMO = REPO / "examples" / "python" / "demo.py"
-
-
 def run_demo(*args: str) -> "subprocess.CompletedProcess[str]":
+    return run_example("demo", *args)
+
+
+def run_example(name: str, *args: str) -> "subprocess.CompletedProcess[str]":
+    """Run examples/python/NAME.py with args, as a newcomer would: from /, no PYTHONPATH."""
     return subprocess.run(
-        [sys.executable, str(DEMO), *args],
+        [sys.executable, str(REPO / "examples" / "python" / f"{name}.py"), *args],
         cwd="/",
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
         capture_output=True,
@@ -55,14 +57,7 @@ def test_demo_usage() -> None:
 def test_supervisor_sees_each_container_through(rootfs: str) -> None:
     root = short_tempdir("pysupervisor-")
     try:
-        r = subprocess.run(
-            [sys.executable, str(REPO / "examples" / "python" / "supervisor.py"), rootfs, root],
-            cwd="/",
-            env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        r = run_example("supervisor", rootfs, root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     assert r.returncode == 0, r.stderr
@@ -72,3 +67,18 @@ def test_supervisor_sees_each_container_through(rootfs: str) -> None:
         per.setdefault(id, []).append(what)
     assert len(per) == 3
     assert all(w == ["created", "started", "exited with status 3", "deleted"] for w in per.values())
+
+
+def test_pool_takes_three_and_leaves_nothing(rootfs: str) -> None:
+    root = short_tempdir("pypool-")
+    try:
+        r = run_example("pool", rootfs, root)
+        left = os.listdir(os.path.join(root, "containers"))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "pool of 2 ready" and lines[-1] == "pool closed"
+    assert len([x for x in lines if x.endswith(': says "hello from a warm pool"')]) == 3
+    assert len([x for x in lines if x.endswith(": exited with status 3")]) == 3
+    assert left == []

@@ -101,6 +101,13 @@ pub struct exec_events {
     _marker: PhantomData<(*mut u8, PhantomPinned)>,
 }
 
+/// A warm pool of created containers of one bundle (opaque).
+#[repr(C)]
+pub struct exec_pool {
+    _data: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
 /// Current version of `exec_runtime_options`.
 pub const EXEC_RUNTIME_OPTIONS_VERSION: c_uint = 2;
 
@@ -279,6 +286,37 @@ pub const EXEC_PULL_OPTIONS_INIT: exec_pull_options = exec_pull_options {
     parallel: 0,
     progress: None,
     progress_payload: std::ptr::null_mut(),
+};
+
+/// Current version of `exec_pool_options`.
+pub const EXEC_POOL_OPTIONS_VERSION: c_uint = 1;
+
+/// Options of `exec_pool_new()`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct exec_pool_options {
+    /// `EXEC_POOL_OPTIONS_VERSION`.
+    pub version: c_uint,
+    /// Directory holding config.json and the rootfs; required.
+    pub bundle: *const c_char,
+    /// How many created containers the pool keeps ready; at least 1.
+    pub size: c_uint,
+    /// Each container's streams; NULL means all three `EXEC_IO_NULL`.
+    pub io: *const exec_io,
+    /// Beginning of each container's id; NULL means "pool-".
+    pub id_prefix: *const c_char,
+    /// How many creates refill the pool at once; 0 means 1.
+    pub concurrency: c_uint,
+}
+
+/// Static initialiser of `exec_pool_options` (`EXEC_POOL_OPTIONS_INIT`).
+pub const EXEC_POOL_OPTIONS_INIT: exec_pool_options = exec_pool_options {
+    version: EXEC_POOL_OPTIONS_VERSION,
+    bundle: std::ptr::null(),
+    size: 1,
+    io: std::ptr::null(),
+    id_prefix: std::ptr::null(),
+    concurrency: 0,
 };
 
 /// Current version of `exec_exit`.
@@ -789,4 +827,23 @@ extern "C" {
     /// previous receiver is not called again (but for the call under way
     /// when called from inside it).
     pub fn exec_log_set(fn_: exec_log_fn, max_level: c_int, payload: *mut c_void) -> c_int;
+    /// Initialise pool options for languages without the INIT macro.
+    pub fn exec_pool_options_init(opts: *mut exec_pool_options, version: c_uint) -> c_int;
+    /// Open a warm pool and start filling it in the background.
+    pub fn exec_pool_new(
+        rt: *mut exec_runtime,
+        opts: *const exec_pool_options,
+        out: *mut *mut exec_pool,
+    ) -> c_int;
+    /// Take a container from the pool and start it; < 0 waits forever.
+    pub fn exec_pool_take(
+        pool: *mut exec_pool,
+        timeout_ms: c_int,
+        out: *mut *mut exec_container,
+    ) -> c_int;
+    /// Wait until the pool holds its size of ready containers.
+    pub fn exec_pool_fill(pool: *mut exec_pool, timeout_ms: c_int) -> c_int;
+    /// Stop refilling, delete the untaken containers and release the pool;
+    /// NULL is a no-op.
+    pub fn exec_pool_free(pool: *mut exec_pool);
 }

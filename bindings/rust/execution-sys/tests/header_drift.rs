@@ -633,3 +633,43 @@ int main(void) {
     );
     assert_eq!(run_c(probe), expected);
 }
+
+#[test]
+fn pool_options_match() {
+    let probe = r#"
+#include <stddef.h>
+#include <stdio.h>
+#include "execution.h"
+#define F(t, f) printf(" %zu", offsetof(t, f))
+int main(void) {
+	exec_pool_options o = EXEC_POOL_OPTIONS_INIT;
+	printf("%u %u %u %u %d %d %d\n", EXEC_POOL_OPTIONS_VERSION, o.version, o.size, o.concurrency,
+	       o.bundle == NULL, o.io == NULL, o.id_prefix == NULL);
+	printf("%zu", sizeof(exec_pool_options));
+	F(exec_pool_options, version); F(exec_pool_options, bundle); F(exec_pool_options, size);
+	F(exec_pool_options, io); F(exec_pool_options, id_prefix); F(exec_pool_options, concurrency);
+	printf("\n");
+	return 0;
+}
+"#;
+    use sys::exec_pool_options as M;
+    let o = sys::EXEC_POOL_OPTIONS_INIT;
+    let expected = format!(
+        "{} {} {} {} {} {} {}\n{} {} {} {} {} {} {}\n",
+        sys::EXEC_POOL_OPTIONS_VERSION,
+        o.version,
+        o.size,
+        o.concurrency,
+        i32::from(o.bundle.is_null()),
+        i32::from(o.io.is_null()),
+        i32::from(o.id_prefix.is_null()),
+        size_of::<M>(),
+        offset_of!(M, version),
+        offset_of!(M, bundle),
+        offset_of!(M, size),
+        offset_of!(M, io),
+        offset_of!(M, id_prefix),
+        offset_of!(M, concurrency),
+    );
+    assert_eq!(run_c(probe), expected);
+}

@@ -59,6 +59,7 @@ mod handle;
 pub mod image;
 mod io;
 mod logging;
+mod pool;
 mod process;
 mod pull;
 mod runtime;
@@ -87,6 +88,7 @@ pub use io::{Io, Stdio};
 #[cfg(feature = "log")]
 pub use logging::log_to_log_crate;
 pub use logging::{clear_logger, set_logger, LogLevel};
+pub use pool::{Pool, PoolOptions};
 pub use process::Process;
 pub use pull::{Progress, PullOptions};
 pub use runtime::{Runtime, RuntimeOptions};

@@ -11,6 +11,7 @@ use crate::container::Container;
 use crate::error::{check, cstring, Error, ErrorKind};
 use crate::events::Events;
 use crate::io::Io;
+use crate::pool::{Pool, PoolOptions};
 use crate::sys;
 
 /// Options of [`Runtime::new`], built from the one required setting, the
@@ -226,7 +227,18 @@ impl Runtime {
         unsafe { Events::from_raw(non_null(out)?) }
     }
 
-    /// The ids of this runtime's containers, sorted.
+    /// Opens a warm pool keeping containers of one bundle created ahead;
+    /// it returns at once and fills in the background (see [`Pool`]). The
+    /// pool keeps working after the runtime is dropped.
+    ///
+    /// Errors: InvalidArgument (size 0, missing bundle or broken
+    /// config.json, a bad id prefix, a terminal not matching the config).
+    pub fn pool(&self, options: PoolOptions<'_>) -> Result<Pool, Error> {
+        Pool::open(self.raw.as_ptr(), options)
+    }
+
+    /// The ids of this runtime's containers, sorted; a pool's containers
+    /// only once taken.
     pub fn list(&self) -> Result<Vec<String>, Error> {
         let mut ids = ptr::null_mut();
         let mut count = 0usize;

@@ -151,18 +151,9 @@ fn bad_arguments_leave_nothing() {
 #[test]
 fn example_runs_an_image() {
     let cache = TempDir::new();
-    let out = std::process::Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--example", "image", "--"])
-        .arg(images().join("busybox.tar"))
-        .arg(cache.path())
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run cargo");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = common::run_example(
+        "image",
+        &[images().join("busybox.tar").as_path(), cache.path()],
     );
     assert_eq!(
         stdout,

@@ -144,18 +144,7 @@ fn cancel_missing_and_panics() {
 #[test]
 fn example_pulls_and_runs() {
     let registry = Registry::start();
-    let out = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--example", "pull", "--"])
-        .arg(registry.reference("busybox:latest"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run cargo");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = common::run_example("pull", &[registry.reference("busybox:latest")]);
     assert_eq!(
         stdout,
         "hello from the second layer\nexited with status 0\n"

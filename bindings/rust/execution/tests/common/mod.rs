@@ -222,3 +222,21 @@ exit 1
     fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
     path
 }
+
+/// Runs `cargo run --example NAME -- ARGS` and returns its stdout; panics,
+/// with both streams, unless it succeeds.
+pub fn run_example<S: AsRef<std::ffi::OsStr>>(name: &str, args: &[S]) -> String {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", name, "--"])
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run cargo");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}

@@ -1,0 +1,1 @@
+../../bindings/rust/execution/examples/pool.rs
