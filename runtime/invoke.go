@@ -24,8 +24,9 @@ type call struct {
 	op     string
 	key    uint64
 	client *runc.Runc
-	log    *os.File  // the call's own log, for calls whose stderr is the container's
-	event  callEvent // what the monitor publishes when the call succeeds
+	log    *os.File   // the call's own log, for calls whose stderr is the container's
+	extra  []*os.File // what the runtime gets as fds 3, 4, ... (--preserve-fds)
+	event  callEvent  // what the monitor publishes when the call succeeds
 	ctx    context.Context
 	cancel context.CancelFunc
 	// guard, when set, is what the monitor undoes if this process dies

@@ -9,10 +9,10 @@ import (
 
 // The library's side of monitor/protocol.h: change both together.
 const (
-	monProtoVersion = 4
+	monProtoVersion = 5
 	monMaxMsg       = 64 * 1024
 	monMaxStrings   = 16 * 1024 * 1024
-	monMaxFds       = 16
+	monMaxFds       = 69
 )
 
 // monOldestVersion is the oldest protocol version this side speaks.

@@ -1,0 +1,50 @@
+package runtime
+
+import "sync"
+
+// ownFDs are the fds of this library a caller can name (the eventfds of exit
+// fds and event streams); with the connections to monitors they are the fds
+// no container may be passed (IO.ExtraFDs). A container holding a monitor
+// connection could have the monitor spawn for it.
+var ownFDs = struct {
+	sync.Mutex
+	m map[int]struct{}
+}{m: map[int]struct{}{}}
+
+// holdFD notes fd as the library's own until releaseFD.
+func holdFD(fd int) {
+	ownFDs.Lock()
+	ownFDs.m[fd] = struct{}{}
+	ownFDs.Unlock()
+}
+
+// releaseFD forgets fd, before it is closed.
+func releaseFD(fd int) {
+	ownFDs.Lock()
+	delete(ownFDs.m, fd)
+	ownFDs.Unlock()
+}
+
+// isOwnFD tells whether fd is one of the library's own.
+func isOwnFD(fd int) bool {
+	ownFDs.Lock()
+	_, own := ownFDs.m[fd]
+	ownFDs.Unlock()
+	if own {
+		return true
+	}
+	monitors.Lock()
+	rms := make([]*rootMonitor, 0, len(monitors.m))
+	for _, rm := range monitors.m {
+		rms = append(rms, rm)
+	}
+	monitors.Unlock()
+	for _, rm := range rms {
+		rm.Lock()
+		if c := rm.conn; c != nil {
+			c.raw.Control(func(f uintptr) { own = own || int(f) == fd })
+		}
+		rm.Unlock()
+	}
+	return own
+}
