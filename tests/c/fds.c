@@ -72,6 +72,36 @@ static void two_in_order(void)
 	exec_container_free(c);
 }
 
+/* With a terminal, the extra fds follow the pty's three. */
+static void with_a_terminal(void)
+{
+	const char *id = fx_id();
+	exec_runtime *rt = fx_runtime(NULL, NULL);
+	const char *bundle = fx_bundle_sh("tty >&3", 1);
+	exec_io io = EXEC_IO_INIT;
+	exec_container *c = NULL;
+	exec_exit ex = EXEC_EXIT_INIT;
+	int p[2], master = -1;
+	char buf[256];
+
+	REQUIRE(rt && bundle && id);
+	REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+	io.terminal = 1;
+	io.extra_fds = &p[1];
+	io.extra_fds_count = 1;
+	CHECK_OK(exec_container_run(rt, id, bundle, &io, &c));
+	close(p[1]);
+	CHECK_OK(exec_container_stdio(c, EXEC_STDIN, &master));
+	CHECK_INT(fx_read_all(p[0], buf, sizeof(buf), 10000), >=, 0);
+	CHECK_CONTAINS(buf, "/dev/pts/");
+	close(p[0]);
+	CHECK_OK(exec_container_wait(c, 10000, &ex));
+	CHECK_INT(ex.status, ==, 0);
+	close(master);
+	CHECK_OK(exec_container_delete(c, 0));
+	exec_container_free(c);
+}
+
 /* An exec'd process gets its own extra fd; the host's fds opened without
  * O_CLOEXEC still reach neither it nor the container. */
 static void exec_and_nothing_else(void)
@@ -194,6 +224,7 @@ static void version_1_io(void)
 const test_case fds_tests[] = {
 	{ "fds.pipe_is_fd_3", pipe_is_fd_3 },
 	{ "fds.two_in_order", two_in_order },
+	{ "fds.with_a_terminal", with_a_terminal },
 	{ "fds.exec_and_nothing_else", exec_and_nothing_else },
 	{ "fds.bad_fds_refused", bad_fds_refused },
 	{ "fds.version_1_io", version_1_io },
