@@ -314,7 +314,7 @@
  *        exec_io version 2 adds extra_fds and extra_fds_count: fds of
  *        the caller a container or exec'd process gets as 3, 4, ...
  *        (runc's --preserve-fds), at most EXEC_IO_MAX_EXTRA_FDS; the
- *        monitor speaks protocol 5.
+ *        monitor (protocol 5) takes them with a call's streams.
  *        Logging: exec_log_set(), a hook for the library's diagnostics
  *        (failed runtime calls with what the runtime said, monitor starts
  *        and restarts, retries, dropped events, unknown exits); see
@@ -465,7 +465,8 @@ typedef struct {
 /** Current version of exec_io; version 2 added extra_fds. */
 #define EXEC_IO_VERSION 2
 
-/** The most fds exec_io.extra_fds may pass to one process. */
+/** The most fds exec_io.extra_fds may pass to one process: they travel to
+ *  the monitor in one message with the call's own fds. */
 #define EXEC_IO_MAX_EXTRA_FDS 64
 
 /**
@@ -1299,9 +1300,8 @@ void exec_runtime_free(exec_runtime *rt);
  * @param[out] out the new container handle.
  * @return EXEC_OK, EXEC_EINVAL (bad id, missing bundle or broken config.json,
  *         io->terminal not matching process.terminal, a bad extra fd),
- *         EXEC_EEXIST (id in
- *         use), EXEC_ERUNTIME (the runtime failed; nothing is left behind),
- *         EXEC_ECLOSED.
+ *         EXEC_EEXIST (id in use), EXEC_ERUNTIME (the runtime failed;
+ *         nothing is left behind), EXEC_ECLOSED.
  * The caller owns *out and releases it with exec_container_free(). Thread-safe.
  */
 int exec_container_create(exec_runtime *rt, const char *id, const char *bundle,
@@ -1558,8 +1558,8 @@ void exec_container_free(exec_container *c);
  *        when io->terminal or process.terminal is set.
  * @param[out] out the new process handle.
  * @return EXEC_OK, EXEC_EINVAL (bad id or JSON, no args, a bad extra fd),
- *         EXEC_EEXIST,
- *         EXEC_ESTATE (container not running), EXEC_ERUNTIME, EXEC_ECLOSED.
+ *         EXEC_EEXIST, EXEC_ESTATE (container not running), EXEC_ERUNTIME,
+ *         EXEC_ECLOSED.
  * The caller owns *out and releases it with exec_process_free(). Thread-safe.
  */
 int exec_container_exec(exec_container *c, const char *process_id,
