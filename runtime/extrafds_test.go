@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // TestExtraFDs: a container and an exec'd process get the caller's extra
@@ -68,7 +69,7 @@ func readLine(t *testing.T, f *os.File) string {
 }
 
 // TestExtraFDsRefused: too many, negative, closed and the library's own
-// fds (its monitor connection included) are ErrInvalid before anything
+// fds (its monitor connection, also dup'ed) are ErrInvalid before anything
 // starts.
 func TestExtraFDsRefused(t *testing.T) {
 	rt := newTestRuntime(t, Options{})
@@ -81,8 +82,12 @@ func TestExtraFDsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var monFD int
+	var monFD, monDup int
 	mon.raw.Control(func(fd uintptr) { monFD = int(fd) })
+	if monDup, err = unix.FcntlInt(uintptr(monFD), unix.F_DUPFD_CLOEXEC, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(monDup)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +96,7 @@ func TestExtraFDsRefused(t *testing.T) {
 	r.Close()
 	w.Close()
 	bundle := newBundle(t, false, "true")
-	for _, fds := range [][]int{{-1}, {closed}, {monFD}, make([]int, MaxExtraFDs+1)} {
+	for _, fds := range [][]int{{-1}, {closed}, {monFD}, {monDup}, make([]int, MaxExtraFDs+1)} {
 		io := NullIO()
 		io.ExtraFDs = fds
 		id := testID(t)

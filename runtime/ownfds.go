@@ -1,6 +1,10 @@
 package runtime
 
-import "sync"
+import (
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
 
 // ownFDs are the fds of this library a caller can name (the eventfds of exit
 // fds and event streams); with the connections to monitors they are the fds
@@ -25,13 +29,18 @@ func releaseFD(fd int) {
 	ownFDs.Unlock()
 }
 
-// isOwnFD tells whether fd is one of the library's own.
+// isOwnFD tells whether fd is one of the library's own: a monitor
+// connection also under another number (a socket's inode is its own).
 func isOwnFD(fd int) bool {
 	ownFDs.Lock()
 	_, own := ownFDs.m[fd]
 	ownFDs.Unlock()
 	if own {
 		return true
+	}
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return false
 	}
 	monitors.Lock()
 	rms := make([]*rootMonitor, 0, len(monitors.m))
@@ -42,9 +51,15 @@ func isOwnFD(fd int) bool {
 	for _, rm := range rms {
 		rm.Lock()
 		if c := rm.conn; c != nil {
-			c.raw.Control(func(f uintptr) { own = own || int(f) == fd })
+			c.raw.Control(func(f uintptr) { own = own || sameFile(int(f), &st) })
 		}
 		rm.Unlock()
 	}
 	return own
+}
+
+// sameFile tells whether fd is the file st describes.
+func sameFile(fd int, st *unix.Stat_t) bool {
+	var mine unix.Stat_t
+	return unix.Fstat(fd, &mine) == nil && mine.Dev == st.Dev && mine.Ino == st.Ino
 }
