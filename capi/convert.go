@@ -112,14 +112,18 @@ func ioOf(io *C.exec_io) (runtime.IO, error) {
 	if err := checkVersion(io.version, C.EXEC_IO_VERSION, "io"); err != nil {
 		return runtime.IO{}, err
 	}
+	extra, err := extraFDsOf(io)
+	if err != nil {
+		return runtime.IO{}, err
+	}
 	if io.terminal != 0 {
 		// The three fds are ignored: the process gets a pty.
 		r := runtime.NullIO()
 		r.Terminal = true
+		r.ExtraFDs = extra
 		return r, nil
 	}
-	var r runtime.IO
-	var err error
+	r := runtime.IO{ExtraFDs: extra}
 	if r.Stdin, err = streamOf(io.stdin_fd, "io->stdin_fd"); err != nil {
 		return runtime.IO{}, err
 	}
@@ -130,6 +134,29 @@ func ioOf(io *C.exec_io) (runtime.IO, error) {
 		return runtime.IO{}, err
 	}
 	return r, nil
+}
+
+// The header's cap is the runtime's: a compile error when they differ.
+var _ = [1]struct{}{}[runtime.MaxExtraFDs-C.EXEC_IO_MAX_EXTRA_FDS]
+
+// extraFDsOf converts exec_io's extra_fds (version 2); the runtime checks
+// the fds themselves.
+func extraFDsOf(io *C.exec_io) ([]int, error) {
+	if io.version < 2 || io.extra_fds_count == 0 {
+		return nil, nil
+	}
+	if io.extra_fds == nil {
+		return nil, invalidf("io->extra_fds is NULL with io->extra_fds_count %d", uint64(io.extra_fds_count))
+	}
+	if io.extra_fds_count > C.EXEC_IO_MAX_EXTRA_FDS {
+		return nil, invalidf("io->extra_fds_count %d is more than EXEC_IO_MAX_EXTRA_FDS (%d)",
+			uint64(io.extra_fds_count), C.EXEC_IO_MAX_EXTRA_FDS)
+	}
+	fds := make([]int, io.extra_fds_count)
+	for i, fd := range unsafe.Slice(io.extra_fds, io.extra_fds_count) {
+		fds[i] = int(fd)
+	}
+	return fds, nil
 }
 
 // waitContext returns the context of a wait: timeoutMs < 0 waits forever,

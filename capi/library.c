@@ -61,8 +61,10 @@ int exec_io_init(exec_io *io, unsigned version)
 {
 	static const exec_io defaults = EXEC_IO_INIT;
 
-	return init_versioned(io, &defaults, sizeof defaults, version,
-	                      EXEC_IO_VERSION, "io is NULL", "unknown exec_io version");
+	/* A caller built against version 1 has the smaller struct. */
+	return init_versioned(io, &defaults,
+	                      version == 1 ? offsetof(exec_io, extra_fds) : sizeof defaults,
+	                      version, EXEC_IO_VERSION, "io is NULL", "unknown exec_io version");
 }
 
 int exec_exit_init(exec_exit *e, unsigned version)

@@ -74,7 +74,8 @@
  * (mode 0700, checked byte for byte before it runs), and a root on a noexec
  * mount then cannot start it (EXEC_ESYS saying why). It starts with only
  * /dev/null as stdio and its socket, whatever fds the host left open
- * without O_CLOEXEC, and spawns runtime calls with only their streams. It
+ * without O_CLOEXEC, and spawns runtime calls with only their streams
+ * and the fds their caller passed (exec_io.extra_fds). It
  * raises its own fd limit to the hard limit (a running container costs it
  * one fd) and gives each runtime call its caller's limits; where a limit is
  * reached, the call that needed the fd fails (EXEC_ESYS "too many open
@@ -240,9 +241,10 @@
  * `<root>/containers/<id>` or inside it never leads create, load or delete
  * to read, write or remove outside the root; ids and process ids are
  * checked before any path is built from them. A container reaches the
- * host process only through the streams it was given: no other fd of the
- * host, with or without O_CLOEXEC, reaches a container or an exec'd
- * process (the monitor spawns them with only their three streams). A
+ * host process only through the streams it was given and the fds its
+ * caller passed (exec_io.extra_fds): no other fd of the host, with or
+ * without O_CLOEXEC, reaches a container or an exec'd process (the
+ * monitor spawns them with only their three streams and those fds). A
  * container that floods a pipe nobody reads, or its terminal, blocks only
  * itself: each container has its own pipes and the monitor never reads
  * them, so other containers' calls and waits go on, and a container costs
@@ -350,6 +352,10 @@
  *        that killing the host's cgroup no longer takes it; a container
  *        with a relative cgroup path (runc's default on v1) gets its
  *        cgroup beneath it (see Where the monitor lives).
+ *        exec_io version 2 adds extra_fds and extra_fds_count: fds of
+ *        the caller a container or exec'd process gets as 3, 4, ...
+ *        (runc's --preserve-fds), at most EXEC_IO_MAX_EXTRA_FDS; the
+ *        monitor (protocol 5) takes them with a call's streams.
  *        Logging: exec_log_set(), a hook for the library's diagnostics
  *        (failed runtime calls with what the runtime said, monitor starts
  *        and restarts, retries, dropped events, unknown exits); see
@@ -505,8 +511,12 @@ typedef struct {
 /** Static initialiser of exec_runtime_options. */
 #define EXEC_RUNTIME_OPTIONS_INIT { EXEC_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, 0, 0 }
 
-/** Current version of exec_io. */
-#define EXEC_IO_VERSION 1
+/** Current version of exec_io; version 2 added extra_fds. */
+#define EXEC_IO_VERSION 2
+
+/** The most fds exec_io.extra_fds may pass to one process: they travel to
+ *  the monitor in one message with the call's own fds. */
+#define EXEC_IO_MAX_EXTRA_FDS 64
 
 /**
  * Standard streams of a container or process. Each of stdin_fd, stdout_fd and
@@ -514,6 +524,8 @@ typedef struct {
  * caller keeps its own), EXEC_IO_NULL or EXEC_IO_PIPE. With `terminal`
  * non-zero the process gets a pty instead and the three fds are ignored;
  * *_stdio(handle, EXEC_STDIN) then hands over the pty master.
+ * extra_fds are further fds of the caller the process gets as its fds 3, 4,
+ * ... in order, as runc's --preserve-fds passes them (with a terminal too).
  */
 typedef struct {
 	/** EXEC_IO_VERSION. */
@@ -526,10 +538,22 @@ typedef struct {
 	int stderr_fd;
 	/** Non-zero gives the process a pty. */
 	int terminal;
+	/**
+	 * Fds of the caller the process gets as 3, 4, ... in order; NULL when
+	 * extra_fds_count is 0. The library dups them during the call: the
+	 * caller keeps its own and may close them once the call returns. A
+	 * negative or closed fd, one of the library's own (exec_events_fd(),
+	 * an exit fd, a monitor connection) or more than
+	 * EXEC_IO_MAX_EXTRA_FDS is EXEC_EINVAL before anything starts
+	 * (version 2).
+	 */
+	const int *extra_fds;
+	/** Number of fds in extra_fds (version 2). */
+	size_t extra_fds_count;
 } exec_io;
 
-/** Static initialiser of exec_io: all three streams EXEC_IO_NULL. */
-#define EXEC_IO_INIT { EXEC_IO_VERSION, EXEC_IO_NULL, EXEC_IO_NULL, EXEC_IO_NULL, 0 }
+/** Static initialiser of exec_io: all three streams EXEC_IO_NULL, no extra fds. */
+#define EXEC_IO_INIT { EXEC_IO_VERSION, EXEC_IO_NULL, EXEC_IO_NULL, EXEC_IO_NULL, 0, NULL, 0 }
 
 /** Current version of exec_exit. */
 #define EXEC_EXIT_VERSION 1
@@ -1329,9 +1353,9 @@ void exec_runtime_free(exec_runtime *rt);
  * @param io streams; NULL means all three EXEC_IO_NULL.
  * @param[out] out the new container handle.
  * @return EXEC_OK, EXEC_EINVAL (bad id, missing bundle or broken config.json,
- *         io->terminal not matching process.terminal), EXEC_EEXIST (id in
- *         use), EXEC_ERUNTIME (the runtime failed; nothing is left behind),
- *         EXEC_ECLOSED.
+ *         io->terminal not matching process.terminal, a bad extra fd),
+ *         EXEC_EEXIST (id in use), EXEC_ERUNTIME (the runtime failed;
+ *         nothing is left behind), EXEC_ECLOSED.
  * The caller owns *out and releases it with exec_container_free(). Thread-safe.
  */
 int exec_container_create(exec_runtime *rt, const char *id, const char *bundle,
@@ -1587,8 +1611,9 @@ void exec_container_free(exec_container *c);
  * @param io streams; NULL means all three EXEC_IO_NULL. A terminal is used
  *        when io->terminal or process.terminal is set.
  * @param[out] out the new process handle.
- * @return EXEC_OK, EXEC_EINVAL (bad id or JSON, no args), EXEC_EEXIST,
- *         EXEC_ESTATE (container not running), EXEC_ERUNTIME, EXEC_ECLOSED.
+ * @return EXEC_OK, EXEC_EINVAL (bad id or JSON, no args, a bad extra fd),
+ *         EXEC_EEXIST, EXEC_ESTATE (container not running), EXEC_ERUNTIME,
+ *         EXEC_ECLOSED.
  * The caller owns *out and releases it with exec_process_free(). Thread-safe.
  */
 int exec_container_exec(exec_container *c, const char *process_id,

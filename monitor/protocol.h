@@ -13,15 +13,16 @@
 
 #include <stdint.h>
 
-#define MON_PROTO_VERSION 4
+#define MON_PROTO_VERSION 5
 
 /* The largest packet either side sends or accepts. A SPAWN whose strings
  * do not fit (a large environment) passes them in a memfd instead (see
  * strings_len), of at most MON_MAX_STRINGS bytes. */
 #define MON_MAX_MSG (64 * 1024)
 #define MON_MAX_STRINGS (16 * 1024 * 1024)
-/* The most fds one SPAWN passes. */
-#define MON_MAX_FDS 16
+/* The most fds one SPAWN passes: three streams, up to 64 fds the caller
+ * passes on (version 5), a runtime log and a strings memfd. */
+#define MON_MAX_FDS 69
 
 enum mon_type {
 	/* lib: first message of a connection, in the newest version the

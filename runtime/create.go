@@ -43,6 +43,9 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
+	if err := io.checkExtraFDs(); err != nil {
+		return nil, err
+	}
 	bundle, spec, err := readBundle(bundle)
 	if err != nil {
 		return nil, err
@@ -67,7 +70,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 		op: op, dir: r.containerDir(id), what: "container", recordName: containerRecordName, container: id,
 		rec: record{ID: id, Bundle: bundle, Terminal: io.Terminal, Pool: pool}, io: io,
 		invoke: func(c *call, st *stdio, pidFile string, sock *consoleSocket) error {
-			opts := &runc.CreateOpts{IO: st, PidFile: pidFile, Detach: start}
+			opts := &runc.CreateOpts{IO: st, PidFile: pidFile, Detach: start, ExtraArgs: st.preserveFDs()}
 			if sock != nil {
 				opts.ConsoleSocket = sock
 			}

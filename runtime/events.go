@@ -87,6 +87,7 @@ func (r *Runtime) Events(capacity int) (*Events, error) {
 		unix.Close(fd)
 		return nil, sysErr("subscribe to events", err)
 	}
+	holdFD(fd)
 	return e, nil
 }
 
@@ -227,6 +228,7 @@ func (e *Events) Close() error {
 	e.closed = true
 	close(e.gone)
 	e.queue = nil
+	releaseFD(e.fd)
 	unix.Close(e.fd)
 	e.fd = -1
 	return nil

@@ -30,6 +30,7 @@ func (p *proc) ExitFd() (int, error) {
 			return
 		}
 		x.fd, x.stop = fd, make(chan struct{})
+		holdFD(fd)
 		go x.signalAt(p.watch.done)
 	})
 	x.mu.Lock()
@@ -62,6 +63,7 @@ func (x *exitFd) close() {
 	defer x.mu.Unlock()
 	if x.fd >= 0 {
 		close(x.stop)
+		releaseFD(x.fd)
 		unix.Close(x.fd)
 		x.fd = -1
 	}

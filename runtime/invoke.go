@@ -26,6 +26,7 @@ type call struct {
 	key    uint64
 	client *runc.Runc
 	log    *os.File          // the call's own log, for calls whose stderr is the container's
+	extra  []*os.File        // what the runtime gets as fds 3, 4, ... (--preserve-fds)
 	event  monitor.CallEvent // what the monitor publishes when the call succeeds
 	ctx    context.Context
 	cancel context.CancelFunc

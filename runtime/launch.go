@@ -105,6 +105,7 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 	if l.guard != nil {
 		c.guard = &monitor.CallGuard{Cleanup: l.guard, Dir: l.dir}
 	}
+	c.extra = st.extra
 	pidFile := filepath.Join(l.dir, pidFileName)
 	c.announce(l.container, l.processID())
 	err = l.invoke(c, st, pidFile, sock)

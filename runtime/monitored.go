@@ -104,6 +104,9 @@ func (c *call) Log() (*os.File, string) {
 // Event implements monitor.Call.
 func (c *call) Event() monitor.CallEvent { return c.event }
 
+// Extra implements monitor.Call.
+func (c *call) Extra() []*os.File { return c.extra }
+
 // Guard implements monitor.Call.
 func (c *call) Guard() *monitor.CallGuard { return c.guard }
 

@@ -34,6 +34,9 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 	if len(spec.Args) == 0 {
 		return nil, wrapf(ErrInvalid, "process %q: no args", id)
 	}
+	if err := io.checkExtraFDs(); err != nil {
+		return nil, err
+	}
 	if s, err := c.state(ctx); err != nil {
 		return nil, err
 	} else if s != StateRunning {
@@ -61,7 +64,8 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 		op: "exec", dir: filepath.Join(processes, id), what: "process", recordName: processRecordName, container: c.id,
 		rec: record{ID: id, Terminal: io.Terminal}, io: io,
 		invoke: func(call *call, st *stdio, pidFile string, sock *consoleSocket) error {
-			opts := &runc.ExecOpts{IO: st, PidFile: pidFile, Detach: true, LogFile: call.logPath()}
+			opts := &runc.ExecOpts{IO: st, PidFile: pidFile, Detach: true, LogFile: call.logPath(),
+				ExtraArgs: st.preserveFDs()}
 			if sock != nil {
 				opts.ConsoleSocket = sock
 			}

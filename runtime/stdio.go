@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ type stdio struct {
 	inner  [3]*os.File // the runtime's (and so the container's) stdio
 	caller [3]*os.File // the caller's ends of pipes
 	kinds  [3]Stream
+	extra  []*os.File // copies of the caller's extra fds, the runtime's 3, 4, ...
 }
 
 // openStdio makes the files for io. With io.Terminal the runtime gets
@@ -68,7 +70,22 @@ func openStdio(io IO) (_ *stdio, err error) {
 			return nil, wrapf(ErrInvalid, "stream %d: %d is neither an fd, null nor pipe", i, int(kind))
 		}
 	}
+	for i, v := range io.ExtraFDs {
+		fd, derr := unix.FcntlInt(uintptr(v), unix.F_DUPFD_CLOEXEC, 0)
+		if derr != nil {
+			return nil, wrapf(ErrInvalid, "extra fd %d (%d): %v", i, v, derr)
+		}
+		s.extra = append(s.extra, os.NewFile(uintptr(fd), "caller-extra-fd"))
+	}
 	return s, nil
+}
+
+// preserveFDs is the runtime's option that passes the extra fds on.
+func (s *stdio) preserveFDs() []string {
+	if len(s.extra) == 0 {
+		return nil
+	}
+	return []string{"--preserve-fds", strconv.Itoa(len(s.extra))}
 }
 
 // closeInner closes this process's copies of the container's ends, once the
@@ -80,6 +97,10 @@ func (s *stdio) closeInner() {
 			s.inner[i] = nil
 		}
 	}
+	for _, f := range s.extra {
+		f.Close()
+	}
+	s.extra = nil
 }
 
 // stderrLimit bounds what a failed call's stderr adds to its message.

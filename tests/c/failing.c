@@ -31,7 +31,7 @@ static void check_failing(const char *log_path)
 	CHECK_RC(exec_container_create(rt, id, bundle, NULL, &c), EXEC_ERUNTIME);
 	fx_snap(&before, root, NULL);
 	for (int i = 0; i < 3; i++) {
-		exec_io io = { EXEC_IO_VERSION, EXEC_IO_PIPE, EXEC_IO_PIPE, EXEC_IO_PIPE, 0 };
+		exec_io io = { EXEC_IO_VERSION, EXEC_IO_PIPE, EXEC_IO_PIPE, EXEC_IO_PIPE, 0, NULL, 0 };
 
 		CHECK_RC(exec_container_create(rt, id, bundle, &io, &c), EXEC_ERUNTIME);
 		CHECK_CONTAINS(exec_last_error(), "deliberate failure");
@@ -85,7 +85,7 @@ static void runc_rejects_process(void)
 
 	REQUIRE(rt && bundle && id);
 	for (int i = 0; i < 4; i++) {
-		exec_io io = { EXEC_IO_VERSION, EXEC_IO_PIPE, EXEC_IO_PIPE, EXEC_IO_PIPE, 0 };
+		exec_io io = { EXEC_IO_VERSION, EXEC_IO_PIPE, EXEC_IO_PIPE, EXEC_IO_PIPE, 0, NULL, 0 };
 
 		/* The first round opens what the library keeps for good. */
 		if (i == 1)

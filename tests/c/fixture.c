@@ -602,6 +602,23 @@ int fx_command(const char *const *argv, char *out, size_t cap)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int fx_child(const char *mode, const char *root, const char *id, const char *bundle)
+{
+	char self[PATH_MAX], out[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int status;
+
+	CHECK_R(n > 0, -1);
+	self[n] = '\0';
+	const char *argv[] = { self, mode, root, id, bundle, NULL };
+	status = fx_command(argv, out, sizeof(out));
+	if (status != 0) {
+		t_fail(__FILE__, __LINE__, "%s %s exited %d: %s", self, mode, status, out);
+		return -1;
+	}
+	return 0;
+}
+
 /* The ids runc lists under runc_root, one per line, into out. */
 static int runc_list(const char *runc_root, char *out, size_t cap)
 {

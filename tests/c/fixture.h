@@ -138,6 +138,14 @@ long fx_file_size(const char *path);
  */
 int fx_command(const char *const *argv, char *out, size_t cap);
 
+/**
+ * Run this test binary in a helper mode of child.c (such as "--child-run")
+ * on root, id and bundle, to its exit.
+ *
+ * @return 0, or -1 with a failure recorded (its output in the message).
+ */
+int fx_child(const char *mode, const char *root, const char *id, const char *bundle);
+
 /** Number of containers runc lists under `runc_root` (0 if none or no root), or -1. */
 int fx_runc_count(const char *runc_root);
 

@@ -141,6 +141,7 @@ extern const test_case workload_tests[];
 extern const test_case rootless_tests[];
 extern const test_case host_tests[];
 extern const test_case event_tests[];
+extern const test_case fds_tests[];
 
 /** Entry points of the re-executed test binary (load tests); see child.c. */
 int child_main(int argc, char **argv);

@@ -241,7 +241,7 @@ static void free_closes_unclaimed(void)
 	const char *id = fx_id(), *warm = fx_id();
 	exec_runtime *rt = fx_runtime(NULL, NULL);
 	const char *bundle = fx_bundle_sh("exit 0", 0);
-	exec_io io = { EXEC_IO_VERSION, EXEC_IO_PIPE, EXEC_IO_PIPE, EXEC_IO_PIPE, 0 };
+	exec_io io = { EXEC_IO_VERSION, EXEC_IO_PIPE, EXEC_IO_PIPE, EXEC_IO_PIPE, 0, NULL, 0 };
 	exec_container *c = NULL;
 	exec_exit ex = EXEC_EXIT_INIT;
 	int before;

@@ -78,24 +78,6 @@ static void same_process(void)
 	exec_container_free(c);
 }
 
-/* Run this binary in `mode` (see child.c) on root/id/bundle; 0 or -1. */
-static int child(const char *mode, const char *root, const char *id, const char *bundle)
-{
-	char self[PATH_MAX], out[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	int status;
-
-	CHECK_R(n > 0, -1);
-	self[n] = '\0';
-	const char *argv[] = { self, mode, root, id, bundle, NULL };
-	status = fx_command(argv, out, sizeof(out));
-	if (status != 0) {
-		t_fail(__FILE__, __LINE__, "%s %s exited %d: %s", self, mode, status, out);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * A second process runs a container and exits without deleting it. Its init
  * stays the monitor's child; this process, not its parent, loads the
@@ -112,7 +94,7 @@ static void second_process_running(void)
 	int pid = -1;
 
 	REQUIRE(rt && bundle && id);
-	REQUIRE(child("--child-run", root, id, bundle) == 0);
+	REQUIRE(fx_child("--child-run", root, id, bundle) == 0);
 	CHECK_OK(exec_container_load(rt, id, &c));
 	CHECK_OK(exec_container_state(c, &st));
 	CHECK_INT(st, ==, EXEC_STATE_RUNNING);
@@ -145,7 +127,7 @@ static void second_process_orphan_exited(void)
 	long long end = fx_now_ms() + 5000;
 
 	REQUIRE(rt && bundle && id);
-	REQUIRE(child("--child-run", root, id, bundle) == 0);
+	REQUIRE(fx_child("--child-run", root, id, bundle) == 0);
 	record = fx_str("%s/containers/%s/exit.json", root, id);
 	while (fx_file_size(record) <= 0 && fx_now_ms() < end)
 		fx_sleep_ms(20);
@@ -172,7 +154,7 @@ static void second_process_stopped(void)
 	exec_exit ex = EXEC_EXIT_INIT;
 
 	REQUIRE(rt && bundle && id);
-	REQUIRE(child("--child-run-wait", root, id, bundle) == 0);
+	REQUIRE(fx_child("--child-run-wait", root, id, bundle) == 0);
 	CHECK_OK(exec_container_load(rt, id, &c));
 	CHECK_OK(exec_container_state(c, &st));
 	CHECK_INT(st, ==, EXEC_STATE_STOPPED);

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 		handle_tests, error_tests, failing_runtime_tests, thread_tests,
 		fork_tests, leak_tests, observe_tests, image_tests, pull_tests,
 		promise_tests, hardened_tests, host_tests, event_tests,
-		workload_tests, log_tests, pool_tests, stress_tests, NULL,
+		workload_tests, fds_tests, log_tests, pool_tests, stress_tests, NULL,
 	};
 	static const test_case *const unprivileged_groups[] = {
 		rootless_tests, hardened_tests, host_tests, NULL,

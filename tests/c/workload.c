@@ -152,6 +152,50 @@ static void network_bridge(void)
 	CHECK(!fx_exists(fx_str("%s/network/bundles/%s", root, id)));
 }
 
+/* A process that made a bridge container and died without deleting it
+ * leaves nothing the next delete does not remove: namespace, config copy,
+ * IP lease and port mappings. */
+static void crash_leftovers(void)
+{
+	const char *root = NULL;
+	exec_runtime *rt = fx_runtime(NULL, &root);
+	const char *argv[] = { "sleep", "60", NULL };
+	const char *ports[] = { NULL, NULL };
+	const char *save[] = { "iptables-save", "-t", "nat", NULL };
+	static char rules[1 << 20];
+	exec_bundle_options opts = EXEC_BUNDLE_OPTIONS_INIT;
+	exec_container *c = NULL;
+	const char *id = fx_id(), *bundle, *lease = NULL;
+	char **addrs = NULL;
+	size_t n = 0;
+	int port = free_port();
+
+	REQUIRE(rt && port > 0);
+	ports[0] = fx_str("127.0.0.1:%d:80", port);
+	opts.network = "bridge";
+	opts.ports = ports;
+	bundle = fx_bundle_ext(argv, &opts);
+	REQUIRE(bundle);
+	REQUIRE(fx_child("--child-run", root, id, bundle) == 0);
+	CHECK(fx_exists(fx_str("%s/network/netns/%s", root, id)));
+	CHECK_OK(exec_container_load(rt, id, &c));
+	REQUIRE(c);
+	CHECK_OK(exec_container_addresses(c, &addrs, &n));
+	CHECK_INT(n, ==, 1);
+	if (n == 1)
+		lease = fx_str("%s/network/ipam/libexecution/%s", root, addrs[0]);
+	exec_strings_free(addrs, n);
+	REQUIRE(lease);
+	CHECK(fx_exists(lease));
+	CHECK_OK(exec_container_delete(c, 1));
+	exec_container_free(c);
+	CHECK(!fx_exists(fx_str("%s/network/netns/%s", root, id)));
+	CHECK(!fx_exists(fx_str("%s/network/bundles/%s", root, id)));
+	CHECK(!fx_exists(lease));
+	CHECK_INT(fx_command(save, rules, sizeof(rules)), ==, 0);
+	CHECK(strstr(rules, id) == NULL);
+}
+
 /* Bad workloads are EXEC_EINVAL and write nothing. */
 static void bad_options(void)
 {
@@ -225,6 +269,7 @@ const test_case workload_tests[] = {
 	{ "workload.ci_job", ci_job },
 	{ "workload.network_none", network_none },
 	{ "workload.network_bridge", network_bridge },
+	{ "workload.crash_leftovers", crash_leftovers },
 	{ "workload.bad_options", bad_options },
 	{ NULL, NULL },
 };

@@ -62,7 +62,8 @@ EXEC_STDOUT = 1
 EXEC_STDERR = 2
 
 EXEC_RUNTIME_OPTIONS_VERSION = 2
-EXEC_IO_VERSION = 1
+EXEC_IO_VERSION = 2
+EXEC_IO_MAX_EXTRA_FDS = 64
 EXEC_IMAGE_OPTIONS_VERSION = 3
 EXEC_EXIT_VERSION = 1
 EXEC_STATS_VERSION = 1
@@ -140,6 +141,8 @@ class IO(Structure):
         ("stdout_fd", c_int),
         ("stderr_fd", c_int),
         ("terminal", c_int),
+        ("extra_fds", POINTER(c_int)),
+        ("extra_fds_count", c_size_t),
     ]
 
 

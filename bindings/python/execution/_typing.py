@@ -8,7 +8,7 @@ only known as a bool, Any.
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Optional, Protocol, Sequence, overload
 
 from .bundle import PathArg
-from .streams import StreamArg
+from .streams import PassFds, StreamArg
 
 if TYPE_CHECKING:
     from .container import Container, User
@@ -23,30 +23,35 @@ class Make(Protocol):
         self, id: str, bundle: PathArg, stdin: StreamArg = None, stdout: StreamArg = None,
         stderr: StreamArg = None, terminal: bool = False, *, text: Literal[True],
         encoding: Optional[str] = None, errors: Optional[str] = None,
+        pass_fds: PassFds = (),
     ) -> "Container[str]": ...
     @overload
     def __call__(
         self, id: str, bundle: PathArg, stdin: StreamArg = None, stdout: StreamArg = None,
         stderr: StreamArg = None, terminal: bool = False, *, text: bool = False,
         encoding: str, errors: Optional[str] = None,
+        pass_fds: PassFds = (),
     ) -> "Container[str]": ...
     @overload
     def __call__(
         self, id: str, bundle: PathArg, stdin: StreamArg = None, stdout: StreamArg = None,
         stderr: StreamArg = None, terminal: bool = False, *, text: bool = False,
         encoding: Optional[str] = None, errors: str,
+        pass_fds: PassFds = (),
     ) -> "Container[str]": ...
     @overload
     def __call__(
         self, id: str, bundle: PathArg, stdin: StreamArg = None, stdout: StreamArg = None,
         stderr: StreamArg = None, terminal: bool = False, *, text: Literal[False] = False,
         encoding: None = None, errors: None = None,
+        pass_fds: PassFds = (),
     ) -> "Container[bytes]": ...
     @overload
     def __call__(
         self, id: str, bundle: PathArg, stdin: StreamArg = None, stdout: StreamArg = None,
         stderr: StreamArg = None, terminal: bool = False, *, text: bool = False,
         encoding: Optional[str] = None, errors: Optional[str] = None,
+        pass_fds: PassFds = (),
     ) -> "Container[Any]": ...
 
 
@@ -60,6 +65,7 @@ class Exec(Protocol):
         stdin: StreamArg = None, stdout: StreamArg = None, stderr: StreamArg = None,
         terminal: bool = False, text: Literal[True],
         encoding: Optional[str] = None, errors: Optional[str] = None,
+        pass_fds: PassFds = (),
     ) -> "Process[str]": ...
     @overload
     def __call__(
@@ -68,6 +74,7 @@ class Exec(Protocol):
         stdin: StreamArg = None, stdout: StreamArg = None, stderr: StreamArg = None,
         terminal: bool = False, text: bool = False,
         encoding: str, errors: Optional[str] = None,
+        pass_fds: PassFds = (),
     ) -> "Process[str]": ...
     @overload
     def __call__(
@@ -76,6 +83,7 @@ class Exec(Protocol):
         stdin: StreamArg = None, stdout: StreamArg = None, stderr: StreamArg = None,
         terminal: bool = False, text: bool = False,
         encoding: Optional[str] = None, errors: str,
+        pass_fds: PassFds = (),
     ) -> "Process[str]": ...
     @overload
     def __call__(
@@ -84,6 +92,7 @@ class Exec(Protocol):
         stdin: StreamArg = None, stdout: StreamArg = None, stderr: StreamArg = None,
         terminal: bool = False, text: Literal[False] = False,
         encoding: None = None, errors: None = None,
+        pass_fds: PassFds = (),
     ) -> "Process[bytes]": ...
     @overload
     def __call__(
@@ -92,6 +101,7 @@ class Exec(Protocol):
         stdin: StreamArg = None, stdout: StreamArg = None, stderr: StreamArg = None,
         terminal: bool = False, text: bool = False,
         encoding: Optional[str] = None, errors: Optional[str] = None,
+        pass_fds: PassFds = (),
     ) -> "Process[Any]": ...
 
 

@@ -10,7 +10,7 @@ from . import _aio, _args, _ffi, _typing
 from .process import Process
 from .state import State
 from .stats import Stats
-from .streams import Plan, StreamArg, text_mode
+from .streams import PassFds, Plan, StreamArg, text_mode
 from .supervised import Supervised, abandon
 
 """PATH of an exec'd process when `env` is None."""
@@ -183,6 +183,7 @@ class Container(Supervised[AnyStr]):
         text: bool = False,
         encoding: Optional[str] = None,
         errors: Optional[str] = None,
+        pass_fds: PassFds = (),
     ) -> "Process[Any]":
         """Start `args` as an extra process in the running container, as docker-py's exec_run.
 
@@ -194,12 +195,12 @@ class Container(Supervised[AnyStr]):
         (uid, gid) pair) the user and groups; capabilities, rlimits, no new
         privileges and the security labels are always the container's. Streams and text mode are as for
         Runtime.create(): None is /dev/null, INHERIT this program's own
-        stream. Used in a `with` block, the process is killed if it still
+        stream; so are `pass_fds` (the process's 3, 4, ...). Used in a `with` block, the process is killed if it still
         runs and deleted at its end, so its id can be used again.
         """
         pid = _args.text(_new_process_id() if id is None else id, "id")
         spec = _process_json(args, env, cwd, user, _args.flag(terminal, "terminal"))
-        plan = Plan(stdin, stdout, stderr, terminal, text_mode(text, encoding, errors))
+        plan = Plan(stdin, stdout, stderr, terminal, text_mode(text, encoding, errors), pass_fds)
         h = self._handle()
         out = _ffi.ProcessPtr()
         try:

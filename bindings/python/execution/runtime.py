@@ -11,7 +11,7 @@ from .events import Events
 from .handle import Handle
 from .pool import Pool
 from .supervised import abandon
-from .streams import Plan, StreamArg, Text, text_mode
+from .streams import PassFds, Plan, StreamArg, Text, text_mode
 
 
 class Runtime(Handle):
@@ -88,6 +88,7 @@ class Runtime(Handle):
         text: bool = False,
         encoding: Optional[str] = None,
         errors: Optional[str] = None,
+        pass_fds: PassFds = (),
     ) -> "Container[Any]":
         """Create a container from a bundle; its process waits for Container.start().
 
@@ -100,12 +101,15 @@ class Runtime(Handle):
         may be STDOUT. With `terminal=True` the process gets a pty instead,
         the bundle's process.terminal must be true, and the streams must be
         None. `text`, `encoding` or `errors` make the PIPE streams text
-        files and communicate() take and return str, as with Popen. Used in a
-        `with` block, the container is deleted at its end.
+        files and communicate() take and return str, as with Popen.
+        `pass_fds`, as Popen's, are fds of this program (ints or objects with
+        fileno()) the container's process gets as 3, 4, ... in that order,
+        at most 64 (the library dups them; close yours once this returns).
+        Used in a `with` block, the container is deleted at its end.
         """
         return self._make(
             "exec_container_create", id, bundle, stdin, stdout, stderr, terminal,
-            text_mode(text, encoding, errors),
+            text_mode(text, encoding, errors), pass_fds,
         )
 
     @_typing.make
@@ -121,6 +125,7 @@ class Runtime(Handle):
         text: bool = False,
         encoding: Optional[str] = None,
         errors: Optional[str] = None,
+        pass_fds: PassFds = (),
     ) -> "Container[Any]":
         """Create and start a container in one runtime call; arguments as create().
 
@@ -128,7 +133,7 @@ class Runtime(Handle):
         """
         return self._make(
             "exec_container_run", id, bundle, stdin, stdout, stderr, terminal,
-            text_mode(text, encoding, errors),
+            text_mode(text, encoding, errors), pass_fds,
         )
 
     async def create_async(self, *args: Any, **kwargs: Any) -> "Container[Any]":
@@ -158,10 +163,11 @@ class Runtime(Handle):
         stderr: StreamArg,
         terminal: bool,
         text: Text,
+        pass_fds: PassFds,
     ) -> "Container[Any]":
         id_b = _args.text(id, "id")
         bundle_b = _args.path(bundle, "bundle")
-        plan = Plan(stdin, stdout, stderr, _args.flag(terminal, "terminal") == 1, text)
+        plan = Plan(stdin, stdout, stderr, _args.flag(terminal, "terminal") == 1, text, pass_fds)
         h = self._handle()
         out = _ffi.ContainerPtr()
         try:

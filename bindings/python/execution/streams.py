@@ -12,6 +12,7 @@ INHERIT to share this program's stream, as Popen's None does.
 """
 
 import codecs
+import collections.abc
 import errno
 import io
 import locale
@@ -21,7 +22,7 @@ import selectors
 import subprocess
 import time
 from ctypes import byref, c_int
-from typing import IO as _IO, Any, Callable, Dict, List, Optional, Tuple
+from typing import IO as _IO, Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple, Union
 
 from . import _ffi
 from .errors import TimedOut
@@ -71,6 +72,33 @@ def _fd(value: StreamArg, what: str, inherited: int) -> int:
     return fd
 
 
+class HasFileno(Protocol):
+    """An object with fileno(), as a file."""
+
+    def fileno(self) -> int: ...
+
+
+PassFds = Sequence[Union[int, HasFileno]]
+"""What pass_fds may be: a sequence of fds or objects with fileno()."""
+
+
+def pass_fds_of(value: Any) -> Tuple[int, ...]:
+    """The fds of create/run/exec's `pass_fds`, as Popen's: ints (or objects with fileno()).
+
+    The library checks the fds themselves (EXEC_EINVAL: InvalidArgument).
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, collections.abc.Sequence):
+        raise TypeError(f"pass_fds must be a sequence of fds, not {type(value).__name__}")
+    fds = []
+    for item in value:
+        fileno = getattr(item, "fileno", None)
+        fd = fileno() if callable(fileno) else item
+        if isinstance(fd, bool) or not isinstance(fd, int):
+            raise TypeError(f"pass_fds holds {type(item).__name__}, not an fd or an object with fileno()")
+        fds.append(fd)
+    return tuple(fds)
+
+
 Text = Optional[Tuple[str, str]]
 """Text mode: (encoding, errors), or None for bytes."""
 
@@ -103,9 +131,12 @@ class Plan:
         stderr: StreamArg,
         terminal: bool,
         text: Text = None,
+        pass_fds: PassFds = (),
     ) -> None:
         self.terminal = terminal
         self.text = text
+        self.pass_fds = pass_fds_of(pass_fds)
+        self._extra: Any = None
         self.stdin = self.stdout = self.stderr = _ffi.EXEC_IO_NULL
         self.merge = False
         self._read_end: Optional[int] = None
@@ -125,6 +156,10 @@ class Plan:
         _ffi.lib().exec_io_init(byref(value), _ffi.EXEC_IO_VERSION)
         value.terminal = int(self.terminal)
         value.stdin_fd, value.stdout_fd, value.stderr_fd = self.stdin, self.stdout, self.stderr
+        if self.pass_fds:
+            self._extra = (c_int * len(self.pass_fds))(*self.pass_fds)
+            value.extra_fds = self._extra
+            value.extra_fds_count = len(self.pass_fds)
         if self.merge and self.stdout == _ffi.EXEC_IO_PIPE:
             self._read_end, self._write_end = os.pipe2(os.O_CLOEXEC)
             value.stdout_fd = value.stderr_fd = self._write_end

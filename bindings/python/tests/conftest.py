@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional, Sequence
 
 import pytest
 
@@ -96,3 +96,36 @@ def images(rootfs: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     out = str(tmp_path_factory.mktemp("images") / "images")
     subprocess.run([sys.executable, str(REPO / "scripts" / "make-image.py"), rootfs, out], check=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def probe_rootfs() -> str:
+    """The busybox rootfs with tests/probe as /bin/probe and /bin/probe-suid (setuid root)."""
+    path = os.environ.get("EXEC_TEST_PROBE_ROOTFS", "")
+    if not os.path.isabs(path) or not os.path.exists(os.path.join(path, "bin", "probe-suid")):
+        pytest.fail(f"EXEC_TEST_PROBE_ROOTFS={path!r} must be the probe rootfs (`make probe`)")
+    return path
+
+
+@pytest.fixture
+def probe_bundle(probe_rootfs: str) -> Iterator[Callable[..., str]]:
+    """A factory: probe_bundle(args, **bundle_init keywords) -> a bundle on the probe rootfs."""
+    made: List[str] = []
+
+    def make(
+        args: Sequence[str],
+        limits: Optional[execution.Limits] = None,
+        *,
+        userns: Any = execution.UserNS.AUTO,
+        hardened: Any = False,
+        tmpfs: Any = (),
+    ) -> str:
+        d = short_tempdir("pyhard-")
+        made.append(d)
+        os.symlink(probe_rootfs, os.path.join(d, "rootfs"))
+        execution.bundle_init(d, args, False, limits, userns=userns, hardened=hardened, tmpfs=tmpfs)
+        return d
+
+    yield make
+    for d in made:
+        shutil.rmtree(d, ignore_errors=True)

@@ -379,6 +379,32 @@ func (c *Conn) Pid() int { return c.pid }
 // File does.
 func (c *Conn) File() (*os.File, error) { return c.conn.File() }
 
+// Fd calls fn with the connection's own fd, which fn must not keep.
+func (c *Conn) Fd(fn func(fd int)) { c.raw.Control(func(f uintptr) { fn(int(f)) }) }
+
+// IsConnection tells whether the file st describes is one of this
+// process's connections to a monitor, under whatever fd number.
+func IsConnection(st *unix.Stat_t) bool {
+	monitors.Lock()
+	rms := make([]*rootMonitor, 0, len(monitors.m))
+	for _, rm := range monitors.m {
+		rms = append(rms, rm)
+	}
+	monitors.Unlock()
+	own := false
+	for _, rm := range rms {
+		rm.Lock()
+		if c := rm.conn; c != nil {
+			c.Fd(func(fd int) {
+				var mine unix.Stat_t
+				own = own || unix.Fstat(fd, &mine) == nil && mine.Dev == st.Dev && mine.Ino == st.Ino
+			})
+		}
+		rm.Unlock()
+	}
+	return own
+}
+
 // Root is the root the monitor serves.
 func (c *Conn) Root() string { return c.root }
 

@@ -11,10 +11,10 @@ import (
 
 // The library's side of monitor/protocol.h: change both together.
 const (
-	ProtoVersion = 4
+	ProtoVersion = 5
 	MaxMsg       = 64 * 1024
 	MaxStrings   = 16 * 1024 * 1024
-	MaxFds       = 16
+	MaxFds       = 69
 )
 
 // OldestVersion is the oldest protocol version this side speaks.

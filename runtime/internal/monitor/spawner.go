@@ -29,6 +29,9 @@ type Call interface {
 	// Log is the call's own log, or nil, and the path the runtime is
 	// told to open it by.
 	Log() (f *os.File, path string)
+	// Extra are the fds the runtime gets as 3, 4, ... (--preserve-fds),
+	// after its three streams.
+	Extra() []*os.File
 	// Event is what the monitor publishes when the call succeeds.
 	Event() CallEvent
 	// Guard is what the monitor undoes if this process dies before the
@@ -121,6 +124,7 @@ func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
 		sc.closeCopies()
 		return nil, err
 	}
+	files = append(files, c.Extra()...)
 	args := append([]string{cmd.Path}, cmd.Args[1:]...)
 	if log, path := c.Log(); log != nil {
 		files = append(files, log)

@@ -149,8 +149,11 @@ pub const EXEC_RUNTIME_OPTIONS_INIT: exec_runtime_options = exec_runtime_options
     kill_on_exit: 0,
 };
 
-/// Current version of `exec_io`.
-pub const EXEC_IO_VERSION: c_uint = 1;
+/// Current version of `exec_io`; version 2 added `extra_fds`.
+pub const EXEC_IO_VERSION: c_uint = 2;
+
+/// The most fds `exec_io.extra_fds` may pass to one process.
+pub const EXEC_IO_MAX_EXTRA_FDS: usize = 64;
 
 /// Standard streams of a container or process.
 #[repr(C)]
@@ -166,16 +169,23 @@ pub struct exec_io {
     pub stderr_fd: c_int,
     /// Non-zero gives the process a pty.
     pub terminal: c_int,
+    /// Fds of the caller the process gets as 3, 4, ... in order; NULL when
+    /// `extra_fds_count` is 0 (version 2).
+    pub extra_fds: *const c_int,
+    /// Number of fds in `extra_fds` (version 2).
+    pub extra_fds_count: usize,
 }
 
 /// Static initialiser of `exec_io` (`EXEC_IO_INIT`): all three streams
-/// `EXEC_IO_NULL`.
+/// `EXEC_IO_NULL`, no extra fds.
 pub const EXEC_IO_INIT: exec_io = exec_io {
     version: EXEC_IO_VERSION,
     stdin_fd: EXEC_IO_NULL,
     stdout_fd: EXEC_IO_NULL,
     stderr_fd: EXEC_IO_NULL,
     terminal: 0,
+    extra_fds: std::ptr::null(),
+    extra_fds_count: 0,
 };
 
 /// Progress of a pull or of unpacking an image, per blob: its digest, bytes written and size, and

@@ -205,8 +205,8 @@ int main(void) {
 	printf("%d %d %d %d %d %d %d %d %d %d\n", EXEC_OK, EXEC_EINVAL, EXEC_ENOTFOUND, EXEC_EEXIST,
 	       EXEC_ESTATE, EXEC_ERUNTIME, EXEC_ETIMEDOUT, EXEC_ECLOSED, EXEC_ESYS, EXEC_EINTERNAL);
 	printf("%d %d %d %d\n", EXEC_STATE_CREATED, EXEC_STATE_RUNNING, EXEC_STATE_PAUSED, EXEC_STATE_STOPPED);
-	printf("%d %d %d %d %d %u %u\n", EXEC_IO_NULL, EXEC_IO_PIPE, EXEC_STDIN, EXEC_STDOUT, EXEC_STDERR,
-	       EXEC_RUNTIME_OPTIONS_VERSION, EXEC_IO_VERSION);
+	printf("%d %d %d %d %d %u %u %d\n", EXEC_IO_NULL, EXEC_IO_PIPE, EXEC_STDIN, EXEC_STDOUT, EXEC_STDERR,
+	       EXEC_RUNTIME_OPTIONS_VERSION, EXEC_IO_VERSION, EXEC_IO_MAX_EXTRA_FDS);
 	exec_runtime_options o = EXEC_RUNTIME_OPTIONS_INIT;
 	exec_io io = EXEC_IO_INIT;
 	printf("%u %d %d %d %u %d %d %d %d\n", o.version, o.systemd_cgroup, o.debug, o.timeout_ms,
@@ -228,13 +228,13 @@ int main(void) {
     let o = sys::EXEC_RUNTIME_OPTIONS_INIT;
     let io = sys::EXEC_IO_INIT;
     let expected = format!(
-        "{} {} {} {}\n{} {} {} {} {} {} {} {} {} {}\n{} {} {} {}\n{} {} {} {} {} {} {}\n{} {} {} {} {} {} {} {} {}\n",
+        "{} {} {} {}\n{} {} {} {} {} {} {} {} {} {}\n{} {} {} {}\n{} {} {} {} {} {} {} {}\n{} {} {} {} {} {} {} {} {}\n",
         sys::EXEC_VERSION, sys::EXEC_VERSION_MAJOR, sys::EXEC_VERSION_MINOR, sys::EXEC_VERSION_PATCH,
         sys::EXEC_OK, sys::EXEC_EINVAL, sys::EXEC_ENOTFOUND, sys::EXEC_EEXIST, sys::EXEC_ESTATE,
         sys::EXEC_ERUNTIME, sys::EXEC_ETIMEDOUT, sys::EXEC_ECLOSED, sys::EXEC_ESYS, sys::EXEC_EINTERNAL,
         sys::EXEC_STATE_CREATED, sys::EXEC_STATE_RUNNING, sys::EXEC_STATE_PAUSED, sys::EXEC_STATE_STOPPED,
         sys::EXEC_IO_NULL, sys::EXEC_IO_PIPE, sys::EXEC_STDIN, sys::EXEC_STDOUT, sys::EXEC_STDERR,
-        sys::EXEC_RUNTIME_OPTIONS_VERSION, sys::EXEC_IO_VERSION,
+        sys::EXEC_RUNTIME_OPTIONS_VERSION, sys::EXEC_IO_VERSION, sys::EXEC_IO_MAX_EXTRA_FDS,
         o.version, o.systemd_cgroup, o.debug, o.timeout_ms,
         io.version, io.stdin_fd, io.stdout_fd, io.stderr_fd, io.terminal,
     );
@@ -293,6 +293,7 @@ int main(void) {
 	F(exec_runtime_options, debug); F(exec_runtime_options, log_path); F(exec_runtime_options, timeout_ms);
 	printf("\n%zu", sizeof(exec_io));
 	F(exec_io, version); F(exec_io, stdin_fd); F(exec_io, stdout_fd); F(exec_io, stderr_fd); F(exec_io, terminal);
+	F(exec_io, extra_fds); F(exec_io, extra_fds_count);
 	printf("\n%zu", sizeof(exec_exit));
 	F(exec_exit, version); F(exec_exit, status); F(exec_exit, code); F(exec_exit, signal);
 	F(exec_exit, core_dumped); F(exec_exit, oom_killed);
@@ -352,7 +353,7 @@ int main(void) {
             .join(" ")
     };
     let expected = format!(
-        "{} {} {} {} {} {} {} {} {}\n{} {} {} {} {} {}\n{} {} {} {} {} {} {}\n{}\n{}\n{} {}\n",
+        "{} {} {} {} {} {} {} {} {}\n{} {} {} {} {} {} {} {}\n{} {} {} {} {} {} {}\n{}\n{}\n{} {}\n",
         size_of::<O>(),
         offset_of!(O, version),
         offset_of!(O, root),
@@ -368,6 +369,8 @@ int main(void) {
         offset_of!(I, stdout_fd),
         offset_of!(I, stderr_fd),
         offset_of!(I, terminal),
+        offset_of!(I, extra_fds),
+        offset_of!(I, extra_fds_count),
         size_of::<X>(),
         offset_of!(X, version),
         offset_of!(X, status),

@@ -45,6 +45,8 @@ fn option_initialisers_fill_defaults_and_check_the_version() {
         stdout_fd: 5,
         stderr_fd: 5,
         terminal: 1,
+        extra_fds: &5,
+        extra_fds_count: 1,
     };
     assert_eq!(
         unsafe { sys::exec_io_init(&mut io, sys::EXEC_IO_VERSION) },

@@ -99,9 +99,13 @@ impl From<File> for Stdio<'_> {
 /// /dev/null, where `Command` inherits (see [`Stdio`] for why);
 /// [`Stdio::Inherit`] gives this program's own stream.
 ///
+/// Beside them, [`pass_fd`](Io::pass_fd) gives the process further fds of
+/// this program as its 3, 4, ... (runc's `--preserve-fds`).
+///
 /// ```
 /// use execution::{Io, Stdio};
-/// let io = Io::new().stdout(Stdio::Pipe).stderr(Stdio::Pipe);
+/// let results = std::fs::File::create(std::env::temp_dir().join("results")).unwrap();
+/// let io = Io::new().stdout(Stdio::Pipe).stderr(Stdio::Pipe).pass_fd(&results); // its fd 3
 /// # let _ = io;
 /// ```
 #[derive(Debug, Default)]
@@ -111,6 +115,8 @@ pub struct Io<'fd> {
     stdout: Stdio<'fd>,
     stderr: Stdio<'fd>,
     terminal: bool,
+    /// Each a [`Stdio::Fd`] or [`Stdio::OwnedFd`].
+    passed: Vec<Stdio<'fd>>,
 }
 
 impl<'fd> Io<'fd> {
@@ -155,6 +161,22 @@ impl<'fd> Io<'fd> {
         self
     }
 
+    /// Passes `fd` as the process's next fd: the first call gives it fd 3,
+    /// the next fd 4, and so on, at most [`sys::EXEC_IO_MAX_EXTRA_FDS`].
+    /// The library duplicates it during the call; the caller keeps its own.
+    /// An fd of the library's own ([`Events`](crate::Events)' or an exit fd)
+    /// is [`ErrorKind::InvalidArgument`].
+    pub fn pass_fd(mut self, fd: &'fd impl AsFd) -> Io<'fd> {
+        self.passed.push(Stdio::Fd(fd.as_fd()));
+        self
+    }
+
+    /// Passes each of `fds` in order, as [`pass_fd`](Io::pass_fd) does.
+    pub fn pass_fds(mut self, fds: impl IntoIterator<Item = BorrowedFd<'fd>>) -> Io<'fd> {
+        self.passed.extend(fds.into_iter().map(Stdio::Fd));
+        self
+    }
+
     /// The same streams, each borrowed fd duplicated, for a call made on
     /// another thread.
     #[cfg(feature = "tokio")]
@@ -164,6 +186,11 @@ impl<'fd> Io<'fd> {
             stdout: self.stdout.into_owned()?,
             stderr: self.stderr.into_owned()?,
             terminal: self.terminal,
+            passed: self
+                .passed
+                .into_iter()
+                .map(Stdio::into_owned)
+                .collect::<Result<_, _>>()?,
         })
     }
 
@@ -183,10 +210,16 @@ impl<'fd> Io<'fd> {
         raw.stdout_fd = self.stdout.raw(1);
         raw.stderr_fd = self.stderr.raw(2);
         raw.terminal = c_int::from(self.terminal);
+        let passed: Vec<c_int> = self.passed.iter().map(|fd| fd.raw(-1)).collect();
+        if !passed.is_empty() {
+            raw.extra_fds = passed.as_ptr();
+            raw.extra_fds_count = passed.len();
+        }
         let mut prepared = Prepared {
             raw,
             stdout: None,
             write_end: None,
+            _passed: passed,
         };
         if matches!(self.stderr, Stdio::Stdout) {
             if matches!(self.stdout, Stdio::Pipe) {
@@ -210,6 +243,8 @@ pub(crate) struct Prepared {
     pub(crate) stdout: Option<OwnedFd>,
     /// The write end, which the library dups: closed after the call.
     write_end: Option<OwnedFd>,
+    /// What `raw.extra_fds` points to.
+    _passed: Vec<c_int>,
 }
 
 fn system(e: std::io::Error) -> Error {
@@ -274,5 +309,18 @@ mod tests {
         assert!(merged.stdout.is_some());
         let wrong = Io::new().stdout(Stdio::Stdout).raw().err().unwrap();
         assert_eq!(wrong.kind(), ErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn passed_fds_keep_their_order() {
+        let (a, b) = (
+            File::open("/dev/null").unwrap(),
+            File::open("/dev/null").unwrap(),
+        );
+        let io = Io::new().pass_fd(&b).pass_fds([a.as_fd()]);
+        let prepared = io.raw().unwrap();
+        assert_eq!(prepared.raw.extra_fds_count, 2);
+        let fds = unsafe { std::slice::from_raw_parts(prepared.raw.extra_fds, 2) };
+        assert_eq!(fds, [b.as_raw_fd(), a.as_raw_fd()]);
     }
 }

@@ -88,7 +88,11 @@ fn sigkill_ends_init() {
 #[test]
 fn init_handling_sigterm() {
     let fx = Fixture::new();
-    let bundle = Bundle::new(&["sh", "-c", "trap 'exit 42' TERM; echo ready; sleep 1000 & wait"]);
+    let bundle = Bundle::new(&[
+        "sh",
+        "-c",
+        "trap 'exit 42' TERM; echo ready; sleep 1000 & wait",
+    ]);
     let io = Io::new().stdout(execution::Stdio::Pipe);
     let c = fx.runtime.run(&fx.id(), bundle.path(), io).unwrap();
     // One signal, once the shell says its trap is set: a second one could

@@ -3,11 +3,13 @@
 
 mod common;
 
+use std::net::TcpListener;
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use common::{Bundle, Fixture, PATIENCE};
-use execution::{ErrorKind, Io, Runtime, RuntimeOptions, State};
+use execution::{Bridge, BundleOptions, ErrorKind, Io, Network, Runtime, RuntimeOptions, State};
 
 /// Set in the environment of the helper run of this binary: what it does,
 /// with `<root>\n<bundle>\n<id>\n<mode>`.
@@ -75,11 +77,11 @@ fn child_creates_and_leaves() {
 }
 
 /// Runs this test binary again as the helper; returns the container's pid.
-fn spawn_child(fx: &Fixture, bundle: &Bundle, id: &str, mode: &str) -> i32 {
+fn spawn_child(fx: &Fixture, bundle: &Path, id: &str, mode: &str) -> i32 {
     let spec = format!(
         "{}\n{}\n{id}\n{mode}",
         fx.root().display(),
-        bundle.path().display()
+        bundle.display()
     );
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
@@ -112,7 +114,7 @@ fn adopt_a_running_container_of_an_exited_process() {
     let fx = Fixture::new();
     let bundle = Bundle::new(&["sleep", "1000"]);
     let id = fx.id();
-    let pid = spawn_child(&fx, &bundle, &id, "leave");
+    let pid = spawn_child(&fx, bundle.path(), &id, "leave");
 
     let c = fx.runtime.load(&id).unwrap();
     assert_eq!(c.state().unwrap(), State::Running);
@@ -132,7 +134,7 @@ fn load_reports_an_exit_recorded_by_another_process() {
     let fx = Fixture::new();
     let bundle = Bundle::new(&["sh", "-c", "exit 5"]);
     let id = fx.id();
-    spawn_child(&fx, &bundle, &id, "wait");
+    spawn_child(&fx, bundle.path(), &id, "wait");
 
     let c = fx.runtime.load(&id).unwrap();
     assert_eq!(c.state().unwrap(), State::Stopped);
@@ -155,7 +157,7 @@ fn the_exit_is_unknown_when_the_monitor_died() {
     let fx = Fixture::new();
     let bundle = Bundle::new(&["sleep", "1000"]);
     let id = fx.id();
-    let pid = spawn_child(&fx, &bundle, &id, "leave");
+    let pid = spawn_child(&fx, bundle.path(), &id, "leave");
     let monitor = parent_of(pid);
     let comm = std::fs::read_to_string(format!("/proc/{monitor}/comm")).unwrap();
     assert_eq!(comm, "exec-monitor\n");
@@ -173,4 +175,38 @@ fn the_exit_is_unknown_when_the_monitor_died() {
     assert_eq!(err.kind(), ErrorKind::System, "{err}");
     assert!(err.message().contains("unknown"), "{err}");
     c.delete(true).unwrap();
+}
+
+/// A process made a bridge container and died without deleting it: the
+/// next delete removes it with its network (namespace, config copy, IP
+/// lease, port mappings).
+#[test]
+fn a_bridge_container_whose_creator_died_goes_with_its_network() {
+    let fx = Fixture::new();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bridge = Network::Bridge(Bridge::new().port(port, 80));
+    let bundle = Bundle::with_options(&["sleep", "60"], &BundleOptions::new().network(bridge));
+    let id = fx.id();
+    spawn_child(&fx, bundle.path(), &id, "leave");
+    let net = fx.root().join("network");
+    assert!(net.join("netns").join(&id).exists());
+    let c = fx.runtime.load(&id).unwrap();
+    let addrs = c.addresses().unwrap();
+    assert_eq!(addrs.len(), 1);
+    let lease = net.join("ipam/libexecution").join(addrs[0].to_string());
+    assert!(lease.exists());
+    c.delete(true).unwrap();
+    assert!(!net.join("netns").join(&id).exists());
+    assert!(!net.join("bundles").join(&id).exists());
+    assert!(!lease.exists());
+    let rules = Command::new("iptables-save")
+        .args(["-t", "nat"])
+        .output()
+        .unwrap();
+    assert!(rules.status.success());
+    assert!(!String::from_utf8_lossy(&rules.stdout).contains(&id));
 }

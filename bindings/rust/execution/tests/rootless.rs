@@ -5,9 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{read_all, Fixture, TempDir, PATIENCE};
+use common::{bundle_on, probe_rootfs, read_all, Fixture, TempDir, PATIENCE};
 use execution::{BundleOptions, ErrorKind, Io, ProcessSpec, Stdio, UserNs};
 
 fn is_root() -> bool {
@@ -22,28 +22,6 @@ extern "C" {
 /// Whether this user's containers get a cgroup of their own (limits apply).
 fn limits_apply() -> bool {
     is_root() || Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
-}
-
-/// The probe rootfs: the busybox rootfs with /bin/probe and /bin/probe-suid.
-fn probe_rootfs() -> PathBuf {
-    let path = PathBuf::from(
-        std::env::var_os("EXEC_TEST_PROBE_ROOTFS")
-            .expect("EXEC_TEST_PROBE_ROOTFS must name the probe rootfs (`make probe`)"),
-    );
-    assert!(
-        path.join("bin/probe-suid").exists(),
-        "{} has no probe",
-        path.display()
-    );
-    path
-}
-
-/// A bundle on `rootfs` with `options`; the dir goes when it drops.
-fn bundle_on(rootfs: &Path, args: &[&str], options: &BundleOptions) -> TempDir {
-    let dir = TempDir::new();
-    std::os::unix::fs::symlink(rootfs, dir.path().join("rootfs")).unwrap();
-    execution::bundle_init_ext(dir.path(), args, options).expect("bundle_init_ext");
-    dir
 }
 
 /// Runs `sh -c script` on the probe rootfs to its exit; its stdout and stderr.

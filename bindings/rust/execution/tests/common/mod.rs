@@ -240,3 +240,37 @@ pub fn run_example<S: AsRef<std::ffi::OsStr>>(name: &str, args: &[S]) -> String 
     );
     stdout
 }
+
+/// The probe rootfs: the busybox rootfs with /bin/probe and /bin/probe-suid.
+pub fn probe_rootfs() -> PathBuf {
+    let path = PathBuf::from(
+        std::env::var_os("EXEC_TEST_PROBE_ROOTFS")
+            .expect("EXEC_TEST_PROBE_ROOTFS must name the probe rootfs (`make probe`)"),
+    );
+    assert!(
+        path.join("bin/probe-suid").exists(),
+        "{} has no probe",
+        path.display()
+    );
+    path
+}
+
+/// A bundle on `rootfs` with `options`; the dir goes when it drops.
+pub fn bundle_on(rootfs: &Path, args: &[&str], options: &BundleOptions) -> TempDir {
+    let dir = TempDir::new();
+    std::os::unix::fs::symlink(rootfs, dir.path().join("rootfs")).unwrap();
+    execution::bundle_init_ext(dir.path(), args, options).expect("bundle_init_ext");
+    dir
+}
+
+/// A pipe (read end, write end), both close-on-exec.
+pub fn pipe() -> (File, File) {
+    extern "C" {
+        fn pipe2(fds: *mut std::ffi::c_int, flags: std::ffi::c_int) -> std::ffi::c_int;
+    }
+    const O_CLOEXEC: std::ffi::c_int = 0o2000000;
+    let mut fds = [-1; 2];
+    assert_eq!(unsafe { pipe2(fds.as_mut_ptr(), O_CLOEXEC) }, 0, "pipe2");
+    use std::os::fd::FromRawFd;
+    unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) }
+}
