@@ -118,7 +118,7 @@
  * that the OOM killer takes it after the containers and the host, and gives
  * each runtime call (and so its container) its caller's back; without
  * CAP_SYS_RESOURCE (rootless) it keeps the host's. It moves into a cgroup
- * of its own, libexecution-monitor-<key> beside the host's cgroup, in the
+ * of its own, `libexecution-monitor-<key>` beside the host's cgroup, in the
  * v2 hierarchy and in each v1 one, wherever the host is not in the root
  * cgroup, so that a service manager that stops the host's whole cgroup
  * (systemd's KillMode=control-group, cgroup.kill) or an OOM kill of the
@@ -348,7 +348,7 @@
  *        container's own process: a field it lacks (cwd, user, env...)
  *        is now the container's, no longer a default.
  *        The monitor moves into a cgroup of its own beside the host's
- *        (libexecution-monitor-<key>) where the host can make one, so
+ *        (`libexecution-monitor-<key>`) where the host can make one, so
  *        that killing the host's cgroup no longer takes it; a container
  *        with a relative cgroup path (runc's default on v1) gets its
  *        cgroup beneath it (see Where the monitor lives).
