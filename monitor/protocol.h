@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define MON_PROTO_VERSION 4
+#define MON_PROTO_VERSION 5
 
 /* The largest packet either side sends or accepts. A SPAWN whose strings
  * do not fit (a large environment) passes them in a memfd instead (see
@@ -72,6 +72,10 @@ enum mon_type {
 	 * list and env list, run when the claiming connection closes while the
 	 * process lives; for a container's init, its success publishes
 	 * DELETED, then the dir of the exit record (the state dir) is removed.
+	 * With MON_CLAIM_FRESH a pid already claimed is refused (EALREADY):
+	 * a process an agent reports must be new. With MON_CLAIM_ADDED the
+	 * claim publishes EXEC_ADDED for container and process before
+	 * anything of the process (version 5).
 	 * reply: start, state, and wstatus and arg (1: OOM-killed) when state
 	 * is MON_EXITED; or err (ECHILD: not a child of the monitor). */
 	MON_CLAIM = 4,
@@ -135,6 +139,8 @@ enum mon_event {
 /* MON_CLAIM flags. */
 #define MON_CLAIM_KILL_ORPHAN 1
 #define MON_CLAIM_OOM_SIGKILL 2
+#define MON_CLAIM_FRESH 4
+#define MON_CLAIM_ADDED 8
 
 /* States in a reply. */
 #define MON_LIVE 1

@@ -32,6 +32,9 @@ type call struct {
 	// before the call is settled; guarded is the spawn it names.
 	guard   *callGuard
 	guarded *spawned
+	// extra are files the runtime gets after its stdio and the command's
+	// own extra files, for --preserve-fds.
+	extra []*os.File
 }
 
 // newCall prepares an invocation whose errors the runtime writes to its

@@ -9,7 +9,7 @@ import (
 
 // The library's side of monitor/protocol.h: change both together.
 const (
-	monProtoVersion = 4
+	monProtoVersion = 5
 	monMaxMsg       = 64 * 1024
 	monMaxStrings   = 16 * 1024 * 1024
 	monMaxFds       = 16
@@ -46,9 +46,13 @@ const monSpawnContext = 1
 // process, and run its cleanup command, when the claiming connection ends
 // while it lives; monClaimOOMSigkill counts an OOM kill only for a death by
 // SIGKILL.
+// monClaimFresh refuses a pid already claimed, and monClaimAdded publishes
+// EXEC_ADDED first: for a process an agent started.
 const (
 	monClaimKillOrphan = 1
 	monClaimOOMSigkill = 2
+	monClaimFresh      = 4
+	monClaimAdded      = 8
 )
 
 // Process states in a reply.

@@ -95,6 +95,7 @@ func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
 		sc.closeCopies()
 		return nil, err
 	}
+	files = append(files, c.extra...)
 	args := append([]string{cmd.Path}, cmd.Args[1:]...)
 	if c.log != nil {
 		files = append(files, c.log)

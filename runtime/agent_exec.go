@@ -1,0 +1,340 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// agentCanRun tells why the agent cannot start p in a container whose own
+// process is own, or nil when it can: the agent is the container's process
+// (its user, capabilities, seccomp filter, LSM label, no_new_privileges,
+// OOM score, scheduling), so p must ask for nothing of those that the
+// container's process does not have; args, env, cwd, rlimits and stdio or
+// a terminal are its own.
+func agentCanRun(p specs.Process, own *specs.Process) error {
+	if own == nil {
+		return errors.New("the container's process is unknown")
+	}
+	same := []struct {
+		what      string
+		mine, its any
+	}{
+		{"user", p.User, own.User},
+		{"capabilities", p.Capabilities, own.Capabilities},
+		{"noNewPrivileges", p.NoNewPrivileges, own.NoNewPrivileges},
+		{"apparmorProfile", p.ApparmorProfile, own.ApparmorProfile},
+		{"selinuxLabel", p.SelinuxLabel, own.SelinuxLabel},
+		{"oomScoreAdj", p.OOMScoreAdj, own.OOMScoreAdj},
+		{"scheduler", p.Scheduler, own.Scheduler},
+		{"ioPriority", p.IOPriority, own.IOPriority},
+		{"execCPUAffinity", p.ExecCPUAffinity, own.ExecCPUAffinity},
+	}
+	for _, s := range same {
+		if !reflect.DeepEqual(s.mine, s.its) {
+			return fmt.Errorf("its %s differ from the container's process", s.what)
+		}
+	}
+	for _, v := range append(append([]string{}, p.Args...), p.Env...) {
+		if v == "" || hasNUL(v) {
+			return errors.New("an empty argument or environment entry")
+		}
+	}
+	if hasNUL(p.Cwd) {
+		return errors.New("a NUL byte in cwd")
+	}
+	return nil
+}
+
+// execByAgent starts spec as process id into dir through the container's
+// agent. With used false it did nothing the caller sees and left no dir,
+// and the runtime's exec is to run the process; err says why, for the log.
+func (c *Container) execByAgent(ctx context.Context, id, dir string, spec specs.Process, io IO) (
+	_ *Process, used bool, err error) {
+	_, bspec, err := readBundle(c.rec.Bundle)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := agentCanRun(spec, bspec.Process); err != nil {
+		return nil, false, err
+	}
+	slot := c.agentSlot()
+	slot.Lock()
+	defer slot.Unlock()
+	a, err := slot.get(ctx, c)
+	var unusable errAgentUnusable
+	if errors.As(err, &unusable) {
+		slot.unusable = err
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if err := makeStateDir(dir, "process", id); err != nil {
+		return nil, true, err
+	}
+	p, err := c.agentStart(ctx, slot, a, id, dir, spec, io)
+	var fallback errAgentFallback
+	if errors.As(err, &fallback) {
+		os.RemoveAll(dir)
+		return nil, false, err
+	}
+	return p, true, err
+}
+
+// errAgentFallback is a failure of an agent exec that started nothing of
+// the program: the runtime's exec runs it instead.
+type errAgentFallback struct{ err error }
+
+func (e errAgentFallback) Error() string { return e.err.Error() }
+
+// agentStart is one exec through agent a into the reserved dir.
+func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, id, dir string,
+	spec specs.Process, pio IO) (_ *Process, err error) {
+	st, err := openStdio(pio)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	m := agentMsg{Type: agentStart}
+	if pio.Terminal {
+		m.Flags |= agentTerminal
+		if spec.ConsoleSize != nil {
+			m.Rows, m.Cols = uint32(spec.ConsoleSize.Height), uint32(spec.ConsoleSize.Width)
+		}
+	}
+	strs := new(monStrings).list(spec.Args).list(spec.Env).str(spec.Cwd)
+	var limits []string
+	for _, l := range spec.Rlimits {
+		res, ok := rlimitNumbers[l.Type]
+		if !ok {
+			return nil, errAgentFallback{fmt.Errorf("rlimit %s unknown to the agent", l.Type)}
+		}
+		limits = append(limits, fmt.Sprintf("%d %d %d", res, l.Soft, l.Hard))
+	}
+	strs.list(limits)
+	var fds []int
+	if !pio.Terminal {
+		for _, f := range st.inner {
+			fds = append(fds, int(f.Fd()))
+		}
+	}
+	sent := bootTicks()
+	reply, got, err := a.request(m.encode(strs), fds)
+	defer func() {
+		for _, f := range got {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
+	st.closeInner()
+	if err != nil {
+		logf(LogWarn, "the exec agent of container %q (pid %d) failed: %v; the runtime runs process %q",
+			c.id, a.pid, err, id)
+		slot.kill()
+		return nil, errAgentFallback{err}
+	}
+	if reply.Err != 0 {
+		err := fmt.Errorf("the agent could not start it (%s: %v)", agentStageNames[reply.Stage], unix.Errno(reply.Err))
+		if reply.Stage == agentStageFork || reply.Stage == agentStagePidfd || reply.Stage == agentStageRequest {
+			logf(LogWarn, "the exec agent of container %q cannot serve it: %v", c.id, err)
+			slot.unusable = errAgentUnusable{err}
+			slot.kill()
+		}
+		return nil, errAgentFallback{err}
+	}
+	want := 3
+	if pio.Terminal {
+		want = 4
+	}
+	pid, start, err := a.verify(got, want, sent)
+	if err != nil {
+		logf(LogWarn, "the exec agent of container %q (pid %d) reported a process it did not start: %v; killed it",
+			c.id, a.pid, err)
+		slot.kill()
+		return nil, errAgentFallback{err}
+	}
+	var cleanup []string
+	if c.rt.killOnExit {
+		cleanup = []string{}
+	}
+	// The exit record takes the place of the pid file, as the runtime's
+	// exec would have written it.
+	pidFile := filepath.Join(dir, pidFileName)
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(pid)), 0o600); err != nil {
+		return nil, sysErr("write pid file", err)
+	}
+	oom := c.execOOMCounter()
+	if oom == nil {
+		oom = &oomCounter{}
+	}
+	watch, rec, err := c.rt.claimWith(dir, pid, *oom, record{ID: id, Terminal: pio.Terminal}, cleanup, c.id, id,
+		monClaimFresh|monClaimAdded)
+	if errors.Is(err, unix.ECHILD) || errors.Is(err, unix.EALREADY) || (err == nil && rec.StartTime != start) {
+		if err == nil {
+			watch.signal(unix.SIGKILL)
+			err = errors.New("its start time changed")
+		}
+		logf(LogWarn, "the exec agent of container %q (pid %d) reported process %d, which is not its own: %v; killed it",
+			c.id, a.pid, pid, err)
+		slot.kill()
+		return nil, errAgentFallback{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			watch.signal(unix.SIGKILL)
+			wctx, cancel := context.WithTimeout(context.Background(), c.rt.callTimeout)
+			watch.wait(wctx)
+			cancel()
+		}
+	}()
+	goPipe, status := got[1], got[2]
+	got[1], got[2] = nil, nil
+	if err := agentGo(goPipe, status); err != nil {
+		return nil, err
+	}
+	out := st.handover(pio.Terminal)
+	if pio.Terminal {
+		out.master, got[3] = got[3], nil
+	}
+	if err := writeJSON(filepath.Join(dir, processRecordName), rec); err != nil {
+		out.close()
+		return nil, err
+	}
+	p := newProcess(id, dir, rec, watch, out)
+	p.byAgent = true
+	return p, nil
+}
+
+// request sends one START with fds and reads the READY, each within
+// agentDeadline; got are the fds that came with it.
+func (a *agent) request(msg []byte, fds []int) (reply agentMsg, got []*os.File, err error) {
+	a.conn.SetDeadline(time.Now().Add(agentDeadline))
+	defer a.conn.SetDeadline(time.Time{})
+	var oob []byte
+	if len(fds) > 0 {
+		oob = unix.UnixRights(fds...)
+	}
+	if _, _, err := a.conn.WriteMsgUnix(msg, oob, nil); err != nil {
+		return reply, nil, err
+	}
+	buf := make([]byte, agentMaxMsg)
+	oob = make([]byte, unix.CmsgSpace(4*4))
+	n, oobn, flags, _, err := a.conn.ReadMsgUnix(buf, oob)
+	if oobn > 0 {
+		if cmsgs, perr := unix.ParseSocketControlMessage(oob[:oobn]); perr == nil {
+			for _, cm := range cmsgs {
+				rights, _ := unix.ParseUnixRights(&cm)
+				for _, fd := range rights {
+					unix.CloseOnExec(fd)
+					got = append(got, os.NewFile(uintptr(fd), "agent-fd"))
+				}
+			}
+		}
+	}
+	switch {
+	case err != nil:
+		return reply, got, err
+	case n == 0:
+		return reply, got, io.EOF
+	case flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0:
+		return reply, got, errors.New("the agent's reply was truncated")
+	}
+	reply, err = decodeAgentMsg(buf[:n])
+	if err == nil && reply.Type != agentReady {
+		err = fmt.Errorf("the agent sent message type %d, not READY", reply.Type)
+	}
+	return reply, got, err
+}
+
+// verify checks what a READY passed, trusting nothing of the agent's word:
+// want fds, the first a pidfd of a live process in the agent's pid
+// namespace, other than the agent, started since the request was sent.
+// It returns the process's host pid and start time; that it is a child of
+// the monitor no one claimed yet, the claim checks.
+func (a *agent) verify(got []*os.File, want int, sent uint64) (int, uint64, error) {
+	if len(got) != want {
+		return 0, 0, fmt.Errorf("it passed %d fds, not %d", len(got), want)
+	}
+	pid, err := pidfdPid(int(got[0].Fd()))
+	if err != nil {
+		return 0, 0, err
+	}
+	if pid == a.pid {
+		return 0, 0, errors.New("it named itself")
+	}
+	ns, err := pidNamespace(pid)
+	if err != nil || ns != a.pidns {
+		return 0, 0, fmt.Errorf("process %d is not in the container's pid namespace", pid)
+	}
+	st, err := readProcStat(pid)
+	if err != nil {
+		return 0, 0, err
+	}
+	if st.startTime+1 < sent {
+		return 0, 0, fmt.Errorf("process %d started before the request", pid)
+	}
+	if again, err := pidfdPid(int(got[0].Fd())); err != nil || again != pid {
+		return 0, 0, fmt.Errorf("process %d is gone", pid)
+	}
+	return pid, st.startTime, nil
+}
+
+// agentGo lets the claimed process exec its program and reads whether the
+// exec succeeded: EOF on the status pipe, or the errno of a failed one. A
+// process that is stopped before its exec (by the container's own code)
+// counts as started once agentDeadline ran out: it is claimed either way.
+func agentGo(goPipe, status *os.File) error {
+	defer status.Close()
+	_, err := goPipe.Write([]byte{1})
+	goPipe.Close()
+	if err != nil {
+		return sysErr("start the process", err)
+	}
+	fd := int(status.Fd())
+	unix.SetNonblock(fd, true)
+	pf := os.NewFile(uintptr(fd), "agent-status")
+	pf.SetReadDeadline(time.Now().Add(agentDeadline))
+	buf := make([]byte, agentStatusSize)
+	if _, err := io.ReadFull(pf, buf); err != nil {
+		return nil
+	}
+	var s agentStatus
+	binary.Read(bytes.NewReader(buf), binary.NativeEndian, &s)
+	return wrapf(ErrRuntime, "exec %s failed: %v", agentStageNames[s.Stage], unix.Errno(s.Err))
+}
+
+// bootTicks is now in clock ticks after boot, the unit of a process's start
+// time.
+func bootTicks() uint64 {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts)
+	return uint64(ts.Nano()) / uint64(time.Second/clockTicksPerSecond)
+}
+
+// clockTicksPerSecond is USER_HZ, the unit of proc(5)'s start times.
+const clockTicksPerSecond = 100
+
+// rlimitNumbers are the RLIMIT_* numbers of runtime-spec's rlimit types.
+var rlimitNumbers = map[string]int{
+	"RLIMIT_CPU": unix.RLIMIT_CPU, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_DATA": unix.RLIMIT_DATA,
+	"RLIMIT_STACK": unix.RLIMIT_STACK, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_RSS": unix.RLIMIT_RSS,
+	"RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_NOFILE": unix.RLIMIT_NOFILE,
+	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS,
+	"RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE,
+	"RLIMIT_NICE": unix.RLIMIT_NICE, "RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME,
+}
