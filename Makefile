@@ -46,16 +46,21 @@ PY_PACKAGE := $(wildcard bindings/python/execution/*.py) bindings/python/executi
 	bindings/python/pyproject.toml bindings/python/setup.py bindings/python/README.md
 
 MONITOR := $(BUILD)/execution-monitor
-MONITOR_SOURCES := $(wildcard monitor/*.c monitor/*.h)
+MONITOR_SOURCES := monitor/monitor.c monitor/protocol.h
 CFLAGS_MONITOR := -std=c11 -O2 -Wall -Wextra -Werror
+# The exec agent runs inside containers, on whatever rootfs they have:
+# static, stripped.
+AGENT := $(BUILD)/execution-agent
+AGENT_SOURCES := monitor/agent.c monitor/agent.h
 
 # capi/monitor.go embeds capi/execution-monitor, which is never a file of the
 # tree: every go command reads it through this overlay from the monitor this
-# build made, so no program built elsewhere can be carried along.
+# build made, so no program built elsewhere can be carried along; so does
+# capi/agent.go with capi/execution-agent.
 OVERLAY := $(BUILD)/monitor-overlay.json
 GOFLAGS_BUILD := -overlay=$(abspath $(OVERLAY))
 
-GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map $(MONITOR) $(OVERLAY) \
+GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map $(MONITOR) $(AGENT) $(OVERLAY) \
 	$(wildcard capi/*.go capi/*.c capi/*.h) \
 	$(filter-out %_test.go,$(wildcard runtime/*.go))
 C_TEST_SOURCES := $(wildcard tests/c/*.c)
@@ -83,6 +88,7 @@ LDLIBS_TEST := -L$(BUILD) -lexecution -lpthread
 # The environment every test suite and the demo run in.
 TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXEC_TEST_MONITOR=$(abspath $(MONITOR)) \
+	EXEC_TEST_AGENT=$(abspath $(AGENT)) \
 	EXEC_TEST_IMAGES=$(abspath $(IMAGES)) \
 	EXEC_TEST_PROBE_ROOTFS=$(abspath $(PROBE_ROOTFS)) \
 	EXEC_TEST_REGISTRY=$(abspath $(TEST_REGISTRY)) \
@@ -91,7 +97,7 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
-.PHONY: stress all lib monitor static pc bundle images probe test-registry deps reset-machine check-exports vet test test-go \
+.PHONY: stress all lib monitor agent static pc bundle images probe test-registry deps reset-machine check-exports vet test test-go \
 	shim test-shim bench-shim \
 	test-rootless \
 	test-c test-python test-rust test-static wheel test-wheel check-crates docs demo install \
@@ -106,14 +112,21 @@ $(MONITOR): $(MONITOR_SOURCES)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_MONITOR) -o $@ monitor/monitor.c
 
+$(AGENT): $(AGENT_SOURCES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_MONITOR) -static -s -o $@ monitor/agent.c
+
 # Rewritten when what it says changes, untouched otherwise.
-$(OVERLAY): $(MONITOR) FORCE
-	@printf '{"Replace":{"%s":"%s","%s":"%s"}}\n' \
+$(OVERLAY): $(MONITOR) $(AGENT) FORCE
+	@printf '{"Replace":{"%s":"%s","%s":"%s","%s":"%s"}}\n' \
 		$(abspath capi/execution-monitor) $(abspath $(MONITOR)) \
+		$(abspath capi/execution-agent) $(abspath $(AGENT)) \
 		$(abspath shim/execution-monitor) $(abspath $(MONITOR)) > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 monitor: $(MONITOR) ## Build the monitor program (embedded into the library)
+
+agent: $(AGENT) ## Build the exec agent (static, embedded into the library)
 
 static: $(ARCHIVE) ## Build build/libexecution.a, the same library for static links
 

@@ -418,8 +418,9 @@ typedef struct exec_container exec_container;
 /** A process exec'd into a container. */
 typedef struct exec_process exec_process;
 
-/** Current version of exec_runtime_options; version 2 added kill_on_exit. */
-#define EXEC_RUNTIME_OPTIONS_VERSION 2
+/** Current version of exec_runtime_options; version 2 added kill_on_exit,
+ *  version 3 no_agent. */
+#define EXEC_RUNTIME_OPTIONS_VERSION 3
 
 /**
  * Options of exec_runtime_new(). Initialise with EXEC_RUNTIME_OPTIONS_INIT or
@@ -451,10 +452,15 @@ typedef struct {
 	 * them and records their exits (version 2).
 	 */
 	int kill_on_exit;
+	/**
+	 * Non-zero: every exec_container_exec() is a runtime call, never a
+	 * fork by the container's exec agent (see Fast exec) (version 3).
+	 */
+	int no_agent;
 } exec_runtime_options;
 
 /** Static initialiser of exec_runtime_options. */
-#define EXEC_RUNTIME_OPTIONS_INIT { EXEC_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, 0, 0 }
+#define EXEC_RUNTIME_OPTIONS_INIT { EXEC_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0 }
 
 /** Current version of exec_io. */
 #define EXEC_IO_VERSION 1
