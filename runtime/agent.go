@@ -135,8 +135,8 @@ func (s *agentSlot) kill() {
 	if s.a == nil {
 		return
 	}
-	s.a.conn.Close()
 	s.a.watch.signal(unix.SIGKILL)
+	s.a.conn.Close()
 	s.a = nil
 }
 

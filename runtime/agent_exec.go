@@ -92,6 +92,10 @@ func (c *Container) execByAgent(ctx context.Context, id, dir string, spec specs.
 	return p, true, err
 }
 
+// agentTamper, when set, changes what an agent's READY passed before it
+// is checked; for the tests, which make an agent lie.
+var agentTamper func(got []*os.File)
+
 // errAgentFallback is a failure of an agent exec that started nothing of
 // the program: the runtime's exec runs it instead.
 type errAgentFallback struct{ err error }
@@ -153,6 +157,9 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 			slot.kill()
 		}
 		return nil, errAgentFallback{err}
+	}
+	if agentTamper != nil {
+		agentTamper(got)
 	}
 	want := 3
 	if pio.Terminal {
