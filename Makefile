@@ -85,6 +85,10 @@ LIBS_PRIVATE = $(shell $(GO) list -e -deps -f '{{join .CgoLDFLAGS " "}}' ./capi 
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
 LDLIBS_TEST := -L$(BUILD) -lexecution -lpthread
 
+# The C groups with exec tests, which test-c runs again with every exec a
+# runtime call (no exec agent).
+EXEC_GROUPS := exec. events. handles. promises. workload. hardened. host.
+
 # The environment every test suite and the demo run in.
 TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXEC_TEST_MONITOR=$(abspath $(MONITOR)) \
@@ -224,6 +228,7 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 test-c: deps $(C_TEST) $(IMAGE_EXAMPLE) $(PULL_EXAMPLE) $(SUPERVISOR_EXAMPLE) bundle images probe $(TEST_REGISTRY) ## Build and run the C test suite (tests/c) and the examples; compile the README's C
 	CC="$(CC)" scripts/check-readme-c.sh README.md include
 	$(TEST_ENV) $(C_TEST)
+	$(TEST_ENV) EXEC_TEST_NO_AGENT=1 $(C_TEST) $(EXEC_GROUPS)
 	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
 	$(TEST_ENV) $(SUPERVISOR_EXAMPLE) $(abspath $(ROOTFS)) $(BUILD)/supervisor-root > $(BUILD)/supervisor.out
 	test "$$(grep -c ': exited with status 3$$' $(BUILD)/supervisor.out)" = 3

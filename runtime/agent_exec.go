@@ -84,12 +84,11 @@ func (c *Container) execByAgent(ctx context.Context, id, dir string, spec specs.
 		return nil, true, err
 	}
 	p, err := c.agentStart(ctx, slot, a, id, dir, spec, io)
-	var fallback errAgentFallback
-	if errors.As(err, &fallback) {
+	if err != nil {
 		os.RemoveAll(dir)
-		return nil, false, err
 	}
-	return p, true, err
+	var fallback errAgentFallback
+	return p, !errors.As(err, &fallback), err
 }
 
 // agentTamper, when set, changes what an agent's READY passed before it
@@ -312,12 +311,20 @@ func agentGo(goPipe, status *os.File) error {
 	if err != nil {
 		return sysErr("start the process", err)
 	}
-	fd := int(status.Fd())
-	unix.SetNonblock(fd, true)
-	pf := os.NewFile(uintptr(fd), "agent-status")
-	pf.SetReadDeadline(time.Now().Add(agentDeadline))
+	fds := []unix.PollFd{{Fd: int32(status.Fd()), Events: unix.POLLIN}}
+	deadline := time.Now().Add(agentDeadline)
+	for {
+		n, err := unix.Poll(fds, int(time.Until(deadline).Milliseconds()))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 {
+			return nil
+		}
+		break
+	}
 	buf := make([]byte, agentStatusSize)
-	if _, err := io.ReadFull(pf, buf); err != nil {
+	if n, err := unix.Read(int(status.Fd()), buf); err != nil || n != len(buf) {
 		return nil
 	}
 	var s agentStatus
