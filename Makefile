@@ -251,6 +251,9 @@ test-rust: deps lib static pc bundle images probe $(TEST_REGISTRY) ## Run the Ru
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test --workspace
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test -p execution --features tokio --test events_tokio
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test -p execution --features log --test log_crate
+	cd bindings/rust && $(TEST_ENV) EXEC_TEST_NO_AGENT=1 $(CARGO) test -p execution \
+		--test exec --test command --test drop_order --test events --test workload
+	cd bindings/rust && $(TEST_ENV) EXEC_TEST_NO_AGENT=1 $(CARGO) test -p execution --features tokio --test events_tokio
 
 # The rootless suites: the C, Python and Rust tests of rootless containers
 # and hardened configs, run as ROOTLESS_USER (made by rootless-user.sh) on
