@@ -2,6 +2,8 @@
 inside the container; others, and every exec with agent=False, runtime calls.
 The tests around them run in both modes (conftest.pytest_generate_tests)."""
 
+from typing import Dict, Optional, Tuple
+
 import pytest
 
 import execution
@@ -16,10 +18,15 @@ AGENTS = (
 )
 
 
-def output(c: execution.Container[bytes], script: str, **kw: object) -> bytes:
-    with c.exec(sh(script), stdout=execution.PIPE, **kw) as p:  # type: ignore[arg-type]
+def output(
+    c: execution.Container[bytes],
+    script: str,
+    env: Optional[Dict[str, str]] = None,
+    user: Optional[Tuple[int, int]] = None,
+) -> bytes:
+    with c.exec(sh(script), stdout=execution.PIPE, env=env, user=user) as p:
         out, _ = p.communicate(timeout=30)
-        assert p.wait() == 0
+        assert p.wait() == 0 and isinstance(out, bytes)
         return out
 
 
