@@ -14,6 +14,7 @@ import (
 	"time"
 
 	runc "github.com/containerd/go-runc"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -76,6 +77,7 @@ const agentsDirName = "agents"
 // (the monitor kills it when that ends), the container's, or until it
 // misbehaves.
 type agent struct {
+	own   specs.Process // the container's process it was started as
 	conn  *net.UnixConn
 	pid   int    // on the host
 	pidns uint64 // the inode of its pid namespace
@@ -140,20 +142,28 @@ func (s *agentSlot) kill() {
 	s.a = nil
 }
 
-// get returns the slot's live agent, starting one when there is none or
-// the last one died.
-func (s *agentSlot) get(ctx context.Context, c *Container) (*agent, error) {
+// get returns the slot's live agent for process p, starting one when there
+// is none or the last one died; an error when the agent cannot run p
+// (agentCanRun) or none can be had.
+func (s *agentSlot) get(ctx context.Context, c *Container, p specs.Process) (*agent, error) {
 	if s.unusable != nil {
 		return nil, s.unusable
 	}
 	if s.a != nil && !s.a.watch.exited() {
-		return s.a, nil
+		return s.a, agentCanRun(p, &s.a.own)
 	}
 	if s.a != nil {
 		logf(LogWarn, "the exec agent of container %q (pid %d) is gone; starting another", c.id, s.a.pid)
 		s.kill()
 	}
-	a, err := c.startAgent(ctx)
+	_, bspec, err := readBundle(c.rec.Bundle)
+	if err != nil || bspec.Process == nil {
+		return nil, errAgentUnusable{fmt.Errorf("the container's process is unknown: %v", err)}
+	}
+	if err := agentCanRun(p, bspec.Process); err != nil {
+		return nil, err
+	}
+	a, err := c.startAgent(ctx, *bspec.Process)
 	if err != nil {
 		return nil, err
 	}
@@ -161,18 +171,14 @@ func (s *agentSlot) get(ctx context.Context, c *Container) (*agent, error) {
 	return a, nil
 }
 
-// startAgent starts an agent in the container by the runtime's exec, with
-// the container's own process settings.
-func (c *Container) startAgent(ctx context.Context) (_ *agent, err error) {
+// startAgent starts an agent in the container by the runtime's exec, as
+// the container's own process own.
+func (c *Container) startAgent(ctx context.Context, own specs.Process) (_ *agent, err error) {
 	exe, err := agentExe()
 	if err != nil || exe == nil {
 		return nil, errAgentUnusable{fmt.Errorf("no agent program: %v", err)}
 	}
-	_, bspec, err := readBundle(c.rec.Bundle)
-	if err != nil || bspec.Process == nil {
-		return nil, errAgentUnusable{fmt.Errorf("the container's process is unknown: %v", err)}
-	}
-	spec := *bspec.Process
+	spec := own
 	spec.Args = []string{fmt.Sprintf("/proc/self/fd/%d", agentExeFd)}
 	spec.Terminal, spec.ConsoleSize = false, nil
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
@@ -215,7 +221,7 @@ func (c *Container) startAgent(ctx context.Context) (_ *agent, err error) {
 	if err != nil {
 		return nil, errAgentUnusable{err}
 	}
-	a := &agent{conn: conn, pid: out.rec.Pid, watch: out.watch}
+	a := &agent{own: own, conn: conn, pid: out.rec.Pid, watch: out.watch}
 	if a.pidns, err = pidNamespace(a.pid); err != nil {
 		a.watch.signal(unix.SIGKILL)
 		return nil, sysErr("read the agent's pid namespace", err)

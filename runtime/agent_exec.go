@@ -62,17 +62,10 @@ func agentCanRun(p specs.Process, own *specs.Process) error {
 // and the runtime's exec is to run the process; err says why, for the log.
 func (c *Container) execByAgent(ctx context.Context, id, dir string, spec specs.Process, io IO) (
 	_ *Process, used bool, err error) {
-	_, bspec, err := readBundle(c.rec.Bundle)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := agentCanRun(spec, bspec.Process); err != nil {
-		return nil, false, err
-	}
 	slot := c.agentSlot()
 	slot.Lock()
 	defer slot.Unlock()
-	a, err := slot.get(ctx, c)
+	a, err := slot.get(ctx, c, spec)
 	var unusable errAgentUnusable
 	if errors.As(err, &unusable) {
 		slot.unusable = err

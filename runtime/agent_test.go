@@ -73,13 +73,13 @@ func TestExecModes(t *testing.T) {
 			}
 			defer events.Close()
 
-			p, out, e := execOut(t, c, "env", `{"args":["sh","-c","echo $FOO; pwd; ulimit -n; exit 5"],
+			p, out, e := execOut(t, c, "env", `{"args":["sh","-c","echo $FOO; pwd; ulimit -u; exit 5"],
 				"env":["FOO=bar","PATH=/bin"],"cwd":"/tmp",
-				"rlimits":[{"type":"RLIMIT_NOFILE","hard":512,"soft":256}]}`)
+				"rlimits":[{"type":"RLIMIT_NPROC","hard":888,"soft":777}]}`)
 			if p.byAgent == mode.noAgent {
 				t.Errorf("byAgent = %v", p.byAgent)
 			}
-			if out != "bar\n/tmp\n256" || e.Status != 5 || e.Code != 5 {
+			if out != "bar\n/tmp\n777" || e.Status != 5 || e.Code != 5 {
 				t.Errorf("output %q, exit %+v", out, e)
 			}
 			if _, err := c.Exec(bg, "env", processOver(t, c, `{"args":["true"]}`), NullIO()); !errors.Is(err, ErrExists) {
