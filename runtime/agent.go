@@ -168,7 +168,20 @@ func (s *agentSlot) get(ctx context.Context, c *Container, p specs.Process) (*ag
 		return nil, err
 	}
 	s.a = a
+	go s.closeOnExit(a)
 	return a, nil
+}
+
+// closeOnExit closes this process's end of a's socket once a exited, so a
+// container deleted or stopped elsewhere leaves no fd here.
+func (s *agentSlot) closeOnExit(a *agent) {
+	a.watch.wait(context.Background())
+	s.Lock()
+	defer s.Unlock()
+	a.conn.Close()
+	if s.a == a {
+		s.a = nil
+	}
 }
 
 // startAgent starts an agent in the container by the runtime's exec, as

@@ -201,6 +201,11 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 			cancel()
 		}
 	}()
+	// Recorded before it runs: a host that dies from here on leaves a
+	// process that exited 127 having run nothing, or one that runs.
+	if err := writeJSON(filepath.Join(dir, processRecordName), rec); err != nil {
+		return nil, err
+	}
 	goPipe, status := got[1], got[2]
 	got[1], got[2] = nil, nil
 	if err := agentGo(goPipe, status); err != nil {
@@ -209,10 +214,6 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 	out := st.handover(pio.Terminal)
 	if pio.Terminal {
 		out.master, got[3] = got[3], nil
-	}
-	if err := writeJSON(filepath.Join(dir, processRecordName), rec); err != nil {
-		out.close()
-		return nil, err
 	}
 	p := newProcess(id, dir, rec, watch, out)
 	p.byAgent = true
