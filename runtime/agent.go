@@ -237,7 +237,7 @@ func (c *Container) startAgent(ctx context.Context, own specs.Process) (_ *agent
 	a := &agent{own: own, conn: conn, pid: out.rec.Pid, watch: out.watch}
 	if a.pidns, err = pidNamespace(a.pid); err != nil {
 		a.watch.signal(unix.SIGKILL)
-		return nil, sysErr("read the agent's pid namespace", err)
+		return nil, errAgentUnusable{sysErr("read the agent's pid namespace", err)}
 	}
 	logf(LogInfo, "started the exec agent of container %q (pid %d)", c.id, a.pid)
 	return a, nil
