@@ -197,6 +197,14 @@ func TestExecModes(t *testing.T) {
 			if _, err := os.Stat(c.dir + "/processes/missing"); !os.IsNotExist(err) {
 				t.Errorf("a failed exec left its dir: %v", err)
 			}
+			// a program found but that the kernel refuses to run
+			execOut(t, c, "mkbad", `{"args":["sh","-c","printf '\\001\\002\\003' > /tmp/bad; chmod +x /tmp/bad"]}`)
+			if _, err := c.Exec(bg, "bad", processOver(t, c, `{"args":["/tmp/bad"]}`), NullIO()); !errors.Is(err, ErrRuntime) {
+				t.Errorf("a program the kernel refuses: %v", err)
+			}
+			if _, err := c.LoadProcess(bg, "bad"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("load of a failed exec: %v", err)
+			}
 		})
 	}
 }
