@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -78,9 +77,9 @@ const agentsDirName = "agents"
 // misbehaves.
 type agent struct {
 	own   specs.Process // the container's process it was started as
-	conn  *net.UnixConn
-	pid   int    // on the host
-	pidns uint64 // the inode of its pid namespace
+	conn  *os.File      // blocking: a request waits in its own thread, not the poller
+	pid   int           // on the host
+	pidns uint64        // the inode of its pid namespace
 	watch *exitWatch
 }
 
@@ -198,14 +197,8 @@ func (c *Container) startAgent(ctx context.Context, own specs.Process) (_ *agent
 	if err != nil {
 		return nil, sysErr("socketpair", err)
 	}
-	mine, theirs := os.NewFile(uintptr(fds[0]), "agent"), os.NewFile(uintptr(fds[1]), "agent")
+	conn, theirs := os.NewFile(uintptr(fds[0]), "agent"), os.NewFile(uintptr(fds[1]), "agent")
 	defer theirs.Close()
-	fc, err := net.FileConn(mine)
-	mine.Close()
-	if err != nil {
-		return nil, sysErr("agent socket", err)
-	}
-	conn := fc.(*net.UnixConn)
 	defer func() {
 		if err != nil {
 			conn.Close()

@@ -125,8 +125,12 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 			fds = append(fds, int(f.Fd()))
 		}
 	}
+	msg := m.encode(strs)
+	if len(msg) > agentMaxMsg {
+		return nil, errAgentFallback{fmt.Errorf("its args and env take %d bytes, more than the agent's %d", len(msg), agentMaxMsg)}
+	}
 	sent := bootTicks()
-	reply, got, err := a.request(m.encode(strs), fds)
+	reply, got, err := a.request(msg, fds)
 	defer func() {
 		for _, f := range got {
 			if f != nil {
@@ -223,30 +227,41 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 // request sends one START with fds and reads the READY, each within
 // agentDeadline; got are the fds that came with it.
 func (a *agent) request(msg []byte, fds []int) (reply agentMsg, got []*os.File, err error) {
-	a.conn.SetDeadline(time.Now().Add(agentDeadline))
-	defer a.conn.SetDeadline(time.Time{})
+	fd := int(a.conn.Fd())
+	tv := unix.NsecToTimeval(agentDeadline.Nanoseconds())
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv); err != nil {
+		return reply, nil, err
+	}
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		return reply, nil, err
+	}
 	var oob []byte
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
 	}
-	if _, _, err := a.conn.WriteMsgUnix(msg, oob, nil); err != nil {
+	if err := retryEINTR(func() error { return unix.Sendmsg(fd, msg, oob, nil, unix.MSG_NOSIGNAL) }); err != nil {
 		return reply, nil, err
 	}
-	buf := make([]byte, agentMaxMsg)
+	buf := make([]byte, agentMsgSize+1) // a READY has no strings
 	oob = make([]byte, unix.CmsgSpace(4*4))
-	n, oobn, flags, _, err := a.conn.ReadMsgUnix(buf, oob)
+	var n, oobn, flags int
+	err = retryEINTR(func() (err error) {
+		n, oobn, flags, _, err = unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		return err
+	})
 	if oobn > 0 {
 		if cmsgs, perr := unix.ParseSocketControlMessage(oob[:oobn]); perr == nil {
 			for _, cm := range cmsgs {
 				rights, _ := unix.ParseUnixRights(&cm)
 				for _, fd := range rights {
-					unix.CloseOnExec(fd)
 					got = append(got, os.NewFile(uintptr(fd), "agent-fd"))
 				}
 			}
 		}
 	}
 	switch {
+	case err == unix.EAGAIN:
+		return reply, got, errors.New("no answer in time")
 	case err != nil:
 		return reply, got, err
 	case n == 0:
@@ -345,4 +360,13 @@ var rlimitNumbers = map[string]int{
 	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS,
 	"RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE,
 	"RLIMIT_NICE": unix.RLIMIT_NICE, "RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME,
+}
+
+// retryEINTR runs call until it fails otherwise than with EINTR.
+func retryEINTR(call func() error) error {
+	for {
+		if err := call(); err != unix.EINTR {
+			return err
+		}
+	}
 }

@@ -277,6 +277,17 @@ func TestExecFallback(t *testing.T) {
 	if want := ownCapEff(t, c); out != want {
 		t.Errorf("through the agent %q, the container's process %q", out, want)
 	}
+	// Args and env too large for the agent's packet: the runtime runs it,
+	// and the agent serves on.
+	a := agentOf(c)
+	big := strings.Repeat("x", 100*1024)
+	env := `"PATH=/bin","B1=` + big + `","B2=` + big + `","B3=` + big + `"`
+	if p, out, _ := execOut(t, c, "big", `{"args":["sh","-c","echo ${#B1} ${#B3}"],"env":[`+env+`]}`); p.byAgent || out != "102400 102400" {
+		t.Errorf("an env larger than the agent takes: byAgent %v, %q", p.byAgent, out)
+	}
+	if agentOf(c) != a || a.watch.exited() {
+		t.Error("the agent did not survive a request too large for it")
+	}
 }
 
 // ownCapEff is the CapEff line of c's init.
