@@ -47,16 +47,21 @@ PY_PACKAGE := $(wildcard bindings/python/execution/*.py) bindings/python/executi
 	bindings/python/pyproject.toml bindings/python/setup.py bindings/python/README.md
 
 MONITOR := $(BUILD)/execution-monitor
-MONITOR_SOURCES := $(wildcard monitor/*.c monitor/*.h)
+MONITOR_SOURCES := monitor/monitor.c monitor/cgroup.c monitor/protocol.h monitor/cgroup.h
 CFLAGS_MONITOR := -std=c11 -O2 -Wall -Wextra -Werror
+# The exec agent runs inside containers, on whatever rootfs they have:
+# static, stripped.
+AGENT := $(BUILD)/execution-agent
+AGENT_SOURCES := monitor/agent.c monitor/agent.h
 
 # capi/monitor.go embeds capi/execution-monitor, which is never a file of the
 # tree: every go command reads it through this overlay from the monitor this
-# build made, so no program built elsewhere can be carried along.
+# build made, so no program built elsewhere can be carried along; so does
+# capi/agent.go with capi/execution-agent.
 OVERLAY := $(BUILD)/monitor-overlay.json
 GOFLAGS_BUILD := -overlay=$(abspath $(OVERLAY))
 
-GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map $(MONITOR) $(OVERLAY) \
+GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map $(MONITOR) $(AGENT) $(OVERLAY) \
 	$(wildcard capi/*.go capi/*.c capi/*.h) \
 	$(filter-out %_test.go,$(wildcard runtime/*.go runtime/*/*.go runtime/*/*/*.go))
 C_TEST_SOURCES := $(wildcard tests/c/*.c)
@@ -81,9 +86,14 @@ LIBS_PRIVATE = $(shell $(GO) list -e -deps -f '{{join .CgoLDFLAGS " "}}' ./capi 
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
 LDLIBS_TEST := -L$(BUILD) -lexecution -lpthread
 
+# The C groups with exec tests, which test-c runs again with every exec a
+# runtime call (no exec agent).
+EXEC_GROUPS := exec. events. handles. promises. workload. hardened. host.
+
 # The environment every test suite and the demo run in.
 TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXEC_TEST_MONITOR=$(abspath $(MONITOR)) \
+	EXEC_TEST_AGENT=$(abspath $(AGENT)) \
 	EXEC_TEST_IMAGES=$(abspath $(IMAGES)) \
 	EXEC_TEST_PROBE_ROOTFS=$(abspath $(PROBE_ROOTFS)) \
 	EXEC_TEST_REGISTRY=$(abspath $(TEST_REGISTRY)) \
@@ -92,7 +102,7 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
-.PHONY: stress all lib monitor static pc bundle images probe test-registry deps reset-machine check-exports vet test test-go \
+.PHONY: stress all lib monitor agent static pc bundle images probe test-registry deps reset-machine check-exports vet test test-go \
 	shim test-shim bench-shim \
 	test-rootless \
 	test-c test-python test-rust test-static wheel test-wheel check-crates docs demo install \
@@ -107,14 +117,21 @@ $(MONITOR): $(MONITOR_SOURCES)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_MONITOR) -o $@ $(filter %.c,$(MONITOR_SOURCES))
 
+$(AGENT): $(AGENT_SOURCES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_MONITOR) -static -s -o $@ monitor/agent.c
+
 # Rewritten when what it says changes, untouched otherwise.
-$(OVERLAY): $(MONITOR) FORCE
-	@printf '{"Replace":{"%s":"%s","%s":"%s"}}\n' \
+$(OVERLAY): $(MONITOR) $(AGENT) FORCE
+	@printf '{"Replace":{"%s":"%s","%s":"%s","%s":"%s"}}\n' \
 		$(abspath capi/execution-monitor) $(abspath $(MONITOR)) \
+		$(abspath capi/execution-agent) $(abspath $(AGENT)) \
 		$(abspath shim/execution-monitor) $(abspath $(MONITOR)) > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 monitor: $(MONITOR) ## Build the monitor program (embedded into the library)
+
+agent: $(AGENT) ## Build the exec agent (static, embedded into the library)
 
 static: $(ARCHIVE) ## Build build/libexecution.a, the same library for static links
 
@@ -212,6 +229,7 @@ $(C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) include/execution.h $(LIB)
 test-c: deps $(C_TEST) $(IMAGE_EXAMPLE) $(PULL_EXAMPLE) $(SUPERVISOR_EXAMPLE) $(POOL_EXAMPLE) bundle images probe $(TEST_REGISTRY) ## Build and run the C test suite (tests/c) and the examples; compile the README's C
 	CC="$(CC)" scripts/check-readme-c.sh README.md include
 	$(TEST_ENV) $(C_TEST)
+	$(TEST_ENV) EXEC_TEST_NO_AGENT=1 $(C_TEST) $(EXEC_GROUPS)
 	$(TEST_ENV) $(IMAGE_EXAMPLE) $(abspath $(IMAGES))/busybox:latest | grep -x 'hello from the second layer'
 	$(TEST_ENV) $(SUPERVISOR_EXAMPLE) $(abspath $(ROOTFS)) $(BUILD)/supervisor-root > $(BUILD)/supervisor.out
 	test "$$(grep -c ': exited with status 3$$' $(BUILD)/supervisor.out)" = 3
@@ -239,6 +257,9 @@ test-rust: deps lib static pc bundle images probe $(TEST_REGISTRY) ## Run the Ru
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test --workspace
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test -p execution --features tokio --test events_tokio
 	cd bindings/rust && $(TEST_ENV) $(CARGO) test -p execution --features log --test log_crate
+	cd bindings/rust && $(TEST_ENV) EXEC_TEST_NO_AGENT=1 $(CARGO) test -p execution \
+		--test exec --test command --test drop_order --test events --test workload
+	cd bindings/rust && $(TEST_ENV) EXEC_TEST_NO_AGENT=1 $(CARGO) test -p execution --features tokio --test events_tokio
 
 # The rootless suites: the C, Python and Rust tests of rootless containers
 # and hardened configs, run as ROOTLESS_USER (made by rootless-user.sh) on

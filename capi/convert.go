@@ -88,6 +88,9 @@ func optionsOf(o *C.exec_runtime_options) (runtime.Options, error) {
 	if o.version >= 2 {
 		opts.KillOnExit = o.kill_on_exit != 0
 	}
+	if o.version >= 3 {
+		opts.NoAgent = o.no_agent != 0
+	}
 	return opts, nil
 }
 

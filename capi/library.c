@@ -49,10 +49,11 @@ int exec_runtime_options_init(exec_runtime_options *opts, unsigned version)
 {
 	static const exec_runtime_options defaults = EXEC_RUNTIME_OPTIONS_INIT;
 
-	/* A caller built against version 1 has the smaller struct. */
+	/* A caller built against an older version has a smaller struct. */
 	return init_versioned(opts, &defaults,
-	                      version == 1 ? offsetof(exec_runtime_options, kill_on_exit)
-	                                   : sizeof defaults,
+	                      version == 1   ? offsetof(exec_runtime_options, kill_on_exit)
+	                      : version == 2 ? offsetof(exec_runtime_options, no_agent)
+	                                     : sizeof defaults,
 	                      version, EXEC_RUNTIME_OPTIONS_VERSION, "opts is NULL",
 	                      "unknown exec_runtime_options version");
 }

@@ -158,6 +158,36 @@
  * a pollable fd (exec_events_fd(), exec_container_exit_fd(),
  * exec_process_exit_fd()) for an event loop with no thread of its own.
  *
+ * Fast exec. exec_container_exec() of a process that needs nothing the
+ * container's own process lacks (the same user and groups, capabilities,
+ * no_new_privileges, AppArmor profile, SELinux label, OOM score and
+ * scheduling; args, env, cwd, rlimits, streams and terminal are its own)
+ * is a fork inside the container instead of a runtime call: the first
+ * such exec of a library process starts the container's exec agent, a
+ * small static program the library carries, through the runtime's exec
+ * with the container's own process (so in its namespaces, cgroup, LSM
+ * label and seccomp filter, with its capabilities), marked non-dumpable;
+ * the agent forks each later process as a child of the monitor
+ * (CLONE_PARENT), which claims, reaps and records it as any exec'd
+ * process. The handle, pid, streams, terminal, signal, wait, exit, events,
+ * delete and exec_process_load() from another process are the same either
+ * way. The agent serves the library process that started it, over a
+ * socket pair (one fd in that process while the container runs), and exits
+ * when that process closes it or dies. The library trusts nothing it says:
+ * it checks that the pidfd the agent passes is of a process in the
+ * container's pid namespace, started after the request, that the monitor's
+ * child and claimed by no one (else it kills the agent), and the process
+ * execs its program only once it is claimed. An agent killed, stopped (2
+ * seconds) or lying sends that exec through the runtime, and the next
+ * exec starts a new agent; a container whose seccomp filter refuses the
+ * agent's fork or pidfd_open has its execs go through the runtime. Any
+ * other process, one passed extra fds (exec_io.extra_fds), and every exec
+ * with exec_runtime_options.no_agent, is a runtime call. A program the agent cannot find, or a cwd it cannot enter,
+ * has the exec retried through the runtime, which reports the error; an
+ * exec that fails later (a binary the kernel refuses) has been announced
+ * (EXEC_EVENT_EXEC_ADDED, then its exit with status 127) when the call
+ * returns EXEC_ERUNTIME.
+ *
  * Diagnostics. What the library works around or cannot report through a
  * return code (a runtime's stderr and log lines, a monitor started or
  * found gone, a message sent again, dropped events, an exit become
@@ -248,7 +278,8 @@
  * container that floods a pipe nobody reads, or its terminal, blocks only
  * itself: each container has its own pipes and the monitor never reads
  * them, so other containers' calls and waits go on, and a container costs
- * the host only the stream ends it handed over. What a container may do
+ * the host only the stream ends it handed over (and, once a fast exec ran,
+ * its agent's socket; see Fast exec). What a container may do
  * inside is its config's business: a default config run by root keeps
  * root inside root outside (with 3 capabilities and no seccomp filter);
  * run untrusted code with a hardened config (exec_bundle_options; for a
@@ -366,6 +397,10 @@
  *        Warm pools: exec_pool_new(), exec_pool_take(), exec_pool_fill()
  *        and exec_pool_free() with exec_pool_options and
  *        exec_pool_options_init(); see Warm pools.
+ *        Fast exec: an exec like the container's own process is a fork by
+ *        the container's exec agent, not a runtime call (see Fast exec;
+ *        monitor protocol 5); exec_runtime_options version 3 adds
+ *        no_agent to turn it off.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
@@ -473,8 +508,9 @@ typedef struct exec_process exec_process;
 /** A warm pool of created containers of one bundle. */
 typedef struct exec_pool exec_pool;
 
-/** Current version of exec_runtime_options; version 2 added kill_on_exit. */
-#define EXEC_RUNTIME_OPTIONS_VERSION 2
+/** Current version of exec_runtime_options; version 2 added kill_on_exit,
+ *  version 3 no_agent. */
+#define EXEC_RUNTIME_OPTIONS_VERSION 3
 
 /**
  * Options of exec_runtime_new(). Initialise with EXEC_RUNTIME_OPTIONS_INIT or
@@ -506,10 +542,15 @@ typedef struct {
 	 * them and records their exits (version 2).
 	 */
 	int kill_on_exit;
+	/**
+	 * Non-zero: every exec_container_exec() is a runtime call, never a
+	 * fork by the container's exec agent (see Fast exec) (version 3).
+	 */
+	int no_agent;
 } exec_runtime_options;
 
 /** Static initialiser of exec_runtime_options. */
-#define EXEC_RUNTIME_OPTIONS_INIT { EXEC_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, 0, 0 }
+#define EXEC_RUNTIME_OPTIONS_INIT { EXEC_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0 }
 
 /** Current version of exec_io; version 2 added extra_fds. */
 #define EXEC_IO_VERSION 2
@@ -1611,6 +1652,9 @@ void exec_container_free(exec_container *c);
  * @param io streams; NULL means all three EXEC_IO_NULL. A terminal is used
  *        when io->terminal or process.terminal is set.
  * @param[out] out the new process handle.
+ * A process the container's own process could run, with no extra fds,
+ * is forked by the container's exec agent, any other is a runtime call
+ * (see Fast exec).
  * @return EXEC_OK, EXEC_EINVAL (bad id or JSON, no args, a bad extra fd),
  *         EXEC_EEXIST, EXEC_ESTATE (container not running), EXEC_ERUNTIME,
  *         EXEC_ECLOSED.

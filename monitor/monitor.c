@@ -1337,6 +1337,10 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 	}
 	struct mon_msg r = reply_to(m);
 	struct claim *cl = claim_by_pid(pid);
+	if (cl && (m->arg & MON_CLAIM_FRESH)) {
+		reply_err(c, m, EALREADY);
+		return;
+	}
 	if (cl) {
 		r.start = cl->start;
 		r.state = MON_LIVE;
@@ -1352,6 +1356,8 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 			reply_err(c, m, errno == EMFILE || errno == ENFILE ? errno : EAGAIN);
 			return;
 		}
+		if (m->arg & MON_CLAIM_ADDED)
+			publish(MON_EV_EXEC_ADDED, pid, 0, false, container, process);
 		if (si.si_pid == pid) {
 			/* Exited, not reaped yet: record it, then reap it. */
 			r.state = MON_EXITED;
@@ -1392,6 +1398,8 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 		reply_err(c, m, ECHILD);
 		return;
 	}
+	if (m->arg & MON_CLAIM_ADDED)
+		publish(MON_EV_EXEC_ADDED, pid, 0, false, container, process);
 	g->claimed = true;
 	r.start = g->start;
 	r.state = MON_EXITED;

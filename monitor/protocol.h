@@ -73,6 +73,10 @@ enum mon_type {
 	 * list and env list, run when the claiming connection closes while the
 	 * process lives; for a container's init, its success publishes
 	 * DELETED, then the dir of the exit record (the state dir) is removed.
+	 * With MON_CLAIM_FRESH a pid already claimed is refused (EALREADY):
+	 * a process an agent reports must be new. With MON_CLAIM_ADDED the
+	 * claim publishes EXEC_ADDED for container and process before
+	 * anything of the process (version 5).
 	 * reply: start, state, and wstatus and arg (1: OOM-killed) when state
 	 * is MON_EXITED; or err (ECHILD: not a child of the monitor). */
 	MON_CLAIM = 4,
@@ -136,6 +140,8 @@ enum mon_event {
 /* MON_CLAIM flags. */
 #define MON_CLAIM_KILL_ORPHAN 1
 #define MON_CLAIM_OOM_SIGKILL 2
+#define MON_CLAIM_FRESH 4
+#define MON_CLAIM_ADDED 8
 
 /* States in a reply. */
 #define MON_LIVE 1

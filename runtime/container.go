@@ -213,6 +213,7 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 	wctx, cancel := context.WithTimeout(ctx, c.rt.callTimeout)
 	c.watch.wait(wctx)
 	cancel()
+	c.dropAgent()
 	if err := removeStateDir(c.dir, containerRecordName); err != nil {
 		return err
 	}

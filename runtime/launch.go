@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -150,11 +151,18 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 // Its exit event names container and process ("" for an init).
 func (r *Runtime) claim(dir string, pid int, oom oomCounter, rec record, cleanup []string,
 	container, process string) (*exitWatch, record, error) {
+	return r.claimWith(dir, pid, oom, rec, cleanup, container, process, 0)
+}
+
+// claimWith is claim with more MON_CLAIM_* flags; a refusal for a process
+// not the monitor's child, or already claimed, carries ECHILD or EALREADY.
+func (r *Runtime) claimWith(dir string, pid int, oom oomCounter, rec record, cleanup []string,
+	container, process string, flags int64) (*exitWatch, record, error) {
 	exitPath, err := prepareExitRecord(dir)
 	if err != nil {
 		return nil, rec, err
 	}
-	m := monitor.Msg{Type: monitor.MsgClaim, Pid: int64(pid), Count: oom.base}
+	m := monitor.Msg{Type: monitor.MsgClaim, Pid: int64(pid), Count: oom.base, Arg: flags}
 	if monitor.HasNUL(container, process) {
 		return nil, rec, wrapf(ErrInvalid, "an id holds a NUL byte")
 	}
@@ -177,8 +185,11 @@ func (r *Runtime) claim(dir string, pid int, oom oomCounter, rec record, cleanup
 		return err
 	})
 	if errors.Is(err, unix.ECHILD) {
-		return nil, rec, wrapf(ErrRuntime, "%s %s: its process %d is not a child of the monitor "+
-			"(the runtime left a process of its own as its parent)", r.name, rec.ID, pid)
+		return nil, rec, withCause(ErrRuntime, fmt.Sprintf("%s %s: its process %d is not a child of the monitor "+
+			"(the runtime left a process of its own as its parent)", r.name, rec.ID, pid), err)
+	}
+	if errors.Is(err, unix.EALREADY) {
+		return nil, rec, withCause(ErrRuntime, fmt.Sprintf("process %d is claimed already", pid), err)
 	}
 	if err != nil {
 		return nil, rec, sysErr("claim process", err)

@@ -188,12 +188,20 @@ func TestMonitorOutlivesHostCgroupKill(t *testing.T) {
 	if err := unix.Kill(mon, 0); err != nil {
 		t.Fatalf("the monitor died with its host's cgroup: %v", err)
 	}
+	// This process holds the monitor until another has deleted the
+	// container: on v1 the container's cgroup is beneath the monitor's,
+	// which stays while it does.
+	hold, err := monitor.Connect(root)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(bundle, "rootfs", "go"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.TrimSpace(runFaultHelper(t, "load-delete", root, id)); !strings.HasSuffix(got, "7") {
 		t.Errorf("the exit after the host's cgroup was killed: %q, want 7", got)
 	}
+	hold.Close()
 	// Nothing holds the monitor now: it leaves, removing its cgroups.
 	waitProcessGone(t, mon)
 	for _, dir := range own {

@@ -15,15 +15,21 @@ import (
 // concurrent use.
 type Process struct {
 	proc
+	byAgent bool // started by the container's agent, not the runtime
 }
 
 func newProcess(id, dir string, rec record, watch *exitWatch, st *streams) *Process {
-	return &Process{proc{what: "process", id: id, dir: dir, rec: rec, watch: watch, streams: st}}
+	return &Process{proc: proc{what: "process", id: id, dir: dir, rec: rec, watch: watch, streams: st}}
 }
 
 // Exec starts spec as process id in the running container. A terminal is
 // used when io.Terminal or spec.Terminal is set; an empty cwd is "/", and a
-// nil env is the container's own.
+// nil env is the container's own. Unless Options.NoAgent, a process that
+// needs nothing its container's own process lacks (see agentCanRun) and is
+// passed no extra fds is started by the container's exec agent, a fork
+// instead of a runtime call; any other, or one the agent fails to start,
+// by the runtime's exec. The
+// handle is the same either way.
 func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io IO) (*Process, error) {
 	if err := c.check(); err != nil {
 		return nil, err
@@ -59,6 +65,13 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 			return nil, wrapf(ErrNotFound, "container %q was deleted", c.id)
 		}
 		return nil, sysErr("create processes dir", err)
+	}
+	if c.rt.agent && len(io.ExtraFDs) == 0 {
+		p, used, err := c.execByAgent(ctx, id, filepath.Join(processes, id), spec, io)
+		if used {
+			return p, err
+		}
+		logf(LogDebug, "process %q of container %q goes through the runtime: %v", id, c.id, err)
 	}
 	l := &launch{
 		op: "exec", dir: filepath.Join(processes, id), what: "process", recordName: processRecordName, container: c.id,

@@ -39,6 +39,9 @@ type Options struct {
 	// process created, recording their exits, when the process exits or
 	// dies while they live: no container outlives its creator.
 	KillOnExit bool
+	// NoAgent has every exec go through the runtime's exec, never through
+	// a container's exec agent (see Container.Exec).
+	NoAgent bool
 }
 
 // knowsRuncLayout tells whether a runtime binary keeps a created
@@ -61,6 +64,7 @@ type Runtime struct {
 	// monitor (its subreaper), with no helper of the binary between.
 	detachKeepsChild bool
 	killOnExit       bool
+	agent            bool // execs may go through a container's agent
 }
 
 // New opens a runtime, creating its root if needed, and connects to the
@@ -129,6 +133,7 @@ func New(opts Options) (*Runtime, error) {
 		fastState:        knowsRuncLayout(filepath.Base(path)),
 		detachKeepsChild: filepath.Base(path) == "runc",
 		killOnExit:       opts.KillOnExit,
+		agent:            !opts.NoAgent,
 	}
 	r.sweepPools()
 	return r, nil

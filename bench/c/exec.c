@@ -1,6 +1,6 @@
 /*
- * exec.c - exec latency into a running container (library against `runc
- * exec`), and the delay from a container's exit to exec_container_wait()
+ * exec.c - exec latency into a running container (library with its exec
+ * agent, library without, against `runc exec`), and the delay from a container's exit to exec_container_wait()
  * returning.
  */
 #include <errno.h>
@@ -45,38 +45,65 @@ static double cli_exec(const char *runtime_root, const char *id)
 	return (double)(now_ns() - t0) / 1e6;
 }
 
-/* Exec into one running container, library and CLI alternating first. */
-static void exec_latency(exec_runtime *rt, const char *runtime_root)
+/* A second runtime on root whose execs are all runtime calls. */
+static exec_runtime *open_runtime_no_agent(const char *root)
 {
-	samples lib = { 0 }, cli = { 0 };
-	exec_container *c = NULL;
+	exec_runtime_options opts = EXEC_RUNTIME_OPTIONS_INIT;
+	exec_runtime *rt = NULL;
+
+	opts.root = root;
+	opts.runtime_path = cfg.runc;
+	opts.no_agent = 1;
+	check(exec_runtime_new(&opts, &rt), "exec_runtime_new");
+	return rt;
+}
+
+/* Exec into one running container through the library with its exec agent
+ * (the default), through the library with every exec a runtime call, and
+ * with `runc exec`: interleaved, each round in an order shifted by one. */
+static void exec_latency(exec_runtime *rt, const char *root, const char *runtime_root)
+{
+	samples agent = { 0 }, runtime = { 0 }, cli = { 0 };
+	exec_runtime *rt_runtime = open_runtime_no_agent(root);
+	exec_container *c = NULL, *c_runtime = NULL;
 	char id[64];
 	int k;
 
 	new_id(id, sizeof(id));
 	check(exec_container_run(rt, id, bundle_sleep, NULL, &c), "exec_container_run");
+	check(exec_container_load(rt_runtime, id, &c_runtime), "exec_container_load");
 	for (k = -1; k < cfg.exec_samples && !bench_stopping; k++) {
-		double l, r;
+		double t[3] = { 0 };
 
-		if (k % 2) {
-			l = lib_exec(c, k + 1);
-			r = cli_exec(runtime_root, id);
-		} else {
-			r = cli_exec(runtime_root, id);
-			l = lib_exec(c, k + 1);
+		for (int i = 0; i < 3; i++) {
+			int which = (i + k + 3) % 3;
+
+			if (which == 0)
+				t[0] = lib_exec(c, 2 * (k + 1));
+			else if (which == 1)
+				t[1] = lib_exec(c_runtime, 2 * (k + 1) + 1);
+			else
+				t[2] = cli_exec(runtime_root, id);
 		}
 		if (k >= 0) {
-			samples_add(&lib, l);
-			samples_add(&cli, r);
+			samples_add(&agent, t[0]);
+			samples_add(&runtime, t[1]);
+			samples_add(&cli, t[2]);
 		}
 	}
+	exec_container_free(c_runtime);
+	exec_runtime_free(rt_runtime);
 	check(exec_container_delete(c, 1), "exec_container_delete");
 	exec_container_free(c);
 	if (bench_stopping)
 		die("interrupted");
 	emit_row("exec", "runc exec true", "ms", &cli, NULL, NULL);
-	emit_paired("exec", "lib C exec true + wait + delete", "ms", &lib, "runc exec true", &cli, NULL);
-	samples_free(&lib);
+	emit_paired("exec", "lib C exec true + wait + delete", "ms", &agent, "runc exec true", &cli,
+	            "through the container's exec agent (the default)");
+	emit_paired("exec", "lib C exec true + wait + delete, no agent", "ms", &runtime,
+	            "runc exec true", &cli, "no_agent: a runtime call per exec");
+	samples_free(&agent);
+	samples_free(&runtime);
 	samples_free(&cli);
 }
 
@@ -229,7 +256,7 @@ void group_exec(void)
 	rt = open_runtime(cfg.runc, root);
 	pathf(runtime_root, sizeof(runtime_root), "%s/runc", root);
 	fprintf(stderr, "bench: exec: %d samples\n", cfg.exec_samples);
-	exec_latency(rt, runtime_root);
+	exec_latency(rt, root, runtime_root);
 	wait_delay(rt);
 	exec_runtime_free(rt);
 }

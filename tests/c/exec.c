@@ -2,6 +2,7 @@
  * exec.c - extra processes in a running container.
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -336,6 +337,72 @@ static void bad_input(void)
 	cleanup(c);
 }
 
+/* Count the container's exec agents ("/proc/self/fd/3" processes), and
+ * with kill, kill them: the output of one exec. */
+#define AGENTS_SH "n=0; for p in /proc/[0-9]*; do " \
+	"if [ \\\"$(tr -d '\\\\0' < $p/cmdline 2>/dev/null)\\\" = /proc/self/fd/3 ]; then " \
+	"n=$((n+1)); [ -z \\\"$KILL\\\" ] || kill -9 ${p#/proc/}; fi; done; echo $n"
+
+/* The output of process json exec'd into c, waited for and deleted. */
+static const char *exec_output(exec_container *c, const char *id, const char *json, int *status)
+{
+	exec_io io = EXEC_IO_INIT;
+	exec_process *p = NULL;
+	exec_exit ex = EXEC_EXIT_INIT;
+	static char buf[256];
+	int out = -1;
+
+	io.stdout_fd = EXEC_IO_PIPE;
+	CHECK_RC_R(exec_container_exec(c, id, json, &io, &p), EXEC_OK, "");
+	CHECK_RC_R(exec_process_stdio(p, EXEC_STDOUT, &out), EXEC_OK, "");
+	buf[0] = 0;
+	CHECK_INT_R(fx_read_all(out, buf, sizeof(buf), 10000), >=, 0, "");
+	close(out);
+	CHECK_RC_R(exec_process_wait(p, 10000, &ex), EXEC_OK, "");
+	*status = ex.status;
+	CHECK_RC_R(exec_process_delete(p), EXEC_OK, "");
+	exec_process_free(p);
+	return buf;
+}
+
+/* Agent on (the default), an exec like the container's process leaves the
+ * container's agent behind for the next; off, there is none. */
+static void agent_serves(void)
+{
+	exec_container *c = sleeper(NULL, NULL);
+	int status = -1, off = getenv("EXEC_TEST_NO_AGENT") != NULL;
+
+	REQUIRE(c);
+	exec_output(c, "first", "{\"args\":[\"true\"]}", &status);
+	CHECK_INT(status, ==, 0);
+	CHECK_STR(exec_output(c, "count", "{\"args\":[\"sh\",\"-c\",\"" AGENTS_SH "\"]}", &status),
+	          off ? "0\n" : "1\n");
+	CHECK_INT(status, ==, 0);
+	cleanup(c);
+}
+
+/* Code in the container that kills the agent does not stop the next execs:
+ * they run, and a new agent serves them. */
+static void agent_killed(void)
+{
+	exec_container *c = sleeper(NULL, NULL);
+	int status = -1, off = getenv("EXEC_TEST_NO_AGENT") != NULL;
+
+	REQUIRE(c);
+	exec_output(c, "first", "{\"args\":[\"true\"]}", &status);
+	CHECK_STR(exec_output(c, "killer", "{\"args\":[\"sh\",\"-c\",\"" AGENTS_SH "\"],"
+	                      "\"env\":[\"KILL=1\",\"PATH=/bin\"]}", &status),
+	          off ? "0\n" : "1\n");
+	for (int i = 0; i < 2; i++) {
+		CHECK_STR(exec_output(c, fx_str("again%d", i), "{\"args\":[\"echo\",\"again\"]}", &status),
+		          "again\n");
+		CHECK_INT(status, ==, 0);
+	}
+	CHECK_STR(exec_output(c, "count", "{\"args\":[\"sh\",\"-c\",\"" AGENTS_SH "\"]}", &status),
+	          off ? "0\n" : "1\n");
+	cleanup(c);
+}
+
 const test_case exec_tests[] = {
 	{ "exec.env_cwd_user", env_cwd_user },
 	{ "exec.exit_code_and_stderr", exit_code_and_stderr },
@@ -348,5 +415,7 @@ const test_case exec_tests[] = {
 	{ "exec.terminal_from_json", terminal_from_json },
 	{ "exec.load", load },
 	{ "exec.bad_input", bad_input },
+	{ "exec.agent_serves", agent_serves },
+	{ "exec.agent_killed", agent_killed },
 	{ NULL, NULL },
 };

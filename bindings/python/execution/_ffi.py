@@ -61,7 +61,7 @@ EXEC_STDIN = 0
 EXEC_STDOUT = 1
 EXEC_STDERR = 2
 
-EXEC_RUNTIME_OPTIONS_VERSION = 2
+EXEC_RUNTIME_OPTIONS_VERSION = 3
 EXEC_IO_VERSION = 2
 EXEC_IO_MAX_EXTRA_FDS = 64
 EXEC_IMAGE_OPTIONS_VERSION = 3
@@ -129,6 +129,7 @@ class RuntimeOptions(Structure):
         ("log_path", c_char_p),
         ("timeout_ms", c_int),
         ("kill_on_exit", c_int),
+        ("no_agent", c_int),
     ]
 
 

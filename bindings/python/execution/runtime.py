@@ -25,7 +25,9 @@ class Runtime(Handle):
     is a file the runtime's log is appended to; `timeout` the deadline in
     seconds of each runtime invocation (None: 60); with `kill_on_exit` the
     containers this process creates are killed and deleted, their exits
-    recorded, when it exits or dies while they live. Closing a runtime leaves
+    recorded, when it exits or dies while they live; with `agent` False every
+    exec is a runtime call, never a fork by the container's exec agent (see
+    the README's "Fast exec"). Closing a runtime leaves
     its containers, and the Container objects opened through it, as they are.
     """
 
@@ -46,6 +48,7 @@ class Runtime(Handle):
         log_path: Optional[PathArg] = None,
         timeout: Optional[float] = None,
         kill_on_exit: bool = False,
+        agent: bool = True,
     ) -> None:
         root_b = _args.optional_path(root, "root")
         path_b = _args.optional_path(runtime_path, "runtime_path")
@@ -54,6 +57,7 @@ class Runtime(Handle):
         dbg = _args.flag(debug, "debug")
         log_b = _args.optional_path(log_path, "log_path")
         kill = _args.flag(kill_on_exit, "kill_on_exit")
+        use_agent = _args.flag(agent, "agent")
         ms = 0
         if timeout is not None:
             if _args.seconds(timeout, "timeout") <= 0:
@@ -70,6 +74,7 @@ class Runtime(Handle):
         opts.log_path = log_b
         opts.timeout_ms = ms
         opts.kill_on_exit = kill
+        opts.no_agent = 0 if use_agent else 1
         out = _ffi.RuntimePtr()
         lib.exec_runtime_new(byref(opts), byref(out))
         self._adopt(_ffi.handle(out))

@@ -7,6 +7,7 @@ rootfs (`make bundle`); the library is found as the package finds it
 force-deleted when it ends, pass or fail.
 """
 
+import inspect
 import os
 import shutil
 import subprocess
@@ -43,10 +44,28 @@ def state_root() -> Iterator[str]:
 
 
 @pytest.fixture
-def rt(state_root: str) -> Iterator[execution.Runtime]:
-    """A Runtime on runc with a fresh state root."""
-    with execution.Runtime(state_root) as r:
+def rt(state_root: str, request: pytest.FixtureRequest) -> Iterator[execution.Runtime]:
+    """A Runtime on runc with a fresh state root: with the exec agent (the
+    default), or for the "runtime" parameter without (every exec a runtime call)."""
+    with execution.Runtime(state_root, agent=getattr(request, "param", "agent") == "agent") as r:
         yield r
+
+
+def _execs(metafunc: pytest.Metafunc) -> bool:
+    """Whether a test execs into a container."""
+    if "sleeper" in metafunc.fixturenames:
+        return True
+    try:
+        return ".exec(" in inspect.getsource(metafunc.function)
+    except (OSError, TypeError):
+        return False
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every exec test runs twice: execs through the container's agent, and
+    through the runtime."""
+    if "rt" in metafunc.fixturenames and _execs(metafunc):
+        metafunc.parametrize("rt", ["agent", "runtime"], indirect=True)
 
 
 @pytest.fixture

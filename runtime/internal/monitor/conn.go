@@ -520,6 +520,9 @@ func (c *Conn) dispatch(m Msg, strs []byte) {
 	}
 }
 
+// Close ends a connection Connect made, as fail does.
+func (c *Conn) Close() { c.fail(errors.New("the connection was closed")) }
+
 // fail ends the connection, once: every request and call waiting on it gets
 // err, and the watches it followed go on without it.
 func (c *Conn) fail(err error) error {

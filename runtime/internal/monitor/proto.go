@@ -47,10 +47,13 @@ const SpawnContext = 1
 // MON_CLAIM flags: ClaimKillOrphan asks the monitor to kill a claimed
 // process, and run its cleanup command, when the claiming connection ends
 // while it lives; ClaimOOMSigkill counts an OOM kill only for a death by
-// SIGKILL.
+// SIGKILL. ClaimFresh refuses a pid already claimed, and ClaimAdded
+// publishes EXEC_ADDED first: for a process an agent started.
 const (
 	ClaimKillOrphan = 1
 	ClaimOOMSigkill = 2
+	ClaimFresh      = 4
+	ClaimAdded      = 8
 )
 
 // Process states in a reply.
@@ -150,6 +153,9 @@ func (s *Strings) List(v []string) *Strings {
 	}
 	return s.Str("")
 }
+
+// Bytes is the strings area laid out so far.
+func (s *Strings) Bytes() []byte { return s.buf.Bytes() }
 
 // HasNUL tells whether a string cannot cross the protocol intact.
 func HasNUL(vs ...string) bool {

@@ -99,6 +99,16 @@ func sealedMemfd(name string, data []byte, flags int) (*os.File, error) {
 	return f, nil
 }
 
+// ExecMemfd returns a memfd holding the program data, sealed against any
+// change, made executable where the kernel knows MFD_EXEC.
+func ExecMemfd(name string, data []byte) (*os.File, error) {
+	f, err := sealedMemfd(name, data, mfdExec)
+	if errors.Is(err, unix.EINVAL) {
+		f, err = sealedMemfd(name, data, 0)
+	}
+	return f, err
+}
+
 // keepHigh moves f to an fd at highFd or above.
 func keepHigh(f *os.File) (*os.File, error) {
 	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, highFd)
@@ -117,10 +127,7 @@ func monitorMemfd() (*os.File, error) {
 	if monitorProgram.exe != nil {
 		return monitorProgram.exe, nil
 	}
-	f, err := sealedMemfd("execution-monitor", monitorProgram.image, mfdExec)
-	if errors.Is(err, unix.EINVAL) {
-		f, err = sealedMemfd("execution-monitor", monitorProgram.image, 0)
-	}
+	f, err := ExecMemfd("execution-monitor", monitorProgram.image)
 	if err == nil {
 		f, err = keepHigh(f)
 	}

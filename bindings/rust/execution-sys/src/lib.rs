@@ -109,7 +109,7 @@ pub struct exec_pool {
 }
 
 /// Current version of `exec_runtime_options`.
-pub const EXEC_RUNTIME_OPTIONS_VERSION: c_uint = 2;
+pub const EXEC_RUNTIME_OPTIONS_VERSION: c_uint = 3;
 
 /// Options of `exec_runtime_new()`.
 #[repr(C)]
@@ -134,6 +134,9 @@ pub struct exec_runtime_options {
     /// Non-zero: the monitor kills and deletes this process's containers
     /// when it exits or dies (version 2).
     pub kill_on_exit: c_int,
+    /// Non-zero: every exec is a runtime call, never a fork by the
+    /// container's exec agent (version 3).
+    pub no_agent: c_int,
 }
 
 /// Static initialiser of `exec_runtime_options` (`EXEC_RUNTIME_OPTIONS_INIT`).
@@ -147,6 +150,7 @@ pub const EXEC_RUNTIME_OPTIONS_INIT: exec_runtime_options = exec_runtime_options
     log_path: std::ptr::null(),
     timeout_ms: 0,
     kill_on_exit: 0,
+    no_agent: 0,
 };
 
 /// Current version of `exec_io`; version 2 added `extra_fds`.

@@ -18,6 +18,7 @@ fn option_initialisers_fill_defaults_and_check_the_version() {
         log_path: c"x".as_ptr(),
         timeout_ms: 7,
         kill_on_exit: 7,
+        no_agent: 7,
     };
     assert_eq!(
         unsafe { sys::exec_runtime_options_init(&mut opts, sys::EXEC_RUNTIME_OPTIONS_VERSION) },
@@ -27,8 +28,8 @@ fn option_initialisers_fill_defaults_and_check_the_version() {
     assert!(opts.root.is_null() && opts.runtime_path.is_null() && opts.runtime_root.is_null());
     assert!(opts.log_path.is_null());
     assert_eq!(
-        (opts.systemd_cgroup, opts.debug, opts.timeout_ms),
-        (0, 0, 0)
+        (opts.systemd_cgroup, opts.debug, opts.timeout_ms, opts.no_agent),
+        (0, 0, 0, 0)
     );
     assert_eq!(
         unsafe { sys::exec_runtime_options_init(&mut opts, 999) },

@@ -36,6 +36,7 @@ pub struct RuntimeOptions {
     log_path: Option<PathBuf>,
     timeout: Option<Duration>,
     kill_on_exit: bool,
+    agent: bool,
 }
 
 impl RuntimeOptions {
@@ -62,6 +63,7 @@ impl RuntimeOptions {
             log_path: None,
             timeout: None,
             kill_on_exit: false,
+            agent: true,
         }
     }
 
@@ -110,6 +112,14 @@ impl RuntimeOptions {
         self.kill_on_exit = on;
         self
     }
+
+    /// Lets execs whose process needs nothing the container's own process
+    /// lacks be forked by the container's exec agent instead of a runtime
+    /// call (default: on); off, every exec is a runtime call.
+    pub fn agent(mut self, on: bool) -> RuntimeOptions {
+        self.agent = on;
+        self
+    }
 }
 
 /// A runtime: one state root and one OCI runtime binary, through which
@@ -156,6 +166,7 @@ impl Runtime {
         raw.debug = c_int::from(options.debug);
         raw.log_path = opt_ptr(log_path.as_ref());
         raw.kill_on_exit = c_int::from(options.kill_on_exit);
+        raw.no_agent = c_int::from(!options.agent);
         raw.timeout_ms = options
             .timeout
             .map_or(0, |t| crate::exit::timeout_ms(Some(t)).max(1));

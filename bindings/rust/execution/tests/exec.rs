@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::Write;
 use std::time::Duration;
 
-use common::{exit_parts, read_all, Bundle, Fixture, PATIENCE};
+use common::{agent_on, exit_parts, read_all, Bundle, Fixture, PATIENCE};
 use execution::{Container, ErrorKind, Io, ProcessSpec, Stdio};
 
 fn sleeping(fx: &Fixture, bundle: &Bundle) -> Container {
@@ -277,4 +277,59 @@ fn exec_errors() {
         ErrorKind::InvalidState
     );
     c.delete(false).unwrap();
+}
+
+/// Counts the container's exec agents (processes run as /proc/self/fd/3);
+/// with KILL set, kills them.
+const AGENTS: &str = "n=0; for p in /proc/[0-9]*; do \
+    if [ \"$(tr -d '\\0' < $p/cmdline 2>/dev/null)\" = /proc/self/fd/3 ]; then \
+    n=$((n+1)); [ -z \"$KILL\" ] || kill -9 ${p#/proc/}; fi; done; echo $n";
+
+/// What spec's process printed, once it exited with 0 and was deleted.
+fn output(c: &Container, id: &str, spec: &ProcessSpec) -> String {
+    let p = c
+        .exec_with_id(id, spec, Io::new().stdout(Stdio::Pipe))
+        .unwrap();
+    let out = read_all(p.take_stdout().unwrap());
+    assert!(p.wait(Some(PATIENCE)).unwrap().success(), "{id}: {out:?}");
+    p.delete().unwrap();
+    out
+}
+
+fn agents_expected() -> &'static str {
+    if agent_on() {
+        "1\n"
+    } else {
+        "0\n"
+    }
+}
+
+#[test]
+fn an_exec_leaves_the_agent_for_the_next() {
+    let fx = Fixture::new();
+    let bundle = Bundle::new(&["sleep", "1000"]);
+    let c = sleeping(&fx, &bundle);
+    output(&c, "first", &ProcessSpec::new(["true"]));
+    let count = ProcessSpec::new(["sh", "-c", AGENTS]);
+    assert_eq!(output(&c, "count", &count), agents_expected());
+    c.delete(true).unwrap();
+}
+
+#[test]
+fn an_agent_killed_inside_is_replaced() {
+    let fx = Fixture::new();
+    let bundle = Bundle::new(&["sleep", "1000"]);
+    let c = sleeping(&fx, &bundle);
+    output(&c, "first", &ProcessSpec::new(["true"]));
+    let kill = ProcessSpec::new(["sh", "-c", AGENTS])
+        .env("PATH", "/bin")
+        .env("KILL", "1");
+    assert_eq!(output(&c, "killer", &kill), agents_expected());
+    for i in 0..2 {
+        let echo = ProcessSpec::new(["echo", "again"]);
+        assert_eq!(output(&c, &format!("again{i}"), &echo), "again\n");
+    }
+    let count = ProcessSpec::new(["sh", "-c", AGENTS]);
+    assert_eq!(output(&c, "count", &count), agents_expected());
+    c.delete(true).unwrap();
 }

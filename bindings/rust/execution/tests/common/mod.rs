@@ -102,6 +102,17 @@ impl Bundle {
     }
 }
 
+/// Whether execs may go through the container's exec agent: yes unless
+/// EXEC_TEST_NO_AGENT is set (make test-rust runs the exec tests again so).
+pub fn agent_on() -> bool {
+    std::env::var_os("EXEC_TEST_NO_AGENT").is_none()
+}
+
+/// Options for a runtime on root, with the exec agent as agent_on() says.
+pub fn runtime_options(root: &Path) -> RuntimeOptions {
+    RuntimeOptions::new(root).agent(agent_on())
+}
+
 /// A runtime on a temp root, handing out container ids it force-deletes on
 /// drop (also on panic) before removing the root.
 pub struct Fixture {
@@ -113,7 +124,7 @@ pub struct Fixture {
 impl Fixture {
     pub fn new() -> Fixture {
         let root = TempDir::new();
-        let runtime = Runtime::new(RuntimeOptions::new(root.path())).expect("Runtime::new");
+        let runtime = Runtime::new(runtime_options(root.path())).expect("Runtime::new");
         Fixture {
             runtime,
             ids: Mutex::new(Vec::new()),
@@ -129,7 +140,7 @@ impl Fixture {
 
     /// Options for another runtime on the same root.
     pub fn options(&self) -> RuntimeOptions {
-        RuntimeOptions::new(self.root.path())
+        runtime_options(self.root.path())
     }
 
     pub fn root(&self) -> &Path {

@@ -1,0 +1,440 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// execModes are the two ways an exec runs: through the container's agent
+// (the default) and through the runtime's exec (Options.NoAgent).
+var execModes = []struct {
+	name    string
+	noAgent bool
+}{{"agent", false}, {"runtime", true}}
+
+// processOver is the process of json laid over c's own, as the C API
+// makes it.
+func processOver(t *testing.T, c *Container, json string) specs.Process {
+	t.Helper()
+	p, err := c.ProcessOver([]byte(json))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// runAgentContainer runs a container that sleeps, in a runtime of mode.
+func runAgentContainer(t *testing.T, noAgent bool) (*Runtime, *Container) {
+	t.Helper()
+	rt := newTestRuntime(t, Options{NoAgent: noAgent})
+	c, err := rt.Run(bg, testID(t), newBundle(t, false, "sleep", "1000"), NullIO())
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	cleanup(t, c)
+	return rt, c
+}
+
+// execOut execs json's process in c with stdout piped and returns the
+// process and its output once it exited.
+func execOut(t *testing.T, c *Container, id, json string) (*Process, string, Exit) {
+	t.Helper()
+	p, err := c.Exec(bg, id, processOver(t, c, json), IO{Stdin: StreamNull, Stdout: StreamPipe, Stderr: StreamNull})
+	if err != nil {
+		t.Fatalf("Exec %s: %v", id, err)
+	}
+	t.Cleanup(func() { p.Close() })
+	out, err := p.Stdio(Stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, out)
+	return p, got, mustWait(t, p)
+}
+
+func TestExecModes(t *testing.T) {
+	for _, mode := range execModes {
+		t.Run(mode.name, func(t *testing.T) {
+			rt, c := runAgentContainer(t, mode.noAgent)
+			events, err := rt.Events(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer events.Close()
+
+			p, out, e := execOut(t, c, "env", `{"args":["sh","-c","echo $FOO; pwd; ulimit -u; exit 5"],
+				"env":["FOO=bar","PATH=/bin"],"cwd":"/tmp",
+				"rlimits":[{"type":"RLIMIT_NPROC","hard":888,"soft":777}]}`)
+			if p.byAgent == mode.noAgent {
+				t.Errorf("byAgent = %v", p.byAgent)
+			}
+			if out != "bar\n/tmp\n777" || e.Status != 5 || e.Code != 5 {
+				t.Errorf("output %q, exit %+v", out, e)
+			}
+			if _, err := c.Exec(bg, "env", processOver(t, c, `{"args":["true"]}`), NullIO()); !errors.Is(err, ErrExists) {
+				t.Errorf("duplicate exec id: %v", err)
+			}
+			if err := p.Delete(bg); err != nil {
+				t.Errorf("Delete: %v", err)
+			}
+			var added, exited bool
+			for !exited {
+				ctx, cancel := context.WithTimeout(bg, 30*time.Second)
+				ev, err := events.Next(ctx)
+				cancel()
+				if err != nil {
+					t.Fatalf("events: %v (added %v)", err, added)
+				}
+				if ev.ProcessID != "env" {
+					continue
+				}
+				switch ev.Type {
+				case EventExecAdded:
+					added = true
+				case EventProcessExited:
+					if !added || ev.Exit.Status != 5 {
+						t.Errorf("exit event %+v after added %v", ev, added)
+					}
+					exited = true
+				}
+			}
+
+			// stdin from the caller's pipe, stdout to the caller's fd
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cat, err := c.Exec(bg, "cat", processOver(t, c, `{"args":["sh","-c","cat; echo done >&2"]}`),
+				IO{Stdin: StreamPipe, Stdout: Stream(w.Fd()), Stderr: Stream(w.Fd())})
+			w.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cat.Close()
+			in, err := cat.Stdio(Stdin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.WriteString("through\n")
+			in.Close()
+			buf := make([]byte, 64)
+			var got []byte
+			for {
+				n, err := r.Read(buf)
+				got = append(got, buf[:n]...)
+				if err != nil {
+					break
+				}
+			}
+			r.Close()
+			if string(got) != "through\ndone\n" {
+				t.Errorf("cat said %q", got)
+			}
+			if e := mustWait(t, cat); e.Status != 0 {
+				t.Errorf("cat exit %+v", e)
+			}
+
+			// signal, wait, load from another runtime, delete
+			long, err := c.Exec(bg, "long", processOver(t, c, `{"args":["sleep","1000"]}`), NullIO())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer long.Close()
+			if long.byAgent == mode.noAgent {
+				t.Errorf("long byAgent = %v", long.byAgent)
+			}
+			if err := long.Delete(bg); !errors.Is(err, ErrState) {
+				t.Errorf("Delete running: %v", err)
+			}
+			other := newTestRuntime(t, Options{Root: rt.Root(), NoAgent: mode.noAgent})
+			oc, err := other.Load(bg, c.ID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer oc.Close()
+			loaded, err := oc.LoadProcess(bg, "long")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer loaded.Close()
+			if lp := loaded.Pid(); lp != long.rec.Pid {
+				t.Errorf("loaded pid %d, exec'd %d", lp, long.rec.Pid)
+			}
+			if err := loaded.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			if e := mustWait(t, long); e.Signal != int(syscall.SIGTERM) || e.Status != 143 {
+				t.Errorf("exit %+v", e)
+			}
+			if e := mustWait(t, loaded); e.Status != 143 {
+				t.Errorf("loaded exit %+v", e)
+			}
+			if err := loaded.Delete(bg); err != nil {
+				t.Errorf("Delete: %v", err)
+			}
+			if err := long.Delete(bg); !errors.Is(err, ErrNotFound) {
+				t.Errorf("second Delete: %v", err)
+			}
+
+			// a program that is not there, a cwd that is not there
+			if _, err := c.Exec(bg, "missing", processOver(t, c, `{"args":["/no/such/program"]}`), NullIO()); !errors.Is(err, ErrRuntime) {
+				t.Errorf("missing program: %v", err)
+			}
+			if _, err := c.Exec(bg, "nocwd", processOver(t, c, `{"args":["true"],"cwd":"/no/such/dir"}`), NullIO()); !errors.Is(err, ErrRuntime) {
+				t.Errorf("missing cwd: %v", err)
+			}
+			if _, err := os.Stat(c.dir + "/processes/missing"); !os.IsNotExist(err) {
+				t.Errorf("a failed exec left its dir: %v", err)
+			}
+			// a program found but that the kernel refuses to run
+			execOut(t, c, "mkbad", `{"args":["sh","-c","printf '\\001\\002\\003' > /tmp/bad; chmod +x /tmp/bad"]}`)
+			if _, err := c.Exec(bg, "bad", processOver(t, c, `{"args":["/tmp/bad"]}`), NullIO()); !errors.Is(err, ErrRuntime) {
+				t.Errorf("a program the kernel refuses: %v", err)
+			}
+			if _, err := c.LoadProcess(bg, "bad"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("load of a failed exec: %v", err)
+			}
+		})
+	}
+}
+
+func TestExecModesTerminal(t *testing.T) {
+	for _, mode := range execModes {
+		t.Run(mode.name, func(t *testing.T) {
+			_, c := runAgentContainer(t, mode.noAgent)
+			spec := processOver(t, c, `{"args":["sh","-c","stty size; tty; exit 4"],"consoleSize":{"height":33,"width":101}}`)
+			spec.ConsoleSize = &specs.Box{Height: 33, Width: 101}
+			p, err := c.Exec(bg, "tty", spec, IO{Terminal: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			if p.byAgent == mode.noAgent {
+				t.Errorf("byAgent = %v", p.byAgent)
+			}
+			master, err := p.Stdio(Stdin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []byte
+			buf := make([]byte, 256)
+			for !strings.Contains(string(got), "/dev/pts/") || !strings.HasSuffix(string(got), "\n") {
+				n, err := master.Read(buf)
+				got = append(got, buf[:n]...)
+				if err != nil {
+					break
+				}
+			}
+			master.Close()
+			if !strings.HasPrefix(string(got), "33 101\r\n/dev/pts/") {
+				t.Errorf("terminal said %q", got)
+			}
+			if e := mustWait(t, p); e.Status != 4 {
+				t.Errorf("exit %+v", e)
+			}
+		})
+	}
+}
+
+// TestExecFallback: a process that needs what the container's own process
+// lacks goes through the runtime, with the agent on.
+func TestExecFallback(t *testing.T) {
+	_, c := runAgentContainer(t, false)
+	for i, json := range []string{
+		`{"args":["sh","-c","grep CapEff /proc/self/status"],"capabilities":{"bounding":["CAP_SYS_ADMIN"],"effective":["CAP_SYS_ADMIN"],"permitted":["CAP_SYS_ADMIN"]}}`,
+		`{"args":["id","-u"],"user":{"uid":65534,"gid":65534}}`,
+		`{"args":["true"],"noNewPrivileges":false}`,
+	} {
+		p, out, e := execOut(t, c, fmt.Sprintf("p%d", i), json)
+		if p.byAgent {
+			t.Errorf("%s went through the agent", json)
+		}
+		if e.Status != 0 {
+			t.Errorf("%s: exit %+v, output %q", json, e, out)
+		}
+		if i == 0 && out != "CapEff:\t0000000000200000" {
+			t.Errorf("capabilities: %q", out)
+		}
+		if i == 1 && out != "65534" {
+			t.Errorf("user: %q", out)
+		}
+	}
+	p, out, _ := execOut(t, c, "same", `{"args":["sh","-c","grep CapEff /proc/self/status"]}`)
+	if !p.byAgent {
+		t.Error("a process like the container's went through the runtime")
+	}
+	if want := ownCapEff(t, c); out != want {
+		t.Errorf("through the agent %q, the container's process %q", out, want)
+	}
+	// Args and env too large for the agent's packet: the runtime runs it,
+	// and the agent serves on.
+	a := agentOf(c)
+	big := strings.Repeat("x", 100*1024)
+	env := `"PATH=/bin","B1=` + big + `","B2=` + big + `","B3=` + big + `"`
+	if p, out, _ := execOut(t, c, "big", `{"args":["sh","-c","echo ${#B1} ${#B3}"],"env":[`+env+`]}`); p.byAgent || out != "102400 102400" {
+		t.Errorf("an env larger than the agent takes: byAgent %v, %q", p.byAgent, out)
+	}
+	if agentOf(c) != a || a.watch.exited() {
+		t.Error("the agent did not survive a request too large for it")
+	}
+}
+
+// ownCapEff is the CapEff line of c's init.
+func ownCapEff(t *testing.T, c *Container) string {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(c.rec.Pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "CapEff:") {
+			return l
+		}
+	}
+	t.Fatal("no CapEff")
+	return ""
+}
+
+// agentOf is c's agent in this process, nil when none runs.
+func agentOf(c *Container) *agent {
+	s := c.agentSlot()
+	s.Lock()
+	defer s.Unlock()
+	return s.a
+}
+
+// nsPid is host pid's pid in its own pid namespace.
+func nsPid(t *testing.T, pid int) string {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "NSpid:"); ok {
+			f := strings.Fields(v)
+			return f[len(f)-1]
+		}
+	}
+	t.Fatal("no NSpid")
+	return ""
+}
+
+// TestAgentKilledInside: code in the container kills the agent; the next
+// exec still runs, and a new agent serves the ones after.
+func TestAgentKilledInside(t *testing.T) {
+	_, c := runAgentContainer(t, false)
+	if p, out, _ := execOut(t, c, "first", `{"args":["echo","one"]}`); !p.byAgent || out != "one" {
+		t.Fatalf("first exec: byAgent %v, %q", p.byAgent, out)
+	}
+	a := agentOf(c)
+	_, _, e := execOut(t, c, "killer", fmt.Sprintf(`{"args":["kill","-9","%s"]}`, nsPid(t, a.pid)))
+	if e.Status != 0 {
+		t.Fatalf("kill exit %+v", e)
+	}
+	if ex, err := a.watch.wait(bg); err != nil || ex.Signal != 9 {
+		t.Fatalf("agent exit %+v, %v", ex, err)
+	}
+	for i := 0; i < 2; i++ {
+		p, out, e := execOut(t, c, fmt.Sprintf("after%d", i), `{"args":["echo","two"]}`)
+		if out != "two" || e.Status != 0 {
+			t.Errorf("exec after the kill: %q, %+v", out, e)
+		}
+		if !p.byAgent {
+			t.Errorf("exec %d after the kill went through the runtime", i)
+		}
+	}
+	if b := agentOf(c); b == nil || b.pid == a.pid {
+		t.Errorf("no new agent: %+v", b)
+	}
+}
+
+// TestAgentStoppedInside: code in the container stops the agent; the exec
+// goes through the runtime after a short deadline, and the next one through
+// a new agent.
+func TestAgentStoppedInside(t *testing.T) {
+	old := agentDeadline
+	agentDeadline = 300 * time.Millisecond
+	defer func() { agentDeadline = old }()
+	_, c := runAgentContainer(t, false)
+	execOut(t, c, "first", `{"args":["true"]}`)
+	a := agentOf(c)
+	if _, _, e := execOut(t, c, "stopper", fmt.Sprintf(`{"args":["kill","-STOP","%s"]}`, nsPid(t, a.pid))); e.Status != 0 {
+		t.Fatalf("kill -STOP exit %+v", e)
+	}
+	p, out, e := execOut(t, c, "during", `{"args":["echo","three"]}`)
+	if p.byAgent || out != "three" || e.Status != 0 {
+		t.Errorf("exec with the agent stopped: byAgent %v, %q, %+v", p.byAgent, out, e)
+	}
+	if ex, err := a.watch.wait(bg); err != nil || ex.Signal != 9 {
+		t.Errorf("the stopped agent: %+v, %v", ex, err)
+	}
+	if p, out, _ := execOut(t, c, "after", `{"args":["echo","four"]}`); !p.byAgent || out != "four" {
+		t.Errorf("exec after: byAgent %v, %q", p.byAgent, out)
+	}
+}
+
+// TestAgentLies: an agent that passes the pidfd of a process it did not
+// start (the container's init, another exec'd process, a host process) is
+// killed, the exec goes through the runtime, and the process it named is
+// left alone.
+func TestAgentLies(t *testing.T) {
+	_, c := runAgentContainer(t, false)
+	victim, err := c.Exec(bg, "victim", processOver(t, c, `{"args":["sleep","1000"]}`), NullIO())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer victim.Close()
+	host := exec.Command("sleep", "1000")
+	if err := host.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { host.Process.Kill(); host.Wait() }()
+	for _, liar := range []struct {
+		name string
+		pid  int
+	}{{"init", c.rec.Pid}, {"exec", victim.rec.Pid}, {"host", host.Process.Pid}} {
+		t.Run(liar.name, func(t *testing.T) {
+			execOut(t, c, "warm-"+liar.name, `{"args":["true"]}`)
+			a := agentOf(c)
+			agentTamper = func(got []*os.File) {
+				fd, err := unix.PidfdOpen(liar.pid, 0)
+				if err != nil {
+					t.Errorf("pidfd_open: %v", err)
+					return
+				}
+				got[0].Close()
+				got[0] = os.NewFile(uintptr(fd), "lie")
+			}
+			p, out, e := execOut(t, c, "lied-"+liar.name, `{"args":["echo","five"]}`)
+			agentTamper = nil
+			if p.byAgent || out != "five" || e.Status != 0 {
+				t.Errorf("exec with a lying agent: byAgent %v, %q, %+v", p.byAgent, out, e)
+			}
+			if p.rec.Pid == liar.pid {
+				t.Errorf("the exec took the pid the agent named")
+			}
+			if ex, err := a.watch.wait(bg); err != nil || ex.Signal != 9 {
+				t.Errorf("the lying agent: %+v, %v", ex, err)
+			}
+			if err := unix.Kill(liar.pid, 0); err != nil {
+				t.Errorf("the process named: %v", err)
+			}
+		})
+	}
+	if s, _ := c.State(bg); s != StateRunning {
+		t.Errorf("container %v", s)
+	}
+	if victim.watch.exited() {
+		t.Error("the victim exited")
+	}
+}
