@@ -422,8 +422,24 @@ static void broken_runtimes(void)
 			io.stderr_fd = EXEC_IO_PIPE;
 			rc = exec_container_run(rt, id, bundle, &io, &c);
 			if (rc == EXEC_OK) {
-				exec_container_delete(c, 1);
+				/* A run can beat the deadline where its delete does
+				 * not: the container then stays, listed with its exit,
+				 * for a runtime without the deadline to delete. */
+				rc = exec_container_delete(c, 1);
 				exec_container_free(c);
+				if (rc != EXEC_OK) {
+					exec_runtime_options again = EXEC_RUNTIME_OPTIONS_INIT;
+					exec_runtime *patient;
+
+					CHECK_RC(rc, EXEC_ETIMEDOUT);
+					again.root = root;
+					again.runtime_path = opts.runtime_path;
+					patient = fx_runtime(&again, NULL);
+					REQUIRE(patient);
+					CHECK_OK(exec_container_load(patient, id, &c));
+					CHECK_OK(exec_container_delete(c, 1));
+					exec_container_free(c);
+				}
 				continue;
 			}
 			CHECK_INT(rc, ==, broken[b].code);
