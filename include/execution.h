@@ -182,11 +182,15 @@
  * exec starts a new agent; a container whose seccomp filter refuses the
  * agent's fork or pidfd_open has its execs go through the runtime. Any
  * other process, one passed extra fds (exec_io.extra_fds), and every exec
- * with exec_runtime_options.no_agent, is a runtime call. A program the agent cannot find, or a cwd it cannot enter,
- * has the exec retried through the runtime, which reports the error; an
- * exec that fails later (a binary the kernel refuses) has been announced
- * (EXEC_EVENT_EXEC_ADDED, then its exit with status 127) when the call
- * returns EXEC_ERUNTIME.
+ * with exec_runtime_options.no_agent, is a runtime call. A program the
+ * agent cannot find, or a cwd it cannot enter, has the exec retried
+ * through the runtime, which reports the error; an exec that fails later
+ * (a binary the kernel refuses) has been announced (EXEC_EVENT_EXEC_ADDED,
+ * then its exit with status 127) when the call returns EXEC_ERUNTIME. A
+ * host that dies in the instant between an agent exec's reserving its
+ * state dir and the monitor's taking the process leaves that dir without
+ * a record: the id is refused (EXEC_EEXIST) until the container is
+ * deleted.
  *
  * Diagnostics. What the library works around or cannot report through a
  * return code (a runtime's stderr and log lines, a monitor started or
