@@ -13,8 +13,8 @@
  * "" when that thread had no failure yet). No argument, however wrong (NULL,
  * a garbage or freed handle), crashes the host: it yields an error code.
  *
- * Handles. exec_runtime, exec_container and exec_process (and exec_events,
- * exec_pool) are opaque handles,
+ * Handles. exec_runtime, exec_container, exec_process, exec_events and
+ * exec_pool are opaque handles,
  * looked up in a registry on every call and never dereferenced as memory. A
  * NULL handle or out-pointer yields EXEC_EINVAL; a freed, stale or garbage
  * handle EXEC_ECLOSED. Calls that act on a deleted container or process
