@@ -151,6 +151,13 @@ func connectMonitorAt(root string, files monitorFiles, deadline time.Time) (*Con
 	}
 	sock := filepath.Join(root, files.socket)
 	c, err := dialMonitor(root, sock)
+	for (errors.Is(err, unix.ECONNRESET) || errors.Is(err, unix.EPIPE) || errors.Is(err, errPeerClosed)) &&
+		time.Now().Before(deadline) {
+		// A monitor killed as it accepted: once it is gone, its socket
+		// refuses, and a new one starts.
+		time.Sleep(lockPoll)
+		c, err = dialMonitor(root, sock)
+	}
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ECONNREFUSED) {
 		if err = startMonitor(root, files); err == nil {
 			c, err = dialMonitor(root, sock)
@@ -462,16 +469,19 @@ func (c *Conn) cancel(seq uint64) error {
 	return c.send(Msg{Type: MsgCancel, Arg: int64(seq)}.Encode(nil), nil)
 }
 
+// errPeerClosed is a connection the monitor closed.
+var errPeerClosed = errors.New("the monitor closed the connection")
+
 // read dispatches every message of the monitor until the connection ends.
 func (c *Conn) read() {
 	buf := make([]byte, MaxMsg)
 	for {
 		n, _, _, _, err := c.conn.ReadMsgUnix(buf, nil)
 		if err == nil && n == 0 {
-			err = errors.New("the monitor closed the connection")
+			err = errPeerClosed
 		}
 		if err != nil {
-			c.fail(errdefs.Wrapf(errdefs.ErrSys, "connection to the monitor of %s lost: %v", c.root, err))
+			c.fail(errdefs.WithCause(errdefs.ErrSys, fmt.Sprintf("connection to the monitor of %s lost: %v", c.root, err), err))
 			return
 		}
 		m, err := DecodeMsg(buf[:n])
