@@ -405,6 +405,12 @@
  *        the container's exec agent, not a runtime call (see Fast exec;
  *        monitor protocol 5); exec_runtime_options version 3 adds
  *        no_agent to turn it off.
+ *        Starting a container on runc no longer runs `runc start`: the
+ *        root's monitor does what it does, reading the byte the init
+ *        writes into runc's exec fifo, then removing the fifo (monitor
+ *        protocol 6); exec_container_run() on runc is a create and such
+ *        a start. A bundle with poststart hooks still goes through the
+ *        runtime's own start (or `run --detach`).
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
@@ -1407,18 +1413,26 @@ int exec_container_create(exec_runtime *rt, const char *id, const char *bundle,
                           const exec_io *io, exec_container **out);
 
 /**
- * Create and start a container: with runc in one runtime call
- * (`run --detach`), with other runtimes as create then start (their detached
- * init may keep a helper of theirs as its parent, which would take its exit
- * status). Parameters, codes and ownership as exec_container_create().
+ * Create and start a container: as exec_container_create() then
+ * exec_container_start(); with runc, for a bundle with poststart hooks, in
+ * one runtime call (`run --detach`) instead. (Other runtimes' detached init
+ * may keep a helper of theirs as its parent, which would take its exit
+ * status.) Parameters, codes and ownership as exec_container_create().
  */
 int exec_container_run(exec_runtime *rt, const char *id, const char *bundle,
                        const exec_io *io, exec_container **out);
 
 /**
- * Start a created container's process.
+ * Start a created container's process. It returns once the process runs
+ * what the bundle says (its exec is done). On runc, for a bundle without
+ * poststart hooks, no runtime process runs: the root's monitor reads the
+ * byte the container's init writes into runc's exec fifo and removes the
+ * fifo, which is all `runc start` does; elsewhere the runtime's start runs.
+ * The STARTED event is published either way, before the container's exit.
  *
- * @return EXEC_OK, EXEC_ESTATE (not created), EXEC_ERUNTIME, EXEC_ECLOSED.
+ * @return EXEC_OK, EXEC_ESTATE (not created: running, stopped, or being
+ *         started by another call), EXEC_ERUNTIME, EXEC_ETIMEDOUT (the
+ *         process did not start within the call timeout), EXEC_ECLOSED.
  * Thread-safe.
  */
 int exec_container_start(exec_container *c);

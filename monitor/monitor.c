@@ -174,6 +174,18 @@ struct held {
 	char *process;
 };
 
+/* A START in flight: the container's init released through the runtime's
+ * exec fifo, whose byte is read, then its end (the init's exec closes it). */
+struct start {
+	uint64_t client;
+	uint64_t seq;
+	pid_t pid;     /* the container's init, claimed */
+	int fd;        /* the fifo's read end */
+	bool released; /* the init's byte was read */
+	char *fifo;
+	char *container;
+};
+
 /* A reaped child, kept for a claim that comes after its exit. */
 struct gone {
 	pid_t pid;
@@ -195,6 +207,8 @@ static struct held *helds;
 static size_t nhelds;
 static struct guard *guards;
 static size_t nguards;
+static struct start *starts;
+static size_t nstarts;
 
 static const char *sock_path;
 static int lock_fd = -1;
@@ -1099,11 +1113,14 @@ static void publish(int type, pid_t pid, int wstatus, bool oom, const char *cont
 	free(p);
 }
 
-/* Whether a start of container is in flight. */
+/* Whether a start of container is in flight: a runtime call, or a START. */
 static bool start_pending(const char *container)
 {
 	for (size_t i = 0; i < ncalls; i++)
 		if ((calls[i].events & (1 << MON_EV_STARTED)) && !strcmp(calls[i].container, container))
+			return true;
+	for (size_t i = 0; i < nstarts; i++)
+		if (!strcmp(starts[i].container, container))
 			return true;
 	return false;
 }
@@ -1184,6 +1201,29 @@ static bool oom_untold(const char *container)
 	return true;
 }
 
+/* Once no start of container is in flight: publish the exits held for
+ * it, and the OOM kills they hid. */
+static void release_held(const char *container)
+{
+	if (start_pending(container))
+		return;
+	size_t kept = 0;
+	for (size_t i = 0; i < nhelds; i++) {
+		struct held *h = &helds[i];
+		if (strcmp(h->container, container)) {
+			helds[kept++] = *h;
+			continue;
+		}
+		publish_exit_now(h);
+		free(h->container);
+		free(h->process);
+	}
+	nhelds = kept;
+	for (size_t i = 0; i < nclaims; i++)
+		if (!strcmp(claims[i].container, container))
+			oom_check(&claims[i]);
+}
+
 /* A call exited with ws: publish its events if it succeeded, then the
  * exits held for its container's start, and the OOM kills they hid. */
 static void call_events(const struct call *cl, int ws)
@@ -1194,23 +1234,79 @@ static void call_events(const struct call *cl, int ws)
 		for (int type = MON_EV_CREATED; type <= MON_EV_PROCESS_EXITED; type++)
 			if (cl->events & (1 << type))
 				publish(type, 0, 0, false, cl->container, cl->process);
-	if (start_pending(cl->container))
-		return;
-	size_t kept = 0;
-	for (size_t i = 0; i < nhelds; i++) {
-		struct held *h = &helds[i];
-		if (strcmp(h->container, cl->container)) {
-			helds[kept++] = *h;
+	release_held(cl->container);
+}
+
+/* ---- starts ---- */
+
+/* Read what the init wrote into a START's fifo. True once the fifo is at
+ * its end after its writer came: the init's exec (or death) closed it;
+ * hup says the poll saw that writer hang up. */
+static bool start_drain(struct start *st, bool hup)
+{
+	char buf[64];
+	for (;;) {
+		ssize_t n = read(st->fd, buf, sizeof(buf));
+		if (n > 0) {
+			st->released = true;
 			continue;
 		}
-		publish_exit_now(h);
-		free(h->container);
-		free(h->process);
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* Before the init opens the fifo there is no writer either. */
+		return n == 0 && (st->released || hup);
 	}
-	nhelds = kept;
-	for (size_t i = 0; i < nclaims; i++)
-		if (!strcmp(claims[i].container, cl->container))
-			oom_check(&claims[i]);
+}
+
+/* End START i: when it succeeded, remove the fifo (the runtime's sign of
+ * a created container) and publish STARTED; answer its connection, if it
+ * is still there; then publish the exits held for the start. */
+static void finish_start(size_t i, int err)
+{
+	struct start st = starts[i];
+	starts[i] = starts[--nstarts];
+	close(st.fd);
+	if (!err) {
+		unlink(st.fifo);
+		publish(MON_EV_STARTED, 0, 0, false, st.container, "");
+	}
+	struct client *c = client_by_id(st.client);
+	if (c) {
+		struct mon_msg r = { .version = MON_PROTO_VERSION, .type = MON_REPLY, .seq = st.seq,
+		                     .pid = st.pid, .err = err };
+		send_msg(c, &r);
+	}
+	release_held(st.container);
+	free(st.fifo);
+	free(st.container);
+}
+
+/* The index of the START whose fifo is fd, or nstarts. */
+static size_t start_by_fd(int fd)
+{
+	size_t i = 0;
+	while (i < nstarts && starts[i].fd != fd)
+		i++;
+	return i;
+}
+
+/* A START's fifo turned readable or hung up. */
+static void start_ready(int fd, short revents)
+{
+	size_t i = start_by_fd(fd);
+	if (i < nstarts && start_drain(&starts[i], revents & POLLHUP))
+		finish_start(i, starts[i].released ? 0 : ESRCH);
+}
+
+/* Init pid exited: a START waiting for it succeeded if its byte came. */
+static void starts_init_exited(pid_t pid)
+{
+	for (size_t i = nstarts; i-- > 0;) {
+		if (starts[i].pid != pid)
+			continue;
+		start_drain(&starts[i], true);
+		finish_start(i, starts[i].released ? 0 : ESRCH);
+	}
 }
 
 /* Record the exit of a claimed process, before it is reaped: while the
@@ -1291,6 +1387,7 @@ static void child_exited(pid_t pid, uint64_t start, int ws)
 		remember_gone(pid, cl->start, ws, true);
 		publish_exit(pid, ws, oom, oom_event, cl->container, cl->process, &m);
 		drop_claim(cl);
+		starts_init_exited(pid);
 		return;
 	}
 	remember_gone(pid, start, ws, false);
@@ -1455,8 +1552,59 @@ static void do_signal(struct client *c, const struct mon_msg *m)
 	reply_err(c, m, kill(cl->pid, (int)m->arg) < 0 ? errno : 0);
 }
 
+static void do_start(struct client *c, const struct mon_msg *m, struct strings *s)
+{
+	const char *fifo = next_string(s);
+	const char *container = fifo ? next_string(s) : NULL;
+	if (!container || !*fifo || !*container || s->bad) {
+		reply_err(c, m, EINVAL);
+		return;
+	}
+	struct claim *cl = claim_of(m);
+	if (!cl) {
+		reply_err(c, m, claim_gone(m) ? ESRCH : ECHILD);
+		return;
+	}
+	if (*cl->process || strcmp(cl->container, container)) {
+		reply_err(c, m, EINVAL);
+		return;
+	}
+	if (start_pending(container)) {
+		reply_err(c, m, EALREADY);
+		return;
+	}
+	/* Opening the read end lets the init's open for writing return. */
+	int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		int err = fd < 0 ? errno : EINVAL;
+		if (fd >= 0)
+			close(fd);
+		reply_err(c, m, err);
+		return;
+	}
+	starts = xrealloc(starts, (nstarts + 1) * sizeof(*starts));
+	starts[nstarts++] = (struct start){ .client = c->id, .seq = m->seq, .pid = cl->pid, .fd = fd,
+	                                    .fifo = xstrdup(fifo), .container = xstrdup(container) };
+}
+
+/* A CANCEL of a START: over, successful if the init's byte was read. */
+static bool cancel_start(const struct client *c, uint64_t seq)
+{
+	for (size_t i = 0; i < nstarts; i++) {
+		if (starts[i].client != c->id || starts[i].seq != seq)
+			continue;
+		start_drain(&starts[i], false);
+		finish_start(i, starts[i].released ? 0 : ECANCELED);
+		return true;
+	}
+	return false;
+}
+
 static void do_cancel(struct client *c, const struct mon_msg *m)
 {
+	if (cancel_start(c, (uint64_t)m->arg))
+		return;
 	for (size_t i = 0; i < ncalls; i++) {
 		if (calls[i].client == c->id && calls[i].seq == (uint64_t)m->arg) {
 			kill(-calls[i].pid, SIGKILL);
@@ -1700,6 +1848,9 @@ static bool serve(size_t i)
 	case MON_SIGNAL:
 		do_signal(c, &m);
 		break;
+	case MON_START:
+		do_start(c, &m, &s);
+		break;
 	case MON_SUBSCRIBE:
 		c->subscribed = true;
 		reply_err(c, &m, 0);
@@ -1901,7 +2052,7 @@ int main(int argc, char **argv)
 		/* Per connection its socket and its peer; then the calls whose
 		 * exec is unsettled and the watched cgroups, by pid. */
 		size_t polled = nclients, nsettling = 0, nwatched = 0;
-		pfds = xrealloc(pfds, (P_FIXED + 2 * nclients + ncalls + nclaims) * sizeof(*pfds));
+		pfds = xrealloc(pfds, (P_FIXED + 2 * nclients + ncalls + nclaims + nstarts) * sizeof(*pfds));
 		watched = xrealloc(watched, (ncalls + nclaims + 1) * sizeof(*watched));
 		int64_t paused_ms = accept_paused_until - now_ms();
 		pfds[P_SIGNALS] = (struct pollfd){ sfd, POLLIN, 0 };
@@ -1928,13 +2079,17 @@ int main(int argc, char **argv)
 			pw[nwatched].revents = 0;
 			wpids[nwatched++] = claims[i].pid;
 		}
+		struct pollfd *pst = &pw[nwatched];
+		size_t nstarting = nstarts;
+		for (size_t i = 0; i < nstarting; i++)
+			pst[i] = (struct pollfd){ starts[i].fd, POLLIN, 0 };
 		bool idle = !nclients && !nclaims && !ncalls;
 		int timeout = oom_retry_timeout(idle ? IDLE_RETRY_MS : -1);
 		if (lingering && (timeout < 0 || timeout > LINGER_POLL_MS))
 			timeout = LINGER_POLL_MS;
 		if (paused_ms > 0 && (timeout < 0 || paused_ms < timeout))
 			timeout = (int)paused_ms;
-		int n = poll(pfds, P_FIXED + 2 * polled + nsettling + nwatched, timeout);
+		int n = poll(pfds, P_FIXED + 2 * polled + nsettling + nwatched + nstarting, timeout);
 		if (n < 0 && errno != EINTR)
 			_exit(111);
 		if (n > 0 && (pfds[P_SIGNALS].revents & POLLIN)) {
@@ -1944,6 +2099,10 @@ int main(int argc, char **argv)
 			reap();
 		}
 		lingering = finish_lingering();
+		/* Starts may have ended (their init reaped): find each by its fd. */
+		for (size_t j = 0; n > 0 && j < nstarting; j++)
+			if (pst[j].revents)
+				start_ready(pst[j].fd, pst[j].revents);
 		/* Calls may have gone or moved: find each by its pid. */
 		for (size_t j = 0; n > 0 && j < nsettling; j++) {
 			struct call *call = ps[j].revents ? call_by_pid(watched[j]) : NULL;

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define MON_PROTO_VERSION 5
+#define MON_PROTO_VERSION 6
 
 /* The largest packet either side sends or accepts. A SPAWN whose strings
  * do not fit (a large environment) passes them in a memfd instead (see
@@ -113,7 +113,19 @@ enum mon_type {
 	MON_OVERFLOW = 12,
 	/* lib: the guarded SPAWN whose seq is `arg` is settled (recorded or
 	 * undone): forget its guard. No reply. */
-	MON_UNGUARD = 13
+	MON_UNGUARD = 13,
+	/* lib: start the created container named by the second string, whose
+	 * init is claimed `pid`, `start`, as the runtime's own start does:
+	 * read the byte its init writes into the runtime's exec fifo, named
+	 * by the first string, until the init's exec closes it, then remove
+	 * the fifo and publish STARTED. Exits of the container are held until
+	 * then, as for a start the runtime runs. A CANCEL naming this seq ends
+	 * the wait (ECANCELED) unless the init's byte was read. reply: err 0
+	 * once started; ECHILD when the init is not a claimed child, ENOENT
+	 * when no fifo is there, EALREADY while another start of the container
+	 * is in flight, ESRCH when the init exited without starting (version
+	 * 6). */
+	MON_START = 14
 };
 
 /* SPAWN flag, beside the event mask in arg. */

@@ -10,6 +10,9 @@ import (
 
 	runc "github.com/containerd/go-runc"
 	"github.com/libexecution/execution/runtime/internal/cgroup"
+	"github.com/libexecution/execution/runtime/internal/errdefs"
+	"github.com/libexecution/execution/runtime/internal/monitor"
+	"golang.org/x/sys/unix"
 )
 
 // State is a container's lifecycle state.
@@ -48,7 +51,11 @@ func newContainer(rt *Runtime, id, dir string, rec record, watch *exitWatch, st 
 	return &Container{rt: rt, proc: proc{what: "container", id: id, dir: dir, rec: rec, watch: watch, streams: st}}
 }
 
-// Start starts a created container's process.
+// Start starts a created container's process. With runc (a container
+// whose record says FifoStart) the monitor does what `runc start` does,
+// without running it: it reads the byte the init writes into the
+// runtime's exec fifo, then removes the fifo, and publishes the start;
+// where it cannot, the runtime's start runs.
 func (c *Container) Start(ctx context.Context) error {
 	if err := c.check(); err != nil {
 		return err
@@ -56,10 +63,44 @@ func (c *Container) Start(ctx context.Context) error {
 	if c.watch.exited() {
 		return wrapf(ErrState, "container %q has stopped", c.id)
 	}
+	if c.rec.FifoStart {
+		if done, err := c.startByFifo(ctx); done {
+			return err
+		}
+	}
 	call := c.rt.newCall(ctx, "start")
 	call.announce(c.id, "")
 	err := call.done(call.client.Start(call.ctx, c.id))
 	return c.classify(ctx, err, StateCreated)
+}
+
+// startByFifo starts the container through the monitor (monitor.Conn.Start);
+// done is false when the runtime's start is to run instead: the init is
+// not the monitor's claim, or no fifo it may read is there (the runtime
+// then says why the container cannot start).
+func (c *Container) startByFifo(ctx context.Context) (done bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.rt.callTimeout)
+	defer cancel()
+	fifo := filepath.Join(c.rt.client.Root, c.id, "exec.fifo")
+	err = monitor.With(c.rt.root, func(mon *monitor.Conn) error {
+		return mon.Start(ctx, c.rec.Pid, c.rec.StartTime, fifo, c.id)
+	})
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, unix.ECHILD), errors.Is(err, unix.ENOENT), errors.Is(err, unix.EACCES),
+		errors.Is(err, unix.EPERM), errors.Is(err, unix.EINVAL):
+		return false, nil
+	case errors.Is(err, unix.ESRCH):
+		return true, wrapf(ErrState, "container %q has stopped: its process exited before it started", c.id)
+	case errors.Is(err, unix.EALREADY):
+		return true, wrapf(ErrState, "container %q is being started by another call", c.id)
+	case errors.Is(err, unix.ECANCELED) && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return true, wrapf(ErrTimeout, "start of container %q: its process did not start within %v", c.id, c.rt.callTimeout)
+	case errors.Is(err, unix.ECANCELED):
+		return true, wrapf(errdefs.ErrCanceled, "start of container %q: canceled before its process started", c.id)
+	}
+	return true, sysErr("start container "+c.id, err)
 }
 
 // State reports the container's current state.

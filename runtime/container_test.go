@@ -152,7 +152,8 @@ exec ` + runc + ` "$@"
 		t.Fatal(err)
 	}
 	logged, _ := os.ReadFile(logPath)
-	for _, call := range []string{"call run", "call pause", "call resume"} {
+	// Run with runc is a create, then a start through the exec fifo.
+	for _, call := range []string{"call create", "call pause", "call resume"} {
 		if !strings.Contains(string(logged), call) {
 			t.Errorf("no %q in the runtime log:\n%s", call, logged)
 		}

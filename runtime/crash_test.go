@@ -115,8 +115,8 @@ func TestHostDyingMidCreateLeavesNothing(t *testing.T) {
 	rt := newTestRuntime(t, Options{})
 	helperBundle(t, rt.Root(), "sleep", "100000")
 	// The host dies while the call is in flight, after the container
-	// exists.
-	script := lingeringRuntime(t, rt, "run")
+	// exists (Run with runc: its create).
+	script := lingeringRuntime(t, rt, "create")
 	events, err := rt.Events(64)
 	if err != nil {
 		t.Fatal(err)

@@ -17,10 +17,12 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, io IO) (*Contai
 	return r.create(ctx, id, bundle, io, false, "")
 }
 
-// Run creates and starts container id: in one runtime call (run --detach)
-// with runc, whose detached init is the monitor's child from the start;
-// with other runtimes as Create then Start, since a helper of theirs may
-// still be the init's parent when run --detach returns, and reap it.
+// Run creates and starts container id. With runc: as a create and a start
+// through the exec fifo (see Container.Start), or, for a bundle with
+// poststart hooks, in one runtime call (run --detach), whose detached init
+// is the monitor's child from the start. With other runtimes as Create
+// then Start, since a helper of theirs may still be the init's parent when
+// run --detach returns, and reap it.
 func (r *Runtime) Run(ctx context.Context, id, bundle string, io IO) (*Container, error) {
 	if r.detachKeepsChild {
 		return r.create(ctx, id, bundle, io, true, "")
@@ -62,13 +64,17 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 		return nil, err
 	}
 	cgroups := cgroup.NewLeftovers(spec, id, r.client.SystemdCgroup, r.monitorMembership())
+	// A start through the fifo is one runtime process fewer than run.
+	fifoStart := r.fifoStart && (spec.Hooks == nil || len(spec.Hooks.Poststart) == 0)
+	startAfter := start && fifoStart
+	start = start && !startAfter
 	op := "create"
 	if start {
 		op = "run"
 	}
 	l := &launch{
 		op: op, dir: r.containerDir(id), what: "container", recordName: containerRecordName, container: id,
-		rec: record{ID: id, Bundle: bundle, Terminal: io.Terminal, Pool: pool}, io: io,
+		rec: record{ID: id, Bundle: bundle, Terminal: io.Terminal, Pool: pool, FifoStart: fifoStart}, io: io,
 		invoke: func(c *call, st *stdio, pidFile string, sock *consoleSocket) error {
 			opts := &runc.CreateOpts{IO: st, PidFile: pidFile, Detach: start, ExtraArgs: st.preserveFDs()}
 			if sock != nil {
@@ -107,7 +113,15 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 		}
 		return nil, err
 	}
-	return newContainer(r, id, l.dir, out.rec, out.watch, out.streams), nil
+	c := newContainer(r, id, l.dir, out.rec, out.watch, out.streams)
+	if startAfter {
+		if err := c.Start(ctx); err != nil {
+			c.Delete(context.Background(), true)
+			c.Close()
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // runtimeHas tells whether the runtime's root has a container id.

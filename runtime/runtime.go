@@ -50,6 +50,13 @@ func knowsRuncLayout(name string) bool {
 	return name == "runc" || name == "crun"
 }
 
+// startsByFifo tells whether a runtime binary's start does no more than
+// read the byte its created container's init writes into the exec fifo,
+// then remove the fifo (runc; crun's start writes into it instead).
+func startsByFifo(name string) bool {
+	return name == "runc"
+}
+
 // Runtime creates and loads containers under one state root with one
 // runtime binary. It is safe for concurrent use.
 type Runtime struct {
@@ -60,6 +67,7 @@ type Runtime struct {
 	logPath     string
 	logMu       sync.Mutex
 	fastState   bool // the binary keeps runc's state layout (exec.fifo)
+	fifoStart   bool // a start may read the exec fifo itself (startsByFifo)
 	// detachKeepsChild: after `run --detach` the init is a child of the
 	// monitor (its subreaper), with no helper of the binary between.
 	detachKeepsChild bool
@@ -131,6 +139,7 @@ func New(opts Options) (*Runtime, error) {
 		callTimeout:      timeout,
 		logPath:          logPath,
 		fastState:        knowsRuncLayout(filepath.Base(path)),
+		fifoStart:        startsByFifo(filepath.Base(path)),
 		detachKeepsChild: filepath.Base(path) == "runc",
 		killOnExit:       opts.KillOnExit,
 		agent:            !opts.NoAgent,

@@ -33,6 +33,9 @@ type record struct {
 	Terminal  bool   `json:"terminal,omitempty"`
 	// Pool names the warm pool holding a container not yet taken.
 	Pool string `json:"pool,omitempty"`
+	// FifoStart: the container may be started through the runtime's exec
+	// fifo (Container.Start).
+	FifoStart bool `json:"fifo_start,omitempty"`
 }
 
 // readRecord reads the record recordName of the state dir of `what` id.

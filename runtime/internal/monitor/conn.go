@@ -5,6 +5,7 @@
 package monitor
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -328,6 +329,13 @@ func (c *Conn) send(data []byte, fds []int) error {
 // carries. onReply, if set, runs in the reader before any later message is
 // read.
 func (c *Conn) Request(m Msg, strs *Strings, fds []int, onReply func(Msg)) (Msg, error) {
+	return c.request(nil, m, strs, fds, onReply)
+}
+
+// request is Request; a cancel, when not nil, ends the wait early: the
+// monitor is sent a CANCEL naming the request, whose reply then comes
+// within Timeout.
+func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, onReply func(Msg)) (Msg, error) {
 	data, memfd, err := m.encodeWithStrings(strs)
 	if err != nil {
 		return Msg{}, err
@@ -359,6 +367,16 @@ func (c *Conn) Request(m Msg, strs *Strings, fds []int, onReply func(Msg)) (Msg,
 	}
 	timer := time.NewTimer(Timeout)
 	defer timer.Stop()
+	if cancel != nil {
+		select {
+		case <-cancel:
+			c.send(Msg{Type: MsgCancel, Arg: int64(seq)}.Encode(nil), nil)
+			timer.Reset(Timeout)
+		case r := <-req.reply:
+			req.reply <- r
+		case <-c.gone:
+		}
+	}
 	select {
 	case r := <-req.reply:
 		if r.Err != 0 {
@@ -462,6 +480,21 @@ func (c *Conn) spawn(argv, env []string, dir string, fds []int, ev CallEvent, gu
 	}
 	s.pid, s.seq = int(r.Pid), r.Seq
 	return s, nil
+}
+
+// Start starts the created container whose init is claimed pid, start,
+// as the runtime's start does, through the runtime's exec fifo, and has
+// the monitor publish STARTED. ctx ending cancels the start unless the
+// init was released already. The error carries the monitor's errno:
+// ECHILD (the init is not its claim) and ENOENT (no fifo) ask for the
+// runtime's own start, ESRCH says the init exited without starting.
+func (c *Conn) Start(ctx context.Context, pid int, start uint64, fifo, container string) error {
+	if HasNUL(fifo, container) {
+		return errdefs.Wrapf(errdefs.ErrInvalid, "an id holds a NUL byte")
+	}
+	_, err := c.request(ctx.Done(), Msg{Type: MsgStart, Pid: int64(pid), Start: start},
+		new(Strings).Str(fifo).Str(container), nil, nil)
+	return err
 }
 
 // cancel kills the process group of the Spawned call with this seq.

@@ -11,7 +11,7 @@ import (
 
 // The library's side of monitor/protocol.h: change both together.
 const (
-	ProtoVersion = 5
+	ProtoVersion = 6
 	MaxMsg       = 64 * 1024
 	MaxStrings   = 16 * 1024 * 1024
 	MaxFds       = 69
@@ -35,6 +35,7 @@ const (
 	MsgEvent     = 11
 	MsgOverflow  = 12
 	MsgUnguard   = 13
+	MsgStart     = 14
 )
 
 // SpawnGuard is the SPAWN flag, beside the event mask, of a guarded call.
