@@ -40,7 +40,7 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, io IO) (*Container
 }
 
 // create makes container id, started with start; pool, when not "",
-// marks it in its record as a warm pool's, not yet taken.
+// marks it as a warm pool's, not yet taken.
 func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bool, pool string) (*Container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (r *Runtime) create(ctx context.Context, id, bundle string, io IO, start bo
 	}
 	l := &launch{
 		op: op, dir: r.containerDir(id), what: "container", recordName: containerRecordName, container: id,
-		rec: record{ID: id, Bundle: bundle, Terminal: io.Terminal, Pool: pool, FifoStart: fifoStart}, io: io,
+		rec: record{ID: id, Bundle: bundle, Terminal: io.Terminal, FifoStart: fifoStart}, io: io, pool: pool,
 		invoke: func(c *call, st *stdio, pidFile string, sock *consoleSocket) error {
 			opts := &runc.CreateOpts{IO: st, PidFile: pidFile, Detach: start, ExtraArgs: st.preserveFDs()}
 			if sock != nil {

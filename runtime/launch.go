@@ -42,6 +42,9 @@ type launch struct {
 	oom *oomCounter
 	// container is the id of the container, for its events.
 	container string
+	// pool, when not "", marks the container as that warm pool's, not yet
+	// taken, before its record exists (see poolmark.go).
+	pool string
 }
 
 // processID is the exec'd process's id, "" for a container's init.
@@ -63,6 +66,12 @@ type launched struct {
 func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error) {
 	if err := makeStateDir(l.dir, l.what, l.rec.ID); err != nil {
 		return nil, err
+	}
+	if l.pool != "" {
+		if err := markPooled(l.dir, l.pool); err != nil {
+			os.RemoveAll(l.dir)
+			return nil, err
+		}
 	}
 	var out launched
 	var c *call

@@ -6,13 +6,19 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+
+	"github.com/libexecution/execution/runtime/internal/confined"
 )
 
 // A warm pool registers itself as <root>/pools/<token>, a file naming the
 // process that holds it, and marks each container it has not handed out
-// with its token in the container's record (record.Pool). A pool whose
-// process is gone left its untaken containers behind: sweepPools deletes
-// them.
+// with a file holding its token in the container's state dir, made before
+// the container's record and removed when it is taken (an unlink: cheap
+// on the take's path). A pool whose process is gone left its untaken
+// containers behind: sweepPools deletes them.
+
+// poolMarkName is the state dir file of an untaken pool container.
+const poolMarkName = "pool"
 
 // poolOwner is what <root>/pools/<token> holds: the pool's process.
 type poolOwner struct {
@@ -74,11 +80,24 @@ func (r *Runtime) poolAlive(token string) bool {
 	return err == nil && st.startTime == owner.StartTime
 }
 
+// markPooled marks the container of state dir dir as pool token's.
+func markPooled(dir, token string) error {
+	return sysErr("mark pool container", confined.Write(filepath.Join(dir, poolMarkName), []byte(token)))
+}
+
+// poolOf is the token of the pool whose untaken container id is, or "".
+func (r *Runtime) poolOf(id string) string {
+	data, err := confined.Read(filepath.Join(r.containerDir(id), poolMarkName))
+	if err != nil {
+		return ""
+	}
+	return string(data)
+}
+
 // pooled tells whether container id is a pool's, not yet taken: list
 // leaves such containers out (and asks only while a pool is registered).
 func (r *Runtime) pooled(id string) bool {
-	var rec record
-	return readJSON(filepath.Join(r.containerDir(id), containerRecordName), &rec) == nil && rec.Pool != ""
+	return r.poolOf(id) != ""
 }
 
 // sweepPools deletes the untaken containers of pools whose process is
@@ -95,13 +114,12 @@ func (r *Runtime) sweepPools() {
 	}
 	entries, _ := os.ReadDir(filepath.Join(r.root, "containers"))
 	for _, e := range entries {
-		var rec record
-		dir := r.containerDir(e.Name())
-		if ValidateID(e.Name()) != nil || readJSON(filepath.Join(dir, containerRecordName), &rec) != nil {
+		if ValidateID(e.Name()) != nil {
 			continue
 		}
+		pool := r.poolOf(e.Name())
 		for _, token := range dead {
-			if rec.Pool != token {
+			if pool != token {
 				continue
 			}
 			if c, err := r.Load(context.Background(), e.Name()); err == nil {
@@ -115,9 +133,7 @@ func (r *Runtime) sweepPools() {
 	}
 }
 
-// unmarkPooled makes a taken container an ordinary one: its record no
-// longer names the pool.
+// unmarkPooled makes a taken container an ordinary one.
 func (c *Container) unmarkPooled() error {
-	c.rec.Pool = ""
-	return writeJSON(filepath.Join(c.dir, containerRecordName), c.rec)
+	return sysErr("unmark pool container", confined.Remove(filepath.Join(c.dir, poolMarkName)))
 }

@@ -31,8 +31,6 @@ type record struct {
 	Pid       int    `json:"pid"`
 	StartTime uint64 `json:"start_time"` // with Pid, identifies the process
 	Terminal  bool   `json:"terminal,omitempty"`
-	// Pool names the warm pool holding a container not yet taken.
-	Pool string `json:"pool,omitempty"`
 	// FifoStart: the container may be started through the runtime's exec
 	// fifo (Container.Start).
 	FifoStart bool `json:"fifo_start,omitempty"`
