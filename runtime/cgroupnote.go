@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -11,16 +10,16 @@ import (
 
 	"github.com/containerd/cgroups/v3"
 	"github.com/libexecution/execution/runtime/internal/cgroup"
-	"github.com/libexecution/execution/runtime/internal/confined"
 )
 
-// cgroupNoteName is the state dir file that keeps where the process of the
-// dir lives: its cgroup membership, read while it ran, so that its cgroup
-// can still be found once it has exited (the runtime removes the cgroup on
-// delete, not on exit).
+// A container's record keeps where its init lives (record.Cgroup): its
+// cgroup membership, read while it ran, so that its cgroup can still be
+// found once it has exited (the runtime removes the cgroup on delete, not
+// on exit). State dirs of earlier versions keep it in a file of its own,
+// cgroupNoteName.
 const cgroupNoteName = "cgroup.json"
 
-// cgroupNote is what cgroupNoteName holds.
+// cgroupNote is where a process lives.
 type cgroupNote struct {
 	// Membership is /proc/<pid>/cgroup as read when the process started.
 	Membership string `json:"membership"`
@@ -58,10 +57,10 @@ func (r *Runtime) monitorMembership() string {
 	return string(data)
 }
 
-// noteCgroup writes dir's cgroup note for the process pid that just
-// started, and returns it. It is best effort: without a note, a live
-// container's cgroup is still found through its init's pid.
-func noteCgroup(dir string, pid int, init bool) (cgroupNote, bool) {
+// noteCgroup reads the cgroup note of process pid, which just started. It
+// is best effort: without a note, a live container's cgroup is still found
+// through its init's pid.
+func noteCgroup(pid int, init bool) (cgroupNote, bool) {
 	membership, ok := liveMembership(pid, 0)
 	if !ok {
 		return cgroupNote{}, false
@@ -71,16 +70,17 @@ func noteCgroup(dir string, pid int, init bool) (cgroupNote, bool) {
 	if !init {
 		note.OOMKills, _ = cgroup.OOMKills(membership)
 	}
-	if data, err := json.Marshal(note); err == nil {
-		confined.Write(filepath.Join(dir, cgroupNoteName), data)
-	}
 	return note, true
 }
 
-// readCgroupNote reads dir's cgroup note.
-func readCgroupNote(dir string) (cgroupNote, bool) {
+// cgroupNote is the note of the container's init: from its record, or
+// from the file of an earlier version's state dir.
+func (c *Container) cgroupNote() (cgroupNote, bool) {
+	if c.rec.Cgroup != nil {
+		return *c.rec.Cgroup, true
+	}
 	var note cgroupNote
-	if readJSON(filepath.Join(dir, cgroupNoteName), &note) != nil {
+	if readJSON(filepath.Join(c.dir, cgroupNoteName), &note) != nil {
 		return cgroupNote{}, false
 	}
 	return note, true
@@ -115,7 +115,7 @@ func runtimeMembership(runtimeRoot, id string) (string, bool) {
 // cannot be found, is ErrState.
 func (c *Container) cgroup() (*cgroup.Cgroup, error) {
 	membership := ""
-	if note, ok := readCgroupNote(c.dir); ok {
+	if note, ok := c.cgroupNote(); ok {
 		membership = note.Membership
 	} else if m, ok := liveMembership(c.rec.Pid, c.rec.StartTime); ok && !c.watch.exited() {
 		membership = m

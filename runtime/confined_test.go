@@ -82,7 +82,8 @@ func TestSymlinkInStateDirNeverFollowed(t *testing.T) {
 	if err := writeJSON(filepath.Join(dir, containerRecordName), record{ID: "x"}); err != nil {
 		t.Errorf("writeJSON: %v", err)
 	}
-	noteCgroup(dir, os.Getpid(), true)
+	c := &Container{proc: proc{dir: dir}}
+	c.cgroupNote()
 	if err := removeStateDir(dir, containerRecordName); err != nil {
 		t.Errorf("removeStateDir: %v", err)
 	}

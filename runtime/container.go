@@ -210,7 +210,7 @@ func (c *Container) Kill(ctx context.Context, sig syscall.Signal, all bool) erro
 // stopped between killing the container and removing its cgroup. A
 // later delete finishes the rest.
 func (c *Container) removeCutCgroup() {
-	note, ok := readCgroupNote(c.dir)
+	note, ok := c.cgroupNote()
 	if !ok {
 		note, ok = c.rt.runtimeNote(c.id)
 	}

@@ -132,7 +132,7 @@ func (r *Runtime) start(ctx context.Context, l *launch) (_ *launched, err error)
 	if l.oom != nil {
 		oom = *l.oom
 	} else {
-		oom = r.noteOOMCounter(l.dir, pid, l.recordName == containerRecordName, l.rec.ID)
+		oom, l.rec.Cgroup = r.noteOOMCounter(pid, l.recordName == containerRecordName, l.rec.ID)
 	}
 	if out.watch, out.rec, err = r.claim(l.dir, pid, oom, l.rec, l.cleanup, l.container, l.processID()); err != nil {
 		return nil, err

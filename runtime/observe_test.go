@@ -260,9 +260,29 @@ func TestStatsWithoutNoteFromRuntimeState(t *testing.T) {
 	c := runLimited(t, Limits{PidsLimit: 9}, NullIO(), "true")
 	mustWait(t, c)
 	// As if the init had exited before it could be noted.
-	if err := os.Remove(filepath.Join(c.dir, cgroupNoteName)); err != nil && !os.IsNotExist(err) {
+	if c.rec.Cgroup == nil {
+		t.Fatal("the record keeps no cgroup note")
+	}
+	c.rec.Cgroup = nil
+	if s, err := c.Stats(bg); err != nil || s.PidsLimit != 9 {
+		t.Errorf("Stats = %+v, %v", s, err)
+	}
+}
+
+// A state dir of an earlier version keeps the init's cgroup note in a
+// file of its own, which is still read.
+func TestStatsFromEarlierCgroupNoteFile(t *testing.T) {
+	c := runLimited(t, Limits{PidsLimit: 9}, NullIO(), "true")
+	mustWait(t, c)
+	data, err := json.Marshal(c.rec.Cgroup)
+	if err != nil || c.rec.Cgroup == nil {
+		t.Fatalf("the record keeps no cgroup note (%v)", err)
+	}
+	if err := os.WriteFile(filepath.Join(c.dir, cgroupNoteName), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	c.rec.Cgroup = nil
+	c.rt.fastState = false // not from the runtime's state
 	if s, err := c.Stats(bg); err != nil || s.PidsLimit != 9 {
 		t.Errorf("Stats = %+v, %v", s, err)
 	}

@@ -16,18 +16,24 @@ type oomCounter struct {
 }
 
 // noteOOMCounter notes the cgroup of process pid, which the runtime just
-// started into dir, and returns the OOM counter it is judged by; for a
-// container's init that exited before it was noted, the counter of the
-// cgroup the runtime's state names.
-func (r *Runtime) noteOOMCounter(dir string, pid int, init bool, id string) oomCounter {
-	note, ok := noteCgroup(dir, pid, init)
+// started, and returns the OOM counter it is judged by, and for a
+// container's init its note, which its record keeps (nil when its cgroup
+// could not be read); for an init that exited before it was noted, the
+// counter of the cgroup the runtime's state names.
+func (r *Runtime) noteOOMCounter(pid int, init bool, id string) (oomCounter, *cgroupNote) {
+	note, ok := noteCgroup(pid, init)
+	kept := &note
 	if !ok && init {
+		kept = nil
 		note, ok = r.runtimeNote(id)
 	}
 	if !ok {
-		return oomCounter{}
+		return oomCounter{}, nil
 	}
-	return oomCounterOf(note)
+	if !init {
+		kept = nil
+	}
+	return oomCounterOf(note), kept
 }
 
 // runtimeNote is the note of container id's cgroup as the runtime's state
@@ -46,7 +52,7 @@ func oomCounterOf(note cgroupNote) oomCounter {
 // container's, read before the process starts, so that a kill that comes
 // at once still counts; nil when the container's cgroup is not found.
 func (c *Container) execOOMCounter() *oomCounter {
-	note, ok := readCgroupNote(c.dir)
+	note, ok := c.cgroupNote()
 	if !ok {
 		note, ok = c.rt.runtimeNote(c.id)
 	}

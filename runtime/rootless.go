@@ -22,7 +22,7 @@ func (c *Container) ownCgroup(op string) error {
 	membership, ok := liveMembership(c.rec.Pid, c.rec.StartTime)
 	if !ok {
 		var note cgroupNote
-		note, ok = readCgroupNote(c.dir)
+		note, ok = c.cgroupNote()
 		membership = note.Membership
 	}
 	if ok && membership != string(self) {

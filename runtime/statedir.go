@@ -34,6 +34,8 @@ type record struct {
 	// FifoStart: the container may be started through the runtime's exec
 	// fifo (Container.Start).
 	FifoStart bool `json:"fifo_start,omitempty"`
+	// Cgroup is where a container's init lives (see cgroupnote.go).
+	Cgroup *cgroupNote `json:"cgroup,omitempty"`
 }
 
 // readRecord reads the record recordName of the state dir of `what` id.
