@@ -38,6 +38,8 @@ func TestFaultHelper(t *testing.T) {
 		err = helperRun(args[1], args[2], args[3], args[4])
 	case "exec":
 		err = helperExec(args[1], args[2], args[3])
+	case "start":
+		err = helperStart(args[1], args[2])
 	case "subreaper":
 		err = helperSubreaper(args[1])
 	case "closed-stdio":
@@ -124,6 +126,19 @@ func helperLoad(root, id string, del bool) error {
 		return c.Delete(bg, false)
 	}
 	return nil
+}
+
+// helperStart loads container id and starts it.
+func helperStart(root, id string) error {
+	rt, err := New(Options{Root: root})
+	if err != nil {
+		return err
+	}
+	c, err := rt.Load(bg, id)
+	if err != nil {
+		return err
+	}
+	return c.Start(bg)
 }
 
 // helperKillOnExit runs container id with KillOnExit, hands its monitor

@@ -198,3 +198,46 @@ func TestStartWithPoststartHookRunsRuntime(t *testing.T) {
 		}
 	}
 }
+
+// A host that dies while the monitor waits on the exec fifo for its start
+// leaves a start that completes: the fifo removed, the start published.
+func TestHostDyingMidStartStillStarts(t *testing.T) {
+	rt := newTestRuntime(t, Options{})
+	c := createFifoStarted(t, rt, "sleep", "100")
+	events := openEvents(t, rt, 0)
+	mon := testMonitor(t, rt.Root())
+	unix.Kill(c.Pid(), unix.SIGSTOP)
+	helper := faultHelper("start", rt.Root(), c.ID())
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer helper.Process.Kill()
+	for deadline := time.Now().Add(20 * time.Second); !holdsFile(mon.Pid(), execFifo(c)); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			unix.Kill(c.Pid(), unix.SIGCONT)
+			t.Fatal("the monitor never opened the exec fifo")
+		}
+	}
+	helper.Process.Kill()
+	helper.Wait()
+	unix.Kill(c.Pid(), unix.SIGCONT)
+	eventsUntil(t, events, EventStarted, c.ID())
+	if _, err := os.Stat(execFifo(c)); !os.IsNotExist(err) {
+		t.Errorf("exec fifo after the start: %v", err)
+	}
+	if s, err := c.State(bg); err != nil || s != StateRunning {
+		t.Errorf("state %v, %v", s, err)
+	}
+}
+
+// holdsFile tells whether process pid has path open.
+func holdsFile(pid int, path string) bool {
+	fds := fmt.Sprintf("/proc/%d/fd", pid)
+	entries, _ := os.ReadDir(fds)
+	for _, e := range entries {
+		if target, err := os.Readlink(filepath.Join(fds, e.Name())); err == nil && target == path {
+			return true
+		}
+	}
+	return false
+}
