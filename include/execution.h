@@ -242,14 +242,15 @@
  * with the runtime's message; refilling stops until a take has returned
  * that error. A ready container that died before its take is deleted and
  * another taken. Until taken, a pool's containers are marked in their
- * state dirs (their record names the pool) and exec_container_list()
+ * state dirs (a `pool` file naming the pool) and exec_container_list()
  * leaves them out; a pool registers itself as `<root>/pools/<token>`
  * naming its process. exec_pool_free() deletes the containers not taken;
  * if the pool's process dies instead, the next exec_runtime_new() or
  * exec_pool_new() on the root force-deletes them. A host that dies
  * between a take's start and its return leaves that container to the
  * same sweep. A pool's containers count against the root like any other
- * (one fd in the monitor each, a `runc init` of about 1 MiB RSS).
+ * (one fd in the monitor each, a `runc init` of about 2 MiB PSS). On
+ * runc a take runs no runtime process (see exec_container_start()).
  *
  * Rootless. The library works for an ordinary user, as runc does
  * rootless: with a NULL root it uses `$XDG_RUNTIME_DIR/libexecution` (the
