@@ -148,8 +148,9 @@
  * root's monitor publishes them in one order, so a container's events come
  * in the order they happened: its start before its init's exit, an exit
  * before the delete that follows it. A lifecycle call's event is published
- * when its runtime call succeeds, before the call returns; an exit before
- * the waits return. Each stream sees the events published after it was
+ * when its runtime call (or, for a start through the exec fifo, the
+ * monitor's start) succeeds, before the call returns; an exit before the
+ * waits return. Each stream sees the events published after it was
  * opened, and several streams may be open at once. A stream holds a bounded
  * number of events for its reader; a reader that falls that far behind
  * loses the newest events (nothing else ever waits for a reader), and
