@@ -28,6 +28,8 @@ GROUP_TITLES = {
     "steps-crun": "Steps of those lifecycles, crun",
     "cpu": "CPU time per lifecycle: the host process, and its children (runtime, container)",
     "cpu-crun": "CPU time per lifecycle on crun",
+    "vs-gorunc": "The library's lifecycles against the go-runc peer's, round by round",
+    "vs-gorunc-crun": "The same on crun",
     "throughput": "Throughput: lifecycles with P threads at once",
     "calls": "Per-call overhead of trivial calls",
     "fleet": "State, pid, list, stats and ps with containers running",

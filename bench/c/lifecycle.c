@@ -380,7 +380,35 @@ static variant *step_base(const variant *v)
 /* Run every variant `rounds` times after one warm-up round, each round in
  * an order shifted by one, then write the rows: the lifecycles, their steps,
  * and the CPU time they cost this process and its children. */
-static void measure(const char *group, const char *step_group, const char *cpu_group)
+/* The library's loops beside the go-runc peer's making the same runtime
+ * calls, round by round, whole lifecycle and host CPU, into group. */
+static void emit_against_gorunc(const char *group)
+{
+	static const char *const pairs[][2] = {
+		{ "lib C create/start/wait/delete", "go-runc create/start/wait/delete" },
+		{ "lib C run/wait/delete", "go-runc run -d/wait/delete" },
+		{ "lib C on crun create/start/wait/delete", "go-runc on crun create/start/wait/delete" },
+		{ "lib C on crun run/wait/delete", "go-runc on crun run -d/wait/delete" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		variant *v = find(pairs[i][0]), *peer = find(pairs[i][1]);
+		char name[160], vs[160];
+
+		if (!v || !peer || peer->total.n != v->total.n || peer->cpu_self.n != v->cpu_self.n)
+			continue;
+		emit_row(group, peer->name, "ms", &peer->total, NULL, NULL);
+		emit_paired(group, v->name, "ms", &v->total, peer->name, &peer->total, NULL);
+		pathf(vs, sizeof(vs), "%s: host CPU", peer->name);
+		emit_row(group, vs, "ms", &peer->cpu_self, NULL, NULL);
+		pathf(name, sizeof(name), "%s: host CPU", v->name);
+		emit_paired(group, name, "ms", &v->cpu_self, vs, &peer->cpu_self, NULL);
+	}
+}
+
+static void measure(const char *group, const char *step_group, const char *cpu_group,
+                    const char *gorunc_group)
 {
 	int round, i, s;
 
@@ -471,6 +499,7 @@ static void measure(const char *group, const char *step_group, const char *cpu_g
 		emit_paired(cpu_group, name, "ms", &v->cpu_children, base ? vs : NULL,
 		            base ? &base->cpu_children : NULL, NULL);
 	}
+	emit_against_gorunc(gorunc_group);
 	for (i = 0; i < nvariants; i++) {
 		samples_free(&variants[i].total);
 		samples_free(&variants[i].cpu_self);
@@ -505,7 +534,7 @@ void group_lifecycle(void)
 	add_worker("lib Rust run/wait/delete", RUNC_RUN, workers.rust, "rwd");
 	add_worker("go-runc create/start/wait/delete", RUNC_CSWD, workers.gorunc, "csd");
 	add_worker("go-runc run -d/wait/delete", RUNC_RUN, workers.gorunc, "rwd");
-	measure("lifecycle", "steps", "cpu");
+	measure("lifecycle", "steps", "cpu", "vs-gorunc");
 	exec_runtime_free(rt);
 }
 
@@ -533,7 +562,7 @@ void group_crun(void)
 		add_worker("go-runc on crun create/start/wait/delete", CRUN_CSWD, &gorunc, "csd");
 		add_worker("go-runc on crun run -d/wait/delete", CRUN_RUN, &gorunc, "rwd");
 	}
-	measure("lifecycle-crun", "steps-crun", "cpu-crun");
+	measure("lifecycle-crun", "steps-crun", "cpu-crun", "vs-gorunc-crun");
 	worker_stop(&gorunc);
 	exec_runtime_free(rt);
 }
