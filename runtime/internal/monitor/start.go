@@ -37,11 +37,12 @@ var ExtraOptions []string
 
 // SetProgram registers the executable image of the monitor
 // (monitor/monitor.c, built by the Makefile); runtime.SetMonitorProgram
-// says who calls it.
+// says who calls it. The caller never changes image afterwards: it is
+// registered, not copied.
 func SetProgram(image []byte) {
 	monitorProgram.Lock()
 	defer monitorProgram.Unlock()
-	monitorProgram.image = append([]byte(nil), image...)
+	monitorProgram.image = image
 	if monitorProgram.exe != nil {
 		monitorProgram.exe.Close()
 		monitorProgram.exe = nil
