@@ -84,7 +84,14 @@ CGO_CFLAGS_LIB := $(filter-out -DEXEC_HEADER_SUM=%,$(or $(CGO_CFLAGS),-O2 -g)) \
 
 # The version script keeps every symbol but the exec_* API local; cgo's
 # #cgo LDFLAGS allowlist rejects it, so it goes to the external linker here.
-GO_LDFLAGS := -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(abspath capi/exports.map)'
+# Packed relative relocations (DT_RELR) where the toolchain has them: the
+# library's relative relocations as a 9 KiB bitmap instead of a 600 KiB table
+# the loader reads into every host that loads it. glibc 2.36 or newer loads
+# such a library; RELR=no builds one for an older glibc.
+RELR ?= $(shell printf 'int x;' | $(CC) -shared -fPIC -Wl,-z,pack-relative-relocs -x c - -o /dev/null 2>/dev/null && echo yes || echo no)
+comma := ,
+LDFLAGS_RELR := $(if $(filter yes,$(RELR)),-Wl$(comma)-z$(comma)pack-relative-relocs)
+GO_LDFLAGS := -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(abspath capi/exports.map) $(LDFLAGS_RELR)'
 
 # The system libraries the Go packages linked into the library need (cgo's
 # LDFLAGS of every dependency): Libs.private of execution.pc, for static links.
