@@ -198,32 +198,18 @@ func writeMonitorCopy(path string, image []byte) error {
 	return errdefs.SysErr("write monitor copy", os.Chmod(path, 0o700))
 }
 
-// monitorExecutables returns the files the monitor can run from, best
-// first: the memfd, then root's private copy.
-func monitorExecutables(root string) ([]*os.File, error) {
+// monitorExecutable returns the file the monitor runs from: the memfd, or
+// root's private copy when copy is set (CopyOnly sets it always).
+func monitorExecutable(root string, copy bool) (*os.File, error) {
 	monitorProgram.Lock()
 	defer monitorProgram.Unlock()
 	if len(monitorProgram.image) == 0 {
 		return nil, errdefs.Wrapf(errdefs.ErrInternal, "no monitor program registered (runtime.SetMonitorProgram)")
 	}
-	var exes []*os.File
-	var errs []error
-	if !CopyOnly {
-		f, err := monitorMemfd()
-		if err == nil {
-			exes = append(exes, f)
-		}
-		errs = append(errs, err)
+	if copy || CopyOnly {
+		return monitorCopy(root)
 	}
-	f, err := monitorCopy(root)
-	if err == nil {
-		exes = append(exes, f)
-	}
-	errs = append(errs, err)
-	if len(exes) == 0 {
-		return nil, errdefs.Wrapf(errdefs.ErrSys, "no way to run the monitor: %v", errors.Join(errs...))
-	}
-	return exes, nil
+	return monitorMemfd()
 }
 
 // startMonitor binds the socket of files in root and starts a monitor
@@ -233,7 +219,12 @@ func monitorExecutables(root string) ([]*os.File, error) {
 // ignores SIGCHLD or reaps with wait(-1) only makes that wait fail, which
 // changes nothing.
 func startMonitor(root string, files monitorFiles) error {
-	exes, err := monitorExecutables(root)
+	// The private copy is made only where the memfd fails: writing and
+	// checking it is no part of an ordinary first call.
+	exe, err := monitorExecutable(root, false)
+	if err != nil && !CopyOnly {
+		exe, err = monitorExecutable(root, true)
+	}
 	if err != nil {
 		return err
 	}
@@ -257,7 +248,7 @@ func startMonitor(root string, files monitorFiles) error {
 		sys.Cloneflags = unix.CLONE_PARENT
 	}
 	var errs []error
-	for _, exe := range exes {
+	for copied := CopyOnly; ; copied = true {
 		p, err := os.StartProcess(fmt.Sprintf("/proc/self/fd/%d", exe.Fd()), args, &os.ProcAttr{
 			Dir:   "/",
 			Env:   []string{}, // each runtime call brings its own
@@ -273,6 +264,13 @@ func startMonitor(root string, files monitorFiles) error {
 			return nil
 		}
 		errs = append(errs, err)
+		if copied {
+			break
+		}
+		if exe, err = monitorExecutable(root, true); err != nil {
+			errs = append(errs, err)
+			break
+		}
 	}
 	os.Remove(sock)
 	return errdefs.SysErr("start monitor", errors.Join(errs...))
