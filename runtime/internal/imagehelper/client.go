@@ -177,6 +177,8 @@ func startFrom(path string, files []*os.File) (*exec.Cmd, *os.File, *os.File, *b
 		return nil, nil, nil, nil, errdefs.SysErr("pipe", err)
 	}
 	stderr := &limitedBuffer{max: maxStderr}
+	// Its exit raises SIGCHLD in the host, maybe on a thread of Go's.
+	monitor.FixSignalHandlers()
 	cmd := &exec.Cmd{
 		Path:       path,
 		Args:       []string{"execution-image"},

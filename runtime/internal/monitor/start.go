@@ -239,7 +239,7 @@ func startMonitor(root string, files monitorFiles) error {
 		return errdefs.SysErr("open /dev/null", err)
 	}
 	defer null.Close()
-	fixSignalHandlers()
+	FixSignalHandlers()
 	args := append([]string{"execution-monitor", root, "--socket=" + files.socket, "--lock=" + files.lock},
 		ExtraOptions...)
 	sys := &syscall.SysProcAttr{Setsid: true}
