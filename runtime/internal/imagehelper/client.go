@@ -71,17 +71,26 @@ func Run(ctx context.Context, req Request, progress func(Progress) bool, files .
 		defer mu.Unlock()
 		stdin.Write([]byte(s + "\n"))
 	}
+	// Closing stdin cancels a helper still at work (a progress callback
+	// that panicked leaves this way); then it is reaped. A host that
+	// ignores SIGCHLD has the helper reaped for it: Wait's ECHILD changes
+	// nothing, the reply tells the outcome.
+	var finished sync.Once
+	finish := func() {
+		finished.Do(func() {
+			mu.Lock()
+			stdin.Close()
+			mu.Unlock()
+			stdout.Close()
+			cmd.Wait()
+		})
+	}
+	defer finish()
 	say(string(line))
 	stop := context.AfterFunc(ctx, func() { say(AnswerStop) })
 	defer stop()
 	reply, err := readReplies(stdout, progress, say)
-	mu.Lock()
-	stdin.Close()
-	mu.Unlock()
-	stdout.Close()
-	// A host that ignores SIGCHLD has the helper reaped for it: Wait's
-	// ECHILD changes nothing, the reply tells the outcome.
-	cmd.Wait()
+	finish()
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, errdefs.WithCause(errdefs.ErrCanceled, "image helper: "+ctx.Err().Error(), ctx.Err())
