@@ -149,6 +149,9 @@ func start(files []*os.File) (*exec.Cmd, *os.File, *os.File, *bytes.Buffer, erro
 	}
 	if program.exe == nil {
 		f, err := monitor.ExecMemfd("execution-image", program.image)
+		if err == nil {
+			f, err = monitor.KeepHigh(f)
+		}
 		if err != nil {
 			return nil, nil, nil, nil, err
 		}

@@ -110,12 +110,14 @@ func ExecMemfd(name string, data []byte) (*os.File, error) {
 	return f, err
 }
 
-// keepHigh moves f to an fd at highFd or above.
-func keepHigh(f *os.File) (*os.File, error) {
+// KeepHigh moves f to an fd at highFd or above, where a program run from
+// /proc/self/fd/N keeps it: starting a process rewrites the fds just above
+// its stdio with the files it is given.
+func KeepHigh(f *os.File) (*os.File, error) {
 	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, highFd)
 	f.Close()
 	if err != nil {
-		return nil, errdefs.SysErr("dup monitor program", err)
+		return nil, errdefs.SysErr("dup "+f.Name(), err)
 	}
 	return os.NewFile(uintptr(fd), f.Name()), nil
 }
@@ -130,7 +132,7 @@ func monitorMemfd() (*os.File, error) {
 	}
 	f, err := ExecMemfd("execution-monitor", monitorProgram.image)
 	if err == nil {
-		f, err = keepHigh(f)
+		f, err = KeepHigh(f)
 	}
 	if err != nil {
 		return nil, err
@@ -159,7 +161,7 @@ func monitorCopy(root string) (*os.File, error) {
 			return nil, err
 		}
 	}
-	if f, err = keepHigh(f); err != nil {
+	if f, err = KeepHigh(f); err != nil {
 		return nil, err
 	}
 	if monitorProgram.copies == nil {
