@@ -54,14 +54,22 @@ CFLAGS_MONITOR := -std=c11 -O2 -Wall -Wextra -Werror
 AGENT := $(BUILD)/execution-agent
 AGENT_SOURCES := monitor/agent.c monitor/agent.h
 
+# The image helper, a Go program of its own that makes bundles from images,
+# pulls and tends the layer cache, so that the host never loads that code
+# (runtime/internal/imagehelper): static, stripped, embedded as the monitor.
+IMAGE_HELPER := $(BUILD)/execution-image
+IMAGE_HELPER_SOURCES := go.mod go.sum \
+	$(filter-out %_test.go,$(wildcard runtime/*.go runtime/*/*.go runtime/*/*/*.go runtime/*/*/*/*.go))
+
 # capi/monitor.go embeds capi/execution-monitor, which is never a file of the
 # tree: every go command reads it through this overlay from the monitor this
-# build made, so no program built elsewhere can be carried along; so does
-# capi/agent.go with capi/execution-agent.
+# build made, so no program built elsewhere can be carried along; so do
+# capi/agent.go with capi/execution-agent and capi/image_helper.go with
+# capi/execution-image.
 OVERLAY := $(BUILD)/monitor-overlay.json
 GOFLAGS_BUILD := -overlay=$(abspath $(OVERLAY))
 
-GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map $(MONITOR) $(AGENT) $(OVERLAY) \
+GO_SOURCES := go.mod go.sum include/execution.h capi/exports.map $(MONITOR) $(AGENT) $(IMAGE_HELPER) $(OVERLAY) \
 	$(wildcard capi/*.go capi/*.c capi/*.h) \
 	$(filter-out %_test.go,$(wildcard runtime/*.go runtime/*/*.go runtime/*/*/*.go))
 C_TEST_SOURCES := $(wildcard tests/c/*.c)
@@ -76,7 +84,14 @@ CGO_CFLAGS_LIB := $(filter-out -DEXEC_HEADER_SUM=%,$(or $(CGO_CFLAGS),-O2 -g)) \
 
 # The version script keeps every symbol but the exec_* API local; cgo's
 # #cgo LDFLAGS allowlist rejects it, so it goes to the external linker here.
-GO_LDFLAGS := -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(abspath capi/exports.map)'
+# Packed relative relocations (DT_RELR) where the toolchain has them: the
+# library's relative relocations as a 9 KiB bitmap instead of a 600 KiB table
+# the loader reads into every host that loads it. glibc 2.36 or newer loads
+# such a library; RELR=no builds one for an older glibc.
+RELR ?= $(shell printf 'int x;' | $(CC) -shared -fPIC -Wl,-z,pack-relative-relocs -x c - -o /dev/null 2>/dev/null && echo yes || echo no)
+comma := ,
+LDFLAGS_RELR := $(if $(filter yes,$(RELR)),-Wl$(comma)-z$(comma)pack-relative-relocs)
+GO_LDFLAGS := -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(abspath capi/exports.map) $(LDFLAGS_RELR)'
 
 # The system libraries the Go packages linked into the library need (cgo's
 # LDFLAGS of every dependency): Libs.private of execution.pc, for static links.
@@ -94,6 +109,7 @@ EXEC_GROUPS := exec. events. handles. promises. workload. hardened. host.
 TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXEC_TEST_MONITOR=$(abspath $(MONITOR)) \
 	EXEC_TEST_AGENT=$(abspath $(AGENT)) \
+	EXEC_TEST_IMAGE_HELPER=$(abspath $(IMAGE_HELPER)) \
 	EXEC_TEST_IMAGES=$(abspath $(IMAGES)) \
 	EXEC_TEST_PROBE_ROOTFS=$(abspath $(PROBE_ROOTFS)) \
 	EXEC_TEST_REGISTRY=$(abspath $(TEST_REGISTRY)) \
@@ -102,7 +118,7 @@ TEST_ENV := EXEC_TEST_ROOTFS=$(abspath $(ROOTFS)) \
 	EXECUTION_LIB_DIR=$(abspath $(BUILD)) \
 	LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
-.PHONY: stress all lib monitor agent static pc bundle images probe test-registry deps reset-machine check-exports vet test test-go \
+.PHONY: stress all lib monitor agent image-helper static pc bundle images probe test-registry deps reset-machine check-exports vet test test-go \
 	shim test-shim bench-shim \
 	test-rootless \
 	test-c test-python test-rust test-static wheel test-wheel check-crates docs demo install \
@@ -122,16 +138,23 @@ $(AGENT): $(AGENT_SOURCES)
 	$(CC) $(CFLAGS_MONITOR) -static -s -o $@ monitor/agent.c
 
 # Rewritten when what it says changes, untouched otherwise.
-$(OVERLAY): $(MONITOR) $(AGENT) FORCE
-	@printf '{"Replace":{"%s":"%s","%s":"%s","%s":"%s"}}\n' \
+$(IMAGE_HELPER): $(IMAGE_HELPER_SOURCES)
+	@mkdir -p $(@D)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $@ ./runtime/image/cmd/execution-image
+
+$(OVERLAY): $(MONITOR) $(AGENT) $(IMAGE_HELPER) FORCE
+	@printf '{"Replace":{"%s":"%s","%s":"%s","%s":"%s","%s":"%s"}}\n' \
 		$(abspath capi/execution-monitor) $(abspath $(MONITOR)) \
 		$(abspath capi/execution-agent) $(abspath $(AGENT)) \
+		$(abspath capi/execution-image) $(abspath $(IMAGE_HELPER)) \
 		$(abspath shim/execution-monitor) $(abspath $(MONITOR)) > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 monitor: $(MONITOR) ## Build the monitor program (embedded into the library)
 
 agent: $(AGENT) ## Build the exec agent (static, embedded into the library)
+
+image-helper: $(IMAGE_HELPER) ## Build the image helper (static, embedded into the library)
 
 static: $(ARCHIVE) ## Build build/libexecution.a, the same library for static links
 

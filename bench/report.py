@@ -23,6 +23,7 @@ SCHEMA = 1
 
 GROUP_TITLES = {
     "lifecycle": "Lifecycle of one busybox `true` container, runc",
+    "first": "One lifecycle in a fresh process: load, Go start, monitor start included, runc",
     "steps": "Steps of those lifecycles, runc",
     "lifecycle-crun": "Lifecycle on crun (private mount namespace with hugetlb mounted)",
     "steps-crun": "Steps of those lifecycles, crun",

@@ -11,8 +11,8 @@ import (
 // monitor.
 //
 //go:embed execution-agent
-var agentProgram []byte
+var agentProgram string
 
 func init() {
-	runtime.SetAgentProgram(agentProgram)
+	runtime.SetAgentProgram(unsafeBytes(agentProgram))
 }

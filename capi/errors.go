@@ -14,7 +14,6 @@ import (
 	"unsafe"
 
 	"github.com/libexecution/execution/runtime"
-	"github.com/libexecution/execution/runtime/image"
 )
 
 // codeError is an error found in capi itself (a bad argument, a closed
@@ -50,7 +49,7 @@ var codes = []struct {
 	{runtime.ErrClosed, C.EXEC_ECLOSED},
 	{runtime.ErrSys, C.EXEC_ESYS},
 	{runtime.ErrNotSupported, C.EXEC_ENOTSUP},
-	{image.ErrCanceled, C.EXEC_ECANCELED},
+	{runtime.ErrCanceled, C.EXEC_ECANCELED},
 	{context.DeadlineExceeded, C.EXEC_ETIMEDOUT},
 }
 

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/libexecution/execution/runtime/image"
+	"github.com/libexecution/execution/runtime"
 )
 
 // execgo_image_pull implements exec_image_pull (see forward.c). The pull
@@ -32,7 +32,7 @@ func execgo_image_pull(ref, dir *C.char, opts *C.exec_pull_options, out **C.char
 	if err != nil {
 		return result(err)
 	}
-	got, err := image.Pull(context.Background(), r, d, o)
+	got, err := runtime.ImagePull(context.Background(), r, d, o)
 	if err != nil {
 		return result(err)
 	}
@@ -43,8 +43,8 @@ func execgo_image_pull(ref, dir *C.char, opts *C.exec_pull_options, out **C.char
 }
 
 // pullOptionsOf converts exec_pull_options; NULL gives the defaults.
-func pullOptionsOf(o *C.exec_pull_options) (image.PullOptions, error) {
-	var r image.PullOptions
+func pullOptionsOf(o *C.exec_pull_options) (runtime.PullOptions, error) {
+	var r runtime.PullOptions
 	if o == nil {
 		return r, nil
 	}
@@ -69,11 +69,11 @@ func pullOptionsOf(o *C.exec_pull_options) (image.PullOptions, error) {
 // progressFunc calls the C callback fn with payload; nil for a NULL fn.
 // The Go side calls it on the goroutine of the export, so fn runs on the
 // caller's thread.
-func progressFunc(fn C.exec_progress_fn, payload unsafe.Pointer) func(image.Progress) bool {
+func progressFunc(fn C.exec_progress_fn, payload unsafe.Pointer) func(runtime.ImageProgress) bool {
 	if fn == nil {
 		return nil
 	}
-	return func(p image.Progress) bool {
+	return func(p runtime.ImageProgress) bool {
 		blob := C.CString(p.Blob)
 		defer C.free(unsafe.Pointer(blob))
 		return C.capi_call_progress(fn, blob, C.longlong(p.Done), C.longlong(p.Total), payload) != 0

@@ -11,8 +11,8 @@ import (
 // carries it, so libexecution.so alone is all a user installs.
 //
 //go:embed execution-monitor
-var monitorProgram []byte
+var monitorProgram string
 
 func init() {
-	runtime.SetMonitorProgram(monitorProgram)
+	runtime.SetMonitorProgram(unsafeBytes(monitorProgram))
 }

@@ -201,15 +201,21 @@
  * logging.getLogger("execution"), the Rust one to a closure or the `log`
  * crate.
  *
- * Signals. The only child the host itself ever gets is the monitor's
- * starter, which exits at once (none for a subreaper host); the host gets its SIGCHLD and nothing else
- * from the library, whatever SIGCHLD's disposition is (default, ignored,
- * SA_NOCLDWAIT, or a handler). Go, whose runtime the library brings in,
+ * Signals. The only children the host itself ever gets are the monitor's
+ * starter, which exits at once (none for a subreaper host), and for the
+ * length of an image call (exec_bundle_from_image(), exec_bundle_remove(),
+ * exec_image_cache_prune(), exec_image_pull()) the image helper, a program
+ * the library carries that does the image work outside the host and that
+ * the call reaps by its pid (a host's wait(-1) that reaps it first changes
+ * nothing: the call's outcome is what the helper said). The host gets their
+ * SIGCHLD and nothing else from the library, whatever SIGCHLD's disposition
+ * is (default, ignored, SA_NOCLDWAIT, or a handler). Go, whose runtime the library brings in,
  * needs every signal handler in the process installed with SA_ONSTACK: a
  * handler without it that runs on one of the library's threads can crash
  * the process. So before it starts a monitor, the library adds SA_ONSTACK to
  * a SIGCHLD handler that lacks it, keeping the handler, its mask and its
- * other flags (Python before 3.10 installs handlers without it). Install
+ * other flags (Python before 3.10 installs handlers without it); so does
+ * an image call before it starts the helper. Install
  * every other handler with SA_ONSTACK yourself.
  *
  * fork(). The library's Go runtime cannot run in a child forked from the host

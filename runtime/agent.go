@@ -29,11 +29,12 @@ var agentProgram struct {
 // SetAgentProgram registers the executable image of the exec agent
 // (monitor/agent.c, built static by the Makefile). libexecution.so carries
 // it and registers it when loaded; without one, every exec is a runtime
-// call.
+// call. The caller never changes image afterwards: it is registered, not
+// copied, so that a host pays for its pages only once an agent runs.
 func SetAgentProgram(image []byte) {
 	agentProgram.Lock()
 	defer agentProgram.Unlock()
-	agentProgram.image = append([]byte(nil), image...)
+	agentProgram.image = image
 	if agentProgram.exe != nil {
 		agentProgram.exe.Close()
 		agentProgram.exe = nil

@@ -114,6 +114,16 @@ func runtimeMembership(runtimeRoot, id string) (string, bool) {
 // init, else from the runtime's state. A cgroup that is gone, or that
 // cannot be found, is ErrState.
 func (c *Container) cgroup() (*cgroup.Cgroup, error) {
+	membership, err := c.membership()
+	if err != nil {
+		return nil, err
+	}
+	return c.openCgroup(membership)
+}
+
+// membership is the container's cgroup membership: noted while it ran, or
+// read from its process or the runtime's state.
+func (c *Container) membership() (string, error) {
 	membership := ""
 	if note, ok := c.cgroupNote(); ok {
 		membership = note.Membership
@@ -123,8 +133,13 @@ func (c *Container) cgroup() (*cgroup.Cgroup, error) {
 		membership, _ = runtimeMembership(c.rt.client.Root, c.id)
 	}
 	if membership == "" {
-		return nil, wrapf(ErrState, "container %q has stopped and its cgroup is unknown", c.id)
+		return "", wrapf(ErrState, "container %q has stopped and its cgroup is unknown", c.id)
 	}
+	return membership, nil
+}
+
+// openCgroup opens the cgroup a membership names: ErrState when it is gone.
+func (c *Container) openCgroup(membership string) (*cgroup.Cgroup, error) {
 	cg, err := cgroup.Open(membership)
 	if errors.Is(err, cgroup.ErrGone) {
 		return nil, wrapf(ErrState, "container %q: its cgroup is gone", c.id)

@@ -27,6 +27,9 @@ var (
 	ErrNotSupported = errdefs.ErrNotSupported
 	// ErrInternal is a bug in this package.
 	ErrInternal = errdefs.ErrInternal
+	// ErrCanceled is a call its caller cancelled: a progress callback of
+	// an image's unpacking or pull asking to stop.
+	ErrCanceled = errdefs.ErrCanceled
 )
 
 // wrapf returns an error wrapping kind whose text is the formatted message.

@@ -22,6 +22,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if err := loadTestImageHelper(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	testRootfs = os.Getenv("EXEC_TEST_ROOTFS")
 	var tmp string
 	// The helper process (see TestHelperProcess) is given its bundle.
@@ -65,6 +69,31 @@ func loadTestMonitor() error {
 		return fmt.Errorf("cannot read the monitor program: %v", err)
 	}
 	SetMonitorProgram(image)
+	return nil
+}
+
+// loadTestImageHelper registers the image helper: $EXEC_TEST_IMAGE_HELPER
+// (make image-helper), or one built here from runtime/image/cmd.
+func loadTestImageHelper() error {
+	path := os.Getenv("EXEC_TEST_IMAGE_HELPER")
+	if path == "" {
+		dir, err := os.MkdirTemp("", "exec-image-helper-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "execution-image")
+		cmd := exec.Command("go", "build", "-o", path, "./image/cmd/execution-image")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("cannot build the image helper: %v: %s", err, out)
+		}
+	}
+	image, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot read the image helper: %v", err)
+	}
+	SetImageProgram(image)
 	return nil
 }
 

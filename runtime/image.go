@@ -1,14 +1,30 @@
 package runtime
 
 import (
+	"context"
+	"encoding/json"
 	"os"
-	"path/filepath"
 
-	"github.com/libexecution/execution/runtime/image"
+	"github.com/libexecution/execution/runtime/internal/imagehelper"
 	"github.com/libexecution/execution/runtime/internal/monitor"
-	"github.com/libexecution/execution/runtime/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
+
+// The library's images are made, pulled and cached by its image helper
+// (runtime/image/cmd/execution-image), a program of its own that each call
+// starts, so that the host never loads the image, registry and TLS code,
+// and never parses a registry's replies or an image's layers itself. The
+// Go API of runtime/image does the same work in process.
+
+// SetImageProgram registers the image helper's executable image, which
+// BundleFromImage, BundleRemove, ImageCachePrune and ImagePull run; the
+// caller never changes image afterwards. The C library registers the one
+// it carries.
+func SetImageProgram(image []byte) { imagehelper.SetProgram(image) }
+
+// ImageProgress is where a pull, or the unpacking of an image, stands on
+// one blob (the same type as image.Progress).
+type ImageProgress = imagehelper.Progress
 
 // ImageOptions tune BundleFromImage. The zero value runs the image's own
 // entrypoint and command with its env, unpacked into the bundle.
@@ -43,14 +59,14 @@ type ImageOptions struct {
 	MaxBytes int64
 	// Progress, when set, is told each layer's bytes read as it is
 	// unpacked, on BundleFromImage's goroutine; a true return cancels
-	// (an error wrapping image.ErrCanceled, nothing left).
-	Progress func(image.Progress) bool
+	// (an error wrapping ErrCanceled, nothing left).
+	Progress func(ImageProgress) bool
 }
 
 // StopSignalAnnotation is the annotation a bundle made from an image
 // carries for the image's StopSignal; no other part of the image's config
 // becomes an annotation.
-const StopSignalAnnotation = image.StopSignalAnnotation
+const StopSignalAnnotation = imagehelper.StopSignalAnnotation
 
 // BundleFromImage makes the runtime bundle dir from the image ref, an OCI
 // layout or a docker or OCI archive with an optional ":TAG", every blob
@@ -76,23 +92,33 @@ func BundleFromImage(dir, ref string, opts ImageOptions) error {
 			return err
 		}
 	}
-	return image.MakeBundle(dir, ref, image.Options{
-		Config: spec.Default([]string{"sh"}, opts.Terminal || opts.Bundle.Terminal),
-		Shape: func(s *specs.Spec) error {
-			return spec.Apply(s, opts.Bundle, "image", filepath.Join(dir, "rootfs"))
-		},
+	shape, err := json.Marshal(opts.Bundle)
+	if err != nil {
+		return wrapf(ErrInternal, "image: bundle options: %v", err)
+	}
+	req := &imagehelper.BundleRequest{
 		Args:        opts.Args,
 		Cmd:         opts.Cmd,
 		Entrypoint:  opts.Entrypoint,
 		Platform:    opts.Platform,
-		UIDMappings: uids,
-		GIDMappings: gids,
 		Env:         opts.Env,
 		CacheDir:    opts.CacheDir,
 		MaxBytes:    opts.MaxBytes,
-		Progress:    opts.Progress,
-		Holder:      userNSHolder,
-	})
+		Terminal:    opts.Terminal || opts.Bundle.Terminal,
+		UIDMappings: uids,
+		GIDMappings: gids,
+		Shape:       shape,
+	}
+	var files []*os.File
+	if f, err := userNSHolder(); err != nil {
+		req.HolderError = err.Error()
+	} else {
+		req.Holder = true
+		files = append(files, f)
+	}
+	_, err = imagehelper.Run(context.Background(), imagehelper.Request{Op: imagehelper.OpBundle, Dir: dir, Ref: ref, Bundle: req},
+		opts.Progress, files...)
+	return err
 }
 
 // imageChownedLayers makes a layer cache keep chowned copies per mapping,
@@ -110,15 +136,35 @@ func userNSHolder() (*os.File, error) {
 }
 
 // BundleRemove removes a bundle BundleFromImage made (see
-// image.RemoveBundle): only a dir the library marked for that path, never
+// image.RemoveBundle, which the image helper runs): only a dir the library marked for that path, never
 // across a mount, not while a container has its rootfs as its root.
 func BundleRemove(dir string) error {
-	return image.RemoveBundle(dir)
+	_, err := imagehelper.Run(context.Background(), imagehelper.Request{Op: imagehelper.OpRemove, Dir: dir}, nil)
+	return err
 }
 
 // ImageCachePrune removes from the layer cache at dir every layer no live
 // bundle uses, and what crashed calls left there; it returns how many
 // layers went (see image.PruneCache).
 func ImageCachePrune(dir string) (int, error) {
-	return image.PruneCache(dir)
+	reply, err := imagehelper.Run(context.Background(), imagehelper.Request{Op: imagehelper.OpPrune, Dir: dir}, nil)
+	if err != nil {
+		return 0, err
+	}
+	return reply.Removed, nil
+}
+
+// PullOptions tune ImagePull (see image.PullOptions).
+type PullOptions = imagehelper.PullOptions
+
+// ImagePull fetches ref into the OCI layout at layoutDir and returns the
+// digest of the manifest it stored, as image.Pull does, in the image
+// helper.
+func ImagePull(ctx context.Context, ref, layoutDir string, o PullOptions) (string, error) {
+	reply, err := imagehelper.Run(ctx, imagehelper.Request{Op: imagehelper.OpPull, Dir: layoutDir, Ref: ref, Pull: &o},
+		o.Progress)
+	if err != nil {
+		return "", err
+	}
+	return reply.Digest, nil
 }

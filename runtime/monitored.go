@@ -25,7 +25,8 @@ func init() {
 // SetMonitorProgram registers the executable image of the monitor
 // (monitor/monitor.c, built by the Makefile). libexecution.so carries it and
 // registers it when loaded; a Go program using this package directly must
-// register it before the first runtime call.
+// register it before the first runtime call, and never change image
+// afterwards (it is not copied).
 func SetMonitorProgram(image []byte) { monitor.SetProgram(image) }
 
 // monitorExit finishes the watch of a claimed process that exited.

@@ -4,8 +4,7 @@ import (
 	"context"
 	"math"
 
-	v1 "github.com/containerd/cgroups/v3/cgroup1/stats"
-	v2 "github.com/containerd/cgroups/v3/cgroup2/stats"
+	"github.com/libexecution/execution/runtime/internal/cgroup"
 )
 
 // Unlimited is a limit that is not set.
@@ -42,33 +41,41 @@ type Stats struct {
 // with no runtime call. It also answers for a stopped container until it is
 // deleted; a cgroup that is gone is ErrState.
 func (c *Container) Stats(ctx context.Context) (Stats, error) {
-	m, err := c.Metrics(ctx)
+	if err := c.ownCgroup("stats"); err != nil {
+		return Stats{}, err
+	}
+	membership, err := c.membership()
 	if err != nil {
 		return Stats{}, err
 	}
-	if m2, ok := m.(*v2.Metrics); ok {
-		return statsV2(m2), nil
+	cg, err := c.openCgroup(membership)
+	if err != nil {
+		return Stats{}, err
 	}
-	return statsV1(m.(*v1.Metrics)), nil
+	m, err := cg.Stats()
+	if err != nil {
+		return Stats{}, c.cgroupErr("read stats", err)
+	}
+	s := statsOf(m, cg.V2())
+	s.OOMKills, _ = cgroup.OOMKills(membership)
+	return s, nil
 }
 
-// Metrics reads the container's cgroup metrics whole, as the cgroups library
-// gives them and containerd's task API reports them: a *v1.Metrics
-// (github.com/containerd/cgroups/v3/cgroup1/stats) on cgroup v1, a
-// *v2.Metrics (.../cgroup2/stats) on v2. It answers as Stats does.
-func (c *Container) Metrics(ctx context.Context) (any, error) {
+// CgroupMembership is the container's cgroup as /proc/<pid>/cgroup names
+// it, for a caller that reads the cgroup with a library of its own (the
+// containerd shim reports containerd's metrics). It answers as Stats does.
+func (c *Container) CgroupMembership(ctx context.Context) (string, error) {
 	if err := c.ownCgroup("stats"); err != nil {
-		return nil, err
+		return "", err
 	}
-	cg, err := c.cgroup()
+	membership, err := c.membership()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	m, err := cg.Metrics()
-	if err != nil {
-		return nil, c.cgroupErr("read stats", err)
+	if _, err := c.openCgroup(membership); err != nil {
+		return "", err
 	}
-	return m, nil
+	return membership, nil
 }
 
 // cgroupErr reports a failed cgroup read: ErrState when the cgroup went
@@ -80,79 +87,44 @@ func (c *Container) cgroupErr(op string, err error) error {
 	return sysErr(op, err)
 }
 
-func statsV1(m *v1.Metrics) Stats {
-	var s Stats
-	if cpu := m.CPU; cpu != nil {
-		if u := cpu.Usage; u != nil {
-			s.CPUUsage, s.CPUUser, s.CPUSystem = u.Total, u.User, u.Kernel
+// statsOf converts what the cgroups library read; v2 tells the layout,
+// whose swap and limits it reports apart.
+func statsOf(m *cgroup.Stats, v2 bool) Stats {
+	s := Stats{MemoryLimit: Unlimited, PidsLimit: Unlimited}
+	cpu := m.CpuStats
+	s.CPUUsage, s.CPUUser, s.CPUSystem = cpu.CpuUsage.TotalUsage, cpu.CpuUsage.UsageInUsermode, cpu.CpuUsage.UsageInKernelmode
+	t := cpu.ThrottlingData
+	s.CPUPeriods, s.CPUThrottledPeriods, s.CPUThrottledTime = t.Periods, t.ThrottledPeriods, t.ThrottledTime
+	mem := m.MemoryStats
+	s.MemoryUsage, s.MemoryPeak = mem.Usage.Usage, mem.Usage.MaxUsage
+	if v2 {
+		s.MemoryCache = mem.Cache
+		s.MemorySwap = mem.SwapOnlyUsage.Usage
+		s.MemoryLimit = limitOf(mem.Usage.Limit)
+	} else {
+		s.MemoryCache = mem.Stats["total_cache"]
+		if mem.Usage.Limit != 0 && mem.Usage.Limit < v1Unlimited {
+			s.MemoryLimit = mem.Usage.Limit
 		}
-		if t := cpu.Throttling; t != nil {
-			s.CPUPeriods, s.CPUThrottledPeriods, s.CPUThrottledTime = t.Periods, t.ThrottledPeriods, t.ThrottledTime
-		}
-	}
-	s.MemoryLimit = Unlimited
-	if mem := m.Memory; mem != nil {
-		s.MemoryCache = mem.TotalCache
-		if u := mem.Usage; u != nil {
-			s.MemoryUsage, s.MemoryPeak = u.Usage, u.Max
-			if u.Limit < v1Unlimited {
-				s.MemoryLimit = u.Limit
-			}
-			// memsw counts memory plus swap.
-			if sw := mem.Swap; sw != nil && sw.Usage > u.Usage {
-				s.MemorySwap = sw.Usage - u.Usage
-			}
-		}
-	}
-	if o := m.MemoryOomControl; o != nil {
-		s.OOMKills = o.OomKill
-	}
-	s.PidsLimit = Unlimited
-	if p := m.Pids; p != nil {
-		s.PidsCurrent, s.PidsLimit = p.Current, limitOf(p.Limit)
-	}
-	if b := m.Blkio; b != nil {
-		for _, e := range b.IoServiceBytesRecursive {
-			switch e.Op {
-			case "Read":
-				s.IOReadBytes += e.Value
-			case "Write":
-				s.IOWriteBytes += e.Value
-			}
+		// memsw counts memory plus swap.
+		if mem.SwapUsage.Usage > mem.Usage.Usage {
+			s.MemorySwap = mem.SwapUsage.Usage - mem.Usage.Usage
 		}
 	}
-	return s
-}
-
-func statsV2(m *v2.Metrics) Stats {
-	var s Stats
-	if cpu := m.CPU; cpu != nil {
-		s.CPUUsage, s.CPUUser, s.CPUSystem = cpu.UsageUsec*1000, cpu.UserUsec*1000, cpu.SystemUsec*1000
-		s.CPUPeriods, s.CPUThrottledPeriods, s.CPUThrottledTime = cpu.NrPeriods, cpu.NrThrottled, cpu.ThrottledUsec*1000
-	}
-	s.MemoryLimit = Unlimited
-	if mem := m.Memory; mem != nil {
-		s.MemoryUsage, s.MemoryPeak, s.MemoryCache, s.MemorySwap = mem.Usage, mem.MaxUsage, mem.File, mem.SwapUsage
-		s.MemoryLimit = limitOf(mem.UsageLimit)
-	}
-	if e := m.MemoryEvents; e != nil {
-		s.OOMKills = e.OomKill
-	}
-	s.PidsLimit = Unlimited
-	if p := m.Pids; p != nil {
-		s.PidsCurrent, s.PidsLimit = p.Current, limitOf(p.Limit)
-	}
-	if io := m.Io; io != nil {
-		for _, e := range io.Usage {
-			s.IOReadBytes += e.Rbytes
-			s.IOWriteBytes += e.Wbytes
+	s.PidsCurrent, s.PidsLimit = m.PidsStats.Current, limitOf(m.PidsStats.Limit)
+	for _, e := range m.BlkioStats.IoServiceBytesRecursive {
+		switch e.Op {
+		case "Read":
+			s.IOReadBytes += e.Value
+		case "Write":
+			s.IOWriteBytes += e.Value
 		}
 	}
 	return s
 }
 
 // limitOf reads a limit the cgroup library gives as 0 or the maximum when
-// none is set (v1 pids.max "max" is 0, v2 "max" is the maximum).
+// none is set (pids.max "max" is 0, v2 memory.max "max" is the maximum).
 func limitOf(v uint64) uint64 {
 	if v == 0 {
 		return Unlimited

@@ -523,9 +523,13 @@ func (s *service) Stats(ctx context.Context, r *taskAPI.StatsRequest) (*taskAPI.
 	if err != nil {
 		return nil, err
 	}
-	m, err := t.c.Metrics(ctx)
+	membership, err := t.c.CgroupMembership(ctx)
 	if err != nil {
 		return nil, toGRPC(err)
+	}
+	m, err := metricsOf(membership)
+	if err != nil {
+		return nil, errdefs.ToGRPCf(errdefs.ErrUnavailable, "read cgroup metrics: %v", err)
 	}
 	data, err := typeurl.MarshalAny(m)
 	if err != nil {

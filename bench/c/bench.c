@@ -34,7 +34,7 @@ static void usage(void)
 	      "             [--rounds N] [--throughput LIFECYCLES BATCHES] [--calls ITERS BATCHES]\n"
 	      "             [--fleet N] [--scale N] [--exec N] [--no-crun]\n"
 	      "             [--gorunc BIN] [--python SCRIPT] [--rust BIN]\n"
-	      "             [--group calls|lifecycle|crun|throughput|exec|image|fleet|scale|pool]\n"
+	      "             [--group calls|lifecycle|first|crun|throughput|exec|image|fleet|scale|pool]\n"
 	      "The rootfs defaults to $EXEC_TEST_ROOTFS. Counts default to those of `make bench`.\n",
 	      stderr);
 	exit(2);
@@ -281,6 +281,9 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	const char *group;
 
+	/* The fresh process of the first-lifecycle rows: nothing else runs. */
+	if (argc == 5 && strcmp(argv[1], "--first-lib") == 0)
+		return first_lib_main(argv[2], argv[3], argv[4]);
 	gorunc_worker.pid = python_worker.pid = rust_worker.pid = -1;
 	group = parse(argc, argv);
 	memset(&sa, 0, sizeof(sa));
@@ -314,6 +317,8 @@ int main(int argc, char **argv)
 		else
 			group_lifecycle();
 		stop_workers();
+	} else if (group && strcmp(group, "first") == 0) {
+		group_first();
 	} else if (group && strcmp(group, "throughput") == 0) {
 		group_throughput();
 	} else if (group && strcmp(group, "exec") == 0) {
@@ -329,6 +334,7 @@ int main(int argc, char **argv)
 		group_calls();
 		group_lifecycle();
 		stop_workers();
+		group_first();
 		if (cfg.crun && !cfg.no_crun)
 			crun_child();
 		else

@@ -230,6 +230,14 @@ void group_image(void);
 /** Lifecycle rows on runc: library, CLI, go-runc, Python and Rust, interleaved. */
 void group_lifecycle(void);
 
+/** One lifecycle in a fresh process (load, Go start, monitor start): the
+ *  library's against go-runc's and `runc run`, interleaved. */
+void group_first(void);
+
+/** The process group_first() runs for the library: `bench --first-lib ROOT
+ *  ID BUNDLE`. @return its exit code. */
+int first_lib_main(const char *root, const char *id, const char *bundle);
+
 /** Lifecycle rows on crun; run inside the crun mount namespace. */
 void group_crun(void);
 

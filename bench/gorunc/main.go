@@ -13,6 +13,12 @@
 // exited, so that its exit status went elsewhere) or "err <message>".
 //
 //	gorunc --serve --root DIR [--runtime runc|crun|PATH]
+//
+// With --first instead of --serve it runs one create/start/wait/delete of
+// <id> <bundle> (its arguments) and exits: the first lifecycle of a fresh
+// process, which the driver times from spawn to exit.
+//
+//	gorunc --first --root DIR [--runtime PATH] ID BUNDLE
 package main
 
 import (
@@ -33,11 +39,13 @@ import (
 
 func main() {
 	serve := flag.Bool("serve", false, "answer requests on stdin")
+	first := flag.Bool("first", false, "run one lifecycle of ID BUNDLE and exit")
 	root := flag.String("root", "", "the runtime's state root")
 	runtime := flag.String("runtime", "runc", "the OCI runtime binary")
 	flag.Parse()
-	if !*serve || *root == "" {
-		fmt.Fprintln(os.Stderr, "usage: gorunc --serve --root DIR [--runtime PATH]")
+	if (!*serve && !(*first && flag.NArg() == 2)) || *root == "" {
+		fmt.Fprintln(os.Stderr, "usage: gorunc --serve --root DIR [--runtime PATH]\n"+
+			"       gorunc --first --root DIR [--runtime PATH] ID BUNDLE")
 		os.Exit(2)
 	}
 	// The inits reparent to this process, which waits for them by pid, as a
@@ -50,6 +58,14 @@ func main() {
 		client: &runc.Runc{Command: *runtime, Root: *root},
 		root:   *root,
 		live:   map[string]bool{},
+	}
+	if *first {
+		if _, _, err := p.lifecycle(false, flag.Arg(0), flag.Arg(1)); err != nil {
+			fmt.Fprintln(os.Stderr, "gorunc:", err)
+			p.cleanup()
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	code := p.serve()
 	p.cleanup()

@@ -29,11 +29,18 @@ LIBRARY = Path(__file__).resolve().parent / "execution" / "libexecution.so"
 
 
 def glibc_needed(program: Path) -> Tuple[int, int]:
-    """The newest glibc symbol version `program` imports."""
+    """The newest glibc symbol version `program` imports or its loader needs."""
     out = subprocess.run(
         ["objdump", "-T", str(program)], check=True, capture_output=True, text=True
     ).stdout
     versions = {(int(major), int(minor)) for major, minor in re.findall(r"GLIBC_(\d+)\.(\d+)", out)}
+    # Packed relative relocations (DT_RELR) need a loader of glibc 2.36 or
+    # newer, which the library then names as a version it needs.
+    needs = subprocess.run(
+        ["objdump", "-p", str(program)], check=True, capture_output=True, text=True
+    ).stdout
+    if "GLIBC_ABI_DT_RELR" in needs:
+        versions.add((2, 36))
     if not versions:
         raise SystemExit(f"{program} imports no GLIBC_ symbol version; not a glibc program?")
     return max(versions)

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/libexecution/execution/runtime/internal/imagehelper"
 	"net/http"
 	"os"
 	"sync"
@@ -26,38 +27,13 @@ import (
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// PullOptions tune Pull. The zero value pulls the host's platform with the
-// user's docker/podman credentials, one layer at a time, with no timeout.
-type PullOptions struct {
-	// Platform picks the image of an index: "linux/ARCH[/VARIANT]"; ""
-	// is the host's.
-	Platform string
-	// Username and Password log in to the registry; with no Username the
-	// user's docker and podman auth files are read, as
-	// authn.DefaultKeychain reads them.
-	Username, Password string
-	// CAFile is a PEM bundle trusted besides the system's CAs.
-	CAFile string
-	// Insecure allows plain HTTP and unverified TLS to the ref's registry.
-	// Without it plain HTTP is used only for a loopback registry.
-	Insecure bool
-	// Timeout bounds the whole pull; 0 is none.
-	Timeout time.Duration
-	// Parallel is how many blobs are downloaded at once; 0 is 1.
-	Parallel int
-	// Progress, when set, is called on Pull's own goroutine (never on
-	// another) as blobs are written: a true return cancels the pull.
-	Progress func(Progress) bool
-}
+// PullOptions tune Pull (the image helper's, see imagehelper).
+type PullOptions = imagehelper.PullOptions
 
 // Progress is where a pull, or the unpacking of an image, stands on one
-// blob.
-type Progress struct {
-	// Blob is the blob's digest.
-	Blob string
-	// Done and Total are its bytes written and its size.
-	Done, Total int64
-}
+// blob: Blob is the blob's digest, Done and Total its bytes written and
+// its size. It is the library's image helper's report (imagehelper).
+type Progress = imagehelper.Progress
 
 // Pull fetches ref ("registry/repo:tag" or "registry/repo@sha256:...")
 // into the OCI layout at layoutDir (made where missing), naming it in

@@ -2,13 +2,13 @@ package image
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
+	"github.com/libexecution/execution/runtime/internal/guest"
+	"github.com/libexecution/execution/runtime/internal/imagehelper"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/umoci/oci/config/convert"
 	"golang.org/x/sys/unix"
@@ -19,10 +19,10 @@ import (
 // becomes an annotation: runtimes act on some (run.oci.*,
 // org.systemd.property.*), and the image's labels are not the caller's
 // say.
-const StopSignalAnnotation = "io.libexecution.image.stop-signal"
+const StopSignalAnnotation = imagehelper.StopSignalAnnotation
 
 // maxUserDBBytes bounds the image's /etc/passwd and /etc/group.
-const maxUserDBBytes = 1 << 20
+const maxUserDBBytes = guest.MaxUserDBBytes
 
 // imageSpec converts the image's config into a runtime config, with umoci's
 // conversion over opts.Config, then applies opts. The
@@ -68,7 +68,7 @@ func imageSpec(src *imageSource, bundle string, opts Options) (*specs.Spec, erro
 	spec.Root.Path = "rootfs"
 	spec.Process.Terminal = terminal
 	if home != "" {
-		spec.Process.Env = setEnv(spec.Process.Env, home)
+		spec.Process.Env = guest.SetEnv(spec.Process.Env, home)
 	}
 	spec.Annotations = nil
 	if sig := img.Config.StopSignal; sig != "" {
@@ -81,7 +81,7 @@ func imageSpec(src *imageSource, bundle string, opts Options) (*specs.Spec, erro
 		return nil, wrapf(ErrInvalid, "image: it has no entrypoint or cmd; give argv")
 	}
 	for _, e := range opts.Env {
-		spec.Process.Env = setEnv(spec.Process.Env, e)
+		spec.Process.Env = guest.SetEnv(spec.Process.Env, e)
 	}
 	if opts.Shape != nil {
 		if err := opts.Shape(spec); err != nil {
@@ -107,7 +107,7 @@ func copyUserDB(rootfs, dst string) error {
 		return sysErr("image: user database", err)
 	}
 	for _, name := range []string{"etc/passwd", "etc/group"} {
-		data, err := readInRoot(root, name, maxUserDBBytes)
+		data, err := guest.ReadInRoot(root, name, maxUserDBBytes)
 		if errors.Is(err, unix.ENOENT) {
 			continue
 		}
@@ -121,62 +121,10 @@ func copyUserDB(rootfs, dst string) error {
 	return nil
 }
 
-// readInRoot reads the regular file name beneath the dir root, resolved
-// with root as "/", at most max bytes.
-func readInRoot(root int, name string, max int64) ([]byte, error) {
-	fd, err := unix.Openat2(root, name, &unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC,
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV,
-	})
-	if err != nil {
-		return nil, err
-	}
-	f := os.NewFile(uintptr(fd), name)
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("larger than the %d bytes allowed", max)
-	}
-	return data, nil
-}
-
-// setEnv sets the "NAME=value" entry e in env, replacing one of that name.
-func setEnv(env []string, e string) []string {
-	name := e[:strings.IndexByte(e, '=')+1]
-	for i, old := range env {
-		if strings.HasPrefix(old, name) {
-			env[i] = e
-			return env
-		}
-	}
-	return append(env, e)
-}
-
 // SetEnv sets the "NAME=value" entry e in env, replacing one of that name.
-func SetEnv(env []string, e string) []string { return setEnv(env, e) }
+func SetEnv(env []string, e string) []string { return guest.SetEnv(env, e) }
 
 // ReadUserDB reads the file name (as "etc/passwd") of the rootfs at
 // rootfs, resolved with rootfs as "/" so that no symlink leads out of it,
 // and at most maxUserDBBytes; a file that is not there is nil data.
-func ReadUserDB(rootfs, name string) ([]byte, error) {
-	root, err := unix.Open(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(root)
-	data, err := readInRoot(root, name, maxUserDBBytes)
-	if errors.Is(err, unix.ENOENT) {
-		return nil, nil
-	}
-	return data, err
-}
+func ReadUserDB(rootfs, name string) ([]byte, error) { return guest.ReadUserDB(rootfs, name) }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/libexecution/execution/runtime/image"
+	"github.com/libexecution/execution/runtime/internal/guest"
 	"github.com/moby/sys/user"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -16,11 +16,11 @@ func (w *Workload) applyUser(p *specs.Process, rootfs string) error {
 	if w.User == "" && len(w.Groups) == 0 {
 		return nil
 	}
-	passwd, err := image.ReadUserDB(rootfs, "etc/passwd")
+	passwd, err := guest.ReadUserDB(rootfs, "etc/passwd")
 	if err != nil {
 		return fmt.Errorf("user: the rootfs's /etc/passwd: %v", err)
 	}
-	group, err := image.ReadUserDB(rootfs, "etc/group")
+	group, err := guest.ReadUserDB(rootfs, "etc/group")
 	if err != nil {
 		return fmt.Errorf("user: the rootfs's /etc/group: %v", err)
 	}

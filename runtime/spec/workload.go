@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/libexecution/execution/runtime/image"
+	"github.com/libexecution/execution/runtime/internal/guest"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -133,7 +133,7 @@ func (w *Workload) apply(spec *specs.Spec, rootfs string) error {
 		if strings.IndexByte(e, '=') <= 0 {
 			return fmt.Errorf("env entry %q is not NAME=value", e)
 		}
-		p.Env = image.SetEnv(p.Env, e)
+		p.Env = guest.SetEnv(p.Env, e)
 	}
 	if w.Cwd != "" {
 		if !path.IsAbs(w.Cwd) {

@@ -1,6 +1,8 @@
-// Package cgroup reads containers' cgroups, v1 (or hybrid) and v2, through
-// containerd's cgroups library: their metrics, processes and OOM kills; and
-// removes the cgroups a failed runtime call left behind.
+// Package cgroup reads containers' cgroups, v1 (or hybrid) and v2: their
+// stats, processes and OOM kills, through runc's cgroups library (the fs and
+// fs2 managers only, which bring in no systemd, D-Bus or eBPF code); and
+// removes the cgroups a failed runtime call left behind. containerd's cgroups
+// library parses memberships.
 package cgroup
 
 import (
@@ -11,21 +13,32 @@ import (
 	"strings"
 
 	"github.com/containerd/cgroups/v3"
-	"github.com/containerd/cgroups/v3/cgroup1"
-	"github.com/containerd/cgroups/v3/cgroup2"
+	cgroupfs "github.com/opencontainers/cgroups"
+	"github.com/opencontainers/cgroups/fs"
+	"github.com/opencontainers/cgroups/fs2"
 )
 
 // Cgroup is one container's cgroup, on a v1 (or hybrid) or a v2 host.
 type Cgroup struct {
-	v1 cgroup1.Cgroup
-	v2 *cgroup2.Manager
+	v1 *fs.Manager
+	v2 *fs2.Manager
+	// pids is the dir whose processes Pids lists: the v2 cgroup, or the
+	// v1 pids controller's (else the first controller's) dir.
+	pids string
 }
+
+// Stats is a cgroup's resource use, as runc's cgroups library reads it.
+type Stats = cgroupfs.Stats
 
 // Mount is where the host mounts its cgroup hierarchies.
 const Mount = "/sys/fs/cgroup"
 
 // ErrGone is a cgroup the runtime has removed.
 var ErrGone = errors.New("cgroup is gone")
+
+// v1Controllers are the v1 controllers the library reads: those of the
+// stats, and pids also for ps.
+var v1Controllers = []string{"cpu", "cpuacct", "memory", "pids", "blkio"}
 
 // Open opens the cgroup that a /proc/<pid>/cgroup membership names,
 // with the controllers of the host's layout: v2 on a unified host, v1 on a
@@ -39,47 +52,51 @@ func Open(membership string) (*Cgroup, error) {
 		if unified == "" {
 			return nil, ErrGone
 		}
-		m, err := cgroup2.Load(unified)
+		dir := filepath.Join(Mount, unified)
+		if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err != nil {
+			return nil, ErrGone
+		}
+		m, err := fs2.NewManager(&cgroupfs.Cgroup{Resources: &cgroupfs.Resources{}}, dir)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := os.Stat(filepath.Join(Mount, unified, "cgroup.procs")); err != nil {
-			return nil, ErrGone
-		}
-		return &Cgroup{v2: m}, nil
+		return &Cgroup{v2: m, pids: dir}, nil
 	}
-	cg, err := cgroup1.Load(v1Path(paths), cgroup1.WithHierarchy(v1Controllers))
-	if errors.Is(err, cgroup1.ErrCgroupDeleted) {
+	dirs := map[string]string{}
+	for _, name := range v1Controllers {
+		p, ok := v1Path(paths, name)
+		if !ok {
+			continue
+		}
+		dir := filepath.Join(Mount, name, p)
+		if _, err := os.Stat(dir); err != nil {
+			continue
+		}
+		dirs[name] = dir
+	}
+	pids := dirs["pids"]
+	for _, name := range v1Controllers {
+		if pids == "" {
+			pids = dirs[name]
+		}
+	}
+	if pids == "" {
 		return nil, ErrGone
 	}
+	m, err := fs.NewManager(&cgroupfs.Cgroup{Resources: &cgroupfs.Resources{}}, dirs)
 	if err != nil {
 		return nil, err
 	}
-	return &Cgroup{v1: cg}, nil
+	return &Cgroup{v1: m, pids: pids}, nil
 }
 
-// v1Controllers are the v1 controllers the library reads: those of the
-// stats, and pids also for ps. Kernel memory is not read (each memory file
-// costs an open), and a host without swap accounting has no memsw files.
-func v1Controllers() ([]cgroup1.Subsystem, error) {
-	memory := cgroup1.NewMemory(Mount, cgroup1.IgnoreModules("kmem", "kmem.tcp"), cgroup1.OptionalSwap())
-	return []cgroup1.Subsystem{
-		cgroup1.NewCpu(Mount), cgroup1.NewCpuacct(Mount), memory,
-		cgroup1.NewPids(Mount), cgroup1.NewBlkio(Mount),
-	}, nil
-}
-
-// v1Path resolves each v1 controller to its path in the membership.
-func v1Path(paths map[string]string) cgroup1.Path {
-	return func(name cgroup1.Name) (string, error) {
-		if p, ok := paths[string(name)]; ok {
-			return p, nil
-		}
-		if p, ok := paths["name="+string(name)]; ok {
-			return p, nil
-		}
-		return "", cgroup1.ErrControllerNotActive
+// v1Path resolves a v1 controller to its path in the membership.
+func v1Path(paths map[string]string, name string) (string, bool) {
+	if p, ok := paths[name]; ok {
+		return p, true
 	}
+	p, ok := paths["name="+name]
+	return p, ok
 }
 
 // InRoot tells whether a membership has a root cgroup, where an
@@ -98,55 +115,28 @@ func InRoot(membership string) bool {
 	return false
 }
 
-// Metrics reads the cgroup's metrics whole, as the cgroups library gives
-// them: a *v1.Metrics (github.com/containerd/cgroups/v3/cgroup1/stats) on
-// cgroup v1, a *v2.Metrics (.../cgroup2/stats) on v2.
-func (cg *Cgroup) Metrics() (any, error) {
+// Stats reads the cgroup's CPU, memory, pids and IO use; the OOM kills
+// are OOMKills'.
+func (cg *Cgroup) Stats() (*Stats, error) {
+	opts := &cgroupfs.StatsOptions{Controllers: cgroupfs.CPU | cgroupfs.Memory | cgroupfs.Pids | cgroupfs.IO}
 	if cg.v2 != nil {
-		return cg.v2.StatFiltered(cgroup2.StatPids | cgroup2.StatCPU | cgroup2.StatMemory |
-			cgroup2.StatMemoryEvents | cgroup2.StatIO)
+		return cg.v2.Stats(opts)
 	}
-	return cg.v1.Stat(cgroup1.IgnoreNotExist)
+	return cg.v1.Stats(opts)
 }
+
+// V2 tells whether the cgroup is a v2 one.
+func (cg *Cgroup) V2() bool { return cg.v2 != nil }
 
 // Pids lists the host pids of the cgroup's processes and its
 // descendants', sorted.
 func (cg *Cgroup) Pids() ([]int, error) {
-	var pids []int
-	if cg.v2 != nil {
-		procs, err := cg.v2.Procs(true)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range procs {
-			pids = append(pids, int(p))
-		}
-	} else {
-		procs, err := cg.v1.Processes(v1PidsController(cg), true)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range procs {
-			pids = append(pids, p.Pid)
-		}
+	pids, err := cgroupfs.GetAllPids(cg.pids)
+	if err != nil {
+		return nil, err
 	}
 	sort.Ints(pids)
 	return dedupeInts(pids), nil
-}
-
-// v1PidsController picks the v1 controller to list processes from: pids,
-// else the first one the cgroup has.
-func v1PidsController(cg *Cgroup) cgroup1.Name {
-	subs := cg.v1.Subsystems()
-	for _, s := range subs {
-		if s.Name() == cgroup1.Pids {
-			return cgroup1.Pids
-		}
-	}
-	if len(subs) == 0 {
-		return cgroup1.Pids
-	}
-	return subs[0].Name()
 }
 
 // dedupeInts drops repeats from a sorted slice.

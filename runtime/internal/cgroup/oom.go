@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/containerd/cgroups/v3"
-	"github.com/containerd/cgroups/v3/cgroup2"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,15 +21,7 @@ func OOMKills(membership string) (uint64, error) {
 		return 0, err
 	}
 	if cgroups.Mode() == cgroups.Unified {
-		m, err := cgroup2.Load(unified)
-		if err != nil {
-			return 0, err
-		}
-		st, err := m.StatFiltered(cgroup2.StatMemoryEvents)
-		if err != nil || st.MemoryEvents == nil {
-			return 0, err
-		}
-		return st.MemoryEvents.OomKill, nil
+		return ReadOOMKills(filepath.Join(Mount, unified, "memory.events"))
 	}
 	path, ok := paths["memory"]
 	if !ok {

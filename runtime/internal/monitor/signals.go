@@ -21,15 +21,15 @@ const (
 )
 
 // onStackSignals are the signals the library's own work causes in the host:
-// the monitor's starter exiting raises SIGCHLD.
+// the monitor's starter and the image helper exiting raise SIGCHLD.
 var onStackSignals = []unix.Signal{unix.SIGCHLD}
 
-// fixSignalHandlers adds SA_ONSTACK to each handler of onStackSignals that
+// FixSignalHandlers adds SA_ONSTACK to each handler of onStackSignals that
 // lacks it, keeping the handler, its mask and its other flags. Go runs
 // signal handlers safely only on the alternate stack: without SA_ONSTACK a
 // handler that lands on a Go thread runs on a goroutine's small stack and
-// can crash the host.
-func fixSignalHandlers() {
+// can crash the host. Whatever starts a child in the host calls it first.
+func FixSignalHandlers() {
 	for _, sig := range onStackSignals {
 		var act kernelSigaction
 		if rtSigaction(sig, nil, &act) != nil {

@@ -37,11 +37,12 @@ var ExtraOptions []string
 
 // SetProgram registers the executable image of the monitor
 // (monitor/monitor.c, built by the Makefile); runtime.SetMonitorProgram
-// says who calls it.
+// says who calls it. The caller never changes image afterwards: it is
+// registered, not copied.
 func SetProgram(image []byte) {
 	monitorProgram.Lock()
 	defer monitorProgram.Unlock()
-	monitorProgram.image = append([]byte(nil), image...)
+	monitorProgram.image = image
 	if monitorProgram.exe != nil {
 		monitorProgram.exe.Close()
 		monitorProgram.exe = nil
@@ -109,12 +110,14 @@ func ExecMemfd(name string, data []byte) (*os.File, error) {
 	return f, err
 }
 
-// keepHigh moves f to an fd at highFd or above.
-func keepHigh(f *os.File) (*os.File, error) {
+// KeepHigh moves f to an fd at highFd or above, where a program run from
+// /proc/self/fd/N keeps it: starting a process rewrites the fds just above
+// its stdio with the files it is given.
+func KeepHigh(f *os.File) (*os.File, error) {
 	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, highFd)
 	f.Close()
 	if err != nil {
-		return nil, errdefs.SysErr("dup monitor program", err)
+		return nil, errdefs.SysErr("dup "+f.Name(), err)
 	}
 	return os.NewFile(uintptr(fd), f.Name()), nil
 }
@@ -129,7 +132,7 @@ func monitorMemfd() (*os.File, error) {
 	}
 	f, err := ExecMemfd("execution-monitor", monitorProgram.image)
 	if err == nil {
-		f, err = keepHigh(f)
+		f, err = KeepHigh(f)
 	}
 	if err != nil {
 		return nil, err
@@ -158,7 +161,7 @@ func monitorCopy(root string) (*os.File, error) {
 			return nil, err
 		}
 	}
-	if f, err = keepHigh(f); err != nil {
+	if f, err = KeepHigh(f); err != nil {
 		return nil, err
 	}
 	if monitorProgram.copies == nil {
@@ -197,32 +200,18 @@ func writeMonitorCopy(path string, image []byte) error {
 	return errdefs.SysErr("write monitor copy", os.Chmod(path, 0o700))
 }
 
-// monitorExecutables returns the files the monitor can run from, best
-// first: the memfd, then root's private copy.
-func monitorExecutables(root string) ([]*os.File, error) {
+// monitorExecutable returns the file the monitor runs from: the memfd, or
+// root's private copy when copy is set (CopyOnly sets it always).
+func monitorExecutable(root string, copy bool) (*os.File, error) {
 	monitorProgram.Lock()
 	defer monitorProgram.Unlock()
 	if len(monitorProgram.image) == 0 {
 		return nil, errdefs.Wrapf(errdefs.ErrInternal, "no monitor program registered (runtime.SetMonitorProgram)")
 	}
-	var exes []*os.File
-	var errs []error
-	if !CopyOnly {
-		f, err := monitorMemfd()
-		if err == nil {
-			exes = append(exes, f)
-		}
-		errs = append(errs, err)
+	if copy || CopyOnly {
+		return monitorCopy(root)
 	}
-	f, err := monitorCopy(root)
-	if err == nil {
-		exes = append(exes, f)
-	}
-	errs = append(errs, err)
-	if len(exes) == 0 {
-		return nil, errdefs.Wrapf(errdefs.ErrSys, "no way to run the monitor: %v", errors.Join(errs...))
-	}
-	return exes, nil
+	return monitorMemfd()
 }
 
 // startMonitor binds the socket of files in root and starts a monitor
@@ -232,7 +221,12 @@ func monitorExecutables(root string) ([]*os.File, error) {
 // ignores SIGCHLD or reaps with wait(-1) only makes that wait fail, which
 // changes nothing.
 func startMonitor(root string, files monitorFiles) error {
-	exes, err := monitorExecutables(root)
+	// The private copy is made only where the memfd fails: writing and
+	// checking it is no part of an ordinary first call.
+	exe, err := monitorExecutable(root, false)
+	if err != nil && !CopyOnly {
+		exe, err = monitorExecutable(root, true)
+	}
 	if err != nil {
 		return err
 	}
@@ -247,7 +241,7 @@ func startMonitor(root string, files monitorFiles) error {
 		return errdefs.SysErr("open /dev/null", err)
 	}
 	defer null.Close()
-	fixSignalHandlers()
+	FixSignalHandlers()
 	args := append([]string{"execution-monitor", root, "--socket=" + files.socket, "--lock=" + files.lock},
 		ExtraOptions...)
 	sys := &syscall.SysProcAttr{Setsid: true}
@@ -256,7 +250,7 @@ func startMonitor(root string, files monitorFiles) error {
 		sys.Cloneflags = unix.CLONE_PARENT
 	}
 	var errs []error
-	for _, exe := range exes {
+	for copied := CopyOnly; ; copied = true {
 		p, err := os.StartProcess(fmt.Sprintf("/proc/self/fd/%d", exe.Fd()), args, &os.ProcAttr{
 			Dir:   "/",
 			Env:   []string{}, // each runtime call brings its own
@@ -272,6 +266,13 @@ func startMonitor(root string, files monitorFiles) error {
 			return nil
 		}
 		errs = append(errs, err)
+		if copied {
+			break
+		}
+		if exe, err = monitorExecutable(root, true); err != nil {
+			errs = append(errs, err)
+			break
+		}
 	}
 	os.Remove(sock)
 	return errdefs.SysErr("start monitor", errors.Join(errs...))
