@@ -39,6 +39,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -78,6 +79,9 @@
  * is told all the same, and how often it is looked at meanwhile. */
 #define LINGER_MS 2000
 #define LINGER_POLL_MS 5
+/* How many exit records may wait for their sync; one more is synced in
+ * the loop, as before. */
+#define SYNC_QUEUE 64
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -1021,11 +1025,98 @@ static int sync_parent(const char *path)
 	return err;
 }
 
+/* ---- records made durable off the loop ----
+ *
+ * A record is told once it is renamed into place: from then on any process
+ * that reads it finds it whole (a rename is atomic, whoever dies). Its
+ * fsyncs, which only a machine's crash needs and which take the better
+ * part of a millisecond on a disk, are a thread's, so that neither the
+ * wait nor the next request waits for them. The thread touches nothing
+ * of the loop's but this queue.
+ */
+struct sync_job {
+	int fd;     /* the record, renamed into place */
+	char *path; /* its path, for its directory */
+};
+
+static pthread_mutex_t sync_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sync_cv = PTHREAD_COND_INITIALIZER;
+static struct sync_job sync_queue[SYNC_QUEUE];
+static size_t sync_head, sync_len;
+static bool sync_busy, sync_started, sync_failed;
+
+static void sync_job_run(struct sync_job *j)
+{
+	fsync(j->fd);
+	close(j->fd);
+	sync_parent(j->path);
+	free(j->path);
+}
+
+static void *syncer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sync_mu);
+	for (;;) {
+		while (!sync_len)
+			pthread_cond_wait(&sync_cv, &sync_mu);
+		struct sync_job j = sync_queue[sync_head];
+		sync_head = (sync_head + 1) % SYNC_QUEUE;
+		sync_len--;
+		sync_busy = true;
+		pthread_mutex_unlock(&sync_mu);
+		sync_job_run(&j);
+		pthread_mutex_lock(&sync_mu);
+		sync_busy = false;
+		pthread_cond_broadcast(&sync_cv);
+	}
+	return NULL;
+}
+
+/* Have the record fd, renamed into place at path, synced with its
+ * directory: by the thread, or here when it is busy with SYNC_QUEUE of
+ * them or cannot start. Takes fd. */
+static void sync_later(int fd, const char *path)
+{
+	struct sync_job j = { fd, xstrdup(path) };
+	pthread_mutex_lock(&sync_mu);
+	if (!sync_started && !sync_failed) {
+		pthread_attr_t attr;
+		pthread_t t;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 64 * 1024);
+		if (pthread_create(&t, &attr, syncer, NULL) == 0)
+			sync_started = true;
+		else
+			sync_failed = true;
+		pthread_attr_destroy(&attr);
+	}
+	if (sync_started && sync_len < SYNC_QUEUE) {
+		sync_queue[(sync_head + sync_len++) % SYNC_QUEUE] = j;
+		pthread_cond_signal(&sync_cv);
+		pthread_mutex_unlock(&sync_mu);
+		return;
+	}
+	pthread_mutex_unlock(&sync_mu);
+	sync_job_run(&j);
+}
+
+/* Wait until every record told is synced: before the monitor exits. */
+static void sync_drain(void)
+{
+	pthread_mutex_lock(&sync_mu);
+	while (sync_len || sync_busy)
+		pthread_cond_wait(&sync_cv, &sync_mu);
+	pthread_mutex_unlock(&sync_mu);
+}
+
 /*
  * Write an exit record the library reads (runtime/exit.go's JSON): into a
- * temp file beside it, synced, then renamed over it, so that a record is
- * either whole or absent, and lasts once told. Returns 0 or an errno;
- * ENOENT when the state dir is gone (deleted: no one reads it).
+ * temp file beside it, then renamed over it, so that a record is either
+ * whole or absent to every reader, and synced (sync_later) once told.
+ * Returns 0 or an errno; ENOENT when the state dir is gone (deleted: no
+ * one reads it).
  */
 static int write_exit(const char *path, int ws, bool oom)
 {
@@ -1054,16 +1145,15 @@ static int write_exit(const char *path, int ws, bool oom)
 	ssize_t w = write(fd, json, (size_t)n);
 	if (w != n)
 		err = w < 0 ? errno : EIO;
-	else if (fsync(fd) < 0)
-		err = errno;
-	close(fd);
 	if (!err && rename(tmp, path) < 0)
 		err = errno;
 	if (err) {
+		close(fd);
 		unlink(tmp);
 		return err;
 	}
-	return sync_parent(path);
+	sync_later(fd, path);
+	return 0;
 }
 
 /* Send an EXIT to every connection. */
@@ -1753,6 +1843,7 @@ static void maybe_exit(void)
 	}
 	unlink(sock_path);
 	cgroup_leave();
+	sync_drain();
 	_exit(0);
 }
 
