@@ -191,10 +191,12 @@
  * through the runtime, which reports the error; an exec that fails later
  * (a binary the kernel refuses) has been announced (EXEC_EVENT_EXEC_ADDED,
  * then its exit with status 127) when the call returns EXEC_ERUNTIME. A
- * host that dies in the instant between an agent exec's reserving its
- * state dir and the monitor's taking the process leaves that dir without
- * a record: the id is refused (EXEC_EEXIST) until the container is
- * deleted.
+ * host that dies in the middle of an agent exec, before the process is
+ * recorded, leaves its state dir held by no one: exec_process_load() of
+ * the id is EXEC_ENOTFOUND, and the next exec of the id (through the agent
+ * or the runtime, from any process) removes that dir and runs, once the
+ * process started for the dead host has exited (at once, having run
+ * nothing); a dir a live process holds is never touched.
  *
  * Diagnostics. What the library works around or cannot report through a
  * return code (a runtime's stderr and log lines, a monitor started or

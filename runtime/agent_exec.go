@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"reflect"
-	"strconv"
 	"time"
 
 	"github.com/libexecution/execution/runtime/internal/monitor"
@@ -74,16 +72,25 @@ func (c *Container) execByAgent(ctx context.Context, id, dir string, spec specs.
 	if err != nil {
 		return nil, false, err
 	}
-	if err := makeStateDir(dir, "process", id); err != nil {
+	res, err := reserveProcessDir(dir, id)
+	if err != nil {
 		return nil, true, err
 	}
-	p, err := c.agentStart(ctx, slot, a, id, dir, spec, io)
+	if agentExecHook != nil {
+		agentExecHook("reserved")
+	}
+	p, err := c.agentStart(ctx, slot, a, id, res, spec, io)
 	if err != nil {
 		os.RemoveAll(dir)
+		res.release()
 	}
 	var fallback errAgentFallback
 	return p, !errors.As(err, &fallback), err
 }
+
+// agentExecHook, when set, is called at points of an agent exec by name
+// ("reserved", "noted"); for the tests, whose host dies there.
+var agentExecHook func(point string)
 
 // agentTamper, when set, changes what an agent's READY passed before it
 // is checked; for the tests, which make an agent lie.
@@ -96,8 +103,9 @@ type errAgentFallback struct{ err error }
 func (e errAgentFallback) Error() string { return e.err.Error() }
 
 // agentStart is one exec through agent a into the reserved dir.
-func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, id, dir string,
+func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, id string, res *reservation,
 	spec specs.Process, pio IO) (_ *Process, err error) {
+	dir := res.dir
 	st, err := openStdio(pio)
 	if err != nil {
 		return nil, err
@@ -173,11 +181,14 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 	if c.rt.killOnExit {
 		cleanup = []string{}
 	}
-	// The exit record takes the place of the pid file, as the runtime's
-	// exec would have written it.
-	pidFile := filepath.Join(dir, pidFileName)
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(pid)), 0o600); err != nil {
-		return nil, sysErr("write pid file", err)
+	// Noted before the claim: a host that dies from here on leaves a
+	// reservation a later exec of the id removes once the process is gone.
+	noted := record{ID: id, Pid: pid, StartTime: start, Terminal: pio.Terminal}
+	if err := res.note(noted); err != nil {
+		return nil, err
+	}
+	if agentExecHook != nil {
+		agentExecHook("noted")
 	}
 	oom := c.execOOMCounter()
 	if oom == nil {
@@ -206,9 +217,10 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 			cancel()
 		}
 	}()
-	// Recorded before it runs: a host that dies from here on leaves a
-	// process that exited 127 having run nothing, or one that runs.
-	if err := writeJSON(filepath.Join(dir, processRecordName), rec); err != nil {
+	// Recorded before it runs (the record noted is the claim's: the same
+	// pid and start time): a host that dies from here on leaves a process
+	// that exited 127 having run nothing, or one that runs.
+	if err := res.commit(); err != nil {
 		return nil, err
 	}
 	goPipe, status := got[1], got[2]
