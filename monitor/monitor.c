@@ -1035,8 +1035,8 @@ static int sync_parent(const char *path)
  * of the loop's but this queue.
  */
 struct sync_job {
-	int fd;     /* the record, renamed into place */
-	char *path; /* its path, for its directory */
+	int fd;     /* the record, in place */
+	char *path; /* its path, for its directory; NULL: its name was there */
 };
 
 static pthread_mutex_t sync_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -1049,7 +1049,8 @@ static void sync_job_run(struct sync_job *j)
 {
 	fsync(j->fd);
 	close(j->fd);
-	sync_parent(j->path);
+	if (j->path)
+		sync_parent(j->path);
 	free(j->path);
 }
 
@@ -1073,12 +1074,12 @@ static void *syncer(void *arg)
 	return NULL;
 }
 
-/* Have the record fd, renamed into place at path, synced with its
- * directory: by the thread, or here when it is busy with SYNC_QUEUE of
- * them or cannot start. Takes fd. */
+/* Have the record fd synced, and the directory of path unless path is
+ * NULL (no name was made): by the thread, or here when it is busy with
+ * SYNC_QUEUE of them or cannot start. Takes fd. */
 static void sync_later(int fd, const char *path)
 {
-	struct sync_job j = { fd, xstrdup(path) };
+	struct sync_job j = { fd, path ? xstrdup(path) : NULL };
 	pthread_mutex_lock(&sync_mu);
 	if (!sync_started && !sync_failed) {
 		pthread_attr_t attr;
@@ -1112,11 +1113,45 @@ static void sync_drain(void)
 }
 
 /*
- * Write an exit record the library reads (runtime/exit.go's JSON): into a
- * temp file beside it, then renamed over it, so that a record is either
- * whole or absent to every reader, and synced (sync_later) once told.
- * Returns 0 or an errno; ENOENT when the state dir is gone (deleted: no
- * one reads it).
+ * Write json as the record at path in place when there is none or it is
+ * empty (the library prepares an empty one), as the file's size grows
+ * only once its bytes are in: a reader finds it empty (not recorded yet)
+ * or whole. Returns the fd, for its sync, or -1 with errno; EEXIST when
+ * the record is not empty (or not a regular file).
+ */
+static int write_in_place(const char *path, const char *json, int n, bool *created)
+{
+	int fd = open_reserved(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	                       0600);
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open_regular(path, O_WRONLY | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_size != 0) {
+		close(fd);
+		errno = EEXIST;
+		return -1;
+	}
+	ssize_t w = write(fd, json, (size_t)n);
+	if (w != n) {
+		int err = w < 0 ? errno : EIO;
+		if (ftruncate(fd, 0) < 0 && *created)
+			unlink(path);
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Write an exit record the library reads (runtime/exit.go's JSON): in
+ * place when there is none or an empty one (write_in_place), else into a
+ * temp file beside it renamed over it, so that a record is empty or whole
+ * to every reader; synced (sync_later) once told. Returns 0 or an errno;
+ * ENOENT when the state dir is gone (deleted: no one reads it).
  */
 static int write_exit(const char *path, int ws, bool oom)
 {
@@ -1133,11 +1168,19 @@ static int write_exit(const char *path, int ws, bool oom)
 		             "{\"status\":%d,\"code\":%d,\"signal\":0,\"core_dumped\":false,"
 		             "\"oom_killed\":%s}",
 		             WEXITSTATUS(ws), WEXITSTATUS(ws), oom ? "true" : "false");
+	bool created;
+	int fd = write_in_place(path, json, n, &created);
+	if (fd >= 0) {
+		sync_later(fd, created ? path : NULL);
+		return 0;
+	}
+	if (errno != EEXIST)
+		return errno;
 	char tmp[PATH_MAX];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return ENAMETOOLONG;
 	unlink(tmp);
-	int fd = open_reserved(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	fd = open_reserved(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
 	                       0600);
 	if (fd < 0)
 		return errno;

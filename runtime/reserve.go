@@ -15,8 +15,8 @@ import (
 // An exec through the agent has no runtime call the monitor could undo
 // when its host dies: until the monitor claims its process and the process
 // record is written, the state dir it reserved is held by a lock instead.
-// The dir is made whole under a name no id can take (its empty exit record
-// and its reservation file, locked, inside), then renamed into place, so
+// The dir is made whole under a name no id can take (its reservation
+// file, locked, inside), then renamed into place, so
 // that every dir under an id that holds a reservation file was a locked
 // reservation when it appeared. The reservation file gets the process's
 // record (pid and start time) as soon as the process is known, and becomes
@@ -72,8 +72,7 @@ func reserveProcessDir(dir, id string) (*reservation, error) {
 	return r, nil
 }
 
-// holdReservation makes the reservation file in the new dir tmp, locked,
-// and the empty exit record the monitor's claim writes into.
+// holdReservation makes the reservation file in the new dir tmp, locked.
 func holdReservation(tmp string) (*reservation, error) {
 	f, err := os.OpenFile(filepath.Join(tmp, reservationName),
 		os.O_RDWR|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
@@ -84,14 +83,7 @@ func holdReservation(tmp string) (*reservation, error) {
 		f.Close()
 		return nil, err
 	}
-	r := &reservation{file: f}
-	exit, err := os.OpenFile(filepath.Join(tmp, exitRecordName),
-		os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return r, err
-	}
-	exit.Close()
-	return r, nil
+	return &reservation{file: f}, nil
 }
 
 // note writes rec, which names the process once it is known, into the
