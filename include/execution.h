@@ -83,9 +83,10 @@
  * is told, in one write into a record that is missing or empty (else into
  * a temp file renamed over it), so that every process finds a record
  * missing or empty (not yet) or whole, whoever dies; a thread of the
- * monitor then syncs each to disk, so that neither the wait nor the next
- * request waits for the disk (a machine that crashes in that instant may
- * lose the newest records, as it loses their processes). Nothing a library process
+ * monitor then syncs the records of each 0.1 s together to disk (one
+ * deleted by then is not), so that neither the wait nor the next request
+ * waits for the disk (a machine that crashes meanwhile may lose the
+ * newest records, as it loses their processes). Nothing a library process
  * sends can block it: it opens only regular files without blocking, never
  * waits for an exec, and a connection that does not read gets at most
  * 1 MiB of exits and events queued, then an overflow note (its streams
@@ -412,7 +413,7 @@
  *        the container's exec agent, not a runtime call (see Fast exec;
  *        monitor protocol 5); exec_runtime_options version 3 adds
  *        no_agent to turn it off. An exit is told once its record is
- *        written; the monitor syncs it right after.
+ *        written; the monitor syncs it within 0.1 s.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,

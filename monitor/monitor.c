@@ -79,9 +79,10 @@
  * is told all the same, and how often it is looked at meanwhile. */
 #define LINGER_MS 2000
 #define LINGER_POLL_MS 5
-/* How many exit records may wait for their sync; one more is synced in
- * the loop, as before. */
-#define SYNC_QUEUE 64
+/* How long exit records wait to be synced together, and how many may
+ * wait (one more is synced in the loop). */
+#define SYNC_DELAY_MS 100
+#define SYNC_QUEUE 65536
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -1017,7 +1018,7 @@ static int sync_parent(const char *path)
 	                 slash ? path : ".");
 	if (n < 0 || (size_t)n >= sizeof(dir))
 		return ENAMETOOLONG;
-	int fd = open_reserved(n ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	int fd = open(n ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
 	int err = fsync(fd) < 0 ? errno : 0;
@@ -1027,30 +1028,36 @@ static int sync_parent(const char *path)
 
 /* ---- records made durable off the loop ----
  *
- * A record is told once it is renamed into place: from then on any process
- * that reads it finds it whole (a rename is atomic, whoever dies). Its
- * fsyncs, which only a machine's crash needs and which take the better
- * part of a millisecond on a disk, are a thread's, so that neither the
- * wait nor the next request waits for them. The thread touches nothing
- * of the loop's but this queue.
+ * A record is told once it is written whole: from then on any process
+ * that reads it finds it whole. Its fsyncs, which only a machine's crash
+ * needs and which force a journal commit on ext4 (the better part of a
+ * millisecond, and a stall for every other file operation meanwhile), are
+ * a thread's: it takes the records told in SYNC_DELAY_MS together, and
+ * one deleted by then costs nothing. The thread touches nothing of the
+ * loop's but this queue, and opens with plain open(2).
  */
 struct sync_job {
-	int fd;     /* the record, in place */
-	char *path; /* its path, for its directory; NULL: its name was there */
+	char *path; /* the record */
+	bool dir;   /* its name was made: its directory is synced too */
 };
 
 static pthread_mutex_t sync_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sync_cv = PTHREAD_COND_INITIALIZER;
-static struct sync_job sync_queue[SYNC_QUEUE];
-static size_t sync_head, sync_len;
-static bool sync_busy, sync_started, sync_failed;
+static struct sync_job *sync_jobs;
+static size_t sync_len, sync_cap;
+static bool sync_busy, sync_started, sync_failed, sync_hurry;
 
 static void sync_job_run(struct sync_job *j)
 {
-	fsync(j->fd);
-	close(j->fd);
-	if (j->path)
-		sync_parent(j->path);
+	int fd = open(j->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			fsync(fd);
+		close(fd);
+		if (j->dir)
+			sync_parent(j->path);
+	}
 	free(j->path);
 }
 
@@ -1061,12 +1068,22 @@ static void *syncer(void *arg)
 	for (;;) {
 		while (!sync_len)
 			pthread_cond_wait(&sync_cv, &sync_mu);
-		struct sync_job j = sync_queue[sync_head];
-		sync_head = (sync_head + 1) % SYNC_QUEUE;
-		sync_len--;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += SYNC_DELAY_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (!sync_hurry && pthread_cond_timedwait(&sync_cv, &sync_mu, &until) != ETIMEDOUT)
+			;
+		struct sync_job *jobs = sync_jobs;
+		size_t n = sync_len;
+		sync_jobs = NULL;
+		sync_len = sync_cap = 0;
 		sync_busy = true;
 		pthread_mutex_unlock(&sync_mu);
-		sync_job_run(&j);
+		for (size_t i = 0; i < n; i++)
+			sync_job_run(&jobs[i]);
+		free(jobs);
 		pthread_mutex_lock(&sync_mu);
 		sync_busy = false;
 		pthread_cond_broadcast(&sync_cv);
@@ -1074,12 +1091,11 @@ static void *syncer(void *arg)
 	return NULL;
 }
 
-/* Have the record fd synced, and the directory of path unless path is
- * NULL (no name was made): by the thread, or here when it is busy with
- * SYNC_QUEUE of them or cannot start. Takes fd. */
-static void sync_later(int fd, const char *path)
+/* Have the record at path synced, and its directory when dir: by the
+ * thread, or here when SYNC_QUEUE of them wait or it cannot start. */
+static void sync_later(const char *path, bool dir)
 {
-	struct sync_job j = { fd, path ? xstrdup(path) : NULL };
+	struct sync_job j = { xstrdup(path), dir };
 	pthread_mutex_lock(&sync_mu);
 	if (!sync_started && !sync_failed) {
 		pthread_attr_t attr;
@@ -1094,7 +1110,11 @@ static void sync_later(int fd, const char *path)
 		pthread_attr_destroy(&attr);
 	}
 	if (sync_started && sync_len < SYNC_QUEUE) {
-		sync_queue[(sync_head + sync_len++) % SYNC_QUEUE] = j;
+		if (sync_len == sync_cap) {
+			sync_cap = sync_cap ? 2 * sync_cap : 64;
+			sync_jobs = xrealloc(sync_jobs, sync_cap * sizeof(*sync_jobs));
+		}
+		sync_jobs[sync_len++] = j;
 		pthread_cond_signal(&sync_cv);
 		pthread_mutex_unlock(&sync_mu);
 		return;
@@ -1103,10 +1123,12 @@ static void sync_later(int fd, const char *path)
 	sync_job_run(&j);
 }
 
-/* Wait until every record told is synced: before the monitor exits. */
+/* Sync every record told, now: before the monitor exits. */
 static void sync_drain(void)
 {
 	pthread_mutex_lock(&sync_mu);
+	sync_hurry = true;
+	pthread_cond_broadcast(&sync_cv);
 	while (sync_len || sync_busy)
 		pthread_cond_wait(&sync_cv, &sync_mu);
 	pthread_mutex_unlock(&sync_mu);
@@ -1171,7 +1193,8 @@ static int write_exit(const char *path, int ws, bool oom)
 	bool created;
 	int fd = write_in_place(path, json, n, &created);
 	if (fd >= 0) {
-		sync_later(fd, created ? path : NULL);
+		close(fd);
+		sync_later(path, created);
 		return 0;
 	}
 	if (errno != EEXIST)
@@ -1195,7 +1218,8 @@ static int write_exit(const char *path, int ws, bool oom)
 		unlink(tmp);
 		return err;
 	}
-	sync_later(fd, path);
+	close(fd);
+	sync_later(path, true);
 	return 0;
 }
 
