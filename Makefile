@@ -131,7 +131,7 @@ lib: $(LIB) ## Build build/libexecution.so (SONAME libexecution.so.MAJOR.MINOR b
 # The monitor program, embedded into the library (capi/monitor.go).
 $(MONITOR): $(MONITOR_SOURCES)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_MONITOR) -o $@ $(filter %.c,$(MONITOR_SOURCES))
+	$(CC) $(CFLAGS_MONITOR) -pthread -o $@ $(filter %.c,$(MONITOR_SOURCES))
 
 $(AGENT): $(AGENT_SOURCES)
 	@mkdir -p $(@D)

@@ -79,8 +79,14 @@
  * raises its own fd limit to the hard limit (a running container costs it
  * one fd) and gives each runtime call its caller's limits; where a limit is
  * reached, the call that needed the fd fails (EXEC_ESYS "too many open
- * files") and nothing else does. Exit records are written to a temp file,
- * synced and renamed before the exit is told. Nothing a library process
+ * files") and nothing else does. Exit records are written before the exit
+ * is told, in one write into a record that is missing or empty (else into
+ * a temp file renamed over it), so that every process finds a record
+ * missing or empty (not yet) or whole, whoever dies; a thread of the
+ * monitor then syncs the records of each 0.1 s together to disk (one
+ * deleted by then is not), so that neither the wait nor the next request
+ * waits for the disk (a machine that crashes meanwhile may lose the
+ * newest records, as it loses their processes). Nothing a library process
  * sends can block it: it opens only regular files without blocking, never
  * waits for an exec, and a connection that does not read gets at most
  * 1 MiB of exits and events queued, then an overflow note (its streams
@@ -188,10 +194,12 @@
  * through the runtime, which reports the error; an exec that fails later
  * (a binary the kernel refuses) has been announced (EXEC_EVENT_EXEC_ADDED,
  * then its exit with status 127) when the call returns EXEC_ERUNTIME. A
- * host that dies in the instant between an agent exec's reserving its
- * state dir and the monitor's taking the process leaves that dir without
- * a record: the id is refused (EXEC_EEXIST) until the container is
- * deleted.
+ * host that dies in the middle of an agent exec, before the process is
+ * recorded, leaves its state dir held by no one: exec_process_load() of
+ * the id is EXEC_ENOTFOUND, and the next exec of the id (through the agent
+ * or the runtime, from any process) removes that dir and runs, once the
+ * process started for the dead host has exited (at once, having run
+ * nothing); a dir a live process holds is never touched.
  *
  * Diagnostics. What the library works around or cannot report through a
  * return code (a runtime's stderr and log lines, a monitor started or
@@ -412,7 +420,8 @@
  *        Fast exec: an exec like the container's own process is a fork by
  *        the container's exec agent, not a runtime call (see Fast exec;
  *        monitor protocol 5); exec_runtime_options version 3 adds
- *        no_agent to turn it off.
+ *        no_agent to turn it off. An exit is told once its record is
+ *        written; the monitor syncs it within 0.1 s.
  *        Starting a container on runc no longer runs `runc start`: the
  *        root's monitor does what it does, reading the byte the init
  *        writes into runc's exec fifo, then removing the fifo (monitor

@@ -39,6 +39,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -78,6 +79,10 @@
  * is told all the same, and how often it is looked at meanwhile. */
 #define LINGER_MS 2000
 #define LINGER_POLL_MS 5
+/* How long exit records wait to be synced together, and how many may
+ * wait (one more is synced in the loop). */
+#define SYNC_DELAY_MS 100
+#define SYNC_QUEUE 65536
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -1027,7 +1032,7 @@ static int sync_parent(const char *path)
 	                 slash ? path : ".");
 	if (n < 0 || (size_t)n >= sizeof(dir))
 		return ENAMETOOLONG;
-	int fd = open_reserved(n ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	int fd = open(n ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
 	int err = fsync(fd) < 0 ? errno : 0;
@@ -1035,10 +1040,153 @@ static int sync_parent(const char *path)
 	return err;
 }
 
+/* ---- records made durable off the loop ----
+ *
+ * A record is told once it is written whole: from then on any process
+ * that reads it finds it whole. Its fsyncs, which only a machine's crash
+ * needs and which force a journal commit on ext4 (the better part of a
+ * millisecond, and a stall for every other file operation meanwhile), are
+ * a thread's: it takes the records told in SYNC_DELAY_MS together, and
+ * one deleted by then costs nothing. The thread touches nothing of the
+ * loop's but this queue, and opens with plain open(2).
+ */
+struct sync_job {
+	char *path; /* the record */
+	bool dir;   /* its name was made: its directory is synced too */
+};
+
+static pthread_mutex_t sync_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sync_cv = PTHREAD_COND_INITIALIZER;
+static struct sync_job *sync_jobs;
+static size_t sync_len, sync_cap;
+static bool sync_busy, sync_started, sync_failed, sync_hurry;
+
+static void sync_job_run(struct sync_job *j)
+{
+	int fd = open(j->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			fsync(fd);
+		close(fd);
+		if (j->dir)
+			sync_parent(j->path);
+	}
+	free(j->path);
+}
+
+static void *syncer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sync_mu);
+	for (;;) {
+		while (!sync_len)
+			pthread_cond_wait(&sync_cv, &sync_mu);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += SYNC_DELAY_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (!sync_hurry && pthread_cond_timedwait(&sync_cv, &sync_mu, &until) != ETIMEDOUT)
+			;
+		struct sync_job *jobs = sync_jobs;
+		size_t n = sync_len;
+		sync_jobs = NULL;
+		sync_len = sync_cap = 0;
+		sync_busy = true;
+		pthread_mutex_unlock(&sync_mu);
+		for (size_t i = 0; i < n; i++)
+			sync_job_run(&jobs[i]);
+		free(jobs);
+		pthread_mutex_lock(&sync_mu);
+		sync_busy = false;
+		pthread_cond_broadcast(&sync_cv);
+	}
+	return NULL;
+}
+
+/* Have the record at path synced, and its directory when dir: by the
+ * thread, or here when SYNC_QUEUE of them wait or it cannot start. */
+static void sync_later(const char *path, bool dir)
+{
+	struct sync_job j = { xstrdup(path), dir };
+	pthread_mutex_lock(&sync_mu);
+	if (!sync_started && !sync_failed) {
+		pthread_attr_t attr;
+		pthread_t t;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 64 * 1024);
+		if (pthread_create(&t, &attr, syncer, NULL) == 0)
+			sync_started = true;
+		else
+			sync_failed = true;
+		pthread_attr_destroy(&attr);
+	}
+	if (sync_started && sync_len < SYNC_QUEUE) {
+		if (sync_len == sync_cap) {
+			sync_cap = sync_cap ? 2 * sync_cap : 64;
+			sync_jobs = xrealloc(sync_jobs, sync_cap * sizeof(*sync_jobs));
+		}
+		sync_jobs[sync_len++] = j;
+		pthread_cond_signal(&sync_cv);
+		pthread_mutex_unlock(&sync_mu);
+		return;
+	}
+	pthread_mutex_unlock(&sync_mu);
+	sync_job_run(&j);
+}
+
+/* Sync every record told, now: before the monitor exits. */
+static void sync_drain(void)
+{
+	pthread_mutex_lock(&sync_mu);
+	sync_hurry = true;
+	pthread_cond_broadcast(&sync_cv);
+	while (sync_len || sync_busy)
+		pthread_cond_wait(&sync_cv, &sync_mu);
+	pthread_mutex_unlock(&sync_mu);
+}
+
 /*
- * Write an exit record the library reads (runtime/exit.go's JSON): into a
- * temp file beside it, synced, then renamed over it, so that a record is
- * either whole or absent, and lasts once told. Returns 0 or an errno;
+ * Write json as the record at path in place when there is none or it is
+ * empty (the library prepares an empty one), as the file's size grows
+ * only once its bytes are in: a reader finds it empty (not recorded yet)
+ * or whole. Returns the fd, for its sync, or -1 with errno; EEXIST when
+ * the record is not empty (or not a regular file).
+ */
+static int write_in_place(const char *path, const char *json, int n, bool *created)
+{
+	int fd = open_reserved(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	                       0600);
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open_regular(path, O_WRONLY | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_size != 0) {
+		close(fd);
+		errno = EEXIST;
+		return -1;
+	}
+	ssize_t w = write(fd, json, (size_t)n);
+	if (w != n) {
+		int err = w < 0 ? errno : EIO;
+		if (ftruncate(fd, 0) < 0 && *created)
+			unlink(path);
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Write an exit record the library reads (runtime/exit.go's JSON): in
+ * place when there is none or an empty one (write_in_place), else into a
+ * temp file beside it renamed over it, so that a record is empty or whole
+ * to every reader; synced (sync_later) once told. Returns 0 or an errno;
  * ENOENT when the state dir is gone (deleted: no one reads it).
  */
 static int write_exit(const char *path, int ws, bool oom)
@@ -1056,11 +1204,20 @@ static int write_exit(const char *path, int ws, bool oom)
 		             "{\"status\":%d,\"code\":%d,\"signal\":0,\"core_dumped\":false,"
 		             "\"oom_killed\":%s}",
 		             WEXITSTATUS(ws), WEXITSTATUS(ws), oom ? "true" : "false");
+	bool created;
+	int fd = write_in_place(path, json, n, &created);
+	if (fd >= 0) {
+		close(fd);
+		sync_later(path, created);
+		return 0;
+	}
+	if (errno != EEXIST)
+		return errno;
 	char tmp[PATH_MAX];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return ENAMETOOLONG;
 	unlink(tmp);
-	int fd = open_reserved(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	fd = open_reserved(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
 	                       0600);
 	if (fd < 0)
 		return errno;
@@ -1068,16 +1225,16 @@ static int write_exit(const char *path, int ws, bool oom)
 	ssize_t w = write(fd, json, (size_t)n);
 	if (w != n)
 		err = w < 0 ? errno : EIO;
-	else if (fsync(fd) < 0)
-		err = errno;
-	close(fd);
 	if (!err && rename(tmp, path) < 0)
 		err = errno;
 	if (err) {
+		close(fd);
 		unlink(tmp);
 		return err;
 	}
-	return sync_parent(path);
+	close(fd);
+	sync_later(path, true);
+	return 0;
 }
 
 /* Send an EXIT to every connection. */
@@ -1904,6 +2061,7 @@ static void maybe_exit(void)
 	}
 	unlink(sock_path);
 	cgroup_leave();
+	sync_drain();
 	_exit(0);
 }
 

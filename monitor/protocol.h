@@ -89,8 +89,9 @@ enum mon_type {
 	/* mon: the SPAWN with this seq exited: pid, wstatus (a wait status). */
 	MON_CALL_EXIT = 7,
 	/* mon, to every connection: claimed pid, start exited with wstatus
-	 * (arg 1: OOM-killed), after its exit record was written and synced
-	 * (err: why it could not be, 0 when it was), and after the EXITED event
+	 * (arg 1: OOM-killed), after its exit record was written whole
+	 * (err: why it could not be, 0 when it was; the monitor
+	 * syncs it after this message), and after the EXITED event
 	 * of a container whose start was in flight. The record is written
 	 * while the exited process still holds its pid, the message sent once
 	 * it is reaped. */

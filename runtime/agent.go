@@ -91,6 +91,9 @@ type agentSlot struct {
 	// container at all (its seccomp filter refused a fork or a pidfd, or
 	// the runtime could not start it): its execs go through the runtime.
 	unusable error
+	// oomFile is the container's OOM counter file, once found: its
+	// cgroup is the container's for life.
+	oomFile string
 }
 
 // agents holds the slots, by container state dir and init.

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"reflect"
-	"strconv"
 	"time"
 
 	"github.com/libexecution/execution/runtime/internal/monitor"
@@ -74,16 +72,14 @@ func (c *Container) execByAgent(ctx context.Context, id, dir string, spec specs.
 	if err != nil {
 		return nil, false, err
 	}
-	if err := makeStateDir(dir, "process", id); err != nil {
-		return nil, true, err
-	}
 	p, err := c.agentStart(ctx, slot, a, id, dir, spec, io)
-	if err != nil {
-		os.RemoveAll(dir)
-	}
 	var fallback errAgentFallback
 	return p, !errors.As(err, &fallback), err
 }
+
+// agentExecHook, when set, is called at points of an agent exec by name
+// ("reserved", "noted"); for the tests, whose host dies there.
+var agentExecHook func(point string)
 
 // agentTamper, when set, changes what an agent's READY passed before it
 // is checked; for the tests, which make an agent lie.
@@ -130,8 +126,16 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 	if len(msg) > agentMaxMsg {
 		return nil, errAgentFallback{fmt.Errorf("its args and env take %d bytes, more than the agent's %d", len(msg), agentMaxMsg)}
 	}
+	// The agent forks while this process reserves the dir and reads the
+	// OOM counter; a process forked for an id found taken exits unclaimed
+	// (its go pipe closed) having run nothing.
 	sent := bootTicks()
-	reply, got, err := a.request(msg, fds)
+	err = a.send(msg, fds)
+	st.closeInner()
+	var res *reservation
+	var oom *oomCounter
+	var reply agentMsg
+	var got []*os.File
 	defer func() {
 		for _, f := range got {
 			if f != nil {
@@ -139,12 +143,41 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 			}
 		}
 	}()
-	st.closeInner()
-	if err != nil {
+	if err == nil {
+		var rerr error
+		if res, rerr = reserveProcessDir(dir, id); rerr == nil {
+			defer func() {
+				if err != nil {
+					os.RemoveAll(dir)
+					res.release()
+				}
+			}()
+			if agentExecHook != nil {
+				agentExecHook("reserved")
+			}
+			oom = slot.execOOMCounter(c)
+		}
+		reply, got, err = a.receive()
+		if rerr != nil {
+			if err != nil {
+				slot.kill()
+			}
+			return nil, rerr
+		}
+	}
+	return c.agentReady(slot, a, id, res, oom, pio, st, sent, reply, got, err)
+}
+
+// agentReady goes on with an agent exec once the agent answered (or
+// failed with recvErr): checks what it passed, claims and records the
+// process into the reserved dir, lets it run.
+func (c *Container) agentReady(slot *agentSlot, a *agent, id string, res *reservation, oom *oomCounter,
+	pio IO, st *stdio, sent uint64, reply agentMsg, got []*os.File, recvErr error) (_ *Process, err error) {
+	if recvErr != nil {
 		logf(LogWarn, "the exec agent of container %q (pid %d) failed: %v; the runtime runs process %q",
-			c.id, a.pid, err, id)
+			c.id, a.pid, recvErr, id)
 		slot.kill()
-		return nil, errAgentFallback{err}
+		return nil, errAgentFallback{recvErr}
 	}
 	if reply.Err != 0 {
 		err := fmt.Errorf("the agent could not start it (%s: %v)", agentStageNames[reply.Stage], unix.Errno(reply.Err))
@@ -173,17 +206,19 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 	if c.rt.killOnExit {
 		cleanup = []string{}
 	}
-	// The exit record takes the place of the pid file, as the runtime's
-	// exec would have written it.
-	pidFile := filepath.Join(dir, pidFileName)
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(pid)), 0o600); err != nil {
-		return nil, sysErr("write pid file", err)
+	// Noted before the claim: a host that dies from here on leaves a
+	// reservation a later exec of the id removes once the process is gone.
+	noted := record{ID: id, Pid: pid, StartTime: start, Terminal: pio.Terminal}
+	if err := res.note(noted); err != nil {
+		return nil, err
 	}
-	oom := c.execOOMCounter()
+	if agentExecHook != nil {
+		agentExecHook("noted")
+	}
 	if oom == nil {
 		oom = &oomCounter{}
 	}
-	watch, rec, err := c.rt.claimWith(dir, pid, *oom, record{ID: id, Terminal: pio.Terminal}, cleanup, c.id, id,
+	watch, rec, err := c.rt.claimInto(res.dir, pid, *oom, record{ID: id, Terminal: pio.Terminal}, cleanup, c.id, id,
 		monitor.ClaimFresh|monitor.ClaimAdded)
 	if errors.Is(err, unix.ECHILD) || errors.Is(err, unix.EALREADY) || (err == nil && rec.StartTime != start) {
 		if err == nil {
@@ -206,9 +241,10 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 			cancel()
 		}
 	}()
-	// Recorded before it runs: a host that dies from here on leaves a
-	// process that exited 127 having run nothing, or one that runs.
-	if err := writeJSON(filepath.Join(dir, processRecordName), rec); err != nil {
+	// Recorded before it runs (the record noted is the claim's: the same
+	// pid and start time): a host that dies from here on leaves a process
+	// that exited 127 having run nothing, or one that runs.
+	if err := res.commit(); err != nil {
 		return nil, err
 	}
 	goPipe, status := got[1], got[2]
@@ -220,31 +256,34 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 	if pio.Terminal {
 		out.master, got[3] = got[3], nil
 	}
-	p := newProcess(id, dir, rec, watch, out)
+	p := newProcess(id, res.dir, rec, watch, out)
 	p.byAgent = true
 	return p, nil
 }
 
-// request sends one START with fds and reads the READY, each within
-// agentDeadline; got are the fds that came with it.
-func (a *agent) request(msg []byte, fds []int) (reply agentMsg, got []*os.File, err error) {
+// send sends one START with fds, within agentDeadline.
+func (a *agent) send(msg []byte, fds []int) error {
 	fd := int(a.conn.Fd())
 	tv := unix.NsecToTimeval(agentDeadline.Nanoseconds())
 	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv); err != nil {
-		return reply, nil, err
+		return err
 	}
 	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-		return reply, nil, err
+		return err
 	}
 	var oob []byte
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
 	}
-	if err := retryEINTR(func() error { return unix.Sendmsg(fd, msg, oob, nil, unix.MSG_NOSIGNAL) }); err != nil {
-		return reply, nil, err
-	}
+	return retryEINTR(func() error { return unix.Sendmsg(fd, msg, oob, nil, unix.MSG_NOSIGNAL) })
+}
+
+// receive reads the READY of the START sent, within agentDeadline; got
+// are the fds that came with it.
+func (a *agent) receive() (reply agentMsg, got []*os.File, err error) {
+	fd := int(a.conn.Fd())
 	buf := make([]byte, agentMsgSize+1) // a READY has no strings
-	oob = make([]byte, unix.CmsgSpace(4*4))
+	oob := make([]byte, unix.CmsgSpace(4*4))
 	var n, oobn, flags int
 	err = retryEINTR(func() (err error) {
 		n, oobn, flags, _, err = unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)

@@ -2,10 +2,12 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -436,5 +438,94 @@ func TestAgentLies(t *testing.T) {
 	}
 	if victim.watch.exited() {
 		t.Error("the victim exited")
+	}
+}
+
+// TestHostDyingMidAgentExec: a host killed between reserving an agent
+// exec's state dir and recording its process leaves a dir that the next
+// exec of the id, through the agent or the runtime, removes and reuses.
+func TestHostDyingMidAgentExec(t *testing.T) {
+	for _, point := range []string{"reserved", "noted"} {
+		for _, noAgent := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/noAgent=%v", point, noAgent), func(t *testing.T) {
+				rt, c := runAgentContainer(t, noAgent)
+				err := faultHelper("die-reserving", rt.Root(), c.ID(), "dup", point).Run()
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+					t.Fatalf("helper: %v", err)
+				}
+				dir := filepath.Join(c.dir, processesDirName, "dup")
+				var noted record
+				data, err := os.ReadFile(filepath.Join(dir, reservationName))
+				if err != nil {
+					t.Fatalf("the dead host's reservation: %v", err)
+				}
+				if point == "noted" {
+					if err := json.Unmarshal(data, &noted); err != nil || noted.Pid <= 0 {
+						t.Fatalf("noted %q: %v", data, err)
+					}
+					// Its process exits once the host is gone: until then
+					// the id stays taken.
+					for deadline := time.Now().Add(10 * time.Second); !reaped(noted.Pid, noted.StartTime); time.Sleep(10 * time.Millisecond) {
+						if time.Now().After(deadline) {
+							t.Fatal("the dead host's process lives on")
+						}
+					}
+				}
+				if _, err := c.LoadProcess(bg, "dup"); !errors.Is(err, ErrNotFound) {
+					t.Errorf("LoadProcess of the dead reservation = %v, want ErrNotFound", err)
+				}
+				p, out, e := execOut(t, c, "dup", `{"args":["echo","again"]}`)
+				if out != "again" || e.Status != 0 || p.byAgent == noAgent {
+					t.Errorf("the exec after: %q, %+v, byAgent %v", out, e, p.byAgent)
+				}
+				if err := p.Delete(bg); err != nil {
+					t.Errorf("Delete: %v", err)
+				}
+				entries, _ := os.ReadDir(filepath.Join(c.dir, processesDirName))
+				for _, e := range entries {
+					t.Errorf("left in processes/: %s", e.Name())
+				}
+			})
+		}
+	}
+}
+
+// TestAgentReservationHeld: while an agent exec holds its state dir, a
+// reservation of the same id (as another process's agent exec makes it)
+// and an exec of it through the runtime are refused and leave it alone.
+func TestAgentReservationHeld(t *testing.T) {
+	rt, c := runAgentContainer(t, false)
+	other := newTestRuntime(t, Options{Root: rt.Root(), NoAgent: true})
+	oc, err := other.Load(bg, c.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oc.Close()
+	dir := filepath.Join(c.dir, processesDirName, "held")
+	var others []error
+	agentExecHook = func(point string) {
+		if res, err := reserveProcessDir(dir, "held"); err == nil {
+			res.release()
+			others = append(others, fmt.Errorf("reserved again at %s", point))
+		} else {
+			others = append(others, err)
+		}
+		_, err := oc.Exec(bg, "held", processOver(t, oc, `{"args":["true"]}`), NullIO())
+		others = append(others, err)
+	}
+	defer func() { agentExecHook = nil }()
+	p, out, e := execOut(t, c, "held", `{"args":["echo","mine"]}`)
+	agentExecHook = nil
+	if out != "mine" || e.Status != 0 || !p.byAgent {
+		t.Errorf("the holder's exec: %q, %+v, byAgent %v", out, e, p.byAgent)
+	}
+	if len(others) != 4 {
+		t.Fatalf("the hook ran %d times, want 2", len(others)/2)
+	}
+	for i, err := range others {
+		if !errors.Is(err, ErrExists) {
+			t.Errorf("attempt %d on a held id = %v, want ErrExists", i, err)
+		}
 	}
 }

@@ -2,6 +2,10 @@ package runtime
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -22,12 +26,8 @@ func (c *Container) ProcessOver(data []byte) (specs.Process, error) {
 		return specs.Process{}, wrapf(ErrInvalid, "process_json is not an OCI process object: %v", err)
 	}
 	merged := map[string]json.RawMessage{}
-	if _, bspec, err := readBundle(c.rec.Bundle); err == nil {
-		own, _ := json.Marshal(bspec.Process)
-		_ = json.Unmarshal(own, &merged)
-		for _, k := range notInherited {
-			delete(merged, k)
-		}
+	for k, v := range inheritedFields(c.rec.Bundle) {
+		merged[k] = v
 	}
 	for k, v := range given {
 		merged[k] = v
@@ -38,4 +38,70 @@ func (c *Container) ProcessOver(data []byte) (specs.Process, error) {
 		return specs.Process{}, wrapf(ErrInvalid, "process_json is not an OCI process object: %v", err)
 	}
 	return p, nil
+}
+
+// inherited caches, per bundle, the fields of its process an exec
+// inherits, while its config.json stays the same file, unchanged: an exec
+// then costs a stat, not a parse of the whole config.
+var inherited struct {
+	sync.Mutex
+	m map[string]inheritedEntry
+}
+
+type inheritedEntry struct {
+	stamp  configStamp
+	fields map[string]json.RawMessage // read only once cached
+}
+
+// configStamp tells one version of a file from another.
+type configStamp struct {
+	dev, ino, size   uint64
+	mtimeNs, ctimeNs int64
+}
+
+// inheritedMax bounds the cache; beyond it, it starts again.
+const inheritedMax = 256
+
+// inheritedFields returns the fields of bundle's process an exec
+// inherits; none when its config cannot be read.
+func inheritedFields(bundle string) map[string]json.RawMessage {
+	abs, err := filepath.Abs(bundle)
+	if err != nil {
+		return nil
+	}
+	config := filepath.Join(abs, "config.json")
+	var st syscall.Stat_t
+	if syscall.Stat(config, &st) != nil {
+		return nil
+	}
+	stamp := configStamp{uint64(st.Dev), st.Ino, uint64(st.Size), st.Mtim.Nano(), st.Ctim.Nano()}
+	inherited.Lock()
+	e, ok := inherited.m[config]
+	inherited.Unlock()
+	if ok && e.stamp == stamp {
+		return e.fields
+	}
+	_, bspec, err := readBundle(bundle)
+	if err != nil {
+		return nil
+	}
+	fields := map[string]json.RawMessage{}
+	own, _ := json.Marshal(bspec.Process)
+	_ = json.Unmarshal(own, &fields)
+	for _, k := range notInherited {
+		delete(fields, k)
+	}
+	// Cached only when the file read is the one stamped.
+	if fi, err := os.Stat(config); err == nil {
+		if now, ok := fi.Sys().(*syscall.Stat_t); ok && now.Ino == st.Ino && now.Size == st.Size &&
+			now.Mtim == st.Mtim && now.Ctim == st.Ctim {
+			inherited.Lock()
+			if inherited.m == nil || len(inherited.m) >= inheritedMax {
+				inherited.m = map[string]inheritedEntry{}
+			}
+			inherited.m[config] = inheritedEntry{stamp, fields}
+			inherited.Unlock()
+		}
+	}
+	return fields
 }

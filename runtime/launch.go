@@ -167,10 +167,17 @@ func (r *Runtime) claim(dir string, pid int, oom oomCounter, rec record, cleanup
 // not the monitor's child, or already claimed, carries ECHILD or EALREADY.
 func (r *Runtime) claimWith(dir string, pid int, oom oomCounter, rec record, cleanup []string,
 	container, process string, flags int64) (*exitWatch, record, error) {
-	exitPath, err := prepareExitRecord(dir)
-	if err != nil {
+	if _, err := prepareExitRecord(dir); err != nil {
 		return nil, rec, err
 	}
+	return r.claimInto(dir, pid, oom, rec, cleanup, container, process, flags)
+}
+
+// claimInto is claimWith into a dir with no pid file: the monitor makes
+// the exit record.
+func (r *Runtime) claimInto(dir string, pid int, oom oomCounter, rec record, cleanup []string,
+	container, process string, flags int64) (*exitWatch, record, error) {
+	exitPath := filepath.Join(dir, exitRecordName)
 	m := monitor.Msg{Type: monitor.MsgClaim, Pid: int64(pid), Count: oom.base, Arg: flags}
 	if monitor.HasNUL(container, process) {
 		return nil, rec, wrapf(ErrInvalid, "an id holds a NUL byte")
@@ -185,7 +192,7 @@ func (r *Runtime) claimWith(dir string, pid int, oom oomCounter, rec record, cle
 	}
 	var w *exitWatch
 	var reply monitor.Msg
-	err = monitor.With(r.root, func(mon *monitor.Conn) (err error) {
+	err := monitor.With(r.root, func(mon *monitor.Conn) (err error) {
 		reply, err = mon.Request(m, strs, nil, func(reply monitor.Msg) {
 			if reply.Err == 0 && reply.State == monitor.StateLive {
 				w = sharedWatch(newWatch(pid, reply.Start, dir, mon))

@@ -40,6 +40,8 @@ func TestFaultHelper(t *testing.T) {
 		err = helperExec(args[1], args[2], args[3])
 	case "start":
 		err = helperStart(args[1], args[2])
+	case "die-reserving":
+		err = helperDieReserving(args[1], args[2], args[3], args[4])
 	case "subreaper":
 		err = helperSubreaper(args[1])
 	case "closed-stdio":
@@ -106,14 +108,19 @@ func faultHelper(args ...string) *exec.Cmd {
 	return cmd
 }
 
+// loadIn loads container id in a runtime of opts.
+func loadIn(opts Options, id string) (*Container, error) {
+	rt, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	return rt.Load(bg, id)
+}
+
 // helperLoad loads container id, prints its exit, and deletes it when del
 // is true.
 func helperLoad(root, id string, del bool) error {
-	rt, err := New(Options{Root: root})
-	if err != nil {
-		return err
-	}
-	c, err := rt.Load(bg, id)
+	c, err := loadIn(Options{Root: root}, id)
 	if err != nil {
 		return err
 	}
@@ -188,16 +195,32 @@ func helperRun(root, runtime, killOnExit, id string) error {
 
 // helperExec execs process "lingering" into container id with runtime.
 func helperExec(root, runtime, id string) error {
-	rt, err := New(Options{Root: root, RuntimePath: runtime})
-	if err != nil {
-		return err
-	}
-	c, err := rt.Load(bg, id)
+	c, err := loadIn(Options{Root: root, RuntimePath: runtime}, id)
 	if err != nil {
 		return err
 	}
 	_, err = c.Exec(bg, "lingering", specs.Process{Args: []string{"sleep", "1000"}}, NullIO())
 	return err
+}
+
+// helperDieReserving execs process through the agent of container id and
+// is killed (SIGKILL) at point of the exec (see agentExecHook).
+func helperDieReserving(root, id, process, point string) error {
+	c, err := loadIn(Options{Root: root}, id)
+	if err != nil {
+		return err
+	}
+	agentExecHook = func(at string) {
+		if at == point {
+			unix.Kill(os.Getpid(), unix.SIGKILL)
+		}
+	}
+	spec, err := c.ProcessOver([]byte(`{"args":["true"]}`))
+	if err != nil {
+		return err
+	}
+	_, err = c.Exec(bg, process, spec, NullIO())
+	return fmt.Errorf("the exec returned (%v) instead of dying at %s", err, point)
 }
 
 // helperSubreaper makes itself a child subreaper, starts a monitor, and

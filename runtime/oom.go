@@ -48,6 +48,21 @@ func oomCounterOf(note cgroupNote) oomCounter {
 	return oomCounter{file: cgroup.OOMFile(note.Membership), base: note.OOMKills, sigkillOnly: !note.Init}
 }
 
+// execOOMCounter is execOOMCounter with the counter file the slot found
+// before, which it notes.
+func (s *agentSlot) execOOMCounter(c *Container) *oomCounter {
+	if s.oomFile != "" {
+		if n, err := cgroup.ReadOOMKills(s.oomFile); err == nil {
+			return &oomCounter{file: s.oomFile, base: n, sigkillOnly: true}
+		}
+	}
+	oom := c.execOOMCounter()
+	if oom != nil {
+		s.oomFile = oom.file
+	}
+	return oom
+}
+
 // execOOMCounter is the counter an exec'd process is judged by: its
 // container's, read before the process starts, so that a kill that comes
 // at once still counts; nil when the container's cgroup is not found.

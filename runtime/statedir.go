@@ -90,9 +90,14 @@ func removeStateDir(dir, recordName string) error {
 	return sysErr("remove state dir", confined.Remove(dir))
 }
 
-// makeStateDir reserves a state dir: an existing one means the id is in use.
+// makeStateDir reserves a state dir: an existing one means the id is in
+// use, unless it is an agent exec's whose host died before its process was
+// recorded (see reserveProcessDir).
 func makeStateDir(dir, what, id string) error {
 	err := os.Mkdir(dir, 0o700)
+	if errors.Is(err, os.ErrExist) && removeDeadReservation(dir) {
+		err = os.Mkdir(dir, 0o700)
+	}
 	switch {
 	case err == nil:
 		return nil
