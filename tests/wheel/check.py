@@ -35,6 +35,10 @@ def glibc_needed(program: str) -> "tuple[int, ...]":
 
 
 needed = max(glibc_needed(library), glibc_needed(monitor))
+# Packed relative relocations (DT_RELR) need the loader of glibc 2.36.
+private = subprocess.run(["objdump", "-p", library], check=True, capture_output=True, text=True).stdout
+if "GLIBC_ABI_DT_RELR" in private:
+    needed = max(needed, (2, 36))
 assert needed == (int(tag[1]), int(tag[2])), f"library and monitor need glibc {needed}, tag says {tag[0]}"
 # ...and links only libraries every manylinux system has (PEP 600's list).
 MANYLINUX_LIBS = {"libc.so.6", "libpthread.so.0", "libdl.so.2", "libm.so.6", "librt.so.1",
