@@ -9,12 +9,25 @@
  * hierarchy, and back out when it exits, removing it. A monitor killed
  * before it could leaves its cgroup behind: the next monitor that starts
  * beside it removes it once it is empty.
+ *
+ * Moving a process between cgroups takes the kernel's cgroup threadgroup
+ * lock for writing, which first waits an RCU grace period (5 to 20 ms on
+ * an idle machine) unless another move ended within about one grace
+ * period. So a thread of the monitor makes its moves: the escape, while
+ * the monitor already answers (it starts no process before the escape is
+ * done); then, as the monitor spawns a runtime's create or exec, which
+ * moves its process into the container's cgroups some milliseconds after
+ * it starts and would pay that wait then, with the container's init
+ * waiting on it, a move of the monitor into the cgroup it is in already
+ * (cgroup_prime): the wait elapses while the runtime starts, and the
+ * runtime's own move finds it passed.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,6 +54,14 @@ struct placed {
 };
 static struct placed placed[MAX_HIERARCHIES];
 static int nplaced;
+
+/* The mover thread's state, under move_mu: escaped once its escape is
+ * done; prime_fd the cgroup.procs file it primes through (-1: none, or
+ * priming failed or stopped); priming while it writes it. */
+static pthread_mutex_t move_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t move_cv = PTHREAD_COND_INITIALIZER;
+static bool escaped, prime_wanted, priming;
+static int prime_fd = -1;
 
 /* Write s to the file dir/name. */
 static bool write_file(const char *dir, const char *name, const char *s)
@@ -222,7 +243,48 @@ static uint32_t root_key(const char *root)
 	return h;
 }
 
-void cgroup_escape(const char *root)
+/* The cgroup.procs file of the cgroup the process is in, in the first
+ * hierarchy listed that is mounted where it sees it, opened for writing;
+ * -1 when none can be. */
+static int open_own_procs(void)
+{
+	if (nplaced) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/cgroup.procs", placed[0].own);
+		return open(path, O_WRONLY | O_CLOEXEC);
+	}
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -1;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int fd = -1;
+	while (fd < 0 && (n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[n - 1] = 0;
+		char *controllers = strchr(line, ':');
+		char *path = controllers ? strchr(controllers + 1, ':') : NULL;
+		char dir[PATH_MAX];
+		if (!path || path[1] != '/' || strstr(path, " (deleted)"))
+			continue;
+		*path++ = 0;
+		controllers++;
+		if (!strcmp(line, "0") && *controllers)
+			continue;
+		if (hierarchy_dir(controllers, path, dir, sizeof(dir)) &&
+		    strlen(dir) + sizeof("/cgroup.procs") <= sizeof(dir)) {
+			strcat(dir, "/cgroup.procs");
+			fd = open(dir, O_WRONLY | O_CLOEXEC);
+		}
+	}
+	free(line);
+	fclose(f);
+	return fd;
+}
+
+/* Move into a cgroup of its own beside the host's in each hierarchy. */
+static void escape(const char *root)
 {
 	char name[64];
 	snprintf(name, sizeof(name), CGROUP_PREFIX "%08x-%d", root_key(root), (int)getpid());
@@ -249,8 +311,87 @@ void cgroup_escape(const char *root)
 	fclose(f);
 }
 
+/* Escape, then prime whenever asked. */
+static void *mover(void *arg)
+{
+	escape(arg);
+	char pid[24];
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	pthread_mutex_lock(&move_mu);
+	prime_fd = open_own_procs();
+	escaped = true;
+	pthread_cond_broadcast(&move_cv);
+	for (;;) {
+		while (!prime_wanted)
+			pthread_cond_wait(&move_cv, &move_mu);
+		prime_wanted = false;
+		if (prime_fd < 0)
+			continue;
+		int fd = prime_fd;
+		priming = true;
+		pthread_mutex_unlock(&move_mu);
+		ssize_t n;
+		do
+			n = write(fd, pid, strlen(pid));
+		while (n < 0 && errno == EINTR);
+		pthread_mutex_lock(&move_mu);
+		priming = false;
+		if (n < 0 && prime_fd == fd) {
+			close(prime_fd);
+			prime_fd = -1;
+		}
+		pthread_cond_broadcast(&move_cv);
+	}
+	return NULL;
+}
+
+void cgroup_escape(const char *root)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	/* The thread takes no signal: the monitor's SIGCHLD must stay pending
+	 * for its signalfd. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&t, &attr, mover, (void *)root) != 0) {
+		escape(root);
+		escaped = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+}
+
+void cgroup_escaped(void)
+{
+	pthread_mutex_lock(&move_mu);
+	while (!escaped)
+		pthread_cond_wait(&move_cv, &move_mu);
+	pthread_mutex_unlock(&move_mu);
+}
+
+void cgroup_prime(void)
+{
+	pthread_mutex_lock(&move_mu);
+	if (escaped && prime_fd >= 0) {
+		prime_wanted = true;
+		pthread_cond_broadcast(&move_cv);
+	}
+	pthread_mutex_unlock(&move_mu);
+}
+
 void cgroup_leave(void)
 {
+	pthread_mutex_lock(&move_mu);
+	while (!escaped || priming)
+		pthread_cond_wait(&move_cv, &move_mu);
+	if (prime_fd >= 0)
+		close(prime_fd);
+	prime_fd = -1;
+	pthread_mutex_unlock(&move_mu);
 	for (int i = 0; i < nplaced; i++) {
 		if (!join(placed[i].home)) {
 			char *slash = strrchr(placed[i].own, '/');

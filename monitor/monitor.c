@@ -20,7 +20,8 @@
  *
  * It starts clean, as tini and conmon do: every inherited fd but the
  * socket closed, its fd limit raised to the hard limit, its OOM score
- * lowered, and in a cgroup of its own beside its host's (cgroup.c). Each runtime call runs as its caller would run it: in the
+ * lowered, and in a cgroup of its own beside its host's (cgroup.c: a
+ * thread moves it there, and primes the runtime's moves). Each runtime call runs as its caller would run it: in the
  * mount namespace, with the limits, umask and OOM score adjustment of the
  * process that sent the SPAWN (caller_context). Nothing a client sends can
  * block its loop: files a client names are opened without blocking and
@@ -506,6 +507,7 @@ static pid_t spawn(char **argv, char **env, const char *dir, const int *fds, int
                    const struct caller_ctx *ctx, int *errfd)
 {
 	int errpipe[2];
+	cgroup_escaped();
 	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	pid_t pid = fork();
@@ -707,7 +709,7 @@ static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *
                      const int *fds, int nfds)
 {
 	bool guarded = m->arg & MON_SPAWN_GUARD;
-	int64_t events = m->arg & ~(int64_t)MON_SPAWN_GUARD;
+	int64_t events = m->arg & ~(int64_t)(MON_SPAWN_GUARD | MON_SPAWN_PRIME);
 	char **argv = next_list(s);
 	const char *env_at = s->p;
 	char **env = argv ? next_list(s) : NULL;
@@ -726,6 +728,8 @@ static void do_spawn(struct client *c, const struct mon_msg *m, struct strings *
 		int errfd = -1;
 		struct caller_ctx ctx;
 		int err = caller_context(c, &ctx);
+		if (!err && (m->arg & MON_SPAWN_PRIME))
+			cgroup_prime();
 		pid_t pid = err ? -err : spawn(argv, env, dir, fds, nfds, &ctx, &errfd);
 		if (!err && ctx.mntns >= 0)
 			close(ctx.mntns);

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define MON_PROTO_VERSION 6
+#define MON_PROTO_VERSION 7
 
 /* The largest packet either side sends or accepts. A SPAWN whose strings
  * do not fit (a large environment) passes them in a memfd instead (see
@@ -50,6 +50,8 @@ enum mon_type {
 	 * succeeds; none when the list is empty) and removes the dir. A create
 	 * or exec guarded so leaves nothing behind a host that died before it
 	 * could record or undo it.
+	 * With MON_SPAWN_PRIME in arg, the program will move a process into
+	 * cgroups (version 7).
 	 * With strings_len, the strings are not in the packet but in a memfd
 	 * of that size passed after the program's fds.
 	 * The program runs as the peer that sent HELLO would run it: in its
@@ -129,8 +131,12 @@ enum mon_type {
 	MON_START = 14
 };
 
-/* SPAWN flag, beside the event mask in arg. */
+/* SPAWN flags, beside the event mask in arg. */
 #define MON_SPAWN_GUARD (1 << 16)
+/* The program moves a process into cgroups (a runtime's create, run or
+ * exec): the monitor starts the kernel's wait before such a move as it
+ * spawns it (cgroup.c, cgroup_prime). Version 7. */
+#define MON_SPAWN_PRIME (1 << 17)
 /* In a SPAWN's failed reply: the caller's context was the cause. */
 #define MON_SPAWN_CONTEXT 1
 

@@ -254,3 +254,16 @@ func TestMonitorRemovesLeftoverCgroups(t *testing.T) {
 		}
 	}
 }
+
+// The calls that move a process into cgroups ask the monitor to prime
+// the kernel's wait before a move; the others do not.
+func TestCallsThatMoveCgroupsPrime(t *testing.T) {
+	for op, moves := range map[string]bool{
+		"create": true, "run": true, "exec": true, "exec (agent)": true,
+		"start": false, "delete": false, "kill": false, "state": false, "update": false,
+	} {
+		if got := (&call{op: op}).Moves(); got != moves {
+			t.Errorf("call %q: Moves() = %v, want %v", op, got, moves)
+		}
+	}
+}

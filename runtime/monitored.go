@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/libexecution/execution/runtime/internal/monitor"
 	"golang.org/x/sys/unix"
@@ -107,6 +108,12 @@ func (c *call) Event() monitor.CallEvent { return c.event }
 
 // Extra implements monitor.Call.
 func (c *call) Extra() []*os.File { return c.extra }
+
+// Moves implements monitor.Call: a create, run or exec (the agent's among
+// them) moves its process into the container's cgroups.
+func (c *call) Moves() bool {
+	return c.op == "create" || c.op == "run" || strings.HasPrefix(c.op, "exec")
+}
 
 // Guard implements monitor.Call.
 func (c *call) Guard() *monitor.CallGuard { return c.guard }

@@ -455,13 +455,16 @@ func (s *Spawned) Unguard() {
 // spawn asks the monitor to run argv with fds as its fd 0, 1, 2, ...
 // With ev's mask, the monitor publishes ev when it exits with status 0;
 // with a guard, it undoes the call if this process dies before unguard.
-func (c *Conn) spawn(argv, env []string, dir string, fds []int, ev CallEvent, guard *CallGuard) (*Spawned, error) {
+func (c *Conn) spawn(argv, env []string, dir string, fds []int, ev CallEvent, guard *CallGuard, moves bool) (*Spawned, error) {
 	if HasNUL(argv...) || HasNUL(env...) || HasNUL(dir) || HasNUL(ev.Container, ev.Process) {
 		return nil, errdefs.Wrapf(errdefs.ErrInvalid, "a runtime argument holds a NUL byte")
 	}
 	arg := ev.Mask
 	if guard != nil {
 		arg |= SpawnGuard
+	}
+	if moves {
+		arg |= SpawnPrime
 	}
 	s := &Spawned{mon: c, exited: make(chan Msg, 1)}
 	r, err := c.Request(Msg{Type: MsgSpawn, NFds: uint32(len(fds)), Arg: arg},

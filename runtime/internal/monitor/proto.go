@@ -11,7 +11,7 @@ import (
 
 // The library's side of monitor/protocol.h: change both together.
 const (
-	ProtoVersion = 6
+	ProtoVersion = 7
 	MaxMsg       = 64 * 1024
 	MaxStrings   = 16 * 1024 * 1024
 	MaxFds       = 69
@@ -38,8 +38,13 @@ const (
 	MsgStart     = 14
 )
 
-// SpawnGuard is the SPAWN flag, beside the event mask, of a guarded call.
-const SpawnGuard = 1 << 16
+// SPAWN flags, beside the event mask: SpawnGuard of a guarded call,
+// SpawnPrime of a program that moves a process into cgroups (the
+// monitor then starts the kernel's wait before such a move at once).
+const (
+	SpawnGuard = 1 << 16
+	SpawnPrime = 1 << 17
+)
 
 // SpawnContext, in a SPAWN's failed reply, says that the caller's
 // context (its mount namespace) could not be read or joined.

@@ -34,6 +34,9 @@ type Call interface {
 	Extra() []*os.File
 	// Event is what the monitor publishes when the call succeeds.
 	Event() CallEvent
+	// Moves tells that the call moves a process into cgroups (a create,
+	// run or exec).
+	Moves() bool
 	// Guard is what the monitor undoes if this process dies before the
 	// call is settled, or nil; Guarded gets the spawn it names.
 	Guard() *CallGuard
@@ -142,7 +145,7 @@ func (s *spawner) Start(cmd *exec.Cmd) (chan runc.Exit, error) {
 	guard := c.Guard()
 	err = With(c.Root(), func(mon *Conn) (err error) {
 		sc.mon = mon
-		sc.proc, err = mon.spawn(args, env, cmd.Dir, fds, c.Event(), guard)
+		sc.proc, err = mon.spawn(args, env, cmd.Dir, fds, c.Event(), guard, c.Moves())
 		return err
 	})
 	if err == nil && guard != nil {
