@@ -14,8 +14,8 @@
  * lock for writing, which first waits an RCU grace period (5 to 20 ms on
  * an idle machine) unless another move ended within about one grace
  * period. So a thread of the monitor makes its moves: the escape, while
- * the monitor already answers (it starts no process before the escape is
- * done); then, as the monitor spawns a runtime's create or exec, which
+ * the monitor already answers (it starts no process and answers no WHERE
+ * before the escape is done); then, as the monitor spawns a runtime's create or exec, which
  * moves its process into the container's cgroups some milliseconds after
  * it starts and would pay that wait then, with the container's init
  * waiting on it, a move of the monitor into the cgroup it is in already

@@ -18,8 +18,9 @@
 void cgroup_escape(const char *root);
 
 /* Wait until cgroup_escape()'s moves are done: a process started before
- * would stay in the host's cgroups, and a container its runtime makes
- * would go beneath them. */
+ * would stay in the host's cgroups, a container its runtime makes would
+ * go beneath them, and a host would read the wrong cgroups for the
+ * monitor's. */
 void cgroup_escaped(void);
 
 /* Have the thread move the process into the cgroup it is in, once more,

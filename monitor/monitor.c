@@ -32,7 +32,8 @@
  * Run as `execution-monitor --hold` it only waits for its stdin to close
  * (hold).
  *
- * The messages are in protocol.h. Single-threaded: one poll loop.
+ * The messages are in protocol.h. One poll loop; threads only sync exit
+ * records (sync_later) and move the monitor between cgroups (cgroup.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -2011,6 +2012,10 @@ static bool serve(size_t i)
 		break;
 	case MON_START:
 		do_start(c, &m, &s);
+		break;
+	case MON_WHERE:
+		cgroup_escaped();
+		reply_err(c, &m, 0);
 		break;
 	case MON_SUBSCRIBE:
 		c->subscribed = true;

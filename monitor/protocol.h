@@ -128,7 +128,12 @@ enum mon_type {
 	 * when no fifo is there, EALREADY while another start of the container
 	 * is in flight, ESRCH when the init exited without starting (version
 	 * 6). */
-	MON_START = 14
+	MON_START = 14,
+	/* lib: where does the monitor live? reply: err 0 once it is in the
+	 * cgroups the runtimes it spawns start in (its cgroup_escape() is
+	 * done), so that /proc/<pid>/cgroup of the monitor then tells where a
+	 * container's relative cgroup path goes (version 7). */
+	MON_WHERE = 15
 };
 
 /* SPAWN flags, beside the event mask in arg. */

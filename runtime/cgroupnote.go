@@ -50,7 +50,7 @@ func liveMembership(pid int, startTime uint64) (string, bool) {
 // cgroups the runtime calls it spawns run in; "" when unknown.
 func (r *Runtime) monitorMembership() string {
 	mon, err := r.monitor()
-	if err != nil {
+	if err != nil || mon.Placed() != nil {
 		return ""
 	}
 	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", mon.Pid()))

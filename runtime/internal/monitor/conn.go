@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -57,6 +58,8 @@ type Conn struct {
 	calls   map[uint64]chan Msg    // Spawned calls waiting for their exit
 	broken  error                  // why the connection ended, once it has
 	gone    chan struct{}          // closed when the connection ends
+
+	placed atomic.Bool // the monitor said it is where it spawns runtimes
 }
 
 // monRequest is a request waiting for its reply. onReply, if set, runs in
@@ -399,6 +402,21 @@ func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, 
 
 // Pid is the monitor's pid, as its HELLO said.
 func (c *Conn) Pid() int { return c.pid }
+
+// Placed waits until the monitor is in the cgroups the runtimes it spawns
+// start in (it moves into cgroups of its own as it starts): its
+// /proc/<pid>/cgroup then tells where a container's relative cgroup path
+// goes. One round trip per connection, none after.
+func (c *Conn) Placed() error {
+	if c.placed.Load() {
+		return nil
+	}
+	if _, err := c.Request(Msg{Type: MsgWhere}, nil, nil, nil); err != nil {
+		return err
+	}
+	c.placed.Store(true)
+	return nil
+}
 
 // File returns a duplicate of the connection's socket, as net.UnixConn's
 // File does.

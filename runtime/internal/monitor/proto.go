@@ -36,6 +36,7 @@ const (
 	MsgOverflow  = 12
 	MsgUnguard   = 13
 	MsgStart     = 14
+	MsgWhere     = 15
 )
 
 // SPAWN flags, beside the event mask: SpawnGuard of a guarded call,
