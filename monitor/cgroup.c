@@ -15,12 +15,12 @@
  * an idle machine) unless another move ended within about one grace
  * period. So a thread of the monitor makes its moves: the escape, while
  * the monitor already answers (it starts no process and answers no WHERE
- * before the escape is done); then, as the monitor spawns a runtime's create or exec, which
- * moves its process into the container's cgroups some milliseconds after
- * it starts and would pay that wait then, with the container's init
- * waiting on it, a move of the monitor into the cgroup it is in already
- * (cgroup_prime): the wait elapses while the runtime starts, and the
- * runtime's own move finds it passed.
+ * before the escape is done); then, as the monitor spawns a runtime's
+ * create or exec, which moves its process into the container's cgroups
+ * some milliseconds after it starts and would pay that wait then, with the
+ * container's init waiting on it, a move of the monitor into the cgroup it
+ * is in already (cgroup_prime): the wait elapses while the runtime starts,
+ * and the runtime's own move finds it passed.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -199,39 +199,40 @@ static void inherit_cpuset(const char *dir, const char *parent)
 }
 
 /* Move into a cgroup named name beside the host's cgroup path of one
- * hierarchy. */
-static void escape_one(const char *controllers, const char *path, const char *name)
+ * hierarchy; each_membership()'s fn, going on to the next. */
+static bool escape_one(const char *controllers, const char *path, void *name)
 {
 	char home[PATH_MAX], own[PATH_MAX];
 	if (!strcmp(path, "/") || strstr(path, " (deleted)") || nplaced == MAX_HIERARCHIES ||
 	    !hierarchy_dir(controllers, path, home, sizeof(home)))
-		return;
+		return false;
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof(parent), "%s", home);
 	*strrchr(parent, '/') = 0;
-	if (snprintf(own, sizeof(own), "%s/%s", parent, name) >= (int)sizeof(own))
-		return;
+	if (snprintf(own, sizeof(own), "%s/%s", parent, (const char *)name) >= (int)sizeof(own))
+		return false;
 	remove_leftovers(parent);
 	/* Another monitor's cleanup may remove it between mkdir and join. */
 	bool joined = false;
 	for (int try = 0; !joined && try < 3; try++) {
 		if (mkdir(own, 0755) < 0 && errno != EEXIST)
-			return;
+			return false;
 		inherit_cpuset(own, parent);
 		joined = join(own);
 	}
 	if (!joined) {
 		rmdir(own);
-		return;
+		return false;
 	}
 	placed[nplaced].own = strdup(own);
 	placed[nplaced].home = strdup(home);
 	if (!placed[nplaced].own || !placed[nplaced].home) {
 		join(home);
 		rmdir(own);
-		return;
+		return false;
 	}
 	nplaced++;
+	return false;
 }
 
 /* A short key of root, so that monitors of two roots never share a name. */
@@ -243,58 +244,19 @@ static uint32_t root_key(const char *root)
 	return h;
 }
 
-/* The cgroup.procs file of the cgroup the process is in, in the first
- * hierarchy listed that is mounted where it sees it, opened for writing;
- * -1 when none can be. */
-static int open_own_procs(void)
+/* Call fn with the controllers ("" for v2) and the path of each
+ * hierarchy /proc/self/cgroup lists, until it returns true. */
+static void each_membership(bool (*fn)(const char *controllers, const char *path, void *arg),
+                            void *arg)
 {
-	if (nplaced) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/cgroup.procs", placed[0].own);
-		return open(path, O_WRONLY | O_CLOEXEC);
-	}
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return -1;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int fd = -1;
-	while (fd < 0 && (n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] == '\n')
-			line[n - 1] = 0;
-		char *controllers = strchr(line, ':');
-		char *path = controllers ? strchr(controllers + 1, ':') : NULL;
-		char dir[PATH_MAX];
-		if (!path || path[1] != '/' || strstr(path, " (deleted)"))
-			continue;
-		*path++ = 0;
-		controllers++;
-		if (!strcmp(line, "0") && *controllers)
-			continue;
-		if (hierarchy_dir(controllers, path, dir, sizeof(dir)) &&
-		    strlen(dir) + sizeof("/cgroup.procs") <= sizeof(dir)) {
-			strcat(dir, "/cgroup.procs");
-			fd = open(dir, O_WRONLY | O_CLOEXEC);
-		}
-	}
-	free(line);
-	fclose(f);
-	return fd;
-}
-
-/* Move into a cgroup of its own beside the host's in each hierarchy. */
-static void escape(const char *root)
-{
-	char name[64];
-	snprintf(name, sizeof(name), CGROUP_PREFIX "%08x-%d", root_key(root), (int)getpid());
 	FILE *f = fopen("/proc/self/cgroup", "re");
 	if (!f)
 		return;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	while ((n = getline(&line, &cap, f)) > 0) {
+	bool done = false;
+	while (!done && (n = getline(&line, &cap, f)) > 0) {
 		if (line[n - 1] == '\n')
 			line[n - 1] = 0;
 		char *controllers = strchr(line, ':');
@@ -305,10 +267,46 @@ static void escape(const char *root)
 		controllers++;
 		if (!strcmp(line, "0") && *controllers)
 			continue;
-		escape_one(controllers, path, name);
+		done = fn(controllers, path, arg);
 	}
 	free(line);
 	fclose(f);
+}
+
+/* Open the cgroup.procs file of a hierarchy's cgroup path for writing,
+ * into *(int *)fd; each_membership()'s fn, done once it could. */
+static bool open_procs(const char *controllers, const char *path, void *fd)
+{
+	char dir[PATH_MAX];
+	if (strstr(path, " (deleted)") || !hierarchy_dir(controllers, path, dir, sizeof(dir)) ||
+	    strlen(dir) + sizeof("/cgroup.procs") > sizeof(dir))
+		return false;
+	strcat(dir, "/cgroup.procs");
+	*(int *)fd = open(dir, O_WRONLY | O_CLOEXEC);
+	return *(int *)fd >= 0;
+}
+
+/* The cgroup.procs file of the cgroup the process is in, in the first
+ * hierarchy listed that is mounted where it sees it, opened for writing;
+ * -1 when none can be. */
+static int open_own_procs(void)
+{
+	int fd = -1;
+	if (nplaced) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/cgroup.procs", placed[0].own);
+		return open(path, O_WRONLY | O_CLOEXEC);
+	}
+	each_membership(open_procs, &fd);
+	return fd;
+}
+
+/* Move into a cgroup of its own beside the host's in each hierarchy. */
+static void escape(const char *root)
+{
+	char name[64];
+	snprintf(name, sizeof(name), CGROUP_PREFIX "%08x-%d", root_key(root), (int)getpid());
+	each_membership(escape_one, name);
 }
 
 /* Escape, then prime whenever asked. */

@@ -21,9 +21,10 @@
  * It starts clean, as tini and conmon do: every inherited fd but the
  * socket closed, its fd limit raised to the hard limit, its OOM score
  * lowered, and in a cgroup of its own beside its host's (cgroup.c: a
- * thread moves it there, and primes the runtime's moves). Each runtime call runs as its caller would run it: in the
- * mount namespace, with the limits, umask and OOM score adjustment of the
- * process that sent the SPAWN (caller_context). Nothing a client sends can
+ * thread moves it there, and primes the runtime's moves). Each runtime
+ * call runs as its caller would run it: in the mount namespace, with the
+ * limits, umask and OOM score adjustment of the process that sent the
+ * SPAWN (caller_context). Nothing a client sends can
  * block its loop: files a client names are opened without blocking and
  * only when regular, an exec is waited for through the poll loop, and each
  * connection's queue of broadcasts is bounded. Out of fds, the request
