@@ -7,6 +7,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +106,96 @@ func TestMonitorKilled(t *testing.T) {
 	if testMonitor(t, rt.Root()).Pid() == mon.Pid() {
 		t.Errorf("no new monitor")
 	}
+}
+
+// A monitor can close its sockets after its children have gone to init
+// (its last thread does). A question sent to it then, or a message it
+// never read, is lost with the connection and sent again to a new
+// monitor. The test holds copies of the monitor's ends of this process's
+// connections while it dies, and drops them once the message is there.
+func TestMessageToADyingMonitorIsSentAgain(t *testing.T) {
+	root := t.TempDir()
+	id := testID(t)
+	createElsewhere(t, root, id, newBundle(t, false, "sleep", "100"))
+	rt := newTestRuntime(t, Options{Root: root})
+
+	dead := killHoldingSockets(t, root)
+	c, err := rt.Load(bg, id)
+	if err != nil {
+		t.Fatalf("Load after the monitor died: %v", err)
+	}
+	defer c.Close()
+	if testMonitor(t, root).Pid() == dead {
+		t.Errorf("no new monitor")
+	}
+	if err := c.Kill(bg, unix.SIGKILL, false); err != nil {
+		t.Errorf("Kill: %v", err)
+	}
+	if _, err := c.Wait(withTimeout(10 * time.Second)); !errors.Is(err, ErrSys) || !strings.Contains(err.Error(), "unknown") {
+		t.Errorf("Wait: %v", err)
+	}
+	if err := c.Delete(bg, true); err != nil {
+		t.Errorf("Delete: %v", err)
+	}
+
+	// This connection has asked its questions: a run's first message
+	// is the runtime's spawn.
+	runExit(t, rt, "true")
+	dead = killHoldingSockets(t, root)
+	if e := runExit(t, rt, "exit 3"); e.Status != 3 {
+		t.Errorf("run after the monitor died: %+v", e)
+	}
+	if testMonitor(t, root).Pid() == dead {
+		t.Errorf("no new monitor")
+	}
+}
+
+// killHoldingSockets kills root's monitor while this process holds
+// copies of its ends of this process's connections, and returns its pid
+// once it has exited. The copies go when the next packet reaches one.
+func killHoldingSockets(t *testing.T, root string) int {
+	t.Helper()
+	pid := testMonitor(t, root).Pid()
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pidfd)
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []unix.PollFd
+	for _, e := range ents {
+		n, _ := strconv.Atoi(e.Name())
+		fd, err := unix.PidfdGetfd(pidfd, n, 0)
+		if err != nil {
+			continue
+		}
+		if cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED); err != nil || int(cred.Pid) != os.Getpid() {
+			unix.Close(fd)
+			continue
+		}
+		held = append(held, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+	}
+	if len(held) == 0 {
+		t.Fatalf("the monitor (pid %d) holds no connection of this process", pid)
+	}
+	unix.Kill(pid, unix.SIGKILL)
+	exited := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	if n, err := unix.Poll(exited, 10_000); n != 1 {
+		t.Fatalf("the monitor did not exit: %v", err)
+	}
+	go func() {
+		end := time.Now().Add(10 * time.Second)
+		for time.Now().Before(end) {
+			if n, _ := unix.Poll(held, 10); n > 0 {
+				break
+			}
+		}
+		for _, p := range held {
+			unix.Close(int(p.Fd))
+		}
+	}()
+	return pid
 }

@@ -51,6 +51,7 @@ type Conn struct {
 	raw  syscall.RawConn
 
 	sendMu sync.Mutex // one sender at a time, each with its deadline
+	sent   uint64     // packets sent, under sendMu
 
 	mu      sync.Mutex
 	seq     uint64
@@ -297,9 +298,10 @@ func (c *Conn) isBroken() bool {
 }
 
 // send writes one packet with fds, waiting at most Timeout for room;
-// it never raises SIGPIPE. Only an error that ends the connection (the
+// it never raises SIGPIPE, and returns how many packets the connection
+// has sent with this one. Only an error that ends the connection (the
 // monitor closed it) ends it: any other fails this message alone.
-func (c *Conn) send(data []byte, fds []int) error {
+func (c *Conn) send(data []byte, fds []int) (uint64, error) {
 	var oob []byte
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
@@ -317,14 +319,25 @@ func (c *Conn) send(data []byte, fds []int) error {
 	}
 	switch {
 	case err == nil:
-		return nil
+		c.sent++
+		return c.sent, nil
 	case errors.Is(err, unix.EPIPE), errors.Is(err, unix.ECONNRESET), errors.Is(err, unix.ENOTCONN),
 		errors.Is(err, net.ErrClosed):
-		return &notSent{c.fail(errdefs.SysErr("send to monitor", err))}
+		return 0, &notSent{c.fail(errdefs.SysErr("send to monitor", err))}
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return errdefs.Wrapf(errdefs.ErrTimeout, "send to the monitor of %s: no room within %v", c.root, Timeout)
+		return 0, errdefs.Wrapf(errdefs.ErrTimeout, "send to the monitor of %s: no room within %v", c.root, Timeout)
 	}
-	return errdefs.SysErr("send to monitor", err)
+	return 0, errdefs.SysErr("send to monitor", err)
+}
+
+// unread tells whether a connection that ended on err left packet n of
+// it unread by the monitor: the kernel resets a connection whose closing
+// end still had packets to read, and the monitor reads them in order, so
+// when n was the last one sent, it is among them.
+func (c *Conn) unread(n uint64, err error) bool {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	return n == c.sent && errors.Is(err, unix.ECONNRESET)
 }
 
 // Request sends m, with the strings area strs and fds, and waits at most
@@ -364,7 +377,8 @@ func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, 
 		delete(c.pending, seq)
 		c.mu.Unlock()
 	}
-	if err := c.send(data, fds); err != nil {
+	n, err := c.send(data, fds)
+	if err != nil {
 		forget()
 		return Msg{}, err
 	}
@@ -387,6 +401,11 @@ func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, 
 		}
 		return r, nil
 	case <-c.gone:
+		if err := c.brokenErr(); asksOnly(m.Type) || c.unread(n, err) {
+			// Lost unread, or a question, which changes nothing in
+			// the monitor: as if never sent, and sent again to a new one.
+			return Msg{}, &notSent{err}
+		}
 		return Msg{}, c.brokenErr()
 	case <-timer.C:
 		forget()
@@ -398,6 +417,12 @@ func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, 
 		}
 		return Msg{}, errdefs.Wrapf(errdefs.ErrTimeout, "the monitor of %s did not answer within %v", c.root, Timeout)
 	}
+}
+
+// asksOnly tells whether a message of type t only asks the monitor and
+// changes nothing there.
+func asksOnly(t uint32) bool {
+	return t == MsgHello || t == MsgQuery || t == MsgWhere
 }
 
 // Pid is the monitor's pid, as its HELLO said.
@@ -520,7 +545,8 @@ func (c *Conn) Start(ctx context.Context, pid int, start uint64, fifo, container
 
 // cancel kills the process group of the Spawned call with this seq.
 func (c *Conn) cancel(seq uint64) error {
-	return c.send(Msg{Type: MsgCancel, Arg: int64(seq)}.Encode(nil), nil)
+	_, err := c.send(Msg{Type: MsgCancel, Arg: int64(seq)}.Encode(nil), nil)
+	return err
 }
 
 // errPeerClosed is a connection the monitor closed.
