@@ -94,6 +94,11 @@ type agentSlot struct {
 	// oomFile is the container's OOM counter file, once found: its
 	// cgroup is the container's for life.
 	oomFile string
+	// spare is a process dir reservation made ahead for the next exec,
+	// while refilling makes one; dropped, the container is deleted.
+	spare     *reservation
+	refilling bool
+	dropped   bool
 }
 
 // agents holds the slots, by container state dir and init.
@@ -129,8 +134,50 @@ func (c *Container) dropAgent() {
 	if s != nil {
 		s.Lock()
 		s.kill()
+		s.dropped = true
+		if s.spare != nil {
+			s.spare.discard()
+			s.spare = nil
+		}
 		s.Unlock()
 	}
+}
+
+// reserve reserves dir for process id, from the spare when there is one.
+func (s *agentSlot) reserve(dir, id string) (*reservation, error) {
+	r := s.spare
+	if r == nil {
+		return reserveProcessDir(dir, id)
+	}
+	s.spare = nil
+	if err := r.place(dir, id); err != nil {
+		s.spare = r
+		return nil, err
+	}
+	return r, nil
+}
+
+// refill makes the next exec's spare reservation in parent (the
+// container's state dir, beside its processes), in the background.
+func (s *agentSlot) refill(parent string) {
+	if s.spare != nil || s.refilling || s.dropped {
+		return
+	}
+	s.refilling = true
+	go func() {
+		r, err := makeReservation(parent)
+		s.Lock()
+		defer s.Unlock()
+		s.refilling = false
+		switch {
+		case err != nil:
+			logf(LogDebug, "no spare process dir in %s: %v", parent, err)
+		case s.dropped || s.spare != nil:
+			r.discard()
+		default:
+			s.spare = r
+		}
+	}()
 }
 
 // kill ends the slot's agent, if any: the next exec starts another.

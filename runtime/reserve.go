@@ -44,32 +44,66 @@ type reservation struct {
 // id already there is ErrExists, unless its reserver died before its
 // process was recorded: that one is removed and the id reserved anew.
 func reserveProcessDir(dir, id string) (*reservation, error) {
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), reservedPrefix+"reserving-")
+	r, err := makeReservation(filepath.Dir(dir))
+	if err != nil {
+		return nil, err
+	}
+	if err := r.place(dir, id); err != nil {
+		r.discard()
+		return nil, err
+	}
+	return r, nil
+}
+
+// makeReservation makes a reservation in parent under a temporary name no
+// id takes, with its empty exit record (creating files is the slow part
+// on some file systems): place then only renames it.
+func makeReservation(parent string) (*reservation, error) {
+	tmp, err := os.MkdirTemp(parent, reservedPrefix+"reserving-")
 	if err != nil {
 		return nil, sysErr("create state dir", err)
 	}
 	r, err := holdReservation(tmp)
 	if err == nil {
-		err = renameNoReplace(tmp, dir)
-		if errors.Is(err, unix.EEXIST) && removeDeadReservation(dir) {
-			err = renameNoReplace(tmp, dir)
+		var f *os.File
+		if f, err = os.OpenFile(filepath.Join(tmp, exitRecordName), os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600); err == nil {
+			f.Close()
 		}
 	}
 	if err != nil {
 		if r != nil {
-			r.file.Close()
+			r.release()
 		}
 		os.RemoveAll(tmp)
-		switch {
-		case errors.Is(err, unix.EEXIST), errors.Is(err, unix.ENOTEMPTY):
-			return nil, wrapf(ErrExists, "process %q already exists", id)
-		case errors.Is(err, syscall.ENAMETOOLONG):
-			return nil, wrapf(ErrInvalid, "invalid id: process id of %d bytes is too long for a file name here", len(id))
-		}
 		return nil, sysErr("create state dir", err)
 	}
-	r.dir = dir
+	r.dir = tmp
 	return r, nil
+}
+
+// place renames a reservation made by makeReservation into dir, for
+// process id. On failure it is left as it was.
+func (r *reservation) place(dir, id string) error {
+	err := renameNoReplace(r.dir, dir)
+	if errors.Is(err, unix.EEXIST) && removeDeadReservation(dir) {
+		err = renameNoReplace(r.dir, dir)
+	}
+	switch {
+	case err == nil:
+		r.dir = dir
+		return nil
+	case errors.Is(err, unix.EEXIST), errors.Is(err, unix.ENOTEMPTY):
+		return wrapf(ErrExists, "process %q already exists", id)
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return wrapf(ErrInvalid, "invalid id: process id of %d bytes is too long for a file name here", len(id))
+	}
+	return sysErr("create state dir", err)
+}
+
+// discard removes a reservation that was not placed.
+func (r *reservation) discard() {
+	r.release()
+	os.RemoveAll(r.dir)
 }
 
 // holdReservation makes the reservation file in the new dir tmp, locked.
