@@ -190,7 +190,9 @@
  * it checks that the pidfd the agent passes is of a process in the
  * container's pid namespace, started after the request, that the monitor's
  * child and claimed by no one (else it kills the agent), and the process
- * execs its program only once it is claimed. An agent killed, stopped (2
+ * execs its program only once it is claimed: the monitor lets it go as it
+ * claims it, and a go pipe it cannot write fails the exec (EXEC_ESYS,
+ * the process killed). An agent killed, stopped (2
  * seconds) or lying sends that exec through the runtime, and the next
  * exec starts a new agent; a container whose seccomp filter refuses the
  * agent's fork or pidfd_open has its execs go through the runtime. Any
@@ -439,6 +441,10 @@
  *        cgroup move as it spawns a create or exec (see Where the
  *        monitor lives): measured, a create in a loop is about 2 ms
  *        faster, a fresh process's first lifecycle 7 to 10 ms.
+ *        An agent exec takes a state dir made ahead with its empty exit
+ *        record, and the monitor (protocol 8) lets the process exec as it
+ *        claims it; a question to a monitor that died as it was asked is
+ *        asked again of a new one, as is a message it never read.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,

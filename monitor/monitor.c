@@ -1578,7 +1578,39 @@ static void reap(void)
 	}
 }
 
-static void do_claim(struct client *c, const struct mon_msg *m, struct strings *s)
+/* Write the byte that lets a claimed process exec, to the pipe it waits
+ * on: without blocking, and with the SIGPIPE of a pipe no one reads
+ * taken back. Returns 0 or an errno. */
+static int release_claimed(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return errno;
+	if (!S_ISFIFO(st.st_mode))
+		return EBADF;
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return errno;
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	char go = 1;
+	ssize_t n;
+	do
+		n = write(fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	int err = n == 1 ? 0 : n < 0 ? errno : EIO;
+	if (err == EPIPE) {
+		struct timespec none = { 0, 0 };
+		sigtimedwait(&pipe_set, NULL, &none);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
+static void do_claim(struct client *c, const struct mon_msg *m, struct strings *s, const int *fds,
+                     int nfds)
 {
 	pid_t pid = (pid_t)m->pid;
 	const char *exit_path = next_string(s);
@@ -1649,6 +1681,12 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 				cl->cleanup = memcpy(xrealloc(NULL, cl->cleanup_len), cleanup, cl->cleanup_len);
 			}
 			r.state = MON_LIVE;
+			if (m->arg & MON_CLAIM_RELEASE) {
+				int err = nfds == 1 ? release_claimed(fds[0]) : EBADF;
+				if (err)
+					kill(pid, SIGKILL);
+				r.count = (uint64_t)err;
+			}
 		}
 		send_msg(c, &r);
 		return;
@@ -2003,7 +2041,7 @@ static bool serve(size_t i)
 		do_unguard(c, &m);
 		break;
 	case MON_CLAIM:
-		do_claim(c, &m, &s);
+		do_claim(c, &m, &s, fds, nfds);
 		break;
 	case MON_QUERY:
 		do_query(c, &m);

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define MON_PROTO_VERSION 7
+#define MON_PROTO_VERSION 8
 
 /* The largest packet either side sends or accepts. A SPAWN whose strings
  * do not fit (a large environment) passes them in a memfd instead (see
@@ -78,9 +78,14 @@ enum mon_type {
 	 * With MON_CLAIM_FRESH a pid already claimed is refused (EALREADY):
 	 * a process an agent reports must be new. With MON_CLAIM_ADDED the
 	 * claim publishes EXEC_ADDED for container and process before
-	 * anything of the process (version 5).
+	 * anything of the process (version 5). With MON_CLAIM_RELEASE the
+	 * packet passes one fd, a pipe the process waits on before its exec:
+	 * once the process is claimed live, the monitor writes one byte to it
+	 * (version 8).
 	 * reply: start, state, and wstatus and arg (1: OOM-killed) when state
-	 * is MON_EXITED; or err (ECHILD: not a child of the monitor). */
+	 * is MON_EXITED; or err (ECHILD: not a child of the monitor). With
+	 * MON_CLAIM_RELEASE, count is the errno of a write that failed, after
+	 * which the claimed process was killed. */
 	MON_CLAIM = 4,
 	/* lib: what of claimed `pid` with start time `start`? reply: state
 	 * (MON_LIVE), or err ESRCH when the monitor does not follow it. */
@@ -166,6 +171,7 @@ enum mon_event {
 #define MON_CLAIM_OOM_SIGKILL 2
 #define MON_CLAIM_FRESH 4
 #define MON_CLAIM_ADDED 8
+#define MON_CLAIM_RELEASE 16
 
 /* States in a reply. */
 #define MON_LIVE 1

@@ -73,6 +73,7 @@ func (c *Container) execByAgent(ctx context.Context, id, dir string, spec specs.
 		return nil, false, err
 	}
 	p, err := c.agentStart(ctx, slot, a, id, dir, spec, io)
+	slot.refill(c.dir)
 	var fallback errAgentFallback
 	return p, !errors.As(err, &fallback), err
 }
@@ -145,7 +146,7 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 	}()
 	if err == nil {
 		var rerr error
-		if res, rerr = reserveProcessDir(dir, id); rerr == nil {
+		if res, rerr = slot.reserve(dir, id); rerr == nil {
 			defer func() {
 				if err != nil {
 					os.RemoveAll(dir)
@@ -218,8 +219,21 @@ func (c *Container) agentReady(slot *agentSlot, a *agent, id string, res *reserv
 	if oom == nil {
 		oom = &oomCounter{}
 	}
+	// The monitor lets the process exec once it is claimed; meanwhile its
+	// record is made. A host that dies from here on leaves a claimed
+	// process (its dir a reservation a later exec of the id removes once
+	// it is gone, or its record), which runs, or exited 127 having run
+	// nothing.
+	var commitErr error
+	committed := false
+	commit := func() {
+		if !committed {
+			committed = true
+			commitErr = res.commit()
+		}
+	}
 	watch, rec, err := c.rt.claimInto(res.dir, pid, *oom, record{ID: id, Terminal: pio.Terminal}, cleanup, c.id, id,
-		monitor.ClaimFresh|monitor.ClaimAdded)
+		monitor.ClaimFresh|monitor.ClaimAdded|monitor.ClaimRelease, []int{int(got[1].Fd())}, commit)
 	if errors.Is(err, unix.ECHILD) || errors.Is(err, unix.EALREADY) || (err == nil && rec.StartTime != start) {
 		if err == nil {
 			watch.signal(unix.SIGKILL)
@@ -230,7 +244,7 @@ func (c *Container) agentReady(slot *agentSlot, a *agent, id string, res *reserv
 		slot.kill()
 		return nil, errAgentFallback{err}
 	}
-	if err != nil {
+	if watch == nil {
 		return nil, err
 	}
 	defer func() {
@@ -241,15 +255,13 @@ func (c *Container) agentReady(slot *agentSlot, a *agent, id string, res *reserv
 			cancel()
 		}
 	}()
-	// Recorded before it runs (the record noted is the claim's: the same
-	// pid and start time): a host that dies from here on leaves a process
-	// that exited 127 having run nothing, or one that runs.
-	if err := res.commit(); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	goPipe, status := got[1], got[2]
-	got[1], got[2] = nil, nil
-	if err := agentGo(goPipe, status); err != nil {
+	if commit(); commitErr != nil {
+		return nil, commitErr
+	}
+	if err := agentExecStatus(got[2]); err != nil {
 		return nil, err
 	}
 	out := st.handover(pio.Terminal)
@@ -349,17 +361,11 @@ func (a *agent) verify(got []*os.File, want int, sent uint64) (int, uint64, erro
 	return pid, st.startTime, nil
 }
 
-// agentGo lets the claimed process exec its program and reads whether the
-// exec succeeded: EOF on the status pipe, or the errno of a failed one. A
-// process that is stopped before its exec (by the container's own code)
-// counts as started once agentDeadline ran out: it is claimed either way.
-func agentGo(goPipe, status *os.File) error {
-	defer status.Close()
-	_, err := goPipe.Write([]byte{1})
-	goPipe.Close()
-	if err != nil {
-		return sysErr("start the process", err)
-	}
+// agentExecStatus reads whether the released process's exec succeeded:
+// EOF on the status pipe, or the errno of a failed one. A process that is
+// stopped before its exec (by the container's own code) counts as started
+// once agentDeadline ran out: it is claimed either way.
+func agentExecStatus(status *os.File) error {
 	fds := []unix.PollFd{{Fd: int32(status.Fd()), Events: unix.POLLIN}}
 	deadline := time.Now().Add(agentDeadline)
 	for {

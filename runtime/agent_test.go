@@ -529,3 +529,56 @@ func TestAgentReservationHeld(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentGoPipeUnwritable: an agent that passes a go pipe no one reads,
+// or no pipe at all, makes the exec fail at once with an error; the
+// process is killed, nothing of it is left, and the next exec runs.
+func TestAgentGoPipeUnwritable(t *testing.T) {
+	_, c := runAgentContainer(t, false)
+	execOut(t, c, "warm", `{"args":["true"]}`)
+	for _, lie := range []string{"closed", "not-a-pipe"} {
+		t.Run(lie, func(t *testing.T) {
+			var real *os.File
+			defer func() {
+				if real != nil {
+					real.Close()
+				}
+			}()
+			agentTamper = func(got []*os.File) {
+				var f *os.File
+				if lie == "closed" {
+					r, w, err := os.Pipe()
+					if err != nil {
+						t.Fatal(err)
+					}
+					r.Close()
+					f = w
+				} else {
+					var err error
+					if f, err = os.OpenFile(os.DevNull, os.O_WRONLY, 0); err != nil {
+						t.Fatal(err)
+					}
+				}
+				// The real go pipe stays open: its process waits.
+				real = got[1]
+				got[1] = f
+			}
+			defer func() { agentTamper = nil }()
+			start := time.Now()
+			_, err := c.Exec(bg, "lied-"+lie, processOver(t, c, `{"args":["true"]}`), NullIO())
+			agentTamper = nil
+			if !errors.Is(err, ErrSys) || !strings.Contains(err.Error(), "start the process") {
+				t.Errorf("Exec = %v, want ErrSys saying the process could not start", err)
+			}
+			if d := time.Since(start); d >= agentDeadline {
+				t.Errorf("the exec took %v, as long as an agent's deadline", d)
+			}
+			if _, err := os.Stat(filepath.Join(c.dir, processesDirName, "lied-"+lie)); !os.IsNotExist(err) {
+				t.Errorf("the failed exec left its dir: %v", err)
+			}
+			if p, out, e := execOut(t, c, "after-"+lie, `{"args":["echo","ok"]}`); out != "ok" || e.Status != 0 || !p.byAgent {
+				t.Errorf("exec after: byAgent %v, %q, %+v", p.byAgent, out, e)
+			}
+		})
+	}
+}

@@ -345,13 +345,19 @@ func (c *Conn) unread(n uint64, err error) bool {
 // carries. onReply, if set, runs in the reader before any later message is
 // read.
 func (c *Conn) Request(m Msg, strs *Strings, fds []int, onReply func(Msg)) (Msg, error) {
-	return c.request(nil, m, strs, fds, onReply)
+	return c.request(nil, m, strs, fds, onReply, nil)
+}
+
+// RequestThen is Request that runs sent once m is sent, before it waits
+// for the reply: what m makes safe can go on while the monitor works.
+func (c *Conn) RequestThen(m Msg, strs *Strings, fds []int, onReply func(Msg), sent func()) (Msg, error) {
+	return c.request(nil, m, strs, fds, onReply, sent)
 }
 
 // request is Request; a cancel, when not nil, ends the wait early: the
 // monitor is sent a CANCEL naming the request, whose reply then comes
 // within Timeout.
-func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, onReply func(Msg)) (Msg, error) {
+func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, onReply func(Msg), sent func()) (Msg, error) {
 	data, memfd, err := m.encodeWithStrings(strs)
 	if err != nil {
 		return Msg{}, err
@@ -381,6 +387,9 @@ func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, 
 	if err != nil {
 		forget()
 		return Msg{}, err
+	}
+	if sent != nil {
+		sent()
 	}
 	timer := time.NewTimer(Timeout)
 	defer timer.Stop()
@@ -539,7 +548,7 @@ func (c *Conn) Start(ctx context.Context, pid int, start uint64, fifo, container
 		return errdefs.Wrapf(errdefs.ErrInvalid, "an id holds a NUL byte")
 	}
 	_, err := c.request(ctx.Done(), Msg{Type: MsgStart, Pid: int64(pid), Start: start},
-		new(Strings).Str(fifo).Str(container), nil, nil)
+		new(Strings).Str(fifo).Str(container), nil, nil, nil)
 	return err
 }
 

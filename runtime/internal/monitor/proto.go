@@ -11,7 +11,7 @@ import (
 
 // The library's side of monitor/protocol.h: change both together.
 const (
-	ProtoVersion = 7
+	ProtoVersion = 8
 	MaxMsg       = 64 * 1024
 	MaxStrings   = 16 * 1024 * 1024
 	MaxFds       = 69
@@ -55,12 +55,17 @@ const SpawnContext = 1
 // process, and run its cleanup command, when the claiming connection ends
 // while it lives; ClaimOOMSigkill counts an OOM kill only for a death by
 // SIGKILL. ClaimFresh refuses a pid already claimed, and ClaimAdded
-// publishes EXEC_ADDED first: for a process an agent started.
+// publishes EXEC_ADDED first: for a process an agent started. With
+// ClaimRelease the claim passes the pipe the process waits on before its
+// exec, and the monitor writes its byte once the process is claimed (the
+// reply's Count: the write's errno, when it failed and the process was
+// killed).
 const (
 	ClaimKillOrphan = 1
 	ClaimOOMSigkill = 2
 	ClaimFresh      = 4
 	ClaimAdded      = 8
+	ClaimRelease    = 16
 )
 
 // Process states in a reply.
