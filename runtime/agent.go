@@ -99,6 +99,7 @@ type agentSlot struct {
 	spare     *reservation
 	refilling bool
 	dropped   bool
+	refills   sync.WaitGroup // the refill under way
 }
 
 // agents holds the slots, by container state dir and init.
@@ -140,6 +141,9 @@ func (c *Container) dropAgent() {
 			s.spare = nil
 		}
 		s.Unlock()
+		// A refill under way discards what it made before the state dir
+		// is removed.
+		s.refills.Wait()
 	}
 }
 
@@ -164,7 +168,9 @@ func (s *agentSlot) refill(parent string) {
 		return
 	}
 	s.refilling = true
+	s.refills.Add(1)
 	go func() {
+		defer s.refills.Done()
 		r, err := makeReservation(parent)
 		s.Lock()
 		defer s.Unlock()
@@ -227,6 +233,12 @@ func (s *agentSlot) closeOnExit(a *agent) {
 	s.Lock()
 	defer s.Unlock()
 	a.conn.Close()
+	if s.spare != nil {
+		// The container may be gone with its dir: this process holds
+		// nothing of it.
+		s.spare.discard()
+		s.spare = nil
+	}
 	if s.a == a {
 		s.a = nil
 	}

@@ -219,21 +219,12 @@ func (c *Container) agentReady(slot *agentSlot, a *agent, id string, res *reserv
 	if oom == nil {
 		oom = &oomCounter{}
 	}
-	// The monitor lets the process exec once it is claimed; meanwhile its
-	// record is made. A host that dies from here on leaves a claimed
-	// process (its dir a reservation a later exec of the id removes once
-	// it is gone, or its record), which runs, or exited 127 having run
-	// nothing.
-	var commitErr error
-	committed := false
-	commit := func() {
-		if !committed {
-			committed = true
-			commitErr = res.commit()
-		}
-	}
+	// The monitor lets the process exec as it claims it. A host that dies
+	// from here on leaves a claimed process (its dir a reservation a later
+	// exec of the id removes once it is gone, or its record), which runs,
+	// or exited 127 having run nothing.
 	watch, rec, err := c.rt.claimInto(res.dir, pid, *oom, record{ID: id, Terminal: pio.Terminal}, cleanup, c.id, id,
-		monitor.ClaimFresh|monitor.ClaimAdded|monitor.ClaimRelease, []int{int(got[1].Fd())}, commit)
+		monitor.ClaimFresh|monitor.ClaimAdded|monitor.ClaimRelease, []int{int(got[1].Fd())})
 	if errors.Is(err, unix.ECHILD) || errors.Is(err, unix.EALREADY) || (err == nil && rec.StartTime != start) {
 		if err == nil {
 			watch.signal(unix.SIGKILL)
@@ -258,8 +249,8 @@ func (c *Container) agentReady(slot *agentSlot, a *agent, id string, res *reserv
 	if err != nil {
 		return nil, err
 	}
-	if commit(); commitErr != nil {
-		return nil, commitErr
+	if err := res.commit(); err != nil {
+		return nil, err
 	}
 	if err := agentExecStatus(got[2]); err != nil {
 		return nil, err

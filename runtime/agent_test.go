@@ -582,3 +582,45 @@ func TestAgentGoPipeUnwritable(t *testing.T) {
 		})
 	}
 }
+
+// TestAgentSpareDir: after an agent exec the next one's state dir is made
+// ahead, beside the container's processes and not among them; the
+// container's delete, even as it is being made, leaves nothing of it.
+func TestAgentSpareDir(t *testing.T) {
+	rt, c := runAgentContainer(t, false)
+	execOut(t, c, "first", `{"args":["true"]}`)
+	var spares []string
+	for deadline := time.Now().Add(10 * time.Second); len(spares) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		spares, _ = filepath.Glob(filepath.Join(c.dir, reservedPrefix+"reserving-*"))
+	}
+	if len(spares) != 1 {
+		t.Fatalf("spare dirs %v, want one", spares)
+	}
+	if _, err := os.Stat(filepath.Join(spares[0], exitRecordName)); err != nil {
+		t.Errorf("the spare has no empty exit record: %v", err)
+	}
+	p, _, _ := execOut(t, c, "second", `{"args":["true"]}`)
+	if !p.byAgent {
+		t.Fatal("the second exec went through the runtime")
+	}
+	if _, err := os.Stat(spares[0]); !os.IsNotExist(err) {
+		t.Errorf("the second exec did not take the spare: %v", err)
+	}
+	if e, ok := recordedExit(p.dir); !ok || e.Status != 0 {
+		t.Errorf("the exit recorded in the spare's record: %+v, %v", e, ok)
+	}
+	for i := 0; i < 3; i++ {
+		c, err := rt.Run(bg, testID(t), newBundle(t, false, "sleep", "1000"), NullIO())
+		if err != nil {
+			t.Fatal(err)
+		}
+		execOut(t, c, "p", `{"args":["true"]}`)
+		if err := c.Delete(bg, true); err != nil {
+			t.Errorf("Delete with a spare being made: %v", err)
+		}
+		if _, err := os.Stat(c.dir); !os.IsNotExist(err) {
+			t.Errorf("the deleted container's dir: %v", err)
+		}
+		c.Close()
+	}
+}

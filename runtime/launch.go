@@ -170,15 +170,13 @@ func (r *Runtime) claimWith(dir string, pid int, oom oomCounter, rec record, cle
 	if _, err := prepareExitRecord(dir); err != nil {
 		return nil, rec, err
 	}
-	return r.claimInto(dir, pid, oom, rec, cleanup, container, process, flags, nil, nil)
+	return r.claimInto(dir, pid, oom, rec, cleanup, container, process, flags, nil)
 }
 
 // claimInto is claimWith into a dir whose exit record the monitor makes
 // (or finds empty), passing fds with the claim (see monitor.ClaimRelease).
-// sent, when not nil, runs once the claim is sent, before its reply: the
-// monitor reads a claim sent before this process's connection ends.
 func (r *Runtime) claimInto(dir string, pid int, oom oomCounter, rec record, cleanup []string,
-	container, process string, flags int64, fds []int, sent func()) (*exitWatch, record, error) {
+	container, process string, flags int64, fds []int) (*exitWatch, record, error) {
 	exitPath := filepath.Join(dir, exitRecordName)
 	m := monitor.Msg{Type: monitor.MsgClaim, Pid: int64(pid), Count: oom.base, Arg: flags}
 	if monitor.HasNUL(container, process) {
@@ -195,11 +193,11 @@ func (r *Runtime) claimInto(dir string, pid int, oom oomCounter, rec record, cle
 	var w *exitWatch
 	var reply monitor.Msg
 	err := monitor.With(r.root, func(mon *monitor.Conn) (err error) {
-		reply, err = mon.RequestThen(m, strs, fds, func(reply monitor.Msg) {
+		reply, err = mon.Request(m, strs, fds, func(reply monitor.Msg) {
 			if reply.Err == 0 && reply.State == monitor.StateLive {
 				w = sharedWatch(newWatch(pid, reply.Start, dir, mon))
 			}
-		}, sent)
+		})
 		return err
 	})
 	if errors.Is(err, unix.ECHILD) {

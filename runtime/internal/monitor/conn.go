@@ -345,19 +345,13 @@ func (c *Conn) unread(n uint64, err error) bool {
 // carries. onReply, if set, runs in the reader before any later message is
 // read.
 func (c *Conn) Request(m Msg, strs *Strings, fds []int, onReply func(Msg)) (Msg, error) {
-	return c.request(nil, m, strs, fds, onReply, nil)
-}
-
-// RequestThen is Request that runs sent once m is sent, before it waits
-// for the reply: what m makes safe can go on while the monitor works.
-func (c *Conn) RequestThen(m Msg, strs *Strings, fds []int, onReply func(Msg), sent func()) (Msg, error) {
-	return c.request(nil, m, strs, fds, onReply, sent)
+	return c.request(nil, m, strs, fds, onReply)
 }
 
 // request is Request; a cancel, when not nil, ends the wait early: the
 // monitor is sent a CANCEL naming the request, whose reply then comes
 // within Timeout.
-func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, onReply func(Msg), sent func()) (Msg, error) {
+func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, onReply func(Msg)) (Msg, error) {
 	data, memfd, err := m.encodeWithStrings(strs)
 	if err != nil {
 		return Msg{}, err
@@ -388,9 +382,6 @@ func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, 
 		forget()
 		return Msg{}, err
 	}
-	if sent != nil {
-		sent()
-	}
 	timer := time.NewTimer(Timeout)
 	defer timer.Stop()
 	if cancel != nil {
@@ -410,12 +401,13 @@ func (c *Conn) request(cancel <-chan struct{}, m Msg, strs *Strings, fds []int, 
 		}
 		return r, nil
 	case <-c.gone:
-		if err := c.brokenErr(); asksOnly(m.Type) || c.unread(n, err) {
+		err := c.brokenErr()
+		if asksOnly(m.Type) || c.unread(n, err) {
 			// Lost unread, or a question, which changes nothing in
 			// the monitor: as if never sent, and sent again to a new one.
 			return Msg{}, &notSent{err}
 		}
-		return Msg{}, c.brokenErr()
+		return Msg{}, err
 	case <-timer.C:
 		forget()
 		if m.Type == MsgSpawn {
@@ -548,7 +540,7 @@ func (c *Conn) Start(ctx context.Context, pid int, start uint64, fifo, container
 		return errdefs.Wrapf(errdefs.ErrInvalid, "an id holds a NUL byte")
 	}
 	_, err := c.request(ctx.Done(), Msg{Type: MsgStart, Pid: int64(pid), Start: start},
-		new(Strings).Str(fifo).Str(container), nil, nil, nil)
+		new(Strings).Str(fifo).Str(container), nil, nil)
 	return err
 }
 
