@@ -164,8 +164,10 @@ func connectMonitorAt(root string, files monitorFiles, deadline time.Time) (*Con
 		c, err = dialMonitor(root, sock)
 	}
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ECONNREFUSED) {
-		if err = startMonitor(root, files); err == nil {
+		var reap func()
+		if reap, err = startMonitor(root, files); err == nil {
 			c, err = dialMonitor(root, sock)
+			reap()
 			if err == nil {
 				logf(logInfo, "started the monitor of %s (pid %d, socket %s)", root, c.pid, files.socket)
 			} else {

@@ -217,10 +217,11 @@ func monitorExecutable(root string, copy bool) (*os.File, error) {
 // startMonitor binds the socket of files in root and starts a monitor
 // serving it, from a memfd, or from its copy in the root where the kernel
 // executes no memfd. The monitor leaves its starter at once, so this
-// process reaps only that short-lived starter, by its own pid: a host that
-// ignores SIGCHLD or reaps with wait(-1) only makes that wait fail, which
-// changes nothing.
-func startMonitor(root string, files monitorFiles) error {
+// process reaps only that short-lived starter, by its own pid, through the
+// returned function: the caller connects first, since the socket takes
+// connections before the monitor runs. A host that ignores SIGCHLD or
+// reaps with wait(-1) only makes that wait fail, which changes nothing.
+func startMonitor(root string, files monitorFiles) (reap func(), err error) {
 	// The private copy is made only where the memfd fails: writing and
 	// checking it is no part of an ordinary first call.
 	exe, err := monitorExecutable(root, false)
@@ -228,17 +229,17 @@ func startMonitor(root string, files monitorFiles) error {
 		exe, err = monitorExecutable(root, true)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sock := filepath.Join(root, files.socket)
 	listener, err := listenMonitor(sock)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer listener.Close()
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		return errdefs.SysErr("open /dev/null", err)
+		return nil, errdefs.SysErr("open /dev/null", err)
 	}
 	defer null.Close()
 	FixSignalHandlers()
@@ -259,11 +260,10 @@ func startMonitor(root string, files monitorFiles) error {
 		})
 		if err == nil && escape {
 			p.Release()
-			return nil
+			return func() {}, nil
 		}
 		if err == nil {
-			p.Wait()
-			return nil
+			return func() { p.Wait() }, nil
 		}
 		errs = append(errs, err)
 		if copied {
@@ -275,7 +275,7 @@ func startMonitor(root string, files monitorFiles) error {
 		}
 	}
 	os.Remove(sock)
-	return errdefs.SysErr("start monitor", errors.Join(errs...))
+	return nil, errdefs.SysErr("start monitor", errors.Join(errs...))
 }
 
 // hostIsSubreaper tells whether this process is a child subreaper (and
