@@ -1674,6 +1674,14 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 			                      .container = xstrdup(container),
 			                      .process = xstrdup(process), .oom_fd = -1,
 			                      .oom_efd = -1, .oom_seen = m->count };
+			/* Released first: the watch (a cgroup v1 event registration)
+			 * takes a while, and a kill before it is counted anyway. */
+			if (m->arg & MON_CLAIM_RELEASE) {
+				int err = nfds == 1 ? release_claimed(fds[0]) : EBADF;
+				if (err)
+					kill(pid, SIGKILL);
+				r.count = (uint64_t)err;
+			}
 			if (!(m->arg & MON_CLAIM_OOM_SIGKILL) && *container && *oom_file)
 				oom_watch(cl);
 			if (m->arg & MON_CLAIM_KILL_ORPHAN) {
@@ -1681,12 +1689,6 @@ static void do_claim(struct client *c, const struct mon_msg *m, struct strings *
 				cl->cleanup = memcpy(xrealloc(NULL, cl->cleanup_len), cleanup, cl->cleanup_len);
 			}
 			r.state = MON_LIVE;
-			if (m->arg & MON_CLAIM_RELEASE) {
-				int err = nfds == 1 ? release_claimed(fds[0]) : EBADF;
-				if (err)
-					kill(pid, SIGKILL);
-				r.count = (uint64_t)err;
-			}
 		}
 		send_msg(c, &r);
 		return;
