@@ -4,11 +4,13 @@
  * Started by the runtime's exec as the container's own process would be
  * (its namespaces, cgroup, LSM label, seccomp filter, capabilities, user),
  * with its executable as fd 3 and its socket as fd 4. For each START it
- * forks, with CLONE_PARENT, a process that is its parent's child (the
- * monitor's, which reaps and records it like any exec'd process), applies
- * stdio or a terminal, rlimits and cwd, and hands the library the
- * process's pidfd and its go and status pipes: the program runs only once
- * the library, having taken the process over, says so. It holds nothing the
+ * clones, with CLONE_PARENT, a process that is its parent's child (the
+ * monitor's, which reaps and records it like any exec'd process); sharing
+ * the agent's memory until its exec (posix_spawn's way, no page tables
+ * copied), the process applies stdio or a terminal, rlimits and cwd, and
+ * hands the library its pidfd and its go and status pipes itself: the
+ * program runs only once the library, having taken the process over, says
+ * so. It holds nothing the
  * container's process does not: it is that process, non-dumpable, serving
  * one request at a time, and it exits when its socket closes.
  *
@@ -18,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -231,11 +234,19 @@ static bool executable(const char *path)
 }
 
 /* The program to exec for name, found on the PATH of env as the runtime
- * finds it; NULL with errno when there is none. */
-static char *lookup(const char *name, char **env)
+ * finds it, into out (PATH_MAX bytes); false with errno when there is none.
+ * It allocates nothing: it runs in the process, which shares the agent's
+ * memory until its exec. */
+static bool lookup(const char *name, char **env, char *out)
 {
-	if (strchr(name, '/'))
-		return executable(name) ? strdup(name) : NULL;
+	if (strchr(name, '/')) {
+		if (strlen(name) >= PATH_MAX) {
+			errno = ENAMETOOLONG;
+			return false;
+		}
+		strcpy(out, name);
+		return executable(out);
+	}
 	const char *path = DEFAULT_PATH;
 	for (char **e = env; *e; e++)
 		if (!strncmp(*e, "PATH=", 5))
@@ -243,70 +254,115 @@ static char *lookup(const char *name, char **env)
 	int err = ENOENT;
 	for (const char *p = path;; p++) {
 		const char *colon = strchrnul(p, ':');
-		size_t dl = (size_t)(colon - p);
-		char *full = malloc(dl + strlen(name) + 3);
-		if (!full)
-			return NULL;
-		memcpy(full, dl ? p : ".", dl ? dl : 1);
-		full[dl ? dl : 1] = 0;
-		strcat(strcat(full, "/"), name);
-		if (executable(full))
-			return full;
-		if (errno == EACCES)
-			err = EACCES;
-		free(full);
+		int dl = (int)(colon - p);
+		int n = snprintf(out, PATH_MAX, "%.*s/%s", dl ? dl : 1, dl ? p : ".", name);
+		if (n > 0 && n < PATH_MAX) {
+			if (executable(out))
+				return true;
+			if (errno == EACCES)
+				err = EACCES;
+		}
 		if (!*colon)
 			break;
 		p = colon;
 	}
 	errno = err;
-	return NULL;
+	return false;
 }
 
-/* The forked process: apply the request, report ready, wait for go, exec.
- * It is the agent's user with the agent's capabilities: a process of
- * another user or privilege goes through the runtime. Any failure is
- * reported on st and ends it with 127, before anything of the program ran. */
-static void child(const struct agent_msg *m, struct request *r, const int *fds, int slave,
-                  int st, int go, const int *others, int nothers)
+/* One START's process, shared with the agent while the process runs on
+ * its own stack (CLONE_VM): the agent is suspended until the process
+ * execs or exits (CLONE_VFORK), and then reads what it left here. */
+struct spawn {
+	const struct agent_msg *m;
+	struct request *r;
+	const int *fds;
+	volatile int stage, err; /* where the process failed before READY */
+	volatile bool replied;   /* it sent its READY */
+};
+
+/* The process's stack: one process at a time uses it, the agent being
+ * suspended meanwhile. */
+static char spawn_stack[64 * 1024] __attribute__((aligned(16)));
+
+/* The process: make its pipes (and pty), apply the request, send READY
+ * itself, wait for go, exec. Its pipes are made here, not in the agent,
+ * so that the suspended agent holds no end of them. It is the agent's
+ * user with the agent's capabilities: a process of another user or
+ * privilege goes through the runtime. A failure before READY is left in
+ * the spawn for the agent to report, one after it is written to the
+ * status pipe; either ends it with 127 before anything of the program ran. */
+static int spawned(void *arg)
 {
-	for (int i = 0; i < nothers; i++)
-		if (others[i] >= 0)
-			close(others[i]);
+	struct spawn *s = arg;
+	const struct agent_msg *m = s->m;
+	bool terminal = m->flags & AGENT_TERMINAL;
+	int master = -1, slave = -1, st[2], go[2], pidfd;
+	char path[PATH_MAX];
+#define FAIL(stage_)                      \
+	do {                              \
+		s->err = errno;           \
+		s->stage = (stage_);      \
+		_exit(127);               \
+	} while (0)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	close(AGENT_SOCK_FD);
+	if (terminal) {
+		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		int unlock = 0;
+		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+		    (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+			FAIL(AGENT_STAGE_TERMINAL);
+		if (m->rows && m->cols) {
+			struct winsize ws = { .ws_row = (unsigned short)m->rows,
+			                      .ws_col = (unsigned short)m->cols };
+			ioctl(master, TIOCSWINSZ, &ws);
+		}
+	}
+	/* Before the rlimits, which may leave no room for another fd. */
+	if (pipe2(st, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
+		FAIL(AGENT_STAGE_FORK);
+	if ((pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0)
+		FAIL(AGENT_STAGE_PIDFD);
 	setsid();
-	if (m->flags & AGENT_TERMINAL) {
+	if (terminal) {
 		if (ioctl(slave, TIOCSCTTY, 0) < 0)
-			report(st, AGENT_STAGE_TERMINAL, errno), _exit(127);
+			FAIL(AGENT_STAGE_TERMINAL);
 		for (int i = 0; i < 3; i++)
 			if (dup2(slave, i) < 0)
-				report(st, AGENT_STAGE_STDIO, errno), _exit(127);
+				FAIL(AGENT_STAGE_STDIO);
 	} else {
 		for (int i = 0; i < 3; i++)
-			if (dup2(fds[i], i) < 0)
-				report(st, AGENT_STAGE_STDIO, errno), _exit(127);
+			if (dup2(s->fds[i], i) < 0)
+				FAIL(AGENT_STAGE_STDIO);
 	}
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	if (!set_rlimits(r->rlimits))
-		report(st, AGENT_STAGE_RLIMITS, errno), _exit(127);
-	if (*r->cwd && chdir(r->cwd) < 0)
-		report(st, AGENT_STAGE_CWD, errno), _exit(127);
-	char *path = lookup(r->argv[0], r->env);
-	if (!path)
-		report(st, AGENT_STAGE_LOOKUP, errno), _exit(127);
-	report(st, 0, 0);
+	if (!set_rlimits(s->r->rlimits))
+		FAIL(AGENT_STAGE_RLIMITS);
+	if (*s->r->cwd && chdir(s->r->cwd) < 0)
+		FAIL(AGENT_STAGE_CWD);
+	if (!lookup(s->r->argv[0], s->r->env, path))
+		FAIL(AGENT_STAGE_LOOKUP);
+#undef FAIL
+	struct agent_msg ready = { .type = AGENT_READY, .pid = getpid() };
+	int out_fds[4] = { pidfd, go[1], st[0], master };
+	if (!send_msg(&ready, out_fds, terminal ? 4 : 3))
+		_exit(127);
+	s->replied = true;
+	close(AGENT_SOCK_FD);
+	close(pidfd);
+	close(go[1]);
+	close(st[0]);
 	char c;
 	ssize_t n;
 	do
-		n = read(go, &c, 1);
+		n = read(go[0], &c, 1);
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		_exit(127);
-	execve(path, r->argv, r->env);
-	report(st, AGENT_STAGE_EXEC, errno);
+	execve(path, s->r->argv, s->r->env);
+	report(st[1], AGENT_STAGE_EXEC, errno);
 	_exit(127);
 }
 
@@ -317,86 +373,25 @@ static void fail(int stage, int err)
 		_exit(0);
 }
 
-/* Read the process's report: stage 0 when ready, -1 when it died without
- * a word. */
-static struct agent_status read_status(int st)
-{
-	struct agent_status s = { -1, EIO };
-	ssize_t n;
-	do
-		n = read(st, &s, sizeof(s));
-	while (n < 0 && errno == EINTR);
-	if (n != sizeof(s))
-		s = (struct agent_status){ -1, EIO };
-	return s;
-}
-
+/* Serve one START: the process it makes, with CLONE_PARENT a sibling of
+ * the agent (a child of the monitor, which reaps and records it like any
+ * exec'd process), answers READY itself; the agent answers only when the
+ * process could not be made or ended before its READY. */
 static void serve(const struct agent_msg *m, char *strings, char *end, const int *fds, int nfds)
 {
 	struct request r = { 0 };
-	int master = -1, slave = -1, st[2] = { -1, -1 }, go[2] = { -1, -1 };
-	bool terminal = m->flags & AGENT_TERMINAL;
-	if (!parse(strings, end, &r) || (!terminal && nfds != 3)) {
+	if (!parse(strings, end, &r) || (!(m->flags & AGENT_TERMINAL) && nfds != 3)) {
 		fail(AGENT_STAGE_REQUEST, EINVAL);
-		goto out;
+		free_request(&r);
+		return;
 	}
-	if (terminal) {
-		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-		int unlock = 0;
-		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
-		    (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-			fail(AGENT_STAGE_TERMINAL, errno);
-			goto out;
-		}
-		if (m->rows && m->cols) {
-			struct winsize ws = { .ws_row = (unsigned short)m->rows,
-			                      .ws_col = (unsigned short)m->cols };
-			ioctl(master, TIOCSWINSZ, &ws);
-		}
-	}
-	if (pipe2(st, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+	struct spawn s = { .m = m, .r = &r, .fds = fds };
+	pid_t pid = clone(spawned, spawn_stack + sizeof(spawn_stack),
+	                  CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, &s);
+	if (pid < 0)
 		fail(AGENT_STAGE_FORK, errno);
-		goto out;
-	}
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
-	if (pid < 0) {
-		fail(AGENT_STAGE_FORK, errno);
-		goto out;
-	}
-	if (pid == 0) {
-		int others[3] = { st[0], go[1], master };
-		child(m, &r, fds, slave, st[1], go[0], others, 3);
-	}
-	close(st[1]);
-	close(go[0]);
-	st[1] = go[0] = -1;
-	struct agent_status s = read_status(st[0]);
-	if (s.stage != 0) {
-		fail(s.stage < 0 ? AGENT_STAGE_FORK : s.stage, s.err);
-		goto out;
-	}
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
-		fail(AGENT_STAGE_PIDFD, errno);
-		goto out;
-	}
-	struct agent_msg ready = { .type = AGENT_READY, .pid = pid };
-	int out_fds[4] = { pidfd, go[1], st[0], master };
-	bool sent = send_msg(&ready, out_fds, terminal ? 4 : 3);
-	close(pidfd);
-	if (!sent)
-		_exit(0);
-out:
-	for (int i = 0; i < 2; i++) {
-		if (st[i] >= 0)
-			close(st[i]);
-		if (go[i] >= 0)
-			close(go[i]);
-	}
-	if (master >= 0)
-		close(master);
-	if (slave >= 0)
-		close(slave);
+	else if (!s.replied)
+		fail(s.stage ? s.stage : AGENT_STAGE_FORK, s.stage ? s.err : EIO);
 	free_request(&r);
 }
 

@@ -17,9 +17,11 @@
  *                HARD", numbers); flags, rows, cols; fds: stdin, stdout,
  *                stderr (none with AGENT_TERMINAL). The process is the
  *                agent's user with the agent's capabilities.
- *   agent READY  the process is forked, as a sibling of the agent (a child
+ *   agent READY  the process is made, as a sibling of the agent (a child
  *                of the agent's parent, CLONE_PARENT), with everything
- *                applied, and waits before its exec; pid: its pid in the
+ *                applied, and waits before its exec; the process sends
+ *                this READY itself on the agent's socket, the agent only
+ *                a failed one, when the process is not left to. pid: its pid in the
  *                container; fds: its pidfd, the write end of its go pipe,
  *                the read end of its status pipe, then the pty master with
  *                AGENT_TERMINAL. Or err (an errno) and stage
