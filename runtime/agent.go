@@ -14,6 +14,7 @@ import (
 
 	runc "github.com/containerd/go-runc"
 	"github.com/libexecution/execution/runtime/internal/monitor"
+	"github.com/libexecution/execution/runtime/internal/rawfile"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -317,7 +318,7 @@ func pidNamespace(pid int) (uint64, error) {
 // pidfdPid is the host pid of the process pidfd refers to, from this
 // process's fdinfo.
 func pidfdPid(pidfd int) (int, error) {
-	data, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(pidfd))
+	data, err := rawfile.Read("/proc/self/fdinfo/" + strconv.Itoa(pidfd))
 	if err != nil {
 		return 0, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/containerd/cgroups/v3"
 	"github.com/libexecution/execution/runtime/internal/cgroup"
+	"github.com/libexecution/execution/runtime/internal/rawfile"
 )
 
 // A container's record keeps where its init lives (record.Cgroup): its
@@ -34,7 +35,7 @@ type cgroupNote struct {
 // exited process (a zombie) has left its cgroups and shows the root ones.
 // A startTime other than 0 must match the process's.
 func liveMembership(pid int, startTime uint64) (string, bool) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	data, err := rawfile.Read("/proc/" + strconv.Itoa(pid) + "/cgroup")
 	if err != nil {
 		return "", false
 	}

@@ -3,8 +3,9 @@ package runtime
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strconv"
+
+	"github.com/libexecution/execution/runtime/internal/rawfile"
 )
 
 // procStat is what this package reads from /proc/<pid>/stat.
@@ -17,7 +18,7 @@ type procStat struct {
 // readProcStat parses /proc/<pid>/stat. The command name may hold spaces and
 // parentheses, so fields are counted after its last ')'.
 func readProcStat(pid int) (procStat, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	data, err := rawfile.Read("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return procStat{}, err
 	}

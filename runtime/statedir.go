@@ -11,6 +11,7 @@ import (
 
 	"github.com/libexecution/execution/runtime/internal/confined"
 	"github.com/libexecution/execution/runtime/internal/monitor"
+	"github.com/libexecution/execution/runtime/internal/rawfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -130,7 +131,7 @@ func readJSON(path string, v any) error {
 
 // readPidFile reads a pid file the runtime wrote.
 func readPidFile(path string) (int, error) {
-	data, err := os.ReadFile(path)
+	data, err := rawfile.Read(path)
 	if err != nil {
 		return 0, sysErr("read pid file", err)
 	}

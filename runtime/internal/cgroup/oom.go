@@ -2,13 +2,12 @@ package cgroup
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/containerd/cgroups/v3"
-	"golang.org/x/sys/unix"
+	"github.com/libexecution/execution/runtime/internal/rawfile"
 )
 
 // OOMKills is how many processes of the cgroup a membership names the
@@ -31,20 +30,13 @@ func OOMKills(membership string) (uint64, error) {
 }
 
 // ReadOOMKills reads the oom_kill line of a v1 memory.oom_control file
-// (or of a v2 memory.events file, which has the same line), with plain
-// system calls: an os.File would first try the file on the poller.
+// (or of a v2 memory.events file, which has the same line).
 func ReadOOMKills(path string) (uint64, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	data, err := rawfile.Read(path)
 	if err != nil {
-		return 0, &os.PathError{Op: "open", Path: path, Err: err}
+		return 0, err
 	}
-	defer unix.Close(fd)
-	var buf [256]byte
-	n, err := unix.Read(fd, buf[:])
-	if err != nil {
-		return 0, &os.PathError{Op: "read", Path: path, Err: err}
-	}
-	for _, line := range strings.Split(string(buf[:max(n, 0)]), "\n") {
+	for _, line := range strings.Split(string(data), "\n") {
 		if value, ok := strings.CutPrefix(line, "oom_kill "); ok {
 			return strconv.ParseUint(strings.TrimSpace(value), 10, 64)
 		}
