@@ -347,9 +347,16 @@ static int spawned(void *arg)
 #undef FAIL
 	struct agent_msg ready = { .type = AGENT_READY, .pid = getpid() };
 	int out_fds[4] = { pidfd, go[1], st[0], master };
-	if (!send_msg(&ready, out_fds, terminal ? 4 : 3))
-		_exit(127);
+	/* Marked before it is sent: once the library has it, the process
+	 * may be killed at any instant, and the agent must not answer for it
+	 * again. Killed before it sent (only the container's own code knows
+	 * its pid then), it leaves the library to its deadline, as a stopped
+	 * agent does. */
 	s->replied = true;
+	if (!send_msg(&ready, out_fds, terminal ? 4 : 3)) {
+		s->replied = false;
+		_exit(127);
+	}
 	close(AGENT_SOCK_FD);
 	close(pidfd);
 	close(go[1]);
