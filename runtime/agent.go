@@ -95,13 +95,18 @@ type agentSlot struct {
 	// oomFile is the container's OOM counter file, once found: its
 	// cgroup is the container's for life.
 	oomFile string
-	// spare is a process dir reservation made ahead for the next exec,
-	// while refilling makes one; dropped, the container is deleted.
-	spare     *reservation
-	refilling bool
-	dropped   bool
-	refills   sync.WaitGroup // the refill under way
+	// spares are process dir reservations made ahead for the next execs
+	// (at most maxSpares), pending those being made; dropped, the
+	// container is deleted.
+	spares  []*reservation
+	pending int
+	dropped bool
+	refills sync.WaitGroup // the spares being made
 }
+
+// maxSpares is how many spare process dirs a container's slot keeps: the
+// one made after an exec, and the dir of a process deleted meanwhile.
+const maxSpares = 2
 
 // agents holds the slots, by container state dir and init.
 var agents = struct {
@@ -137,10 +142,7 @@ func (c *Container) dropAgent() {
 		s.Lock()
 		s.kill()
 		s.dropped = true
-		if s.spare != nil {
-			s.spare.discard()
-			s.spare = nil
-		}
+		s.discardSpares()
 		s.Unlock()
 		// A refill under way discards what it made before the state dir
 		// is removed.
@@ -148,43 +150,87 @@ func (c *Container) dropAgent() {
 	}
 }
 
-// reserve reserves dir for process id, from the spare when there is one.
+// reserve reserves dir for process id, from a spare when there is one.
+// A spare that cannot be placed for a reason of its own (its dir gone
+// with the container's, deleted elsewhere) is dropped.
 func (s *agentSlot) reserve(dir, id string) (*reservation, error) {
-	r := s.spare
-	if r == nil {
-		return reserveProcessDir(dir, id)
+	for len(s.spares) > 0 {
+		r := s.spares[len(s.spares)-1]
+		s.spares = s.spares[:len(s.spares)-1]
+		err := r.place(dir, id)
+		switch {
+		case err == nil:
+			return r, nil
+		case errors.Is(err, ErrExists), errors.Is(err, ErrInvalid):
+			s.spares = append(s.spares, r)
+			return nil, err
+		}
+		r.discard()
 	}
-	s.spare = nil
-	if err := r.place(dir, id); err != nil {
-		s.spare = r
-		return nil, err
-	}
-	return r, nil
+	return reserveProcessDir(dir, id)
 }
 
-// refill makes the next exec's spare reservation in parent (the
-// container's state dir, beside its processes), in the background.
+// refill has the next exec's spare reservation made in parent (the
+// container's state dir, beside its processes) in the background, when
+// there is none.
 func (s *agentSlot) refill(parent string) {
-	if s.spare != nil || s.refilling || s.dropped {
-		return
+	if len(s.spares)+s.pending == 0 && !s.dropped {
+		s.makeSpare(func() (*reservation, error) { return makeReservation(parent) })
 	}
-	s.refilling = true
+}
+
+// recycle takes the state dir of a deleted process an agent started back
+// as a spare, when the slot is free and short of spares: it is moved
+// beside the processes under a temporary name, at once, and made a spare
+// in the background. It says whether it took dir; if not, the caller
+// removes it.
+func (s *agentSlot) recycle(dir, parent string) bool {
+	if !s.TryLock() {
+		return false // an exec holds the slot: not worth waiting for
+	}
+	defer s.Unlock()
+	if s.dropped || s.a == nil || len(s.spares)+s.pending >= maxSpares {
+		return false
+	}
+	tmp := filepath.Join(parent, fmt.Sprintf("%srecycled-%d-%d", reservedPrefix, os.Getpid(), recycleSeq.Add(1)))
+	if renameNoReplace(dir, tmp) != nil {
+		return false
+	}
+	s.makeSpare(func() (*reservation, error) { return reuseReservation(tmp) })
+	return true
+}
+
+// recycleSeq numbers the dirs this process recycles.
+var recycleSeq atomic.Uint64
+
+// makeSpare runs make in the background and keeps the spare it makes;
+// called with the slot locked.
+func (s *agentSlot) makeSpare(make func() (*reservation, error)) {
+	s.pending++
 	s.refills.Add(1)
 	go func() {
 		defer s.refills.Done()
-		r, err := makeReservation(parent)
+		r, err := make()
 		s.Lock()
 		defer s.Unlock()
-		s.refilling = false
+		s.pending--
 		switch {
 		case err != nil:
-			logf(LogDebug, "no spare process dir in %s: %v", parent, err)
-		case s.dropped || s.spare != nil:
+			logf(LogDebug, "no spare process dir: %v", err)
+		case s.dropped || len(s.spares) >= maxSpares:
 			r.discard()
 		default:
-			s.spare = r
+			s.spares = append(s.spares, r)
 		}
 	}()
+}
+
+// discardSpares removes the slot's spares; called with the slot locked.
+func (s *agentSlot) discardSpares() {
+	for _, r := range s.spares {
+		r.discard()
+	}
+	s.spares = nil
 }
 
 // kill ends the slot's agent, if any: the next exec starts another.
@@ -234,12 +280,9 @@ func (s *agentSlot) closeOnExit(a *agent) {
 	s.Lock()
 	defer s.Unlock()
 	a.conn.Close()
-	if s.spare != nil {
-		// The container may be gone with its dir: this process holds
-		// nothing of it.
-		s.spare.discard()
-		s.spare = nil
-	}
+	// The container may be gone with its dir: this process holds
+	// nothing of it.
+	s.discardSpares()
 	if s.a == a {
 		s.a = nil
 	}

@@ -261,6 +261,7 @@ func (c *Container) agentReady(slot *agentSlot, a *agent, id string, res *reserv
 	}
 	p := newProcess(id, res.dir, rec, watch, out)
 	p.byAgent = true
+	p.recycle = func(dir string) bool { return slot.recycle(dir, c.dir) }
 	return p, nil
 }
 

@@ -624,3 +624,111 @@ func TestAgentSpareDir(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestAgentRecycledDir: the state dir of an agent-run process deleted
+// through its handle becomes a spare (the same directory, emptied), and
+// the exec that takes it records its own process there; a process
+// deleted through a handle loaded elsewhere is removed; the container's
+// delete leaves no dir.
+func TestAgentRecycledDir(t *testing.T) {
+	rt, c := runAgentContainer(t, false)
+	sparesOf := func(want int) map[uint64]string {
+		t.Helper()
+		var dirs []string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			dirs, _ = filepath.Glob(filepath.Join(c.dir, reservedPrefix+"re*-*"))
+			if len(dirs) == want && spareComplete(dirs) {
+				break
+			}
+		}
+		if !spareComplete(dirs) {
+			t.Fatalf("spares %v are not each an empty %s and a %s", dirs, exitRecordName, reservationName)
+		}
+		inodes := map[uint64]string{}
+		for _, d := range dirs {
+			inodes[inodeOf(t, d)] = d
+		}
+		if len(inodes) != want {
+			t.Fatalf("spare dirs %v, want %d", dirs, want)
+		}
+		return inodes
+	}
+	a, _, _ := execOut(t, c, "a", `{"args":["true"]}`)
+	sparesOf(1)
+	aInode := inodeOf(t, a.dir)
+	if err := a.Delete(bg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(a.dir); !os.IsNotExist(err) {
+		t.Errorf("the deleted process's dir is still there: %v", err)
+	}
+	spares := sparesOf(2)
+	if _, ok := spares[aInode]; !ok {
+		t.Fatalf("the deleted process's dir is not among the spares %v", spares)
+	}
+	b, _, e := execOut(t, c, "b", `{"args":["sh","-c","exit 3"]}`)
+	if !b.byAgent || e.Status != 3 {
+		t.Fatalf("exec b: by agent %v, exit %+v", b.byAgent, e)
+	}
+	if _, ok := spares[inodeOf(t, b.dir)]; !ok {
+		t.Errorf("exec b did not take a spare")
+	}
+	var rec record
+	if err := readJSON(filepath.Join(b.dir, processRecordName), &rec); err != nil || rec.ID != "b" || rec.Pid != b.Pid() {
+		t.Errorf("b's record %+v (%v), want its own", rec, err)
+	}
+	if got, ok := recordedExit(b.dir); !ok || got.Status != 3 {
+		t.Errorf("b's recorded exit %+v, %v", got, ok)
+	}
+	loaded, err := rt.Load(bg, c.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer loaded.Close()
+	lb, err := loaded.LoadProcess(bg, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lb.Close()
+	before := len(sparesOf(1))
+	if err := lb.Delete(bg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(b.dir); !os.IsNotExist(err) {
+		t.Errorf("b's dir after its delete: %v", err)
+	}
+	if after, _ := filepath.Glob(filepath.Join(c.dir, reservedPrefix+"*")); len(after) != before {
+		t.Errorf("a delete through a loaded handle made a spare: %v", after)
+	}
+	if err := c.Delete(bg, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(c.dir); !os.IsNotExist(err) {
+		t.Errorf("the deleted container's dir: %v", err)
+	}
+}
+
+// spareComplete tells whether each dir is a spare made whole: its
+// reservation file and an empty exit record, nothing else.
+func spareComplete(dirs []string) bool {
+	for _, d := range dirs {
+		entries, err := os.ReadDir(d)
+		if err != nil || len(entries) != 2 || entries[0].Name() != exitRecordName || entries[1].Name() != reservationName {
+			return false
+		}
+		if st, err := os.Stat(filepath.Join(d, exitRecordName)); err != nil || st.Size() != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// inodeOf is path's inode number.
+func inodeOf(t *testing.T, path string) uint64 {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}

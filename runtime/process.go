@@ -16,6 +16,10 @@ import (
 type Process struct {
 	proc
 	byAgent bool // started by the container's agent, not the runtime
+	// recycle, for a process the agent started through this handle's
+	// runtime, takes its state dir back as the agent's spare on delete;
+	// false when it did not, and the dir is removed.
+	recycle func(dir string) bool
 }
 
 func newProcess(id, dir string, rec record, watch *exitWatch, st *streams) *Process {
@@ -145,6 +149,9 @@ func (p *Process) Delete(ctx context.Context) error {
 	}
 	if !p.watch.exited() {
 		return wrapf(ErrState, "process %q is running", p.id)
+	}
+	if p.recycle != nil && p.recycle(p.dir) {
+		return nil
 	}
 	return removeStateDir(p.dir, processRecordName)
 }

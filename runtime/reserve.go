@@ -34,10 +34,12 @@ const reservationName = "reserving"
 // of dead ones being removed: "~" is in no id.
 const reservedPrefix = "~"
 
-// reservation is a process state dir held by this process.
+// reservation is a process state dir held by this process: placed under
+// an id, with its reservation file open and locked; or a spare made
+// ahead under a temporary name, which takes its lock as it is placed.
 type reservation struct {
 	dir  string
-	file *os.File // the reservation file, locked
+	file *os.File // the reservation file, locked; nil for a spare
 }
 
 // reserveProcessDir reserves dir for process id and holds it. A dir of the
@@ -55,35 +57,66 @@ func reserveProcessDir(dir, id string) (*reservation, error) {
 	return r, nil
 }
 
-// makeReservation makes a reservation in parent under a temporary name no
-// id takes, with its empty exit record (creating files is the slow part
-// on some file systems): place then only renames it.
+// makeReservation makes a spare reservation in parent under a temporary
+// name no id takes, with its empty exit record (creating files is the
+// slow part on some file systems): place then only locks and renames it.
 func makeReservation(parent string) (*reservation, error) {
 	tmp, err := os.MkdirTemp(parent, reservedPrefix+"reserving-")
 	if err != nil {
 		return nil, sysErr("create state dir", err)
 	}
-	r, err := holdReservation(tmp)
-	if err == nil {
-		var f *os.File
-		if f, err = os.OpenFile(filepath.Join(tmp, exitRecordName), os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600); err == nil {
-			f.Close()
-		}
-	}
-	if err != nil {
-		if r != nil {
-			r.release()
-		}
+	if err := fillReservation(tmp); err != nil {
 		os.RemoveAll(tmp)
 		return nil, sysErr("create state dir", err)
 	}
-	r.dir = tmp
-	return r, nil
+	return &reservation{dir: tmp}, nil
 }
 
-// place renames a reservation made by makeReservation into dir, for
-// process id. On failure it is left as it was.
+// fillReservation makes the empty reservation file and exit record in
+// the empty dir tmp.
+func fillReservation(tmp string) error {
+	for _, name := range []string{reservationName, exitRecordName} {
+		fd, err := unix.Open(filepath.Join(tmp, name), unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		if err != nil {
+			return &os.PathError{Op: "create", Path: filepath.Join(tmp, name), Err: err}
+		}
+		unix.Close(fd)
+	}
+	return nil
+}
+
+// reuseReservation makes the dir of a deleted process, moved to the
+// temporary name tmp, a spare reservation: its files removed (it must
+// hold no other) and made anew. A dir kept is a directory block neither
+// freed nor allocated again, which on some file systems (ext4 without a
+// journal, mounted with discard) waits for the disk each time.
+func reuseReservation(tmp string) (*reservation, error) {
+	for _, name := range []string{processRecordName, exitRecordName} {
+		if err := unix.Unlink(filepath.Join(tmp, name)); err != nil && err != unix.ENOENT {
+			os.RemoveAll(tmp)
+			return nil, sysErr("reuse state dir", err)
+		}
+	}
+	err := fillReservation(tmp)
+	if err == nil {
+		var left []os.DirEntry
+		if left, err = os.ReadDir(tmp); err == nil && len(left) != 2 {
+			err = fmt.Errorf("%s holds other files", tmp)
+		}
+	}
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, sysErr("reuse state dir", err)
+	}
+	return &reservation{dir: tmp}, nil
+}
+
+// place locks a spare reservation and renames it into dir, for process
+// id. On failure it is left as it was.
 func (r *reservation) place(dir, id string) error {
+	if err := r.hold(); err != nil {
+		return sysErr("create state dir", err)
+	}
 	err := renameNoReplace(r.dir, dir)
 	if errors.Is(err, unix.EEXIST) && removeDeadReservation(dir) {
 		err = renameNoReplace(r.dir, dir)
@@ -93,31 +126,34 @@ func (r *reservation) place(dir, id string) error {
 		r.dir = dir
 		return nil
 	case errors.Is(err, unix.EEXIST), errors.Is(err, unix.ENOTEMPTY):
-		return wrapf(ErrExists, "process %q already exists", id)
+		err = wrapf(ErrExists, "process %q already exists", id)
 	case errors.Is(err, syscall.ENAMETOOLONG):
-		return wrapf(ErrInvalid, "invalid id: process id of %d bytes is too long for a file name here", len(id))
+		err = wrapf(ErrInvalid, "invalid id: process id of %d bytes is too long for a file name here", len(id))
+	default:
+		err = sysErr("create state dir", err)
 	}
-	return sysErr("create state dir", err)
+	r.release()
+	return err
+}
+
+// hold opens and locks the reservation file of a spare.
+func (r *reservation) hold() error {
+	f, err := os.OpenFile(filepath.Join(r.dir, reservationName), os.O_RDWR|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return err
+	}
+	r.file = f
+	return nil
 }
 
 // discard removes a reservation that was not placed.
 func (r *reservation) discard() {
 	r.release()
 	os.RemoveAll(r.dir)
-}
-
-// holdReservation makes the reservation file in the new dir tmp, locked.
-func holdReservation(tmp string) (*reservation, error) {
-	f, err := os.OpenFile(filepath.Join(tmp, reservationName),
-		os.O_RDWR|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &reservation{file: f}, nil
 }
 
 // note writes rec, which names the process once it is known, into the
