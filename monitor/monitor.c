@@ -1134,8 +1134,11 @@ static void sync_later(const char *path, bool dir)
 			sync_cap = sync_cap ? 2 * sync_cap : 64;
 			sync_jobs = xrealloc(sync_jobs, sync_cap * sizeof(*sync_jobs));
 		}
-		sync_jobs[sync_len++] = j;
-		pthread_cond_signal(&sync_cv);
+		/* Only the first of a batch wakes the thread: the others find
+		 * it waiting out its delay. */
+		if (sync_len++ == 0)
+			pthread_cond_signal(&sync_cv);
+		sync_jobs[sync_len - 1] = j;
 		pthread_mutex_unlock(&sync_mu);
 		return;
 	}
@@ -1568,8 +1571,8 @@ static void reap(void)
 			return;
 		pid_t pid = si.si_pid;
 		int ws = wstatus_of(&si);
-		uint64_t start = proc_start(pid);
 		struct claim *cl = claim_by_pid(pid);
+		uint64_t start = cl ? cl->start : proc_start(pid);
 		if (cl)
 			record_claim(cl, ws);
 		memset(&si, 0, sizeof(si));
