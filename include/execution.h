@@ -180,14 +180,15 @@
  * small static program the library carries, through the runtime's exec
  * with the container's own process (so in its namespaces, cgroup, LSM
  * label and seccomp filter, with its capabilities), marked non-dumpable;
- * the agent forks each later process as a child of the monitor
- * (CLONE_PARENT), which claims, reaps and records it as any exec'd
+ * the agent starts each later process as a child of the monitor
+ * (CLONE_PARENT; a clone sharing the agent's memory until its exec, as
+ * posix_spawn does), which claims, reaps and records it as any exec'd
  * process. The handle, pid, streams, terminal, signal, wait, exit, events,
  * delete and exec_process_load() from another process are the same either
  * way. The agent serves the library process that started it, over a
  * socket pair (one fd in that process while the container runs), and exits
  * when that process closes it or dies. The library trusts nothing it says:
- * it checks that the pidfd the agent passes is of a process in the
+ * it checks that the pidfd passed is of a process in the
  * container's pid namespace, started after the request, that the monitor's
  * child and claimed by no one (else it kills the agent), and the process
  * execs its program only once it is claimed: the monitor lets it go as it
@@ -445,6 +446,9 @@
  *        record, and the monitor (protocol 8) lets the process exec as it
  *        claims it; a question to a monitor that died as it was asked is
  *        asked again of a new one, as is a message it never read.
+ *        The agent's process shares the agent's memory until its exec
+ *        (no page tables copied), and the state dir of an agent-run
+ *        process deleted through its handle becomes a later exec's.
  * 0.2.0: Containers are the children of a monitor process per root, no
  *        longer of the host, which is no subreaper any more (see Children
  *        and reaping). exec_exit gains a leading `version` (EXEC_EXIT_INIT,
