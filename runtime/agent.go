@@ -304,6 +304,13 @@ func (c *Container) startAgent(ctx context.Context, own specs.Process) (_ *agent
 	}
 	conn, theirs := os.NewFile(uintptr(fds[0]), "agent"), os.NewFile(uintptr(fds[1]), "agent")
 	defer theirs.Close()
+	tv := unix.NsecToTimeval(agentDeadline.Nanoseconds())
+	for _, opt := range []int{unix.SO_SNDTIMEO, unix.SO_RCVTIMEO} {
+		if err := unix.SetsockoptTimeval(fds[0], unix.SOL_SOCKET, opt, &tv); err != nil {
+			conn.Close()
+			return nil, sysErr("agent socket", err)
+		}
+	}
 	defer func() {
 		if err != nil {
 			conn.Close()

@@ -265,16 +265,10 @@ func (c *Container) agentReady(slot *agentSlot, a *agent, id string, res *reserv
 	return p, nil
 }
 
-// send sends one START with fds, within agentDeadline.
+// send sends one START with fds, within agentDeadline (the socket's
+// timeouts, set as the agent started).
 func (a *agent) send(msg []byte, fds []int) error {
 	fd := int(a.conn.Fd())
-	tv := unix.NsecToTimeval(agentDeadline.Nanoseconds())
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv); err != nil {
-		return err
-	}
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-		return err
-	}
 	var oob []byte
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
@@ -347,7 +341,8 @@ func (a *agent) verify(got []*os.File, want int, sent uint64) (int, uint64, erro
 	if st.startTime+1 < sent {
 		return 0, 0, fmt.Errorf("process %d started before the request", pid)
 	}
-	if again, err := pidfdPid(int(got[0].Fd())); err != nil || again != pid {
+	// Alive now, so pid was still its own when its stat was read.
+	if err := unix.PidfdSendSignal(int(got[0].Fd()), 0, nil, 0); err != nil {
 		return 0, 0, fmt.Errorf("process %d is gone", pid)
 	}
 	return pid, st.startTime, nil

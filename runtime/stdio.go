@@ -46,9 +46,8 @@ func openStdio(io IO) (_ *stdio, err error) {
 		}
 		switch {
 		case kind == StreamNull:
-			s.inner[i], err = os.OpenFile(os.DevNull, os.O_RDWR, 0)
-			if err != nil {
-				return nil, sysErr("open /dev/null", err)
+			if s.inner[i], err = openNull(); err != nil {
+				return nil, err
 			}
 		case kind == StreamPipe:
 			r, w, perr := os.Pipe()
@@ -240,4 +239,14 @@ func consoleErr(err error) error {
 		return wrapf(ErrTimeout, "no pty master received in time")
 	}
 	return sysErr("receive pty master", err)
+}
+
+// openNull opens /dev/null with plain system calls: an os.File opened by
+// name would first be offered to the poller, which refuses it.
+func openNull() (*os.File, error) {
+	fd, err := unix.Open(os.DevNull, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, sysErr("open /dev/null", err)
+	}
+	return os.NewFile(uintptr(fd), os.DevNull), nil
 }
