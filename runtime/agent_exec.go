@@ -57,13 +57,20 @@ func agentCanRun(p specs.Process, own *specs.Process) error {
 }
 
 // execByAgent starts spec as process id into dir through the container's
-// agent. With used false it did nothing the caller sees and left no dir,
-// and the runtime's exec is to run the process; err says why, for the log.
-func (c *Container) execByAgent(ctx context.Context, id, dir string, spec specs.Process, io IO) (
-	_ *Process, used bool, err error) {
+// agent, once running says the container runs: an agent is started only
+// then, a live one is sent the request first. With used false it did
+// nothing the caller sees and left no dir, and the runtime's exec is to
+// run the process; err says why, for the log.
+func (c *Container) execByAgent(ctx context.Context, id, dir string, spec specs.Process, io IO,
+	running func() error) (_ *Process, used bool, err error) {
 	slot := c.agentSlot()
 	slot.Lock()
 	defer slot.Unlock()
+	if slot.a == nil || slot.a.watch.exited() {
+		if err := running(); err != nil {
+			return nil, true, err
+		}
+	}
 	a, err := slot.get(ctx, c, spec)
 	var unusable errAgentUnusable
 	if errors.As(err, &unusable) {
@@ -72,7 +79,7 @@ func (c *Container) execByAgent(ctx context.Context, id, dir string, spec specs.
 	if err != nil {
 		return nil, false, err
 	}
-	p, err := c.agentStart(ctx, slot, a, id, dir, spec, io)
+	p, err := c.agentStart(ctx, slot, a, id, dir, spec, io, running)
 	slot.refill(c.dir)
 	var fallback errAgentFallback
 	return p, !errors.As(err, &fallback), err
@@ -92,9 +99,11 @@ type errAgentFallback struct{ err error }
 
 func (e errAgentFallback) Error() string { return e.err.Error() }
 
-// agentStart is one exec through agent a into the reserved dir.
+// agentStart is one exec through agent a into the reserved dir, in a
+// container running says runs: read while the agent forks. A container
+// found paused has its agent, which cannot answer, killed.
 func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, id, dir string,
-	spec specs.Process, pio IO) (_ *Process, err error) {
+	spec specs.Process, pio IO, running func() error) (_ *Process, err error) {
 	st, err := openStdio(pio)
 	if err != nil {
 		return nil, err
@@ -133,6 +142,12 @@ func (c *Container) agentStart(ctx context.Context, slot *agentSlot, a *agent, i
 	sent := bootTicks()
 	err = a.send(msg, fds)
 	st.closeInner()
+	if err == nil {
+		if err := running(); err != nil {
+			slot.kill()
+			return nil, err
+		}
+	}
 	var res *reservation
 	var oom *oomCounter
 	var reply agentMsg

@@ -732,3 +732,32 @@ func inodeOf(t *testing.T, path string) uint64 {
 	}
 	return st.Ino
 }
+
+// TestAgentExecPaused: an exec into a paused container whose agent is live
+// is ErrState (the request reached the frozen agent, which is killed), and
+// leaves no dir; once resumed, execs go through a new agent.
+func TestAgentExecPaused(t *testing.T) {
+	_, c := runAgentContainer(t, false)
+	execOut(t, c, "first", `{"args":["true"]}`)
+	a := agentOf(c)
+	if err := c.Pause(bg); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Exec(bg, "paused", processOver(t, c, `{"args":["true"]}`), NullIO())
+	if !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "paused") {
+		t.Errorf("Exec in a paused container = %v, want ErrState", err)
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, processesDirName, "paused")); !os.IsNotExist(err) {
+		t.Errorf("the refused exec left its dir: %v", err)
+	}
+	if err := c.Resume(bg); err != nil {
+		t.Fatal(err)
+	}
+	p, out, e := execOut(t, c, "after", `{"args":["echo","ok"]}`)
+	if out != "ok" || e.Status != 0 || !p.byAgent {
+		t.Errorf("exec after resume: byAgent %v, %q, %+v", p.byAgent, out, e)
+	}
+	if b := agentOf(c); b == nil || b.pid == a.pid {
+		t.Errorf("the paused container's agent was not replaced: %+v", b)
+	}
+}

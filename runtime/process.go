@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 
 	runc "github.com/containerd/go-runc"
@@ -47,10 +48,17 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 	if err := io.checkExtraFDs(); err != nil {
 		return nil, err
 	}
-	if s, err := c.state(ctx); err != nil {
-		return nil, err
-	} else if s != StateRunning {
-		return nil, wrapf(ErrState, "cannot exec in container %q: it is %s", c.id, s)
+	// Read once, and for an agent exec while the agent forks.
+	running := sync.OnceValue(func() error {
+		if s, err := c.state(ctx); err != nil {
+			return err
+		} else if s != StateRunning {
+			return wrapf(ErrState, "cannot exec in container %q: it is %s", c.id, s)
+		}
+		return nil
+	})
+	if c.watch.exited() {
+		return nil, running()
 	}
 	io.Terminal = io.Terminal || spec.Terminal
 	spec.Terminal = io.Terminal
@@ -71,11 +79,14 @@ func (c *Container) Exec(ctx context.Context, id string, spec specs.Process, io 
 		return nil, sysErr("create processes dir", err)
 	}
 	if c.rt.agent && len(io.ExtraFDs) == 0 {
-		p, used, err := c.execByAgent(ctx, id, filepath.Join(processes, id), spec, io)
+		p, used, err := c.execByAgent(ctx, id, filepath.Join(processes, id), spec, io, running)
 		if used {
 			return p, err
 		}
 		logf(LogDebug, "process %q of container %q goes through the runtime: %v", id, c.id, err)
+	}
+	if err := running(); err != nil {
+		return nil, err
 	}
 	l := &launch{
 		op: "exec", dir: filepath.Join(processes, id), what: "process", recordName: processRecordName, container: c.id,
