@@ -195,7 +195,8 @@
  * claims it, and a go pipe it cannot write fails the exec (EXEC_ESYS,
  * the process killed). An agent killed, stopped (2
  * seconds) or lying sends that exec through the runtime, and the next
- * exec starts a new agent; a container whose seccomp filter refuses the
+ * exec starts a new agent (as after an exec into a paused container,
+ * which is EXEC_ESTATE: its frozen agent is replaced); a container whose seccomp filter refuses the
  * agent's fork or pidfd_open has its execs go through the runtime. Any
  * other process, one passed extra fds (exec_io.extra_fds), and every exec
  * with exec_runtime_options.no_agent, is a runtime call. A program the
