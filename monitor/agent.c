@@ -7,7 +7,8 @@
  * clones, with CLONE_PARENT, a process that is its parent's child (the
  * monitor's, which reaps and records it like any exec'd process); sharing
  * the agent's memory until its exec (posix_spawn's way, no page tables
- * copied), the process applies stdio or a terminal, rlimits and cwd, and
+ * copied; the agent waits meanwhile), the process applies stdio or a
+ * terminal, rlimits and cwd, and
  * hands the library its pidfd and its go and status pipes itself: the
  * program runs only once the library, having taken the process over, says
  * so. It holds nothing the
@@ -271,8 +272,8 @@ static bool lookup(const char *name, char **env, char *out)
 }
 
 /* One START's process, shared with the agent while the process runs on
- * its own stack (CLONE_VM): the agent is suspended until the process
- * execs or exits (CLONE_VFORK), and then reads what it left here. */
+ * its own stack (CLONE_VM): the agent waits, touching none of it, until
+ * the process execs or exits, and then reads what it left here. */
 struct spawn {
 	const struct agent_msg *m;
 	struct request *r;
@@ -281,8 +282,8 @@ struct spawn {
 	volatile bool replied;   /* it sent its READY */
 };
 
-/* The process's stack: one process at a time uses it, the agent being
- * suspended meanwhile. */
+/* The process's stack: one process at a time uses it, the agent waiting
+ * meanwhile. */
 static char spawn_stack[64 * 1024] __attribute__((aligned(16)));
 
 /* The process: make its pipes (and pty), apply the request, send READY
@@ -380,25 +381,44 @@ static void fail(int stage, int err)
 		_exit(0);
 }
 
-/* Serve one START: the process it makes, with CLONE_PARENT a sibling of
- * the agent (a child of the monitor, which reaps and records it like any
- * exec'd process), answers READY itself; the agent answers only when the
- * process could not be made or ended before its READY. */
-static void serve(const struct agent_msg *m, char *strings, char *end, const int *fds, int nfds)
+/* Serve one START, whose fds it closes: the process it makes, with
+ * CLONE_PARENT a sibling of the agent (a child of the monitor, which reaps
+ * and records it like any exec'd process), answers READY itself; the agent
+ * answers only when the process could not be made or ended before its
+ * READY. The agent closes its copies of the request's fds at once (the
+ * process has its own), then waits on a close-on-exec pipe for the
+ * process's exec or end, posix_spawn's way: no stream of the process stays
+ * open here should code in the container stop the agent. */
+static void serve(const struct agent_msg *m, char *strings, char *end, int *fds, int nfds)
 {
 	struct request r = { 0 };
+	int done[2] = { -1, -1 };
 	if (!parse(strings, end, &r) || (!(m->flags & AGENT_TERMINAL) && nfds != 3)) {
 		fail(AGENT_STAGE_REQUEST, EINVAL);
-		free_request(&r);
-		return;
-	}
-	struct spawn s = { .m = m, .r = &r, .fds = fds };
-	pid_t pid = clone(spawned, spawn_stack + sizeof(spawn_stack),
-	                  CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, &s);
-	if (pid < 0)
+	} else if (pipe2(done, O_CLOEXEC) < 0) {
 		fail(AGENT_STAGE_FORK, errno);
-	else if (!s.replied)
-		fail(s.stage ? s.stage : AGENT_STAGE_FORK, s.stage ? s.err : EIO);
+	} else {
+		struct spawn s = { .m = m, .r = &r, .fds = fds };
+		pid_t pid = clone(spawned, spawn_stack + sizeof(spawn_stack),
+		                  CLONE_VM | CLONE_PARENT | SIGCHLD, &s);
+		int err = errno;
+		close(done[1]);
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		nfds = 0;
+		char c;
+		ssize_t n;
+		do
+			n = pid < 0 ? 0 : read(done[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		close(done[0]);
+		if (pid < 0)
+			fail(AGENT_STAGE_FORK, err);
+		else if (!s.replied)
+			fail(s.stage ? s.stage : AGENT_STAGE_FORK, s.stage ? s.err : EIO);
+	}
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
 	free_request(&r);
 }
 
@@ -421,7 +441,5 @@ int main(void)
 		if (m.version != AGENT_PROTO_VERSION || m.type != AGENT_START)
 			return 1;
 		serve(&m, buf + sizeof(m), buf + n, fds, nfds);
-		for (int i = 0; i < nfds; i++)
-			close(fds[i]);
 	}
 }
