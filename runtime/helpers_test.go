@@ -175,6 +175,9 @@ func mustWait(t *testing.T, w interface {
 func readAll(t *testing.T, f *os.File) string {
 	t.Helper()
 	defer f.Close()
+	// A stream something still holds open fails the test, not hangs it
+	// (where the file takes deadlines: a pipe does).
+	f.SetReadDeadline(time.Now().Add(time.Minute))
 	data, err := io.ReadAll(f)
 	if err != nil {
 		t.Errorf("read: %v", err) // not Fatal: goroutines read too
