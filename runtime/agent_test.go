@@ -48,6 +48,23 @@ func runAgentContainer(t *testing.T, noAgent bool) (*Runtime, *Container) {
 	return rt, c
 }
 
+// loadProcess loads process id of container cid through rt, as another
+// handle does; both handles close at the test's end.
+func loadProcess(t *testing.T, rt *Runtime, cid, id string) *Process {
+	t.Helper()
+	c, err := rt.Load(bg, cid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	p, err := c.LoadProcess(bg, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
 // execOut execs json's process in c with stdout piped and returns the
 // process and its output once it exited.
 func execOut(t *testing.T, c *Container, id, json string) (*Process, string, Exit) {
@@ -160,16 +177,7 @@ func TestExecModes(t *testing.T) {
 				t.Errorf("Delete running: %v", err)
 			}
 			other := newTestRuntime(t, Options{Root: rt.Root(), NoAgent: mode.noAgent})
-			oc, err := other.Load(bg, c.ID())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer oc.Close()
-			loaded, err := oc.LoadProcess(bg, "long")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer loaded.Close()
+			loaded := loadProcess(t, other, c.ID(), "long")
 			if lp := loaded.Pid(); lp != long.rec.Pid {
 				t.Errorf("loaded pid %d, exec'd %d", lp, long.rec.Pid)
 			}
@@ -680,16 +688,7 @@ func TestAgentRecycledDir(t *testing.T) {
 	if got, ok := recordedExit(b.dir); !ok || got.Status != 3 {
 		t.Errorf("b's recorded exit %+v, %v", got, ok)
 	}
-	loaded, err := rt.Load(bg, c.id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer loaded.Close()
-	lb, err := loaded.LoadProcess(bg, "b")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lb.Close()
+	lb := loadProcess(t, rt, c.id, "b")
 	before := len(sparesOf(1))
 	if err := lb.Delete(bg); err != nil {
 		t.Fatal(err)
