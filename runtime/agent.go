@@ -304,18 +304,18 @@ func (c *Container) startAgent(ctx context.Context, own specs.Process) (_ *agent
 	}
 	conn, theirs := os.NewFile(uintptr(fds[0]), "agent"), os.NewFile(uintptr(fds[1]), "agent")
 	defer theirs.Close()
-	tv := unix.NsecToTimeval(agentDeadline.Nanoseconds())
-	for _, opt := range []int{unix.SO_SNDTIMEO, unix.SO_RCVTIMEO} {
-		if err := unix.SetsockoptTimeval(fds[0], unix.SOL_SOCKET, opt, &tv); err != nil {
-			conn.Close()
-			return nil, sysErr("agent socket", err)
-		}
-	}
 	defer func() {
 		if err != nil {
 			conn.Close()
 		}
 	}()
+	// Each request and its answer within agentDeadline.
+	tv := unix.NsecToTimeval(agentDeadline.Nanoseconds())
+	for _, opt := range []int{unix.SO_SNDTIMEO, unix.SO_RCVTIMEO} {
+		if err := unix.SetsockoptTimeval(fds[0], unix.SOL_SOCKET, opt, &tv); err != nil {
+			return nil, sysErr("agent socket", err)
+		}
+	}
 	agentsDir := filepath.Join(c.dir, agentsDirName)
 	if err := os.Mkdir(agentsDir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, sysErr("create agents dir", err)
