@@ -288,7 +288,7 @@ static char spawn_stack[64 * 1024] __attribute__((aligned(16)));
 
 /* The process: make its pipes (and pty), apply the request, send READY
  * itself, wait for go, exec. Its pipes are made here, not in the agent,
- * so that the suspended agent holds no end of them. It is the agent's
+ * so that the waiting agent holds no end of them. It is the agent's
  * user with the agent's capabilities: a process of another user or
  * privilege goes through the runtime. A failure before READY is left in
  * the spawn for the agent to report, one after it is written to the
@@ -403,22 +403,21 @@ static void serve(const struct agent_msg *m, char *strings, char *end, int *fds,
 		                  CLONE_VM | CLONE_PARENT | SIGCHLD, &s);
 		int err = errno;
 		close(done[1]);
-		for (int i = 0; i < nfds; i++)
-			close(fds[i]);
-		nfds = 0;
-		char c;
-		ssize_t n;
-		do
-			n = pid < 0 ? 0 : read(done[0], &c, 1);
-		while (n < 0 && errno == EINTR);
-		close(done[0]);
-		if (pid < 0)
+		for (; nfds > 0; nfds--)
+			close(fds[nfds - 1]);
+		if (pid < 0) {
 			fail(AGENT_STAGE_FORK, err);
-		else if (!s.replied)
-			fail(s.stage ? s.stage : AGENT_STAGE_FORK, s.stage ? s.err : EIO);
+		} else {
+			char c;
+			while (read(done[0], &c, 1) < 0 && errno == EINTR)
+				;
+			if (!s.replied)
+				fail(s.stage ? s.stage : AGENT_STAGE_FORK, s.stage ? s.err : EIO);
+		}
+		close(done[0]);
 	}
-	for (int i = 0; i < nfds; i++)
-		close(fds[i]);
+	for (; nfds > 0; nfds--)
+		close(fds[nfds - 1]);
 	free_request(&r);
 }
 
